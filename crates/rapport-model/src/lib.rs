@@ -1,0 +1,21 @@
+//! Domain types shared by every rapport crate.
+//!
+//! This crate does no I/O: it defines what a [`Post`], an [`Author`], a [`Network`],
+//! a [`Workspace`], a [`Monitor`] and a [`Mention`] are, validates them at construction
+//! where that matters, and (de)serialises them with serde. Storage, matching, networks
+//! and HTTP live in the crates above it.
+
+mod ids;
+mod monitor;
+mod network;
+mod post;
+mod workspace;
+
+pub use ids::{MonitorId, PostId, WorkspaceId};
+pub use monitor::{Mention, Monitor, MonitorKind, NewMonitor};
+pub use network::{Network, UnknownNetwork};
+pub use post::{Author, Engagement, Post, PostKey};
+pub use workspace::Workspace;
+
+/// Timestamps are UTC everywhere inside rapport; time zones are a presentation concern.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;

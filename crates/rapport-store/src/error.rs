@@ -1,0 +1,58 @@
+//! Store errors.
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed an operation.
+    #[error("database error during {context}: {source}")]
+    Sqlite {
+        /// What the store was doing.
+        context: &'static str,
+        /// The driver's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The schema could not be brought up to date.
+    #[error("could not migrate the database schema at {path}: {message}")]
+    Migration {
+        /// The database file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The database file or its directory could not be opened.
+    #[error("could not open the database at {path}: {message}")]
+    Open {
+        /// The database file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A stored row holds a value this version of rapport cannot read.
+    #[error("corrupt stored value in {table}.{column}: {message}")]
+    Corrupt {
+        /// Table name.
+        table: &'static str,
+        /// Column name.
+        column: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The referenced workspace or monitor does not exist.
+    #[error("{what} {id} does not exist")]
+    NotFound {
+        /// What kind of thing.
+        what: &'static str,
+        /// Its id.
+        id: i64,
+    },
+    /// A blocking task running the query was cancelled or panicked.
+    #[error("store worker failed: {0}")]
+    Worker(String),
+}
+
+impl StoreError {
+    pub(crate) fn sqlite(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+        move |source| StoreError::Sqlite { context, source }
+    }
+}

@@ -1,0 +1,72 @@
+//! rapport's storage.
+//!
+//! [`Store`] is the one interface the rest of rapport uses to keep posts, workspaces,
+//! monitors and mentions. [`SqliteStore`] is the embedded default (one SQLite file in WAL
+//! mode with FTS5 full-text search); a PostgreSQL implementation will follow for scale-out
+//! and pass the same conformance suite. Only this crate speaks SQL.
+
+mod error;
+mod sqlite;
+mod types;
+
+pub use error::StoreError;
+pub use sqlite::{Durability, SqliteOptions, SqliteStore};
+pub use types::{BatchOutcome, DiskUsage, IngestItem, MentionView, MonitorCount, StoredPost};
+
+use async_trait::async_trait;
+use rapport_model::{Monitor, NewMonitor, PostKey, Timestamp, Workspace, WorkspaceId};
+
+/// Result type of every store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything rapport keeps, behind one interface so SQLite and PostgreSQL are interchangeable.
+///
+/// Invariants every implementation keeps:
+/// - a post is unique by its [`PostKey`] (network, native id): writing it again updates its
+///   engagement counts (and text, if edited) and never creates a second row;
+/// - [`Store::write_batch`] is atomic: after a crash either the whole batch is stored or none of it;
+/// - a mention is unique by (monitor, post).
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Stores a batch of posts and the monitors each matched, in one transaction.
+    async fn write_batch(&self, items: Vec<IngestItem>) -> StoreResult<BatchOutcome>;
+
+    /// The number of stored posts.
+    async fn post_count(&self) -> StoreResult<u64>;
+
+    /// One post by its identity.
+    async fn get_post(&self, key: &PostKey) -> StoreResult<Option<StoredPost>>;
+
+    /// Full-text search over post text, best matches first. `query` is plain words
+    /// (all must occur); operators are not interpreted here.
+    async fn search_posts(&self, query: &str, limit: usize) -> StoreResult<Vec<StoredPost>>;
+
+    /// Creates a workspace.
+    async fn create_workspace(&self, name: &str) -> StoreResult<Workspace>;
+
+    /// All workspaces, oldest first.
+    async fn workspaces(&self) -> StoreResult<Vec<Workspace>>;
+
+    /// Creates a monitor in its workspace.
+    async fn create_monitor(&self, monitor: NewMonitor) -> StoreResult<Monitor>;
+
+    /// The monitors of one workspace, or of all workspaces when `workspace` is `None`.
+    async fn monitors(&self, workspace: Option<WorkspaceId>) -> StoreResult<Vec<Monitor>>;
+
+    /// A workspace's most recent mentions (by post time), newest first.
+    async fn recent_mentions(
+        &self,
+        workspace: WorkspaceId,
+        limit: usize,
+    ) -> StoreResult<Vec<MentionView>>;
+
+    /// Mentions per monitor of a workspace: in total and since `since` (by post time).
+    async fn mention_counts(
+        &self,
+        workspace: WorkspaceId,
+        since: Timestamp,
+    ) -> StoreResult<Vec<MonitorCount>>;
+
+    /// What the store occupies on disk, split so the full-text index can be told apart.
+    async fn disk_usage(&self) -> StoreResult<DiskUsage>;
+}

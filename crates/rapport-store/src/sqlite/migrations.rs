@@ -1,0 +1,29 @@
+//! Versioned schema migrations, applied in order on open (tracked in `PRAGMA user_version`).
+//! Add a migration by appending a new file; never edit one that has shipped.
+
+use crate::StoreError;
+use rusqlite::Connection;
+use rusqlite_migration::{Migrations, M};
+use std::path::Path;
+
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../migrations/0001_initial.sql"))];
+
+/// Brings the schema at `conn` up to the latest version.
+pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    Migrations::from_slice(MIGRATIONS)
+        .to_latest(conn)
+        .map_err(|e| StoreError::Migration {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        let migrations = rusqlite_migration::Migrations::from_slice(super::MIGRATIONS);
+        assert!(migrations.validate().is_ok());
+        assert_eq!(super::MIGRATIONS.len(), 1);
+    }
+}

@@ -1,0 +1,337 @@
+//! Reads: posts, search, workspaces, monitors, mentions, disk usage.
+
+use super::codec::{count_from_sql, from_millis, network, to_millis};
+use crate::{DiskUsage, MentionView, MonitorCount, StoreError, StoreResult, StoredPost};
+use rapport_model::{
+    Author, Engagement, Monitor, MonitorId, MonitorKind, Post, PostId, PostKey, Timestamp,
+    Workspace, WorkspaceId,
+};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::path::Path;
+
+/// The columns [`RawPost::read`] expects, in order, for a `posts p JOIN authors a`.
+const POST_COLUMNS: &str = "p.id, p.network, p.native_id, a.handle, a.display_name, p.followers, \
+     p.created_at, p.first_seen, p.text, p.title, p.url, p.lang, p.reply_to, p.conversation_id, \
+     p.likes, p.reposts, p.replies";
+
+/// A post row as SQLite gives it, before domain validation.
+struct RawPost {
+    id: i64,
+    network: String,
+    native_id: String,
+    handle: String,
+    display_name: Option<String>,
+    followers: Option<i64>,
+    created_at: i64,
+    first_seen: i64,
+    text: String,
+    title: Option<String>,
+    url: Option<String>,
+    lang: Option<String>,
+    reply_to: Option<String>,
+    conversation_id: Option<String>,
+    likes: i64,
+    reposts: i64,
+    replies: i64,
+}
+
+impl RawPost {
+    /// Reads the [`POST_COLUMNS`] starting at column `at`.
+    fn read(row: &Row<'_>, at: usize) -> rusqlite::Result<RawPost> {
+        Ok(RawPost {
+            id: row.get(at)?,
+            network: row.get(at + 1)?,
+            native_id: row.get(at + 2)?,
+            handle: row.get(at + 3)?,
+            display_name: row.get(at + 4)?,
+            followers: row.get(at + 5)?,
+            created_at: row.get(at + 6)?,
+            first_seen: row.get(at + 7)?,
+            text: row.get(at + 8)?,
+            title: row.get(at + 9)?,
+            url: row.get(at + 10)?,
+            lang: row.get(at + 11)?,
+            reply_to: row.get(at + 12)?,
+            conversation_id: row.get(at + 13)?,
+            likes: row.get(at + 14)?,
+            reposts: row.get(at + 15)?,
+            replies: row.get(at + 16)?,
+        })
+    }
+
+    fn into_stored(self) -> StoreResult<StoredPost> {
+        Ok(StoredPost {
+            id: PostId(self.id),
+            first_seen: from_millis(self.first_seen, "posts", "first_seen")?,
+            post: Post {
+                network: network(&self.network, "posts")?,
+                native_id: self.native_id,
+                url: self.url,
+                author: Author {
+                    handle: self.handle,
+                    display_name: self.display_name,
+                    followers: self.followers.map(count_from_sql),
+                },
+                title: self.title,
+                text: self.text,
+                language: self.lang,
+                created_at: from_millis(self.created_at, "posts", "created_at")?,
+                reply_to: self.reply_to,
+                conversation_id: self.conversation_id,
+                engagement: Engagement {
+                    likes: count_from_sql(self.likes),
+                    reposts: count_from_sql(self.reposts),
+                    replies: count_from_sql(self.replies),
+                },
+            },
+        })
+    }
+}
+
+fn collect_posts(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    context: &'static str,
+) -> StoreResult<Vec<StoredPost>> {
+    let mut stmt = conn
+        .prepare_cached(sql)
+        .map_err(StoreError::sqlite(context))?;
+    let raws = stmt
+        .query_map(params, |row| RawPost::read(row, 0))
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(StoreError::sqlite(context))?;
+    raws.into_iter().map(RawPost::into_stored).collect()
+}
+
+pub(super) fn post_count(conn: &Connection) -> StoreResult<u64> {
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM posts", [], |r| r.get(0))
+        .map_err(StoreError::sqlite("count posts"))?;
+    Ok(count_from_sql(n))
+}
+
+pub(super) fn get_post(conn: &Connection, key: &PostKey) -> StoreResult<Option<StoredPost>> {
+    let sql = format!(
+        "SELECT {POST_COLUMNS} FROM posts p JOIN authors a ON a.id = p.author_id \
+         WHERE p.network = ?1 AND p.native_id = ?2"
+    );
+    let raw = conn
+        .prepare_cached(&sql)
+        .and_then(|mut stmt| {
+            stmt.query_row(params![key.network.as_str(), key.native_id], |row| {
+                RawPost::read(row, 0)
+            })
+            .optional()
+        })
+        .map_err(StoreError::sqlite("get post"))?;
+    raw.map(RawPost::into_stored).transpose()
+}
+
+/// Turns plain words into an FTS5 query in which each word is a quoted string, so that
+/// user input can never be read as FTS5 syntax (`AND`, `*`, `"`, `:`...).
+fn fts_query(words: &str) -> Option<String> {
+    let quoted: Vec<String> = words
+        .split_whitespace()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect();
+    (!quoted.is_empty()).then(|| quoted.join(" "))
+}
+
+pub(super) fn search_posts(
+    conn: &Connection,
+    query: &str,
+    limit: usize,
+) -> StoreResult<Vec<StoredPost>> {
+    let Some(fts) = fts_query(query) else {
+        return Ok(Vec::new());
+    };
+    let sql = format!(
+        "SELECT {POST_COLUMNS} FROM posts_fts f \
+         JOIN posts p ON p.id = f.rowid JOIN authors a ON a.id = p.author_id \
+         WHERE posts_fts MATCH ?1 ORDER BY f.rank LIMIT ?2"
+    );
+    collect_posts(
+        conn,
+        &sql,
+        params![fts, i64::try_from(limit).unwrap_or(i64::MAX)],
+        "search posts",
+    )
+}
+
+pub(super) fn workspaces(conn: &Connection) -> StoreResult<Vec<Workspace>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT id, name, created_at FROM workspaces ORDER BY id")
+        .map_err(StoreError::sqlite("list workspaces"))?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+        })
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(StoreError::sqlite("list workspaces"))?;
+    rows.into_iter()
+        .map(|(id, name, created)| {
+            Ok(Workspace {
+                id: WorkspaceId(id),
+                name,
+                created_at: from_millis(created, "workspaces", "created_at")?,
+            })
+        })
+        .collect()
+}
+
+const MONITOR_COLUMNS: &str = "m.id, m.workspace_id, m.name, m.kind, m.query, m.created_at";
+
+type RawMonitor = (i64, i64, String, String, String, i64);
+
+fn read_monitor(row: &Row<'_>, at: usize) -> rusqlite::Result<RawMonitor> {
+    Ok((
+        row.get(at)?,
+        row.get(at + 1)?,
+        row.get(at + 2)?,
+        row.get(at + 3)?,
+        row.get(at + 4)?,
+        row.get(at + 5)?,
+    ))
+}
+
+fn monitor_from_raw(raw: RawMonitor) -> StoreResult<Monitor> {
+    let (id, workspace, name, kind, query, created) = raw;
+    Ok(Monitor {
+        id: MonitorId(id),
+        workspace_id: WorkspaceId(workspace),
+        name,
+        kind: kind
+            .parse::<MonitorKind>()
+            .map_err(|message| StoreError::Corrupt {
+                table: "monitors",
+                column: "kind",
+                message,
+            })?,
+        query,
+        created_at: from_millis(created, "monitors", "created_at")?,
+    })
+}
+
+pub(super) fn monitors(
+    conn: &Connection,
+    workspace: Option<WorkspaceId>,
+) -> StoreResult<Vec<Monitor>> {
+    let sql = format!(
+        "SELECT {MONITOR_COLUMNS} FROM monitors m WHERE ?1 IS NULL OR m.workspace_id = ?1 ORDER BY m.id"
+    );
+    let mut stmt = conn
+        .prepare_cached(&sql)
+        .map_err(StoreError::sqlite("list monitors"))?;
+    let raws = stmt
+        .query_map([workspace.map(|w| w.0)], |r| read_monitor(r, 0))
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(StoreError::sqlite("list monitors"))?;
+    raws.into_iter().map(monitor_from_raw).collect()
+}
+
+pub(super) fn recent_mentions(
+    conn: &Connection,
+    workspace: WorkspaceId,
+    limit: usize,
+) -> StoreResult<Vec<MentionView>> {
+    let sql = format!(
+        "SELECT x.monitor_id, m.name, {POST_COLUMNS} FROM mentions x \
+         JOIN monitors m ON m.id = x.monitor_id \
+         JOIN posts p ON p.id = x.post_id JOIN authors a ON a.id = p.author_id \
+         WHERE x.workspace_id = ?1 ORDER BY x.post_created_at DESC, x.post_id DESC LIMIT ?2"
+    );
+    let mut stmt = conn
+        .prepare_cached(&sql)
+        .map_err(StoreError::sqlite("recent mentions"))?;
+    let rows = stmt
+        .query_map(
+            params![workspace.0, i64::try_from(limit).unwrap_or(i64::MAX)],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    RawPost::read(r, 2)?,
+                ))
+            },
+        )
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(StoreError::sqlite("recent mentions"))?;
+    rows.into_iter()
+        .map(|(monitor, name, raw)| {
+            Ok(MentionView {
+                monitor_id: MonitorId(monitor),
+                monitor_name: name,
+                post: raw.into_stored()?,
+            })
+        })
+        .collect()
+}
+
+pub(super) fn mention_counts(
+    conn: &Connection,
+    workspace: WorkspaceId,
+    since: Timestamp,
+) -> StoreResult<Vec<MonitorCount>> {
+    let sql = format!(
+        "SELECT {MONITOR_COLUMNS}, \
+            (SELECT count(*) FROM mentions x WHERE x.monitor_id = m.id), \
+            (SELECT count(*) FROM mentions x WHERE x.workspace_id = m.workspace_id \
+               AND x.monitor_id = m.id AND x.post_created_at >= ?2) \
+         FROM monitors m WHERE m.workspace_id = ?1 ORDER BY m.id"
+    );
+    let mut stmt = conn
+        .prepare_cached(&sql)
+        .map_err(StoreError::sqlite("count mentions"))?;
+    let rows = stmt
+        .query_map(params![workspace.0, to_millis(since)], |r| {
+            Ok((
+                read_monitor(r, 0)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, i64>(7)?,
+            ))
+        })
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(StoreError::sqlite("count mentions"))?;
+    rows.into_iter()
+        .map(|(raw, total, recent)| {
+            Ok(MonitorCount {
+                monitor: monitor_from_raw(raw)?,
+                total: count_from_sql(total),
+                recent: count_from_sql(recent),
+            })
+        })
+        .collect()
+}
+
+pub(super) fn disk_usage(conn: &Connection, path: &Path) -> StoreResult<DiskUsage> {
+    let file_len = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let total_bytes = file_len(path) + file_len(Path::new(&wal));
+    let fulltext: i64 = conn
+        .query_row(
+            "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE 'posts_fts%'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(StoreError::sqlite("measure full-text index"))?;
+    Ok(DiskUsage {
+        total_bytes,
+        fulltext_bytes: count_from_sql(fulltext),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn fts_query_quotes_every_word() {
+        assert_eq!(fts_query("  "), None);
+        assert_eq!(
+            fts_query("late AND \"x"),
+            Some("\"late\" \"AND\" \"\"\"x\"".into())
+        );
+    }
+}

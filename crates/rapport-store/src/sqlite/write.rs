@@ -1,0 +1,247 @@
+//! Writes: batches of posts and mentions, workspaces, monitors.
+
+use super::codec::{count_to_sql, to_millis};
+use crate::{BatchOutcome, IngestItem, StoreError, StoreResult};
+use chrono::Utc;
+use rapport_model::{Monitor, MonitorId, NewMonitor, Post, Workspace, WorkspaceId};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use std::collections::HashMap;
+
+const SELECT_POST: &str =
+    "SELECT id, text, likes, reposts, replies, followers FROM posts WHERE network = ?1 AND native_id = ?2";
+const INSERT_POST: &str = "INSERT INTO posts (network, native_id, author_id, created_at, first_seen, text, title, url, lang, reply_to, conversation_id, likes, reposts, replies, followers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+const UPDATE_COUNTS: &str =
+    "UPDATE posts SET likes = ?2, reposts = ?3, replies = ?4, followers = coalesce(?5, followers) WHERE id = ?1";
+const UPDATE_TEXT: &str = "UPDATE posts SET text = ?2 WHERE id = ?1";
+const FTS_INSERT: &str = "INSERT INTO posts_fts (rowid, text) VALUES (?1, ?2)";
+const FTS_DELETE: &str = "INSERT INTO posts_fts (posts_fts, rowid, text) VALUES ('delete', ?1, ?2)";
+const UPSERT_AUTHOR: &str =
+    "INSERT INTO authors (network, handle, display_name, followers) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (network, handle) DO UPDATE SET
+        display_name = coalesce(excluded.display_name, display_name),
+        followers = coalesce(excluded.followers, followers)
+     RETURNING id";
+const INSERT_MENTION: &str = "INSERT OR IGNORE INTO mentions (monitor_id, post_id, workspace_id, post_created_at, matched_at)
+     SELECT ?1, ?2, workspace_id, ?3, ?4 FROM monitors WHERE id = ?1";
+
+/// Stores every item of the batch in one transaction.
+pub(super) fn write_batch(
+    conn: &mut Connection,
+    items: &[IngestItem],
+) -> StoreResult<BatchOutcome> {
+    let tx = conn
+        .transaction()
+        .map_err(StoreError::sqlite("begin batch"))?;
+    let outcome = write_items(&tx, items)?;
+    tx.commit().map_err(StoreError::sqlite("commit batch"))?;
+    Ok(outcome)
+}
+
+fn write_items(tx: &Transaction<'_>, items: &[IngestItem]) -> StoreResult<BatchOutcome> {
+    let now = to_millis(Utc::now());
+    let mut outcome = BatchOutcome::default();
+    let mut authors: HashMap<(&str, &str), i64> = HashMap::new();
+    for item in items {
+        let post = &item.post;
+        let author_key = (post.network.as_str(), post.author.handle.as_str());
+        let author_id = match authors.get(&author_key) {
+            Some(id) => *id,
+            None => {
+                let id = upsert_author(tx, post)?;
+                authors.insert(author_key, id);
+                id
+            }
+        };
+        let (post_id, change) = upsert_post(tx, post, author_id, now)?;
+        match change {
+            Change::Inserted => outcome.inserted += 1,
+            Change::Updated => outcome.updated += 1,
+            Change::Unchanged => outcome.unchanged += 1,
+        }
+        for monitor in &item.monitors {
+            outcome.new_mentions += insert_mention(tx, *monitor, post_id, post, now)?;
+        }
+    }
+    Ok(outcome)
+}
+
+enum Change {
+    Inserted,
+    Updated,
+    Unchanged,
+}
+
+fn upsert_author(tx: &Transaction<'_>, post: &Post) -> StoreResult<i64> {
+    let author = &post.author;
+    tx.prepare_cached(UPSERT_AUTHOR)
+        .and_then(|mut stmt| {
+            stmt.query_row(
+                params![
+                    post.network.as_str(),
+                    author.handle,
+                    author.display_name,
+                    author.followers.map(count_to_sql),
+                ],
+                |row| row.get(0),
+            )
+        })
+        .map_err(StoreError::sqlite("store author"))
+}
+
+fn upsert_post(
+    tx: &Transaction<'_>,
+    post: &Post,
+    author_id: i64,
+    now: i64,
+) -> StoreResult<(i64, Change)> {
+    type Existing = (i64, String, i64, i64, i64, Option<i64>);
+    let existing: Option<Existing> = tx
+        .prepare_cached(SELECT_POST)
+        .and_then(|mut stmt| {
+            stmt.query_row(params![post.network.as_str(), post.native_id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .optional()
+        })
+        .map_err(StoreError::sqlite("look up post"))?;
+    let engagement = &post.engagement;
+    let (likes, reposts, replies) = (
+        count_to_sql(engagement.likes),
+        count_to_sql(engagement.reposts),
+        count_to_sql(engagement.replies),
+    );
+    let followers = post.author.followers.map(count_to_sql);
+
+    let Some((id, old_text, old_likes, old_reposts, old_replies, old_followers)) = existing else {
+        tx.prepare_cached(INSERT_POST)
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    post.network.as_str(),
+                    post.native_id,
+                    author_id,
+                    to_millis(post.created_at),
+                    now,
+                    post.text,
+                    post.title,
+                    post.url,
+                    post.language,
+                    post.reply_to,
+                    post.conversation_id,
+                    likes,
+                    reposts,
+                    replies,
+                    followers,
+                ])
+            })
+            .map_err(StoreError::sqlite("insert post"))?;
+        let id = tx.last_insert_rowid();
+        fts_insert(tx, id, &post.text)?;
+        return Ok((id, Change::Inserted));
+    };
+
+    let counts_changed = (likes, reposts, replies) != (old_likes, old_reposts, old_replies)
+        || (followers.is_some() && followers != old_followers);
+    let text_changed = old_text != post.text;
+    if counts_changed {
+        tx.prepare_cached(UPDATE_COUNTS)
+            .and_then(|mut stmt| stmt.execute(params![id, likes, reposts, replies, followers]))
+            .map_err(StoreError::sqlite("update post engagement"))?;
+    }
+    if text_changed {
+        tx.prepare_cached(FTS_DELETE)
+            .and_then(|mut stmt| stmt.execute(params![id, old_text]))
+            .map_err(StoreError::sqlite("unindex edited post"))?;
+        tx.prepare_cached(UPDATE_TEXT)
+            .and_then(|mut stmt| stmt.execute(params![id, post.text]))
+            .map_err(StoreError::sqlite("update post text"))?;
+        fts_insert(tx, id, &post.text)?;
+    }
+    let change = if counts_changed || text_changed {
+        Change::Updated
+    } else {
+        Change::Unchanged
+    };
+    Ok((id, change))
+}
+
+fn fts_insert(tx: &Transaction<'_>, id: i64, text: &str) -> StoreResult<()> {
+    tx.prepare_cached(FTS_INSERT)
+        .and_then(|mut stmt| stmt.execute(params![id, text]))
+        .map_err(StoreError::sqlite("index post text"))?;
+    Ok(())
+}
+
+fn insert_mention(
+    tx: &Transaction<'_>,
+    monitor: MonitorId,
+    post_id: i64,
+    post: &Post,
+    now: i64,
+) -> StoreResult<u64> {
+    let inserted = tx
+        .prepare_cached(INSERT_MENTION)
+        .and_then(|mut stmt| {
+            stmt.execute(params![monitor.0, post_id, to_millis(post.created_at), now])
+        })
+        .map_err(StoreError::sqlite("record mention"))?;
+    Ok(inserted as u64)
+}
+
+/// Creates a workspace.
+pub(super) fn create_workspace(conn: &mut Connection, name: &str) -> StoreResult<Workspace> {
+    let created_at = Utc::now();
+    conn.execute(
+        "INSERT INTO workspaces (name, created_at) VALUES (?1, ?2)",
+        params![name, to_millis(created_at)],
+    )
+    .map_err(StoreError::sqlite("create workspace"))?;
+    Ok(Workspace {
+        id: WorkspaceId(conn.last_insert_rowid()),
+        name: name.to_string(),
+        created_at: super::codec::from_millis(to_millis(created_at), "workspaces", "created_at")?,
+    })
+}
+
+/// Creates a monitor; its workspace must exist.
+pub(super) fn create_monitor(conn: &mut Connection, new: NewMonitor) -> StoreResult<Monitor> {
+    let exists: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM workspaces WHERE id = ?1)",
+            [new.workspace_id.0],
+            |r| r.get(0),
+        )
+        .map_err(StoreError::sqlite("check workspace"))?;
+    if !exists {
+        return Err(StoreError::NotFound {
+            what: "workspace",
+            id: new.workspace_id.0,
+        });
+    }
+    let created_at = super::codec::from_millis(to_millis(Utc::now()), "monitors", "created_at")?;
+    conn.execute(
+        "INSERT INTO monitors (workspace_id, name, kind, query, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            new.workspace_id.0,
+            new.name,
+            new.kind.as_str(),
+            new.query,
+            to_millis(created_at)
+        ],
+    )
+    .map_err(StoreError::sqlite("create monitor"))?;
+    Ok(Monitor {
+        id: MonitorId(conn.last_insert_rowid()),
+        workspace_id: new.workspace_id,
+        name: new.name,
+        kind: new.kind,
+        query: new.query,
+        created_at,
+    })
+}

@@ -1,0 +1,89 @@
+//! Values the store takes and returns.
+
+use rapport_model::{Monitor, MonitorId, Post, PostId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// One post to store, with the monitors it matched (possibly none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestItem {
+    /// The post.
+    pub post: Post,
+    /// Monitors that matched it; a mention is recorded for each.
+    pub monitors: Vec<MonitorId>,
+}
+
+impl IngestItem {
+    /// A post that matched no monitor.
+    pub fn unmatched(post: Post) -> Self {
+        IngestItem {
+            post,
+            monitors: Vec::new(),
+        }
+    }
+}
+
+/// What a [`crate::Store::write_batch`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BatchOutcome {
+    /// Posts seen for the first time.
+    pub inserted: u64,
+    /// Posts already stored whose engagement or text changed.
+    pub updated: u64,
+    /// Posts already stored exactly as given.
+    pub unchanged: u64,
+    /// Mentions recorded for the first time.
+    pub new_mentions: u64,
+}
+
+impl BatchOutcome {
+    /// Adds another outcome's counts to this one.
+    pub fn add(&mut self, other: BatchOutcome) {
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.new_mentions += other.new_mentions;
+    }
+}
+
+/// A stored post with its store id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredPost {
+    /// Store id.
+    pub id: PostId,
+    /// When rapport first stored it.
+    pub first_seen: Timestamp,
+    /// The post.
+    #[serde(flatten)]
+    pub post: Post,
+}
+
+/// A mention with its post and monitor, ready to show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MentionView {
+    /// The monitor that matched.
+    pub monitor_id: MonitorId,
+    /// Its name.
+    pub monitor_name: String,
+    /// The post.
+    pub post: StoredPost,
+}
+
+/// Mention counts of one monitor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonitorCount {
+    /// The monitor.
+    pub monitor: Monitor,
+    /// All its mentions.
+    pub total: u64,
+    /// Its mentions of posts published since the time asked for.
+    pub recent: u64,
+}
+
+/// Bytes on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiskUsage {
+    /// The whole database (main file plus write-ahead log).
+    pub total_bytes: u64,
+    /// The part used by the full-text index.
+    pub fulltext_bytes: u64,
+}

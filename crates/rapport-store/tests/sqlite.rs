@@ -1,0 +1,251 @@
+//! The SQLite store against a real database file in a temporary directory.
+
+use chrono::{Duration, TimeZone, Utc};
+use rapport_model::{
+    Author, Engagement, MonitorKind, Network, NewMonitor, Post, PostKey, WorkspaceId,
+};
+use rapport_store::{IngestItem, SqliteOptions, SqliteStore, Store, StoreError};
+
+fn post(network: Network, id: &str, text: &str) -> Post {
+    Post {
+        network,
+        native_id: id.to_string(),
+        url: Some(format!("https://example.org/{id}")),
+        author: Author {
+            handle: format!("user{}", id.len()),
+            display_name: Some("User".into()),
+            followers: Some(120),
+        },
+        title: None,
+        text: text.to_string(),
+        language: Some("en".into()),
+        created_at: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap(),
+        reply_to: None,
+        conversation_id: None,
+        engagement: Engagement {
+            likes: 1,
+            reposts: 0,
+            replies: 0,
+        },
+    }
+}
+
+fn open(dir: &tempfile::TempDir) -> SqliteStore {
+    SqliteStore::open(&dir.path().join("rapport.db"), SqliteOptions::default()).unwrap()
+}
+
+#[tokio::test]
+async fn migrations_apply_on_an_empty_file_and_reopen_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/dir/rapport.db");
+    let store = SqliteStore::open(&path, SqliteOptions::default()).unwrap();
+    assert_eq!(store.post_count().await.unwrap(), 0);
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 1);
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    drop(conn);
+    // A second open finds the schema current and changes nothing.
+    let store = SqliteStore::open(&path, SqliteOptions::default()).unwrap();
+    assert_eq!(store.workspaces().await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn storing_a_post_twice_updates_it_and_never_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let first = post(Network::Mastodon, "1", "The espresso machine broke again");
+    let outcome = store
+        .write_batch(vec![IngestItem::unmatched(first.clone())])
+        .await
+        .unwrap();
+    assert_eq!(
+        (outcome.inserted, outcome.updated, outcome.unchanged),
+        (1, 0, 0)
+    );
+
+    let same = store
+        .write_batch(vec![IngestItem::unmatched(first.clone())])
+        .await
+        .unwrap();
+    assert_eq!((same.inserted, same.updated, same.unchanged), (0, 0, 1));
+
+    let mut liked = first.clone();
+    liked.engagement.likes = 40;
+    liked.engagement.reposts = 3;
+    let updated = store
+        .write_batch(vec![IngestItem::unmatched(liked.clone())])
+        .await
+        .unwrap();
+    assert_eq!((updated.inserted, updated.updated), (0, 1));
+    assert_eq!(store.post_count().await.unwrap(), 1);
+    let stored = store.get_post(&first.key()).await.unwrap().unwrap();
+    assert_eq!(stored.post.engagement.likes, 40);
+    assert_eq!(stored.post, liked);
+
+    // Same native id on another network is another post.
+    let other = post(Network::Bluesky, "1", "unrelated");
+    store
+        .write_batch(vec![IngestItem::unmatched(other)])
+        .await
+        .unwrap();
+    assert_eq!(store.post_count().await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn duplicates_inside_one_batch_are_stored_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let p = post(Network::X, "42", "hello");
+    let outcome = store
+        .write_batch(vec![
+            IngestItem::unmatched(p.clone()),
+            IngestItem::unmatched(p.clone()),
+        ])
+        .await
+        .unwrap();
+    assert_eq!((outcome.inserted, outcome.unchanged), (1, 1));
+    assert_eq!(store.post_count().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn full_text_search_folds_accents_and_follows_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let cafe = post(Network::Mastodon, "c1", "Le Café Lumora est fermé ce matin");
+    let other = post(Network::Mastodon, "c2", "nothing to see");
+    store
+        .write_batch(vec![
+            IngestItem::unmatched(cafe.clone()),
+            IngestItem::unmatched(other),
+        ])
+        .await
+        .unwrap();
+    let hits = store.search_posts("cafe lumora", 10).await.unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].post.native_id, "c1");
+    // FTS syntax in user input is taken literally, never as an operator or an error.
+    assert!(store
+        .search_posts("\"unbalanced AND (", 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.search_posts("   ", 10).await.unwrap().is_empty());
+
+    let mut edited = cafe.clone();
+    edited.text = "Edited: the roastery is open".into();
+    store
+        .write_batch(vec![IngestItem::unmatched(edited)])
+        .await
+        .unwrap();
+    assert!(store.search_posts("cafe", 10).await.unwrap().is_empty());
+    assert_eq!(store.search_posts("roastery", 10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn mentions_are_unique_per_monitor_and_counted_by_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let ws = store.create_workspace("Lumora").await.unwrap();
+    let brand = store
+        .create_monitor(NewMonitor {
+            workspace_id: ws.id,
+            name: "Lumora".into(),
+            kind: MonitorKind::Brand,
+            query: "lumora".into(),
+        })
+        .await
+        .unwrap();
+    let rival = store
+        .create_monitor(NewMonitor {
+            workspace_id: ws.id,
+            name: "Rival".into(),
+            kind: MonitorKind::Competitor,
+            query: "rival".into(),
+        })
+        .await
+        .unwrap();
+    let old = post(Network::X, "1", "lumora old");
+    let mut new = post(Network::X, "2", "lumora and rival new");
+    new.created_at = old.created_at + Duration::days(2);
+    let items = vec![
+        IngestItem {
+            post: old.clone(),
+            monitors: vec![brand.id],
+        },
+        IngestItem {
+            post: new.clone(),
+            monitors: vec![brand.id, rival.id],
+        },
+    ];
+    let outcome = store.write_batch(items.clone()).await.unwrap();
+    assert_eq!(outcome.new_mentions, 3);
+    let again = store.write_batch(items).await.unwrap();
+    assert_eq!(again.new_mentions, 0);
+
+    let counts = store
+        .mention_counts(ws.id, old.created_at + Duration::days(1))
+        .await
+        .unwrap();
+    let by_name: Vec<(&str, u64, u64)> = counts
+        .iter()
+        .map(|c| (c.monitor.name.as_str(), c.total, c.recent))
+        .collect();
+    assert_eq!(by_name, vec![("Lumora", 2, 1), ("Rival", 1, 1)]);
+
+    let recent = store.recent_mentions(ws.id, 10).await.unwrap();
+    assert_eq!(recent.len(), 3);
+    assert_eq!(recent[0].post.post.native_id, "2");
+    assert_eq!(recent.last().unwrap().post.post.native_id, "1");
+    assert_eq!(store.monitors(Some(ws.id)).await.unwrap().len(), 2);
+    assert_eq!(store.monitors(None).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_monitor_needs_an_existing_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let err = store
+        .create_monitor(NewMonitor {
+            workspace_id: WorkspaceId(99),
+            name: "x".into(),
+            kind: MonitorKind::Brand,
+            query: "x".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { id: 99, .. }), "{err}");
+}
+
+#[tokio::test]
+async fn disk_usage_separates_the_full_text_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let posts: Vec<IngestItem> = (0..500)
+        .map(|i| {
+            IngestItem::unmatched(post(
+                Network::X,
+                &i.to_string(),
+                "a short post about coffee grinders and espresso machines",
+            ))
+        })
+        .collect();
+    store.write_batch(posts).await.unwrap();
+    let usage = store.disk_usage().await.unwrap();
+    assert!(usage.total_bytes > 0);
+    assert!(usage.fulltext_bytes > 0 && usage.fulltext_bytes < usage.total_bytes);
+    assert!(store
+        .get_post(&PostKey {
+            network: Network::X,
+            native_id: "nope".into()
+        })
+        .await
+        .unwrap()
+        .is_none());
+}
