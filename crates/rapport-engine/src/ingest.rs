@@ -1,0 +1,83 @@
+//! One batch at a time: match, then store posts and mentions together.
+
+use crate::matching::{KeywordMatcher, MonitorMatcher};
+use rapport_model::Post;
+use rapport_store::{BatchOutcome, IngestItem, Store, StoreError};
+use std::sync::{Arc, RwLock};
+
+/// Why the engine could not process a batch.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The store failed; the batch was not stored (writes are atomic).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The pipeline has shut down and accepts no more posts.
+    #[error("the pipeline is closed")]
+    Closed,
+}
+
+/// Matches posts against every workspace's monitors and stores them with their mentions.
+///
+/// Cheap to clone. The monitor set can be reloaded at any time ([`Ingestor::reload_monitors`])
+/// without stopping ingestion: batches in flight finish with the set they started with.
+#[derive(Clone)]
+pub struct Ingestor {
+    store: Arc<dyn Store>,
+    matcher: Arc<RwLock<Arc<dyn MonitorMatcher>>>,
+}
+
+impl Ingestor {
+    /// An ingestor over `store`, with the monitors currently stored.
+    pub async fn new(store: Arc<dyn Store>) -> Result<Ingestor, EngineError> {
+        let ingestor = Ingestor {
+            store,
+            matcher: Arc::new(RwLock::new(Arc::new(KeywordMatcher::default()))),
+        };
+        ingestor.reload_monitors().await?;
+        Ok(ingestor)
+    }
+
+    /// The store it writes to.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Re-reads every monitor from the store and swaps in a freshly compiled matcher.
+    pub async fn reload_monitors(&self) -> Result<usize, EngineError> {
+        let monitors = self.store.monitors(None).await?;
+        let compiled = KeywordMatcher::new(&monitors);
+        let count = compiled.len();
+        self.set_matcher(Arc::new(compiled));
+        Ok(count)
+    }
+
+    /// Replaces the matcher (for tests and for callers that compile their own).
+    pub fn set_matcher(&self, matcher: Arc<dyn MonitorMatcher>) {
+        // A poisoned lock only means a panic elsewhere while swapping; the value is still whole.
+        let mut slot = self.matcher.write().unwrap_or_else(|e| e.into_inner());
+        *slot = matcher;
+    }
+
+    fn current_matcher(&self) -> Arc<dyn MonitorMatcher> {
+        self.matcher
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Matches and stores one batch in one transaction.
+    pub async fn ingest(&self, posts: Vec<Post>) -> Result<BatchOutcome, EngineError> {
+        if posts.is_empty() {
+            return Ok(BatchOutcome::default());
+        }
+        let matcher = self.current_matcher();
+        let items = posts
+            .into_iter()
+            .map(|post| {
+                let monitors = matcher.matches(&post);
+                IngestItem { post, monitors }
+            })
+            .collect();
+        Ok(self.store.write_batch(items).await?)
+    }
+}
