@@ -1,0 +1,310 @@
+// rapport dashboard: keeps the numbers and the mention list live.
+//
+// Plain JavaScript, no build step, loaded with `defer` from the page (the CSP forbids
+// inline scripts). Everything shown comes from the JSON API and is put into the page with
+// `textContent` and element properties, never parsed as HTML: post text is hostile.
+(function () {
+  "use strict";
+
+  var INTERVAL_MS = 2000;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function getJson(url) {
+    return fetch(url, {
+      headers: { Accept: "application/json" },
+      cache: "no-store",
+      credentials: "same-origin",
+    }).then(function (response) {
+      if (!response.ok) throw new Error(url + ": HTTP " + response.status);
+      return response.json();
+    });
+  }
+
+  // 12345 -> "12,345", like the server.
+  function groupDigits(n) {
+    var digits = String(Math.max(0, Math.floor(Number(n) || 0)));
+    var out = "";
+    for (var i = 0; i < digits.length; i++) {
+      if (i > 0 && (digits.length - i) % 3 === 0) out += ",";
+      out += digits.charAt(i);
+    }
+    return out;
+  }
+
+  function pad(n) {
+    return n < 10 ? "0" + n : String(n);
+  }
+
+  // Same wording as the server's relative_time.
+  function relativeTime(nowMs, iso) {
+    var then = Date.parse(iso);
+    if (isNaN(then)) return "";
+    var s = Math.floor((nowMs - then) / 1000);
+    if (s < 5) return "just now";
+    if (s < 60) return s + " s ago";
+    if (s < 3600) return Math.floor(s / 60) + " min ago";
+    if (s < 86400) return Math.floor(s / 3600) + " h ago";
+    if (s < 604800) return Math.floor(s / 86400) + " d ago";
+    var d = new Date(then);
+    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate());
+  }
+
+  function absoluteTime(iso) {
+    var d = new Date(Date.parse(iso));
+    if (isNaN(d.getTime())) return "";
+    return (
+      d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
+      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds()) + " UTC"
+    );
+  }
+
+  // Only absolute http(s) URLs become links, like the server's safe_link.
+  function safeLink(url) {
+    if (typeof url !== "string" || !/^https?:\/\/\S+$/i.test(url)) return null;
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(url)) return null;
+    try {
+      var parsed = new URL(url);
+      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return null;
+    } catch (e) {
+      return null;
+    }
+    return url;
+  }
+
+  function excerpt(text, max) {
+    var chars = Array.from(String(text || ""));
+    if (chars.length <= max) return chars.join("");
+    return chars.slice(0, max).join("").replace(/\s+$/, "") + "\u2026";
+  }
+
+  // Sets a number; when it changed, flashes it so movement is visible.
+  function setNumber(node, value) {
+    if (!node) return;
+    var text = groupDigits(value);
+    if (node.textContent === text) return;
+    node.textContent = text;
+    node.classList.remove("bump");
+    void node.offsetWidth; // restart the animation
+    node.classList.add("bump");
+  }
+
+  function initDashboard(root) {
+    var workspace = root.getAttribute("data-workspace");
+    var hours = parseInt(root.getAttribute("data-hours"), 10) || 24;
+    var limit = parseInt(root.getAttribute("data-limit"), 10) || 30;
+    var base = "/api/workspaces/" + encodeURIComponent(workspace);
+    var countsUrl = base + "/counts?hours=" + hours;
+    var mentionsUrl = base + "/mentions?limit=" + limit;
+
+    var live = document.getElementById("live");
+    var liveLabel = document.getElementById("live-label");
+    var updated = document.getElementById("updated");
+    var cards = document.getElementById("monitors");
+    var list = document.getElementById("mentions");
+    var timer = null;
+    var busy = false;
+
+    function setState(state, label) {
+      if (live) live.setAttribute("data-state", state);
+      if (liveLabel) liveLabel.textContent = label;
+    }
+
+    function renderStats(stats) {
+      setNumber(document.getElementById("posts"), stats.posts);
+    }
+
+    function monitorCard(count) {
+      var card = el("article", "card");
+      card.setAttribute("data-monitor", String(count.monitor_id));
+      var head = el("div", "card-head");
+      head.appendChild(el("h3", "card-title", count.name));
+      var kind = String(count.kind || "").replace(/[^a-z]/g, "");
+      head.appendChild(el("span", "kind kind-" + kind, kind));
+      card.appendChild(head);
+      var figures = el("div", "card-figures");
+      [["recent", "last " + hours + " h"], ["total", "total"]].forEach(function (pair) {
+        var figure = el("div", "figure");
+        figure.appendChild(el("span", "figure-value " + pair[0], "0"));
+        figure.appendChild(el("span", "figure-label", pair[1]));
+        figures.appendChild(figure);
+      });
+      card.appendChild(figures);
+      var query = el("code", "card-query", count.query);
+      query.title = "Query";
+      card.appendChild(query);
+      return card;
+    }
+
+    function renderCounts(counts) {
+      if (!cards || !Array.isArray(counts)) return;
+      var existing = new Map();
+      Array.prototype.forEach.call(cards.querySelectorAll("[data-monitor]"), function (card) {
+        existing.set(card.getAttribute("data-monitor"), card);
+      });
+      var recentSum = 0;
+      var totalSum = 0;
+      counts.forEach(function (count) {
+        recentSum += Number(count.recent) || 0;
+        totalSum += Number(count.total) || 0;
+        var key = String(count.monitor_id);
+        var card = existing.get(key);
+        if (!card) {
+          card = monitorCard(count);
+          cards.appendChild(card);
+          existing.set(key, card);
+          var placeholder = document.getElementById("no-monitors");
+          if (placeholder) placeholder.remove();
+        }
+        setNumber(card.querySelector(".recent"), count.recent);
+        setNumber(card.querySelector(".total"), count.total);
+      });
+      setNumber(document.getElementById("recent-sum"), recentSum);
+      setNumber(document.getElementById("total-sum"), totalSum);
+      setNumber(document.getElementById("monitor-count"), counts.length);
+    }
+
+    function mentionKey(m) {
+      return String(m.monitor_id) + ":" + String(m.post_id);
+    }
+
+    function mentionItem(m, nowMs, fresh) {
+      var item = el("li", fresh ? "mention fresh" : "mention");
+      item.setAttribute("data-key", mentionKey(m));
+
+      var meta = el("div", "mention-meta");
+      var author = el("span", "author");
+      if (m.author_name && String(m.author_name).trim() !== "") {
+        author.appendChild(el("span", "author-name", m.author_name));
+        author.appendChild(document.createTextNode(" "));
+      }
+      author.appendChild(el("span", "handle", "@" + (m.author_handle || "")));
+      meta.appendChild(author);
+
+      var network = String(m.network || "").replace(/[^a-z]/g, "");
+      meta.appendChild(el("span", "net net-" + network, m.network_label || network));
+
+      var time = el("time", null, relativeTime(nowMs, m.created_at));
+      time.setAttribute("datetime", String(m.created_at));
+      time.title = absoluteTime(m.created_at);
+      meta.appendChild(time);
+
+      meta.appendChild(el("span", "monitor-tag", m.monitor_name));
+
+      var href = safeLink(m.url);
+      if (href) {
+        var link = el("a", "original", "original");
+        link.href = href;
+        link.rel = "noopener noreferrer nofollow";
+        link.target = "_blank";
+        meta.appendChild(link);
+      }
+      item.appendChild(meta);
+
+      if (m.title && String(m.title).trim() !== "") {
+        item.appendChild(el("p", "mention-title", m.title));
+      }
+      item.appendChild(el("p", "mention-text", excerpt(m.text, 600)));
+      return item;
+    }
+
+    function renderMentions(mentions) {
+      if (!list || !Array.isArray(mentions)) return;
+      var nowMs = Date.now();
+      var shown = Array.prototype.map.call(list.querySelectorAll("[data-key]"), function (li) {
+        return li.getAttribute("data-key");
+      });
+      var keys = mentions.map(mentionKey);
+      if (keys.join("|") === shown.join("|") && keys.length > 0) {
+        // Same list: only the relative times move.
+        Array.prototype.forEach.call(list.querySelectorAll("time[datetime]"), function (t) {
+          t.textContent = relativeTime(nowMs, t.getAttribute("datetime"));
+        });
+        return;
+      }
+      var known = new Set(shown);
+      var nodes = mentions.map(function (m) {
+        return mentionItem(m, nowMs, !known.has(mentionKey(m)));
+      });
+      if (nodes.length === 0) {
+        nodes.push(el("li", "empty", "No mentions yet. They appear here as posts match your monitors."));
+      }
+      list.replaceChildren.apply(list, nodes);
+    }
+
+    function schedule(delay) {
+      if (timer !== null) clearTimeout(timer);
+      timer = setTimeout(refresh, delay);
+    }
+
+    function refresh() {
+      timer = null;
+      if (document.hidden) {
+        setState("paused", "paused");
+        return; // resumed by visibilitychange
+      }
+      if (busy) return;
+      busy = true;
+      Promise.all([getJson("/api/stats"), getJson(countsUrl), getJson(mentionsUrl)])
+        .then(function (results) {
+          renderStats(results[0]);
+          renderCounts(results[1]);
+          renderMentions(results[2]);
+          var now = new Date();
+          if (updated) {
+            updated.setAttribute("datetime", now.toISOString());
+            updated.textContent = now.toLocaleTimeString();
+          }
+          setState("live", "live");
+        })
+        .catch(function (error) {
+          setState("offline", "offline, retrying");
+          if (window.console) console.warn("rapport: refresh failed", error);
+        })
+        .then(function () {
+          busy = false;
+          schedule(INTERVAL_MS);
+        });
+    }
+
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden) schedule(0);
+    });
+    schedule(0);
+  }
+
+  // The welcome page waits for the first workspace, then shows its dashboard.
+  function initWelcome() {
+    function check() {
+      getJson("/api/workspaces")
+        .then(function (workspaces) {
+          if (Array.isArray(workspaces) && workspaces.length > 0) {
+            window.location.reload();
+          } else {
+            setTimeout(check, INTERVAL_MS);
+          }
+        })
+        .catch(function () {
+          setTimeout(check, INTERVAL_MS * 2);
+        });
+    }
+    setTimeout(check, INTERVAL_MS);
+  }
+
+  function start() {
+    var dashboard = document.querySelector("[data-workspace]");
+    if (dashboard) initDashboard(dashboard);
+    else if (document.querySelector("[data-await-workspace]")) initWelcome();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

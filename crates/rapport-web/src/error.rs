@@ -1,0 +1,125 @@
+//! Request errors: one [`WebError`], shown as JSON to API clients ([`ApiError`]) and as a
+//! page to browsers ([`PageError`]).
+//!
+//! Store failures are logged in full with `tracing` and reach the client only as
+//! "internal server error": database details stay on the server.
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use rapport_store::StoreError;
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// The request is malformed: a bad parameter, a bad id. The message says what to fix.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The thing asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl WebError {
+    /// A bad request with `message`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        WebError::BadRequest(message.into())
+    }
+
+    /// A missing resource described by `message`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        WebError::NotFound(message.into())
+    }
+
+    /// The HTTP status that fits.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::NotFound(_) | WebError::Store(StoreError::NotFound { .. }) => {
+                StatusCode::NOT_FOUND
+            }
+            WebError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the client may be told. Internal failures are logged here, once, and
+    /// reported without detail.
+    pub fn public_message(&self) -> String {
+        match self {
+            WebError::BadRequest(message) | WebError::NotFound(message) => message.clone(),
+            WebError::Store(err @ StoreError::NotFound { .. }) => err.to_string(),
+            WebError::Store(err) => {
+                tracing::error!(error = %err, "store error while serving a request");
+                "internal server error".to_string()
+            }
+        }
+    }
+}
+
+/// The JSON body of every API error.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ErrorBody {
+    /// What went wrong, for humans.
+    pub error: String,
+}
+
+/// A [`WebError`] answered as `{"error": "..."}` with the matching status.
+#[derive(Debug)]
+pub struct ApiError(pub WebError);
+
+impl<E: Into<WebError>> From<E> for ApiError {
+    fn from(err: E) -> Self {
+        ApiError(err.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: self.0.public_message(),
+        };
+        (self.0.status(), Json(body)).into_response()
+    }
+}
+
+/// A [`WebError`] answered as an HTML page with the matching status.
+#[derive(Debug)]
+pub struct PageError(pub WebError);
+
+impl<E: Into<WebError>> From<E> for PageError {
+    fn from(err: E) -> Self {
+        PageError(err.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        let message = self.0.public_message();
+        (status, crate::routes::pages::error_page(status, &message)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_internals_are_not_public() {
+        let err = WebError::from(StoreError::Worker("disk /secret/path exploded".into()));
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(err.public_message(), "internal server error");
+
+        let missing = WebError::from(StoreError::NotFound {
+            what: "workspace",
+            id: 7,
+        });
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        assert!(missing.public_message().contains("workspace 7"));
+    }
+}

@@ -1,0 +1,227 @@
+//! The JSON API, mounted under `/api`.
+//!
+//! | Route | Answer |
+//! |---|---|
+//! | `GET /api/workspaces` | `[Workspace]`, oldest first |
+//! | `GET /api/stats` | [`Stats`] |
+//! | `GET /api/workspaces/{id}/counts?hours=24` | `[MonitorCounts]`; `hours` in 1..=8760 |
+//! | `GET /api/workspaces/{id}/mentions?limit=50` | `[MentionItem]`, newest first; `limit` in 1..=500 |
+//!
+//! Every error is `{"error": "..."}` ([`crate::error::ErrorBody`]) with a fitting status:
+//! 400 for a bad parameter, 404 for an unknown workspace or route, 500 (without detail)
+//! when the store fails. The response types are public so Rust clients and tests can
+//! deserialise them.
+
+use axum::{
+    extract::{rejection::PathRejection, rejection::QueryRejection, Path, Query, State},
+    routing::get,
+    Json, Router,
+};
+use rapport_model::{
+    Engagement, MonitorId, MonitorKind, Network, PostId, Timestamp, Workspace, WorkspaceId,
+};
+use rapport_store::{MentionView, MonitorCount};
+use serde::{Deserialize, Serialize};
+
+use super::{bounded_param, find_workspace, parse_workspace_id};
+use crate::{
+    error::{ApiError, WebError},
+    AppState,
+};
+
+/// Default and bounds of `hours` for `/counts`.
+pub const HOURS_DEFAULT: u32 = 24;
+/// The largest `hours` accepted: one year.
+pub const HOURS_MAX: u32 = 8760;
+/// Default of `limit` for `/mentions`.
+pub const LIMIT_DEFAULT: u32 = 50;
+/// The largest `limit` accepted.
+pub const LIMIT_MAX: u32 = 500;
+
+/// Answer of `GET /api/stats`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Posts stored, all workspaces together (posts are shared between workspaces).
+    pub posts: u64,
+    /// Every workspace, oldest first.
+    pub workspaces: Vec<Workspace>,
+    /// The server's clock when it answered.
+    pub server_time: Timestamp,
+    /// When the server started.
+    pub started_at: Timestamp,
+}
+
+/// One monitor's counts in `GET /api/workspaces/{id}/counts`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonitorCounts {
+    /// The monitor.
+    pub monitor_id: MonitorId,
+    /// Its display name.
+    pub name: String,
+    /// What it listens for.
+    pub kind: MonitorKind,
+    /// Its query.
+    pub query: String,
+    /// All its mentions.
+    pub total: u64,
+    /// Its mentions of posts published in the last `hours`.
+    pub recent: u64,
+}
+
+impl From<MonitorCount> for MonitorCounts {
+    fn from(count: MonitorCount) -> Self {
+        MonitorCounts {
+            monitor_id: count.monitor.id,
+            name: count.monitor.name,
+            kind: count.monitor.kind,
+            query: count.monitor.query,
+            total: count.total,
+            recent: count.recent,
+        }
+    }
+}
+
+/// One mention in `GET /api/workspaces/{id}/mentions`.
+///
+/// Text fields are exactly as ingested: hostile. Show them as text, never as HTML, and
+/// link `url` only when it is `http(s)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MentionItem {
+    /// The monitor that matched.
+    pub monitor_id: MonitorId,
+    /// Its name.
+    pub monitor_name: String,
+    /// The stored post.
+    pub post_id: PostId,
+    /// Where it was published.
+    pub network: Network,
+    /// A human label for the network.
+    pub network_label: String,
+    /// The network's id of the post.
+    pub native_id: String,
+    /// The author's handle, without `@`.
+    pub author_handle: String,
+    /// The author's display name, when known.
+    pub author_name: Option<String>,
+    /// A title, for feed items and link posts.
+    pub title: Option<String>,
+    /// The text.
+    pub text: String,
+    /// A link to the original, as given by the network (not checked: see above).
+    pub url: Option<String>,
+    /// When it was published.
+    pub created_at: Timestamp,
+    /// Likes, reposts and replies as last seen.
+    pub engagement: Engagement,
+}
+
+impl From<MentionView> for MentionItem {
+    fn from(view: MentionView) -> Self {
+        let post = view.post.post;
+        MentionItem {
+            monitor_id: view.monitor_id,
+            monitor_name: view.monitor_name,
+            post_id: view.post.id,
+            network: post.network,
+            network_label: post.network.label().to_string(),
+            native_id: post.native_id,
+            author_handle: post.author.handle,
+            author_name: post.author.display_name,
+            title: post.title,
+            text: post.text,
+            url: post.url,
+            created_at: post.created_at,
+            engagement: post.engagement,
+        }
+    }
+}
+
+/// Query of `/counts`. Parameters are taken as strings and checked by hand so every
+/// malformed value gets the same clear message.
+#[derive(Debug, Deserialize)]
+struct CountsParams {
+    hours: Option<String>,
+}
+
+/// Query of `/mentions`.
+#[derive(Debug, Deserialize)]
+struct MentionsParams {
+    limit: Option<String>,
+}
+
+/// The `/api` routes (relative to the mount point).
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/workspaces", get(workspaces))
+        .route("/stats", get(stats))
+        .route("/workspaces/{id}/counts", get(counts))
+        .route("/workspaces/{id}/mentions", get(mentions))
+        .fallback(unknown_route)
+}
+
+async fn workspaces(State(state): State<AppState>) -> Result<Json<Vec<Workspace>>, ApiError> {
+    Ok(Json(state.store.workspaces().await?))
+}
+
+async fn stats(State(state): State<AppState>) -> Result<Json<Stats>, ApiError> {
+    let (posts, workspaces) = tokio::try_join!(state.store.post_count(), state.store.workspaces())?;
+    Ok(Json(Stats {
+        posts,
+        workspaces,
+        server_time: chrono::Utc::now(),
+        started_at: state.started_at,
+    }))
+}
+
+async fn counts(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<CountsParams>, QueryRejection>,
+) -> Result<Json<Vec<MonitorCounts>>, ApiError> {
+    let id = workspace_from_path(path)?;
+    let Query(params) = query.map_err(bad_query)?;
+    let hours = bounded_param(
+        "hours",
+        params.hours.as_deref(),
+        HOURS_DEFAULT,
+        1,
+        HOURS_MAX,
+    )?;
+    find_workspace(&state, id).await?;
+    let since = chrono::Utc::now() - chrono::TimeDelta::hours(i64::from(hours));
+    let counts = state.store.mention_counts(id, since).await?;
+    Ok(Json(counts.into_iter().map(MonitorCounts::from).collect()))
+}
+
+async fn mentions(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<MentionsParams>, QueryRejection>,
+) -> Result<Json<Vec<MentionItem>>, ApiError> {
+    let id = workspace_from_path(path)?;
+    let Query(params) = query.map_err(bad_query)?;
+    let limit = bounded_param(
+        "limit",
+        params.limit.as_deref(),
+        LIMIT_DEFAULT,
+        1,
+        LIMIT_MAX,
+    )?;
+    find_workspace(&state, id).await?;
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let views = state.store.recent_mentions(id, limit).await?;
+    Ok(Json(views.into_iter().map(MentionItem::from).collect()))
+}
+
+async fn unknown_route() -> ApiError {
+    ApiError(WebError::not_found("no such API endpoint"))
+}
+
+fn workspace_from_path(path: Result<Path<String>, PathRejection>) -> Result<WorkspaceId, WebError> {
+    let Path(raw) = path.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
+    parse_workspace_id(&raw)
+}
+
+fn bad_query(rejection: QueryRejection) -> WebError {
+    WebError::bad_request(format!("invalid query string: {}", rejection.body_text()))
+}

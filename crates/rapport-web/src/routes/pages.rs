@@ -1,0 +1,434 @@
+//! Server-rendered pages.
+//!
+//! Templates are [maud](https://maud.lambda.xyz/) macros, checked at compile time; every
+//! `(expression)` in them is HTML-escaped, so post text, authors, titles and monitor names
+//! can never become markup. URLs are linked only when they are `http(s)` (see
+//! `safe_link`). Pages carry no inline script or style: `/static/app.js` reads what it
+//! needs from `data-*` attributes and keeps the numbers live.
+
+use axum::{
+    extract::{rejection::PathRejection, Path, State},
+    http::StatusCode,
+    routing::get,
+    Router,
+};
+use maud::{html, Markup, DOCTYPE};
+use rapport_model::{Timestamp, Workspace};
+use rapport_store::{MentionView, MonitorCount};
+
+use super::parse_workspace_id;
+use crate::{
+    assets::{APP_CSS, APP_JS, FAVICON},
+    error::{PageError, WebError},
+    AppState,
+};
+
+/// The window of the "recent" counts on the dashboard, in hours.
+const DASHBOARD_HOURS: u32 = 24;
+/// How many mentions the dashboard lists.
+const DASHBOARD_MENTIONS: u32 = 30;
+/// Longer post texts are cut to this many characters on the dashboard.
+const EXCERPT_CHARS: usize = 600;
+
+/// The page routes.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(index))
+        .route("/w/{id}", get(workspace_page))
+}
+
+/// `GET /`: the first workspace's dashboard, or a welcome page when there is none.
+async fn index(State(state): State<AppState>) -> Result<Markup, PageError> {
+    let workspaces = state.store.workspaces().await?;
+    match workspaces.first().cloned() {
+        Some(first) => Ok(dashboard(&state, first, workspaces).await?),
+        None => Ok(welcome(&state)),
+    }
+}
+
+/// `GET /w/{id}`: one workspace's dashboard.
+async fn workspace_page(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Markup, PageError> {
+    let Path(raw) = path.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
+    let id = parse_workspace_id(&raw).map_err(|_| WebError::not_found("no such workspace"))?;
+    let workspaces = state.store.workspaces().await?;
+    let workspace = workspaces
+        .iter()
+        .find(|workspace| workspace.id == id)
+        .cloned()
+        .ok_or_else(|| WebError::not_found(format!("workspace {id} does not exist")))?;
+    Ok(dashboard(&state, workspace, workspaces).await?)
+}
+
+/// Fallback for every unknown path outside `/api`.
+pub(crate) async fn not_found() -> (StatusCode, Markup) {
+    (
+        StatusCode::NOT_FOUND,
+        error_page(StatusCode::NOT_FOUND, "There is no page at this address."),
+    )
+}
+
+/// A page explaining an error.
+pub(crate) fn error_page(status: StatusCode, message: &str) -> Markup {
+    let title = status.canonical_reason().unwrap_or("Error");
+    layout(
+        title,
+        None,
+        html! {},
+        html! {
+            main.main {
+                section.panel.message {
+                    h1 { (status.as_u16()) " · " (title) }
+                    p { (message) }
+                    p { a href="/" { "Back to the dashboard" } }
+                }
+            }
+        },
+    )
+}
+
+/// Everything the dashboard shows, read in parallel.
+async fn dashboard(
+    state: &AppState,
+    workspace: Workspace,
+    workspaces: Vec<Workspace>,
+) -> Result<Markup, WebError> {
+    let now = chrono::Utc::now();
+    let since = now - chrono::TimeDelta::hours(i64::from(DASHBOARD_HOURS));
+    let (posts, counts, mentions) = tokio::try_join!(
+        state.store.post_count(),
+        state.store.mention_counts(workspace.id, since),
+        state
+            .store
+            .recent_mentions(workspace.id, DASHBOARD_MENTIONS as usize),
+    )?;
+    Ok(render_dashboard(&DashboardView {
+        state,
+        now,
+        workspace: &workspace,
+        workspaces: &workspaces,
+        posts,
+        counts: &counts,
+        mentions: &mentions,
+    }))
+}
+
+/// The data of one dashboard render.
+struct DashboardView<'a> {
+    state: &'a AppState,
+    now: Timestamp,
+    workspace: &'a Workspace,
+    workspaces: &'a [Workspace],
+    posts: u64,
+    counts: &'a [MonitorCount],
+    mentions: &'a [MentionView],
+}
+
+fn render_dashboard(view: &DashboardView<'_>) -> Markup {
+    let recent_sum: u64 = view.counts.iter().map(|c| c.recent).sum();
+    let total_sum: u64 = view.counts.iter().map(|c| c.total).sum();
+    let topbar = html! {
+        span.workspace-name { (view.workspace.name) }
+        @if view.workspaces.len() > 1 {
+            nav.workspaces aria-label="Workspaces" {
+                @for other in view.workspaces {
+                    a href={ "/w/" (other.id) }
+                        aria-current=[(other.id == view.workspace.id).then_some("page")] {
+                        (other.name)
+                    }
+                }
+            }
+        }
+        span #live .live data-state="static" role="status" aria-live="polite" {
+            span.live-dot {}
+            span #live-label { "snapshot" }
+            time #updated datetime=(view.now.to_rfc3339()) { (clock(view.now)) }
+        }
+    };
+    let main = html! {
+        main #dashboard .main
+            data-workspace=(view.workspace.id)
+            data-hours=(DASHBOARD_HOURS)
+            data-limit=(DASHBOARD_MENTIONS) {
+            section.stats aria-label="Totals" {
+                (stat("posts", view.posts, "stored posts"))
+                (stat("recent-sum", recent_sum, "mentions · last 24 h"))
+                (stat("total-sum", total_sum, "mentions in total"))
+                (stat("monitor-count", view.counts.len() as u64, "monitors"))
+            }
+            section.panel {
+                h2 { "Monitors" }
+                div #monitors .cards {
+                    @for count in view.counts {
+                        (monitor_card(count))
+                    }
+                    @if view.counts.is_empty() {
+                        p.empty #no-monitors {
+                            "No monitors yet. A monitor is a named query (your brand, a product, "
+                            "a competitor, a campaign); its mentions appear here."
+                        }
+                    }
+                }
+            }
+            section.panel {
+                h2 { "Recent mentions" }
+                ol #mentions .mentions {
+                    @for mention in view.mentions {
+                        (mention_item(mention, view.now))
+                    }
+                    @if view.mentions.is_empty() {
+                        li.empty { "No mentions yet. They appear here as posts match your monitors." }
+                    }
+                }
+            }
+        }
+    };
+    layout(
+        &view.workspace.name,
+        view.state.notice.as_deref(),
+        topbar,
+        html! { (main) (footer(view.state)) },
+    )
+}
+
+/// The page shown before any workspace exists. Its script reloads it once one appears.
+fn welcome(state: &AppState) -> Markup {
+    let main = html! {
+        main #welcome .main data-await-workspace="true" {
+            section.panel.message {
+                h1 { "No workspace yet" }
+                p {
+                    "A workspace holds the monitors of one brand or client. Run "
+                    code { "rapport demo" }
+                    " to explore rapport with simulated posts about fictional brands, or create a "
+                    "workspace and its monitors to start listening."
+                }
+                p.hint { "This page refreshes by itself when a workspace appears." }
+            }
+        }
+    };
+    layout(
+        "Welcome",
+        state.notice.as_deref(),
+        html! {},
+        html! { (main) (footer(state)) },
+    )
+}
+
+/// The document around every page.
+fn layout(title: &str, notice: Option<&str>, topbar: Markup, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="color-scheme" content="light dark";
+                meta name="referrer" content="no-referrer";
+                title { (title) " · rapport" }
+                link rel="icon" type="image/svg+xml" href=(FAVICON.url());
+                link rel="stylesheet" href=(APP_CSS.url());
+                script src=(APP_JS.url()) defer {}
+            }
+            body {
+                header.topbar {
+                    a.brand href="/" {
+                        span.brand-mark aria-hidden="true" {}
+                        "rapport"
+                    }
+                    (topbar)
+                }
+                @if let Some(notice) = notice {
+                    div.notice role="note" { (notice) }
+                }
+                (body)
+            }
+        }
+    }
+}
+
+fn footer(state: &AppState) -> Markup {
+    html! {
+        footer.footer {
+            "rapport " (env!("CARGO_PKG_VERSION")) " · self-hosted social listening · up since "
+            time datetime=(state.started_at.to_rfc3339()) { (absolute(state.started_at)) }
+        }
+    }
+}
+
+fn stat(id: &str, value: u64, label: &str) -> Markup {
+    html! {
+        div.stat {
+            span.stat-value id=(id) { (group_digits(value)) }
+            span.stat-label { (label) }
+        }
+    }
+}
+
+fn monitor_card(count: &MonitorCount) -> Markup {
+    let monitor = &count.monitor;
+    html! {
+        article.card data-monitor=(monitor.id) {
+            div.card-head {
+                h3.card-title { (monitor.name) }
+                span class={ "kind kind-" (monitor.kind.as_str()) } { (monitor.kind.as_str()) }
+            }
+            div.card-figures {
+                div.figure {
+                    span.figure-value.recent { (group_digits(count.recent)) }
+                    span.figure-label { "last 24 h" }
+                }
+                div.figure {
+                    span.figure-value.total { (group_digits(count.total)) }
+                    span.figure-label { "total" }
+                }
+            }
+            code.card-query title="Query" { (monitor.query) }
+        }
+    }
+}
+
+fn mention_item(mention: &MentionView, now: Timestamp) -> Markup {
+    let post = &mention.post.post;
+    html! {
+        li.mention data-key={ (mention.monitor_id) ":" (mention.post.id) } {
+            div.mention-meta {
+                span.author {
+                    @if let Some(name) = post.author.display_name.as_deref().filter(|n| !n.trim().is_empty()) {
+                        span.author-name { (name) } " "
+                    }
+                    span.handle { "@" (post.author.handle) }
+                }
+                span class={ "net net-" (post.network.as_str()) } { (post.network.label()) }
+                time datetime=(post.created_at.to_rfc3339()) title=(absolute(post.created_at)) {
+                    (relative_time(now, post.created_at))
+                }
+                span.monitor-tag { (mention.monitor_name) }
+                @if let Some(href) = post.url.as_deref().and_then(safe_link) {
+                    a.original href=(href) rel="noopener noreferrer nofollow" target="_blank" {
+                        "original"
+                    }
+                }
+            }
+            @if let Some(title) = post.title.as_deref().filter(|t| !t.trim().is_empty()) {
+                p.mention-title { (title) }
+            }
+            p.mention-text { (excerpt(&post.text, EXCERPT_CHARS)) }
+        }
+    }
+}
+
+/// `url` if it may be put in an `href`: an absolute `http://` or `https://` URL without
+/// whitespace or control characters. Anything else (`javascript:`, `data:`, relative
+/// paths, protocol-relative `//host`) is shown without a link.
+pub(crate) fn safe_link(url: &str) -> Option<&str> {
+    let has_scheme = |scheme: &str| {
+        url.get(..scheme.len())
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(scheme))
+            && url.len() > scheme.len()
+    };
+    let clean = !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    ((has_scheme("https://") || has_scheme("http://")) && clean).then_some(url)
+}
+
+/// At most `max` characters of `text`, with an ellipsis when cut.
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((cut, _)) => format!("{}…", text[..cut].trim_end()),
+    }
+}
+
+/// `12345` → `12,345`; app.js formats the same way.
+pub(crate) fn group_digits(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// How long ago `then` was, briefly; app.js uses the same wording.
+pub(crate) fn relative_time(now: Timestamp, then: Timestamp) -> String {
+    let seconds = (now - then).num_seconds();
+    match seconds {
+        i64::MIN..=4 => "just now".to_string(),
+        5..=59 => format!("{seconds} s ago"),
+        60..=3599 => format!("{} min ago", seconds / 60),
+        3600..=86_399 => format!("{} h ago", seconds / 3600),
+        86_400..=604_799 => format!("{} d ago", seconds / 86_400),
+        _ => then.format("%Y-%m-%d").to_string(),
+    }
+}
+
+fn absolute(t: Timestamp) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+fn clock(t: Timestamp) -> String {
+    t.format("%H:%M:%S UTC").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn only_http_urls_are_links() {
+        assert_eq!(
+            safe_link("https://example.com/p/1"),
+            Some("https://example.com/p/1")
+        );
+        assert_eq!(safe_link("HTTP://example.com"), Some("HTTP://example.com"));
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " https://example.com",
+            "https://exa mple.com",
+            "https://\nexample.com",
+            "data:text/html,hi",
+            "//evil.example",
+            "/relative",
+            "https://",
+            "",
+            "ftp://example.com",
+        ] {
+            assert_eq!(safe_link(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn excerpts_cut_on_characters() {
+        assert_eq!(excerpt("héllo", 10), "héllo");
+        assert_eq!(excerpt("héllo wörld", 6), "héllo…");
+        assert_eq!(excerpt("ééé", 2), "éé…");
+    }
+
+    #[test]
+    fn digits_are_grouped() {
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1000), "1,000");
+        assert_eq!(group_digits(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn relative_times_read_naturally() {
+        let now = chrono::Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+        let ago = |s: i64| relative_time(now, now - chrono::TimeDelta::seconds(s));
+        assert_eq!(ago(-30), "just now");
+        assert_eq!(ago(2), "just now");
+        assert_eq!(ago(42), "42 s ago");
+        assert_eq!(ago(600), "10 min ago");
+        assert_eq!(ago(7200), "2 h ago");
+        assert_eq!(ago(3 * 86_400), "3 d ago");
+        assert_eq!(ago(30 * 86_400), "2026-01-30");
+    }
+}

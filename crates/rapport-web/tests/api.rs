@@ -1,0 +1,776 @@
+//! End-to-end tests: a real SQLite store in a temporary directory, the real server on a
+//! free local port, and plain HTTP requests against it.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use async_trait::async_trait;
+use chrono::{TimeDelta, Utc};
+use rapport_model::{
+    Author, Engagement, Monitor, MonitorKind, Network, NewMonitor, Post, PostKey, Timestamp,
+    Workspace, WorkspaceId,
+};
+use rapport_store::{
+    BatchOutcome, DiskUsage, IngestItem, MentionView, MonitorCount, SqliteOptions, SqliteStore,
+    Store, StoreError, StoreResult, StoredPost,
+};
+use rapport_web::{routes::api::MentionItem, routes::api::MonitorCounts, AppState};
+use reqwest::{header, StatusCode};
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+const HOSTILE_TEXT: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+const HOSTILE_URL: &str = "javascript:alert(1)";
+const NOTICE: &str = "Demo data: simulated posts about fictional brands";
+
+/// A running server and what was put in its store.
+struct TestApp {
+    base: String,
+    client: reqwest::Client,
+    workspace: Workspace,
+    other_workspace: Workspace,
+    acme: Monitor,
+    rival: Monitor,
+    bean: Monitor,
+    _shutdown: oneshot::Sender<()>,
+    _dir: TempDir,
+}
+
+impl TestApp {
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    async fn json(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.get(path).await;
+        let status = response.status();
+        let content_type = header_value(&response, header::CONTENT_TYPE);
+        assert!(
+            content_type.starts_with("application/json"),
+            "{path}: content type {content_type}"
+        );
+        (status, response.json().await.expect("invalid JSON"))
+    }
+
+    async fn text(&self, path: &str) -> (StatusCode, String) {
+        let response = self.get(path).await;
+        let status = response.status();
+        (status, response.text().await.expect("unreadable body"))
+    }
+}
+
+fn header_value(response: &reqwest::Response, name: header::HeaderName) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+/// Binds the real server on a free port over `state`; the server stops when the returned
+/// sender is dropped.
+async fn start_server(state: AppState) -> (SocketAddr, oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    tokio::spawn(rapport_web::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    (addr, tx)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn post(
+    native_id: &str,
+    network: Network,
+    handle: &str,
+    display_name: Option<&str>,
+    text: &str,
+    url: Option<&str>,
+    created_at: Timestamp,
+) -> Post {
+    Post {
+        network,
+        native_id: native_id.into(),
+        url: url.map(str::to_string),
+        author: Author {
+            handle: handle.into(),
+            display_name: display_name.map(str::to_string),
+            followers: Some(120),
+        },
+        title: None,
+        text: text.into(),
+        language: Some("en".into()),
+        created_at,
+        reply_to: None,
+        conversation_id: None,
+        engagement: Engagement {
+            likes: 3,
+            reposts: 1,
+            replies: 0,
+        },
+    }
+}
+
+async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store =
+        SqliteStore::open(&dir.path().join("rapport.db"), SqliteOptions::default()).expect("open");
+
+    let workspace = store.create_workspace("Acme Coffee").await.expect("ws");
+    let other_workspace = store.create_workspace("Globex <Labs>").await.expect("ws 2");
+    let monitor = |name: &str, kind, query: &str| NewMonitor {
+        workspace_id: workspace.id,
+        name: name.into(),
+        kind,
+        query: query.into(),
+    };
+    let acme = store
+        .create_monitor(monitor("Acme", MonitorKind::Brand, "acme"))
+        .await
+        .expect("monitor");
+    let rival = store
+        .create_monitor(monitor(
+            "Rival Roasters",
+            MonitorKind::Competitor,
+            "\"rival roasters\"",
+        ))
+        .await
+        .expect("monitor");
+    let bean = store
+        .create_monitor(monitor(
+            "Bean Blend",
+            MonitorKind::Product,
+            "\"bean blend\"",
+        ))
+        .await
+        .expect("monitor");
+
+    let now = Utc::now();
+    let ago = |minutes: i64| now - TimeDelta::minutes(minutes);
+    let items = vec![
+        IngestItem {
+            post: post(
+                "hostile",
+                Network::Bluesky,
+                "<b>evil</b>.bsky.social",
+                Some("<i>Mallory</i>"),
+                HOSTILE_TEXT,
+                Some(HOSTILE_URL),
+                ago(10),
+            ),
+            monitors: vec![rival.id],
+        },
+        IngestItem {
+            post: post(
+                "1",
+                Network::Mastodon,
+                "alice@mastodon.social",
+                None,
+                "Loving my acme flat white this morning",
+                None,
+                ago(60),
+            ),
+            monitors: vec![acme.id],
+        },
+        IngestItem {
+            post: post(
+                "2",
+                Network::Reddit,
+                "bob",
+                None,
+                "acme vs rival roasters: who wins?",
+                Some("https://reddit.example/r/coffee/2"),
+                ago(120),
+            ),
+            monitors: vec![acme.id, rival.id],
+        },
+        IngestItem {
+            post: post(
+                "6",
+                Network::HackerNews,
+                "carol",
+                Some("Carol"),
+                "acme raised prices again",
+                Some("https://example.com/post/6"),
+                ago(180),
+            ),
+            monitors: vec![acme.id],
+        },
+        IngestItem {
+            post: post(
+                "3",
+                Network::Mastodon,
+                "dave",
+                None,
+                "an old acme post",
+                None,
+                ago(48 * 60),
+            ),
+            monitors: vec![acme.id],
+        },
+        IngestItem::unmatched(post(
+            "5",
+            Network::X,
+            "erin",
+            None,
+            "nothing to see",
+            None,
+            ago(5),
+        )),
+    ];
+    let outcome = store.write_batch(items).await.expect("write batch");
+    assert_eq!(outcome.inserted, 6);
+
+    let state = AppState::new(Arc::new(store)).with_notice(NOTICE);
+    let (addr, shutdown) = start_server(state).await;
+    TestApp {
+        base: format!("http://{addr}"),
+        client: client(),
+        workspace,
+        other_workspace,
+        acme,
+        rival,
+        bean,
+        _shutdown: shutdown,
+        _dir: dir,
+    }
+}
+
+fn assert_security_headers(response: &reqwest::Response) {
+    assert_eq!(
+        header_value(response, header::CONTENT_SECURITY_POLICY),
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    );
+    assert_eq!(
+        header_value(response, header::X_CONTENT_TYPE_OPTIONS),
+        "nosniff"
+    );
+    assert_eq!(
+        header_value(response, header::REFERRER_POLICY),
+        "no-referrer"
+    );
+    assert_eq!(header_value(response, header::X_FRAME_OPTIONS), "DENY");
+}
+
+fn assert_json_error(status: StatusCode, body: &Value, expected: StatusCode, needle: &str) {
+    assert_eq!(status, expected, "{body}");
+    let message = body["error"].as_str().expect("error message");
+    assert!(message.contains(needle), "{message:?} lacks {needle:?}");
+    assert_eq!(body.as_object().map(|o| o.len()), Some(1), "{body}");
+}
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let app = spawn_app().await;
+    let (status, body) = app.text("/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "ok");
+}
+
+#[tokio::test]
+async fn workspaces_are_listed() {
+    let app = spawn_app().await;
+    let (status, body) = app.json("/api/workspaces").await;
+    assert_eq!(status, StatusCode::OK);
+    let workspaces: Vec<Workspace> = serde_json::from_value(body).expect("workspaces");
+    assert_eq!(
+        workspaces,
+        vec![app.workspace.clone(), app.other_workspace.clone()]
+    );
+}
+
+#[tokio::test]
+async fn stats_count_posts_and_list_workspaces() {
+    let app = spawn_app().await;
+    let before = Utc::now();
+    let (status, body) = app.json("/api/stats").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["posts"], 6);
+    let names: Vec<&str> = body["workspaces"]
+        .as_array()
+        .expect("workspaces")
+        .iter()
+        .filter_map(|w| w["name"].as_str())
+        .collect();
+    assert_eq!(names, ["Acme Coffee", "Globex <Labs>"]);
+    let server_time: Timestamp = body["server_time"]
+        .as_str()
+        .expect("server_time")
+        .parse()
+        .expect("RFC 3339");
+    assert!(server_time >= before - TimeDelta::seconds(5));
+    assert!(body["started_at"].is_string());
+}
+
+#[tokio::test]
+async fn counts_per_monitor_split_recent_from_total() {
+    let app = spawn_app().await;
+    let id = app.workspace.id;
+    let (status, body) = app.json(&format!("/api/workspaces/{id}/counts")).await;
+    assert_eq!(status, StatusCode::OK);
+    let counts: Vec<MonitorCounts> = serde_json::from_value(body.clone()).expect("counts");
+    let find = |name: &str| {
+        counts
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("{name} missing from {body}"))
+    };
+    assert_eq!(counts.len(), 3);
+    let acme = find("Acme");
+    assert_eq!(
+        (acme.monitor_id, acme.kind, acme.total, acme.recent),
+        (app.acme.id, MonitorKind::Brand, 4, 3)
+    );
+    let rival = find("Rival Roasters");
+    assert_eq!(
+        (rival.monitor_id, rival.kind, rival.total, rival.recent),
+        (app.rival.id, MonitorKind::Competitor, 2, 2)
+    );
+    let bean = find("Bean Blend");
+    assert_eq!(
+        (bean.monitor_id, bean.total, bean.recent),
+        (app.bean.id, 0, 0)
+    );
+    // The documented field names, as JSON.
+    let first = &body[0];
+    for field in ["monitor_id", "name", "kind", "total", "recent"] {
+        assert!(first.get(field).is_some(), "{field} missing in {first}");
+    }
+
+    // A wider window includes the two-day-old post.
+    let (_, body) = app
+        .json(&format!("/api/workspaces/{id}/counts?hours=72"))
+        .await;
+    let counts: Vec<MonitorCounts> = serde_json::from_value(body).expect("counts");
+    let acme = counts.iter().find(|c| c.name == "Acme").expect("acme");
+    assert_eq!((acme.total, acme.recent), (4, 4));
+
+    // A workspace without monitors has no counts.
+    let other = app.other_workspace.id;
+    let (status, body) = app.json(&format!("/api/workspaces/{other}/counts")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn counts_reject_bad_hours() {
+    let app = spawn_app().await;
+    let id = app.workspace.id;
+    for hours in ["0", "8761", "-1", "abc", "", "2.5", "99999999999"] {
+        let (status, body) = app
+            .json(&format!("/api/workspaces/{id}/counts?hours={hours}"))
+            .await;
+        assert_json_error(
+            status,
+            &body,
+            StatusCode::BAD_REQUEST,
+            "hours must be an integer from 1 to 8760",
+        );
+    }
+    let (status, _) = app
+        .json(&format!("/api/workspaces/{id}/counts?hours=8760"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app
+        .json(&format!("/api/workspaces/{id}/counts?hours=1&hours=2"))
+        .await;
+    assert_json_error(
+        status,
+        &body,
+        StatusCode::BAD_REQUEST,
+        "invalid query string",
+    );
+}
+
+#[tokio::test]
+async fn mentions_are_newest_first_and_keep_text_as_data() {
+    let app = spawn_app().await;
+    let id = app.workspace.id;
+    let (status, body) = app.json(&format!("/api/workspaces/{id}/mentions")).await;
+    assert_eq!(status, StatusCode::OK);
+    let mentions: Vec<MentionItem> = serde_json::from_value(body.clone()).expect("mentions");
+    // Five matched posts, one of them matched by two monitors.
+    assert_eq!(mentions.len(), 6, "{body}");
+    let first = &mentions[0];
+    assert_eq!(first.native_id, "hostile");
+    assert_eq!(
+        first.text, HOSTILE_TEXT,
+        "the API returns text exactly as ingested"
+    );
+    assert_eq!(first.url.as_deref(), Some(HOSTILE_URL));
+    assert_eq!(first.monitor_id, app.rival.id);
+    assert_eq!(first.monitor_name, "Rival Roasters");
+    assert_eq!(first.network, Network::Bluesky);
+    assert_eq!(first.network_label, "Bluesky");
+    assert_eq!(first.author_handle, "<b>evil</b>.bsky.social");
+    assert!(mentions
+        .windows(2)
+        .all(|pair| pair[0].created_at >= pair[1].created_at));
+    assert!(
+        mentions.iter().all(|m| m.native_id != "5"),
+        "unmatched post listed"
+    );
+
+    let (status, body) = app
+        .json(&format!("/api/workspaces/{id}/mentions?limit=2"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mentions: Vec<MentionItem> = serde_json::from_value(body).expect("mentions");
+    let ids: Vec<&str> = mentions.iter().map(|m| m.native_id.as_str()).collect();
+    assert_eq!(ids, ["hostile", "1"]);
+
+    let other = app.other_workspace.id;
+    let (status, body) = app.json(&format!("/api/workspaces/{other}/mentions")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn mentions_reject_bad_limit() {
+    let app = spawn_app().await;
+    let id = app.workspace.id;
+    for limit in ["0", "501", "-5", "ten", ""] {
+        let (status, body) = app
+            .json(&format!("/api/workspaces/{id}/mentions?limit={limit}"))
+            .await;
+        assert_json_error(
+            status,
+            &body,
+            StatusCode::BAD_REQUEST,
+            "limit must be an integer from 1 to 500",
+        );
+    }
+    let (status, _) = app
+        .json(&format!("/api/workspaces/{id}/mentions?limit=500"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_workspaces_and_routes_are_json_errors() {
+    let app = spawn_app().await;
+    for path in [
+        "/api/workspaces/999/counts",
+        "/api/workspaces/999/mentions",
+        "/api/workspaces/999/mentions?limit=5",
+    ] {
+        let (status, body) = app.json(path).await;
+        assert_json_error(status, &body, StatusCode::NOT_FOUND, "workspace 999");
+    }
+    for path in [
+        "/api/workspaces/abc/counts",
+        "/api/workspaces/0/mentions",
+        "/api/workspaces/-1/mentions",
+    ] {
+        let (status, body) = app.json(path).await;
+        assert_json_error(status, &body, StatusCode::BAD_REQUEST, "workspace id");
+    }
+    let (status, body) = app.json("/api/nope").await;
+    assert_json_error(status, &body, StatusCode::NOT_FOUND, "no such API endpoint");
+}
+
+#[tokio::test]
+async fn dashboard_shows_the_workspace_and_escapes_hostile_posts() {
+    let app = spawn_app().await;
+    let response = app.get("/").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(header_value(&response, header::CONTENT_TYPE).starts_with("text/html"));
+    assert_security_headers(&response);
+    let html = response.text().await.expect("body");
+
+    // What the page must show.
+    for needle in [
+        "rapport",
+        "Acme Coffee",
+        NOTICE,
+        "Acme",
+        "Rival Roasters",
+        "Bean Blend",
+        "kind kind-brand",
+        "kind kind-competitor",
+        "kind kind-product",
+        "Loving my acme flat white this morning",
+        "@alice@mastodon.social",
+        "Mastodon",
+        "Hacker News",
+        &format!("data-workspace=\"{}\"", app.workspace.id),
+        "/static/app.js?v=",
+        "/static/app.css?v=",
+    ] {
+        assert!(html.contains(needle), "page lacks {needle:?}");
+    }
+    // Stored posts, and the acme card's 24 h and total figures.
+    assert!(html.contains("id=\"posts\">6<"), "post total missing");
+    assert!(html.contains("class=\"figure-value recent\">3<"));
+    assert!(html.contains("class=\"figure-value total\">4<"));
+
+    // Hostile text is escaped, never markup.
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;")
+    );
+    assert!(!html.contains("<script>alert"));
+    assert!(!html.contains("<img"));
+    assert!(!html.contains("onerror=alert(2)>"));
+    assert!(html.contains("@&lt;b&gt;evil&lt;/b&gt;.bsky.social"));
+    assert!(html.contains("&lt;i&gt;Mallory&lt;/i&gt;"));
+    assert!(!html.contains("<b>evil"));
+    assert!(!html.contains("<i>Mallory"));
+    // Its javascript: URL is not a link.
+    assert!(!html.to_ascii_lowercase().contains("javascript:"));
+    // Safe URLs are, with the right attributes.
+    assert!(html.contains(
+        "href=\"https://example.com/post/6\" rel=\"noopener noreferrer nofollow\" target=\"_blank\""
+    ));
+    // No inline script anywhere: every <script> has a src and no body.
+    assert_eq!(
+        html.matches("<script").count(),
+        html.matches("<script src=\"/static/app.js?v=").count()
+    );
+    assert!(!html.contains("style=\""), "inline style found");
+    // The workspace switcher escapes names too.
+    assert!(html.contains("Globex &lt;Labs&gt;"));
+}
+
+#[tokio::test]
+async fn workspace_pages_by_id() {
+    let app = spawn_app().await;
+    let other = app.other_workspace.id;
+    let (status, html) = app.text(&format!("/w/{other}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Globex &lt;Labs&gt;"));
+    assert!(html.contains("No monitors yet"));
+    assert!(html.contains("No mentions yet"));
+
+    let (status, html) = app.text(&format!("/w/{}", app.workspace.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Rival Roasters"));
+
+    for path in ["/w/999", "/w/abc", "/no/such/page"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(header_value(&response, header::CONTENT_TYPE).starts_with("text/html"));
+        assert_security_headers(&response);
+        let html = response.text().await.expect("body");
+        assert!(html.contains("404"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn welcome_page_without_workspaces() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store =
+        SqliteStore::open(&dir.path().join("empty.db"), SqliteOptions::default()).expect("open");
+    let (addr, _shutdown) = start_server(AppState::new(Arc::new(store))).await;
+    let client = client();
+    let response = client
+        .get(format!("http://{addr}/"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.expect("body");
+    assert!(html.contains("No workspace yet"));
+    assert!(html.contains("rapport demo"));
+    assert!(html.contains("data-await-workspace"));
+    assert!(!html.contains("class=\"notice\""), "no notice configured");
+
+    let body: Value = client
+        .get(format!("http://{addr}/api/stats"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["posts"], 0);
+    assert_eq!(body["workspaces"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn security_headers_on_every_response() {
+    let app = spawn_app().await;
+    for path in [
+        "/",
+        "/healthz",
+        "/api/stats",
+        "/api/workspaces/999/counts",
+        "/static/app.js",
+        "/missing",
+    ] {
+        let response = app.get(path).await;
+        assert_security_headers(&response);
+    }
+    let response = app.get("/api/stats").await;
+    assert_eq!(header_value(&response, header::CACHE_CONTROL), "no-store");
+}
+
+#[tokio::test]
+async fn static_assets_have_types_and_caching() {
+    let app = spawn_app().await;
+    for (path, content_type, needle) in [
+        ("/static/app.js", "text/javascript", "textContent"),
+        ("/static/app.css", "text/css", ".card"),
+        ("/static/favicon.svg", "image/svg+xml", "<svg"),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(
+            header_value(&response, header::CONTENT_TYPE).starts_with(content_type),
+            "{path}"
+        );
+        assert_eq!(
+            header_value(&response, header::CACHE_CONTROL),
+            "public, max-age=86400"
+        );
+        let etag = header_value(&response, header::ETAG);
+        assert!(
+            etag.starts_with('"') && etag.len() > 2,
+            "{path}: etag {etag}"
+        );
+        let body = response.text().await.expect("body");
+        assert!(body.contains(needle), "{path}");
+
+        // A cached copy is revalidated without a body.
+        let response = app
+            .client
+            .get(format!("{}{}", app.base, path))
+            .header(header::IF_NONE_MATCH, &etag)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::NOT_MODIFIED, "{path}");
+    }
+    // The script never parses data as HTML.
+    let js = app.get("/static/app.js").await.text().await.expect("body");
+    assert!(!js.contains("innerHTML"));
+    assert!(!js.contains("insertAdjacentHTML"));
+    assert!(!js.contains("document.write"));
+}
+
+/// A store whose every operation fails with details that must not leak.
+struct FailingStore;
+
+fn failure<T>() -> StoreResult<T> {
+    Err(StoreError::Worker(
+        "SECRET: /var/lib/rapport/db is corrupt".into(),
+    ))
+}
+
+#[async_trait]
+impl Store for FailingStore {
+    async fn write_batch(&self, _: Vec<IngestItem>) -> StoreResult<BatchOutcome> {
+        failure()
+    }
+    async fn post_count(&self) -> StoreResult<u64> {
+        failure()
+    }
+    async fn get_post(&self, _: &PostKey) -> StoreResult<Option<StoredPost>> {
+        failure()
+    }
+    async fn search_posts(&self, _: &str, _: usize) -> StoreResult<Vec<StoredPost>> {
+        failure()
+    }
+    async fn create_workspace(&self, _: &str) -> StoreResult<Workspace> {
+        failure()
+    }
+    async fn workspaces(&self) -> StoreResult<Vec<Workspace>> {
+        failure()
+    }
+    async fn create_monitor(&self, _: NewMonitor) -> StoreResult<Monitor> {
+        failure()
+    }
+    async fn monitors(&self, _: Option<WorkspaceId>) -> StoreResult<Vec<Monitor>> {
+        failure()
+    }
+    async fn recent_mentions(&self, _: WorkspaceId, _: usize) -> StoreResult<Vec<MentionView>> {
+        failure()
+    }
+    async fn mention_counts(&self, _: WorkspaceId, _: Timestamp) -> StoreResult<Vec<MonitorCount>> {
+        failure()
+    }
+    async fn disk_usage(&self) -> StoreResult<DiskUsage> {
+        failure()
+    }
+}
+
+#[tokio::test]
+async fn store_failures_are_500_without_internals() {
+    let (addr, _shutdown) = start_server(AppState::new(Arc::new(FailingStore))).await;
+    let client = client();
+    for path in [
+        "/api/stats",
+        "/api/workspaces",
+        "/api/workspaces/1/counts",
+        "/api/workspaces/1/mentions",
+    ] {
+        let response = client
+            .get(format!("http://{addr}{path}"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            response.status(),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{path}"
+        );
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body, serde_json::json!({"error": "internal server error"}));
+    }
+    let response = client
+        .get(format!("http://{addr}/"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let html = response.text().await.expect("body");
+    assert!(html.contains("internal server error"));
+    assert!(!html.contains("SECRET"));
+}
+
+#[tokio::test]
+async fn serve_returns_after_shutdown() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store =
+        SqliteStore::open(&dir.path().join("s.db"), SqliteOptions::default()).expect("open");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(rapport_web::serve(
+        listener,
+        AppState::new(Arc::new(store)),
+        async {
+            let _ = rx.await;
+        },
+    ));
+    let response = client()
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    drop(response);
+    tx.send(()).expect("server gone");
+    let result = tokio::time::timeout(std::time::Duration::from_secs(10), server)
+        .await
+        .expect("server did not stop")
+        .expect("server task panicked");
+    assert!(result.is_ok());
+}
