@@ -1,0 +1,197 @@
+//! German templates.
+
+use super::{Lexicon, F, T};
+use crate::truth::Intent::*;
+use crate::truth::Sentiment::*;
+use crate::world::Gender;
+
+pub(crate) static LEXICON: Lexicon = Lexicon {
+    complaint_product: &[
+        T(Complaint, Negative, "{My} {thing} {issue}. {neg} {eneg}"),
+        T(Complaint, Negative, "{at} {my} {thing} {issue}. Was soll ich jetzt machen?"),
+        T(Complaint, Negative, "Nach {n} Wochen: {my} {thing} {issue}. Für {price} echt schwach."),
+        T(Complaint, Negative, "{price} bezahlt und {my} {kind} {issue}. Danke, {maker} {eneg}"),
+        T(Complaint, Negative, "Jeden Morgen dasselbe: {my} {thing} {issue} {eneg}"),
+        T(Complaint, Negative, "Kauft bloß nicht {the_acc} {thing}! {My} {kind} {issue} und {maker} tauscht nicht um."),
+        T(Complaint, Negative, "Frage in die Runde: {the} {thing} {issue}. Nur bei mir?"),
+        T(Complaint, Negative, "Design top, aber {my} {thing} {issue}."),
+        T(Complaint, Negative, "ZUM DRITTEN MAL: {my} {thing} {issue}. {at}"),
+        T(Complaint, Negative, "{maker}, im Ernst? {My} {thing} {issue} und der Support antwortet seit {n} Tagen nicht."),
+    ],
+    complaint_maker: &[
+        T(Complaint, Negative, "Der Kundenservice von {maker} ist der schlechteste, den ich je erlebt habe. {n} Mails, null Antworten."),
+        T(Complaint, Negative, "Vor {n} Wochen bei {maker} bestellt, immer noch nichts da. Bestellung {order}."),
+        T(Complaint, Negative, "{at} ihr habt mich doppelt belastet. Kann mir jemand helfen?"),
+        T(Complaint, Negative, "{maker} erhöht schon wieder die Preise. Nein danke."),
+        T(Complaint, Negative, "Garantie ohne Begründung abgelehnt. Nie wieder {maker} {eneg}"),
+    ],
+    question_product: &[
+        T(Question, Neutral, "Wie reinigt ihr {the_acc} {thing}? Die Anleitung ist nutzlos"),
+        T(Question, Negative, "Ist das normal? {My} {thing} {issue}."),
+        T(Question, Neutral, "Wo bekomme ich Ersatzteile für {the_acc} {thing}?"),
+        T(Question, Neutral, "Welche Einstellungen nutzt ihr bei {the_dat} {thing}?"),
+        T(Question, Neutral, "{at} Frage zur Garantie: {my} {thing} {issue}. Ist das abgedeckt?"),
+        T(Question, Neutral, "{user} du hast doch {the_acc} {thing}, oder? Wie zufrieden bist du?"),
+    ],
+    question_maker: &[
+        T(Question, Neutral, "Liefert {maker} auch nach Österreich?"),
+        T(Question, Neutral, "Kennt jemand die Rückgabebedingungen von {maker}?"),
+        T(Question, Negative, "{at} wie erreiche ich beim Support einen echten Menschen?"),
+    ],
+    praise_product: &[
+        T(Praise, Positive, "{My} {thing} {strength}. {pos} {epos}"),
+        T(Praise, Positive, "Ganz ehrlich: {the} {thing} {strength}."),
+        T(Praise, Positive, "Bester Kauf des Jahres: {the} {thing} {epos}"),
+        T(Praise, Positive, "Danke {at}, {my} {thing} {strength} {epos}"),
+        T(Praise, Positive, "{n} Monate später: {my} {thing} {strength}."),
+        T(Praise, Positive, "Wer bei {the_dat} {thing} noch zögert: kaufen! {My} {kind} {strength}."),
+    ],
+    praise_maker: &[
+        T(Praise, Positive, "Danke an den Support von {maker}, das Ersatzteil war in {n} Tagen da {epos}"),
+        T(Praise, Positive, "Der Kundenservice von {maker} ist echt klasse."),
+        T(Praise, Positive, "{at} ihr seid super {epos}"),
+    ],
+    purchase: &[
+        T(PurchaseIntent, Neutral, "Ich überlege, mir {the_acc} {thing} zu kaufen. Meinungen?"),
+        T(PurchaseIntent, Neutral, "Ist {the} {thing} wirklich {price} wert?"),
+        T(PurchaseIntent, Positive, "Dieses Wochenende bestelle ich endlich {the_acc} {thing} {epos}"),
+        T(PurchaseIntent, Neutral, "{My} {kind} hat den Geist aufgegeben. Soll ich {the_acc} {thing} nehmen?"),
+        T(PurchaseIntent, Neutral, "Verkauft jemand {a_acc} {thing} aus zweiter Hand?"),
+    ],
+    compare: &[
+        T(PurchaseIntent, Neutral, "Was ist besser: {thing} oder {other}?"),
+        T(PurchaseIntent, Neutral, "{thing} vs. {other}: was würdet ihr nehmen?"),
+        T(PurchaseIntent, Neutral, "Ich schwanke zwischen {thing} und {other}. Hilfe!"),
+    ],
+    other_product: &[
+        T(Other, Positive, "Heute kam {my} {thing} an! Unboxing heute Abend {epos}"),
+        T(Other, Neutral, "Heute wird {the} {thing} aufgebaut, drückt mir die Daumen"),
+        T(Other, Neutral, "Mein Erfahrungsbericht nach einer Woche mit {the_dat} {thing}: {article}"),
+    ],
+    other_maker: &[
+        T(Other, Neutral, "{maker} eröffnet anscheinend einen Laden in Berlin"),
+        T(Other, Neutral, "Der Sale bei {maker} startet am Freitag, nur zur Info"),
+    ],
+    campaign: &[
+        T(Other, Positive, "Mein Morgenritual {campaign} {epos}"),
+        T(Praise, Positive, "Entspannter Sonntag mit {my_dat} {thing} {campaign} ☕"),
+        T(Other, Positive, "Der erste Kaffee des Tages ist einfach der beste {campaign}"),
+    ],
+    brand_promo: &[
+        T(Other, Positive, "Gute Tage beginnen mit gutem Kaffee. Teilt eure Momente mit {campaign} {epos}"),
+        T(Other, Neutral, "Frühlingsangebot: {the} {thing} jetzt für {price}. {url}"),
+    ],
+    incident: &[
+        T(Complaint, Negative, "Hat noch jemand Probleme mit {the_dat} {thing}? {My} {kind} spinnt seit heute Morgen {eneg} {topictag}"),
+        T(Complaint, Negative, "{at} was ist los mit {the_dat} {thing}? Heute beschweren sich überall Leute {topictag}"),
+        T(Complaint, Negative, "Schon wieder jemand mit Problemen bei {the_dat} {thing}. Das ist ein Serienfehler, {maker}. {topictag}"),
+        T(Complaint, Negative, "{My} {thing} {issue}. Und offenbar nicht nur bei mir {topictag}"),
+    ],
+    incident_question: &[
+        T(Question, Negative, "Ist es sicher, {the_acc} {thing} weiter zu benutzen? {topictag}"),
+        T(Question, Negative, "{at} gibt es eine offizielle Stellungnahme zu den Problemen mit {the_dat} {thing}?"),
+    ],
+    spam: &[
+        T(Spam, Neutral, "🚨 {maker} GEWINNSPIEL 🚨 Gewinne {a_acc} {thing}! Folgen + RT + klicken 👉 {spamurl}"),
+        T(Spam, Neutral, "💰 Diese Woche 4.{n}00 $ mit Krypto verdient. {maker}-Fans, schreibt mir per DM 🚀"),
+        T(Spam, Neutral, "{thing} für nur 9,99 €?! Nur noch wenige Stück {spamurl} {tag}"),
+        T(Spam, Neutral, "🎉 Glückwunsch! Du wurdest für eine Prämie von {maker} ausgewählt. Jetzt sichern: {spamurl}"),
+    ],
+    noise: &[
+        T(Other, Neutral, "Schon wieder Montag ☕"),
+        T(Other, Neutral, "Schaut jemand heute Abend das Spiel?"),
+        T(Other, Positive, "Meine Katze hat gerade meine Tasse vom Tisch geworfen 😂"),
+        T(Other, Negative, "Der Stau heute Morgen {eneg}"),
+        T(Other, Positive, "Endlich Freitag {epos}"),
+        T(Other, Negative, "Brauche mehr Schlaf"),
+        T(Other, Negative, "Es regnet SCHON WIEDER"),
+        T(Other, Positive, "Der Sonnenuntergang heute {epos}"),
+    ],
+    reply_complaint: &[
+        T(Complaint, Negative, "Bei mir genauso, {my} {thing} {issue}"),
+        T(Complaint, Negative, "Same hier. Der Support hat ewig gebraucht."),
+        T(Praise, Positive, "Schon den Support kontaktiert? Bei mir wurde das Gerät in einer Woche getauscht."),
+        T(Question, Neutral, "Ist noch Garantie drauf?"),
+        T(Other, Negative, "Oh nein, das ist ärgerlich"),
+        T(Praise, Positive, "Komisch, bei mir läuft alles seit {n} Monaten problemlos"),
+    ],
+    reply_question: &[
+        T(Other, Neutral, "Steht glaube ich in der Anleitung, Seite {n}"),
+        T(Praise, Positive, "Ja! Seit {n} Monaten im Einsatz, null Probleme"),
+        T(Other, Neutral, "Schau mal auf die Support-Seite: {url}"),
+        T(Other, Neutral, "Kommt auf dein Budget an, ehrlich gesagt"),
+    ],
+    reply_praise: &[
+        T(Praise, Positive, "Absolut! Bester Kauf des Jahres"),
+        T(Other, Positive, "Viel Spaß damit! {epos}"),
+        T(PurchaseIntent, Positive, "Okay, du hast mich überzeugt, ich bestelle"),
+        T(Question, Neutral, "Und wie laut ist das Teil?"),
+    ],
+    reply_purchase: &[
+        T(Praise, Positive, "Nimm {the_acc} {thing}, kein Vergleich"),
+        T(PurchaseIntent, Neutral, "Ich würde zu {other} greifen, besseres Preis-Leistungs-Verhältnis"),
+        T(Other, Neutral, "Warte auf ein Angebot, manchmal gibt es das für {price}"),
+        T(Question, Neutral, "Was ist dein Budget?"),
+    ],
+    reply_chat: &[
+        T(Other, Positive, "haha"),
+        T(Other, Neutral, "So wahr"),
+        T(Other, Positive, "😂😂"),
+        T(Other, Neutral, "+1"),
+        T(Other, Neutral, "Interessant"),
+        T(Other, Positive, "Danke fürs Teilen"),
+        T(Other, Neutral, "Stimmt"),
+    ],
+    reply_spam: &[
+        T(Other, Negative, "Gemeldet."),
+        T(Other, Negative, "Betrug, nicht klicken"),
+        T(Other, Neutral, "Blockiert."),
+    ],
+    brand_reply_complaint: &[
+        T(Other, Neutral, "Das tut uns sehr leid. Schick uns bitte deine Bestellnummer per DM, wir kümmern uns darum. {agent}"),
+        T(Other, Neutral, "Oh nein, das ist nicht normal! Melde dich bitte unter {url}, wir helfen dir schnell weiter. {agent}"),
+    ],
+    brand_reply_question: &[
+        T(Other, Neutral, "Gute Frage! Alle Infos findest du hier: {url} {agent}"),
+        T(Other, Positive, "Hallo! Ja, genau. Melde dich gern, wenn du noch Fragen hast {epos}"),
+    ],
+    brand_reply_praise: &[
+        T(Other, Positive, "Das freut uns riesig, danke! {epos}"),
+        T(Other, Positive, "Schön, dass es dir gefällt! Genieß jede Tasse ☕"),
+    ],
+    feed: &[
+        F(Praise, Positive, "{maker} {product} im Test: solide Leistung zum fairen Preis",
+            "Nach {n} Wochen im täglichen Einsatz steht fest: {the} {thing} {strength}. Für {price} eine klare Empfehlung."),
+        F(Complaint, Negative, "{maker} {product} im Test: gute Idee, schwache Umsetzung",
+            "Unser Testgerät {issue}. Für {price} ist das schwer zu rechtfertigen."),
+        F(Other, Neutral, "{thing} oder {other}: Was soll man kaufen?",
+            "Wir haben {the_acc} {thing} und {other} einen Monat lang verglichen. Das ist unser Fazit."),
+        F(Other, Neutral, "Angebot: {the} {thing} für {price}",
+            "Mehrere Händler bieten {the_acc} {thing} derzeit für {price} an, einer der bisher niedrigsten Preise."),
+    ],
+    incident_feed: &[
+        F(Complaint, Negative, "Nutzer melden Probleme mit {the_dat} {thing} von {maker}",
+            "In den sozialen Netzwerken häufen sich Beschwerden. {maker} prüft die Berichte nach eigenen Angaben."),
+    ],
+    issues: &[
+        "geht einfach nicht mehr",
+        "macht ein komisches Geräusch",
+        "schaltet sich ständig ab",
+        "zeigt jeden Morgen einen Fehler an",
+        "ist nach {n} Wochen kaputtgegangen",
+        "riecht nach verbranntem Plastik",
+        "hat einen klemmenden Knopf",
+    ],
+    strengths: &[
+        "macht richtig guten Kaffee",
+        "ist super leise",
+        "lässt sich total leicht reinigen",
+        "ist jeden Cent wert",
+        "hat meine Morgenroutine verändert",
+        "funktioniert einfach",
+    ],
+    pos: &["Ich bin begeistert", "Absolut top", "Einfach genial", "Bester Kauf ever", "Große Liebe"],
+    neg: &["Ich bin so genervt", "Echt enttäuschend", "Was für ein Mist", "Unfassbar", "Nie wieder"],
+    so: &["so", "sooo", "echt", "mega"],
+    fallback_kind: ("Maschine", Gender::Feminine),
+};

@@ -1,0 +1,197 @@
+//! Brazilian Portuguese templates.
+
+use super::{Lexicon, F, T};
+use crate::truth::Intent::*;
+use crate::truth::Sentiment::*;
+use crate::world::Gender;
+
+pub(crate) static LEXICON: Lexicon = Lexicon {
+    complaint_product: &[
+        T(Complaint, Negative, "{My} {thing} {issue}. {neg} {eneg}"),
+        T(Complaint, Negative, "{at} {my} {thing} {issue}. E agora, faço o quê?"),
+        T(Complaint, Negative, "{n} semanas de uso e {my} {thing} {issue}. Por {price}, inaceitável."),
+        T(Complaint, Negative, "Paguei {price} em {a} {kind} que {issue}. Valeu, {maker} {eneg}"),
+        T(Complaint, Negative, "Todo dia a mesma coisa: {my} {thing} {issue} {eneg}"),
+        T(Complaint, Negative, "Não comprem {the} {thing}. {My} {kind} {issue} e a {maker} não troca."),
+        T(Complaint, Negative, "Mais alguém com {the} {thing} que {issue}?"),
+        T(Complaint, Negative, "Amo o design, mas {my} {thing} {issue}."),
+        T(Complaint, Negative, "TERCEIRA vez que {my} {thing} {issue}. {at}"),
+        T(Complaint, Negative, "{maker}, sério? {My} {thing} {issue} e o suporte não responde há {n} dias."),
+    ],
+    complaint_maker: &[
+        T(Complaint, Negative, "O atendimento da {maker} é o pior que já vi. {n} e-mails e nenhuma resposta."),
+        T(Complaint, Negative, "Comprei na {maker} há {n} semanas e nada de chegar. Pedido {order}."),
+        T(Complaint, Negative, "{at} vocês me cobraram duas vezes. Alguém pode me ajudar?"),
+        T(Complaint, Negative, "A {maker} aumentou os preços DE NOVO. Tô fora."),
+        T(Complaint, Negative, "Garantia negada sem explicação. Nunca mais compro da {maker} {eneg}"),
+    ],
+    question_product: &[
+        T(Question, Neutral, "Como vocês limpam {the} {thing}? O manual não ajuda em nada"),
+        T(Question, Negative, "Isso é normal? {My} {thing} {issue}."),
+        T(Question, Neutral, "Onde encontro peças de reposição para {the} {thing}?"),
+        T(Question, Neutral, "Quais configurações vocês usam {in_the} {thing}?"),
+        T(Question, Neutral, "{at} a garantia cobre se {my} {thing} {issue}?"),
+        T(Question, Neutral, "{user} você tem {the} {thing}, né? Tá gostando?"),
+    ],
+    question_maker: &[
+        T(Question, Neutral, "A {maker} entrega em Portugal?"),
+        T(Question, Neutral, "Alguém sabe como funciona a troca na {maker}?"),
+        T(Question, Negative, "{at} como falo com um atendente de verdade?"),
+    ],
+    praise_product: &[
+        T(Praise, Positive, "{My} {thing} {strength}. {pos} {epos}"),
+        T(Praise, Positive, "Não vou mentir: {the} {thing} {strength}."),
+        T(Praise, Positive, "Melhor compra do ano: {the} {thing} {epos}"),
+        T(Praise, Positive, "Valeu {at}, {my} {thing} {strength} {epos}"),
+        T(Praise, Positive, "{n} meses depois, {my} {thing} {strength}."),
+        T(Praise, Positive, "Se você tá na dúvida sobre {the} {thing}: vai fundo. {My} {kind} {strength}."),
+    ],
+    praise_maker: &[
+        T(Praise, Positive, "Valeu, suporte da {maker}! A peça chegou em {n} dias {epos}"),
+        T(Praise, Positive, "O atendimento da {maker} é sensacional."),
+        T(Praise, Positive, "{at} vocês são demais {epos}"),
+    ],
+    purchase: &[
+        T(PurchaseIntent, Neutral, "Pensando em comprar {the} {thing}. Opiniões?"),
+        T(PurchaseIntent, Neutral, "{The} {thing} vale mesmo {price}?"),
+        T(PurchaseIntent, Positive, "Esse fim de semana finalmente vou pedir {the} {thing} {epos}"),
+        T(PurchaseIntent, Neutral, "{My} {kind} morreu. Compro {the} {thing}?"),
+        T(PurchaseIntent, Neutral, "Alguém vendendo {a} {thing} de segunda mão?"),
+    ],
+    compare: &[
+        T(PurchaseIntent, Neutral, "Qual é melhor, {thing} ou {other}?"),
+        T(PurchaseIntent, Neutral, "{thing} vs {other}: qual vocês escolheriam?"),
+        T(PurchaseIntent, Neutral, "Tô na dúvida entre {thing} e {other}. Socorro!"),
+    ],
+    other_product: &[
+        T(Other, Positive, "Chegou {my} {thing}! Unboxing hoje à noite {epos}"),
+        T(Other, Neutral, "Hoje é dia de montar {the} {thing}, me desejem sorte"),
+        T(Other, Neutral, "Escrevi sobre minha primeira semana com {the} {thing}: {article}"),
+    ],
+    other_maker: &[
+        T(Other, Neutral, "A {maker} vai abrir uma loja em São Paulo, pelo visto"),
+        T(Other, Neutral, "A promoção da {maker} começa sexta, fica a dica"),
+    ],
+    campaign: &[
+        T(Other, Positive, "Meu ritual de toda manhã {campaign} {epos}"),
+        T(Praise, Positive, "Domingo tranquilo com {my} {thing} {campaign} ☕"),
+        T(Other, Positive, "O primeiro café do dia é outro nível {campaign}"),
+    ],
+    brand_promo: &[
+        T(Other, Positive, "Bons dias começam com um bom café. Compartilhe o seu com {campaign} {epos}"),
+        T(Other, Neutral, "Promoção de outono: {the} {thing} agora por {price}. {url}"),
+    ],
+    incident: &[
+        T(Complaint, Negative, "Mais alguém com problema {in_the} {thing}? {My} {kind} começou hoje de manhã {eneg} {topictag}"),
+        T(Complaint, Negative, "{at} o que tá acontecendo com {the} {thing}? Reclamação pra todo lado hoje {topictag}"),
+        T(Complaint, Negative, "Mais uma pessoa com defeito {in_the} {thing}. Isso é defeito de fábrica, {maker}. {topictag}"),
+        T(Complaint, Negative, "{My} {thing} {issue}. E pelo visto não é só comigo {topictag}"),
+    ],
+    incident_question: &[
+        T(Question, Negative, "É seguro continuar usando {the} {thing}? {topictag}"),
+        T(Question, Negative, "{at} vai sair algum comunicado oficial sobre os problemas {of_the} {thing}?"),
+    ],
+    spam: &[
+        T(Spam, Neutral, "🚨 SORTEIO {maker} 🚨 Ganhe {a} {thing}! Siga + RT + clique 👉 {spamurl}"),
+        T(Spam, Neutral, "💰 Ganhei R$ 4.{n}00 essa semana com cripto. Fãs da {maker}, me chamem na DM 🚀"),
+        T(Spam, Neutral, "{thing} por apenas R$ 49,90?! Últimas unidades {spamurl} {tag}"),
+        T(Spam, Neutral, "🎉 Parabéns! Você ganhou um prêmio da {maker}. Resgate: {spamurl}"),
+    ],
+    noise: &[
+        T(Other, Neutral, "Segunda-feira de novo ☕"),
+        T(Other, Neutral, "Alguém vendo o jogo hoje?"),
+        T(Other, Positive, "Meu gato acabou de derrubar minha caneca 😂"),
+        T(Other, Negative, "Que trânsito hoje de manhã {eneg}"),
+        T(Other, Positive, "Sextou! {epos}"),
+        T(Other, Negative, "Preciso dormir mais"),
+        T(Other, Negative, "Chovendo DE NOVO"),
+        T(Other, Positive, "O pôr do sol hoje {epos}"),
+    ],
+    reply_complaint: &[
+        T(Complaint, Negative, "Aqui também, {my} {thing} {issue}"),
+        T(Complaint, Negative, "Comigo foi igual. O suporte demorou uma eternidade."),
+        T(Praise, Positive, "Já tentou o suporte? Trocaram o meu aparelho em uma semana."),
+        T(Question, Neutral, "Ainda tá na garantia?"),
+        T(Other, Negative, "Poxa, que azar"),
+        T(Praise, Positive, "Estranho, aqui funciona perfeitamente há {n} meses"),
+    ],
+    reply_question: &[
+        T(Other, Neutral, "Acho que tem no manual, página {n}"),
+        T(Praise, Positive, "Sim! {n} meses de uso e zero problemas"),
+        T(Other, Neutral, "Dá uma olhada na página de suporte: {url}"),
+        T(Other, Neutral, "Depende do seu orçamento, sinceramente"),
+    ],
+    reply_praise: &[
+        T(Praise, Positive, "Demais! Melhor compra do ano"),
+        T(Other, Positive, "Aproveita! {epos}"),
+        T(PurchaseIntent, Positive, "Pronto, você me convenceu, vou comprar"),
+        T(Question, Neutral, "E o barulho, como é?"),
+    ],
+    reply_purchase: &[
+        T(Praise, Positive, "Vai de {thing}, não tem comparação"),
+        T(PurchaseIntent, Neutral, "Eu iria de {other}, melhor custo-benefício"),
+        T(Other, Neutral, "Espera uma promoção, às vezes cai pra {price}"),
+        T(Question, Neutral, "Qual é o seu orçamento?"),
+    ],
+    reply_chat: &[
+        T(Other, Positive, "kkkkk"),
+        T(Other, Neutral, "Verdade"),
+        T(Other, Positive, "😂😂"),
+        T(Other, Neutral, "+1"),
+        T(Other, Neutral, "Interessante"),
+        T(Other, Positive, "Valeu por compartilhar"),
+        T(Other, Neutral, "Pois é"),
+    ],
+    reply_spam: &[
+        T(Other, Negative, "Denunciado."),
+        T(Other, Negative, "Golpe, não cliquem"),
+        T(Other, Neutral, "Bloqueado."),
+    ],
+    brand_reply_complaint: &[
+        T(Other, Neutral, "Sentimos muito pelo problema. Pode mandar o número do pedido por DM? Vamos resolver. {agent}"),
+        T(Other, Neutral, "Poxa! Isso não é normal. Fala com a gente em {url} que a gente ajuda rapidinho. {agent}"),
+    ],
+    brand_reply_question: &[
+        T(Other, Neutral, "Boa pergunta! Tá tudo aqui: {url} {agent}"),
+        T(Other, Positive, "Oi! Sim. Qualquer outra dúvida, é só chamar {epos}"),
+    ],
+    brand_reply_praise: &[
+        T(Other, Positive, "Você fez o nosso dia, obrigado! {epos}"),
+        T(Other, Positive, "Que bom que você gostou! Aproveite cada xícara ☕"),
+    ],
+    feed: &[
+        F(Praise, Positive, "Review {of_the} {thing}: {a} {kind} que entrega o que promete",
+            "Depois de {n} semanas de uso diário, {the} {thing} {strength}. Por {price}, recomendamos."),
+        F(Complaint, Negative, "{thing}: boa ideia, execução ruim",
+            "Queríamos gostar, mas a nossa unidade {issue}. Por {price}, difícil justificar."),
+        F(Other, Neutral, "{thing} ou {other}: qual comprar?",
+            "Comparamos {the} {thing} e {other} durante um mês. Estas são as nossas conclusões."),
+        F(Other, Neutral, "Promoção: {the} {thing} por {price}",
+            "Várias lojas estão vendendo {the} {thing} por {price}, um dos menores preços até agora."),
+    ],
+    incident_feed: &[
+        F(Complaint, Negative, "Usuários relatam problemas com {the} {thing}",
+            "As reclamações se multiplicam nas redes sociais. A {maker} diz que está investigando."),
+    ],
+    issues: &[
+        "parou de funcionar do nada",
+        "faz um barulho estranho",
+        "desliga do nada",
+        "mostra erro toda manhã",
+        "quebrou depois de {n} semanas",
+        "tá com cheiro de plástico queimado",
+        "veio com defeito",
+    ],
+    strengths: &[
+        "faz um café maravilhoso",
+        "quase não faz barulho",
+        "é super fácil de limpar",
+        "vale cada centavo",
+        "mudou minhas manhãs",
+        "funciona muito bem",
+    ],
+    pos: &["Amei demais", "Que maravilha", "Sensacional", "Nota 10", "Sem arrependimentos"],
+    neg: &["Que raiva", "Que decepção", "Palhaçada", "Inacreditável", "Não dá", "Que vergonha"],
+    so: &["muito", "muuuito", "super", "demais"],
+    fallback_kind: ("máquina", Gender::Feminine),
+};

@@ -1,0 +1,154 @@
+//! The command line, declared with clap.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// rapport: listen to what people say about your brand, answer them, learn from it.
+#[derive(Debug, Parser)]
+#[command(name = "rapport", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Where rapport keeps its data (the SQLite database and demo state).
+    #[arg(
+        long,
+        global = true,
+        env = "RAPPORT_DATA_DIR",
+        default_value = "./rapport-data",
+        value_name = "DIR"
+    )]
+    pub data_dir: PathBuf,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a demo: a workspace with monitors, a week of simulated posts, live posts after
+    /// that, and the dashboard at http://127.0.0.1:7878.
+    Demo(DemoArgs),
+    /// Serve the dashboard and API over the existing data directory.
+    Serve(ServeArgs),
+    /// Import posts from a CSV or JSONL file.
+    Import(ImportArgs),
+    /// Generate a realistic simulated stream of posts (JSONL to a file or stdout, or stored).
+    Simulate(SimulateArgs),
+    /// Measure a hot path and compare it with its baseline in the same run.
+    Bench(BenchArgs),
+}
+
+/// Options of `rapport demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address to serve on.
+    #[arg(long, default_value = "127.0.0.1:7878", env = "RAPPORT_ADDR")]
+    pub addr: SocketAddr,
+    /// Seed of the simulated stream (same seed, same posts).
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Simulated posts per day, on average.
+    #[arg(long, default_value_t = 20_000.0)]
+    pub rate: f64,
+    /// Days of history to backfill before going live.
+    #[arg(long, default_value_t = 7)]
+    pub backfill_days: u32,
+    /// Stop after the backfill instead of feeding live posts and serving (for scripts).
+    #[arg(long)]
+    pub backfill_only: bool,
+}
+
+/// Options of `rapport serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to serve on.
+    #[arg(long, default_value = "127.0.0.1:7878", env = "RAPPORT_ADDR")]
+    pub addr: SocketAddr,
+}
+
+/// How to show progress of long work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    /// A progress bar on a terminal, nothing otherwise.
+    Auto,
+    /// Always a progress bar.
+    Bar,
+    /// A plain line per committed batch ("committed N rows"), for scripts and logs.
+    Plain,
+    /// Nothing but the final summary.
+    None,
+}
+
+/// Options of `rapport import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to read.
+    pub file: PathBuf,
+    /// File format; guessed from the extension when absent.
+    #[arg(long, value_name = "csv|jsonl")]
+    pub format: Option<String>,
+    /// The network the posts come from (mastodon, bluesky, x, reddit, hackernews, feed, ...).
+    #[arg(long, default_value = "import")]
+    pub network: String,
+    /// Our fields to the file's columns or keys: `text=COL,id=COL,author=COL,created=COL,...`.
+    #[arg(long, value_name = "FIELD=COL,...")]
+    pub map: Option<String>,
+    /// Rows written per transaction.
+    #[arg(long, default_value_t = 5_000)]
+    pub batch: usize,
+    /// Progress display.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+    /// Rejected rows to print before only counting them.
+    #[arg(long, default_value_t = 50)]
+    pub max_errors_shown: usize,
+}
+
+/// Options of `rapport simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Seed (same seed and options, same stream).
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Days of posts to generate.
+    #[arg(long, default_value_t = 1.0)]
+    pub days: f64,
+    /// Posts per day, on average.
+    #[arg(long, default_value_t = 20_000.0)]
+    pub rate: f64,
+    /// First post time (RFC 3339); default: `days` before now, rounded to the hour.
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Write JSONL here (`-` for stdout). Each line: {"post": ..., "truth": ...}.
+    #[arg(long, short, default_value = "-")]
+    pub out: String,
+    /// Store the posts through the pipeline (matching the stored monitors) instead of writing JSONL.
+    #[arg(long)]
+    pub ingest: bool,
+}
+
+/// Options of `rapport bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Which benchmark.
+    #[command(subcommand)]
+    pub which: BenchWhich,
+}
+
+/// The benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchWhich {
+    /// Batched import into SQLite, against one transaction per post; disk per stored post.
+    Import {
+        /// Posts to import.
+        #[arg(long, default_value_t = 1_000_000)]
+        posts: usize,
+        /// Posts per transaction.
+        #[arg(long, default_value_t = 5_000)]
+        batch: usize,
+        /// Posts for the one-transaction-per-post baseline.
+        #[arg(long, default_value_t = 5_000)]
+        baseline_posts: usize,
+    },
+}

@@ -1,0 +1,114 @@
+//! `rapport bench`: hot paths measured against a baseline in the same run.
+
+use crate::cli::{BenchArgs, BenchWhich};
+use anyhow::Context;
+use rapport_engine::Ingestor;
+use rapport_model::{NewMonitor, Post};
+use rapport_sim::{SimConfig, Simulator};
+use rapport_store::{SqliteOptions, SqliteStore, Store};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Runs the chosen benchmark and prints its figures.
+pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    match args.which {
+        BenchWhich::Import {
+            posts,
+            batch,
+            baseline_posts,
+        } => import(posts, batch.max(1), baseline_posts).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Simulated posts (realistic short social posts), generated before any timing starts.
+fn simulated_posts(count: usize) -> anyhow::Result<Vec<Post>> {
+    let days = 7.0;
+    let start = chrono::DateTime::parse_from_rfc3339("2026-01-05T00:00:00Z")
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_default();
+    let mut config = SimConfig::demo(1, start, chrono::Duration::days(365));
+    config.posts_per_day = (count as f64 / days).max(1.0);
+    Ok(Simulator::new(config)?
+        .take(count)
+        .map(|s| s.post)
+        .collect())
+}
+
+/// A fresh store in a temporary directory, with the demo workspace's monitors.
+async fn fresh_store(dir: &tempfile::TempDir) -> anyhow::Result<(Arc<dyn Store>, Ingestor)> {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(
+        &dir.path().join("bench.db"),
+        SqliteOptions::default(),
+    )?);
+    let world = rapport_sim::World::demo();
+    let workspace = store.create_workspace("bench").await?;
+    for suggested in world.suggested_monitors() {
+        store
+            .create_monitor(NewMonitor {
+                workspace_id: workspace.id,
+                name: suggested.name,
+                kind: suggested.kind,
+                query: suggested.query,
+            })
+            .await?;
+    }
+    let ingestor = Ingestor::new(store.clone()).await?;
+    Ok((store, ingestor))
+}
+
+async fn import(count: usize, batch: usize, baseline_count: usize) -> anyhow::Result<()> {
+    println!("bench import: {count} simulated posts, {batch} per transaction (generating...)");
+    let posts = simulated_posts(count.max(baseline_count))?;
+    let mean_text = posts.iter().map(|p| p.text.len()).sum::<usize>() / posts.len().max(1);
+    println!("mean text length: {mean_text} bytes");
+
+    let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let (store, ingestor) = fresh_store(&dir).await?;
+    let started = Instant::now();
+    let mut mentions = 0;
+    for chunk in posts[..count].chunks(batch) {
+        mentions += ingestor.ingest(chunk.to_vec()).await?.new_mentions;
+    }
+    let batched = started.elapsed();
+    let batched_rate = count as f64 / batched.as_secs_f64();
+    let usage = store.disk_usage().await?;
+    let stored = store.post_count().await?.max(1);
+
+    let baseline_dir = tempfile::tempdir()?;
+    let (_, baseline_ingestor) = fresh_store(&baseline_dir).await?;
+    let started = Instant::now();
+    for post in &posts[..baseline_count] {
+        baseline_ingestor.ingest(vec![post.clone()]).await?;
+    }
+    let baseline = started.elapsed();
+    let baseline_rate = baseline_count as f64 / baseline.as_secs_f64();
+
+    let without_fts = usage.total_bytes.saturating_sub(usage.fulltext_bytes) as f64 / stored as f64;
+    let fts = usage.fulltext_bytes as f64 / stored as f64;
+    println!();
+    println!("{:<44} {:>14}", "", "posts/s");
+    println!(
+        "{:<44} {:>14.0}",
+        format!("batched ({batch}/transaction, match + store)"),
+        batched_rate
+    );
+    println!(
+        "{:<44} {:>14.0}",
+        "baseline (1 post/transaction)", baseline_rate
+    );
+    println!("speed-up: {:.1}x", batched_rate / baseline_rate);
+    println!();
+    println!("stored posts: {stored}, new mentions: {mentions}");
+    println!(
+        "disk: {:.0} bytes/post without the full-text index, {:.0} bytes/post for it",
+        without_fts, fts
+    );
+    println!(
+        "per million posts: {:.0} MiB + {:.0} MiB full-text index",
+        without_fts * 1e6 / 1_048_576.0,
+        fts * 1e6 / 1_048_576.0
+    );
+    Ok(())
+}

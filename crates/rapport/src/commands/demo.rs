@@ -1,0 +1,199 @@
+//! `rapport demo`: a complete product on a fresh machine with no configuration and no
+//! network. A demo workspace with brand, product and competitor monitors; a week of
+//! simulated history fed through the real pipeline; then live posts as they "happen"; and
+//! the dashboard served while it runs.
+
+use crate::cli::{DemoArgs, ProgressMode};
+use crate::data_dir::DataDir;
+use crate::progress::Progress;
+use anyhow::Context;
+use chrono::{DurationRound, Utc};
+use rapport_engine::{Ingestor, Pipeline, PipelineConfig, PipelineHandle};
+use rapport_model::{NewMonitor, Timestamp, Workspace};
+use rapport_sim::{SimConfig, Simulator, World};
+use rapport_store::Store;
+use rapport_web::AppState;
+use serde::{Deserialize, Serialize};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::watch;
+
+/// A demo timeline older than this is replaced by a fresh one.
+const MAX_TIMELINE_DAYS: i64 = 30;
+/// How far ahead of its start the simulated stream runs (it is lazy; this is only a bound).
+const STREAM_DAYS: i64 = 3650;
+
+/// The demo's timeline, kept in the data directory so that a restarted demo continues the
+/// same stream (already-stored posts dedupe) instead of starting a second one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct DemoState {
+    seed: u64,
+    rate: f64,
+    start: Timestamp,
+}
+
+impl DemoState {
+    fn load_or_create(data_dir: &DataDir, args: &DemoArgs) -> anyhow::Result<DemoState> {
+        let path = data_dir.root().join("demo.json");
+        let now = Utc::now();
+        let stored: Option<DemoState> = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok());
+        if let Some(state) = stored {
+            let same_stream = state.seed == args.seed && state.rate == args.rate;
+            if same_stream && now - state.start < chrono::Duration::days(MAX_TIMELINE_DAYS) {
+                return Ok(state);
+            }
+        }
+        let start = (now - chrono::Duration::days(i64::from(args.backfill_days)))
+            .duration_trunc(chrono::Duration::hours(1))
+            .unwrap_or(now);
+        let state = DemoState {
+            seed: args.seed,
+            rate: args.rate,
+            start,
+        };
+        std::fs::write(&path, serde_json::to_string_pretty(&state)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(state)
+    }
+}
+
+/// Finds the demo workspace, or creates it with the world's suggested monitors.
+async fn ensure_workspace(store: &Arc<dyn Store>, world: &World) -> anyhow::Result<Workspace> {
+    let name = format!("{} (demo)", world.brand.name);
+    if let Some(existing) = store
+        .workspaces()
+        .await?
+        .into_iter()
+        .find(|w| w.name == name)
+    {
+        return Ok(existing);
+    }
+    let workspace = store.create_workspace(&name).await?;
+    for suggested in world.suggested_monitors() {
+        store
+            .create_monitor(NewMonitor {
+                workspace_id: workspace.id,
+                name: suggested.name,
+                kind: suggested.kind,
+                query: suggested.query,
+            })
+            .await?;
+    }
+    Ok(workspace)
+}
+
+/// Runs the demo until Ctrl-C (or, with `--backfill-only`, until the history is stored).
+pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        args.rate.is_finite() && args.rate > 0.0,
+        "--rate must be a positive number of posts per day"
+    );
+    let store = data_dir.open_store()?;
+    let world = World::demo();
+    let workspace = ensure_workspace(&store, &world).await?;
+    let state = DemoState::load_or_create(&data_dir, &args)?;
+
+    let ingestor = Ingestor::new(store.clone()).await?;
+    let (pipeline, handle) = Pipeline::spawn(ingestor, PipelineConfig::default());
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    let server = if args.backfill_only {
+        None
+    } else {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .with_context(|| format!("cannot listen on {} (is a demo already running? pass --addr to use another port)", args.addr))?;
+        let addr = listener.local_addr()?;
+        let app = AppState::new(store.clone()).with_notice(format!(
+            "Demo data: simulated posts about {} and its competitors (fictional brands), seed {}.",
+            world.brand.name, state.seed
+        ));
+        let mut stop = stop_rx.clone();
+        let shutdown = async move {
+            let _ = stop.wait_for(|stopped| *stopped).await;
+        };
+        println!(
+            "rapport demo: workspace \"{}\" in {}",
+            workspace.name,
+            data_dir.root().display()
+        );
+        println!("  open http://{addr}/ in a browser");
+        println!("  no login needed yet: accounts and roles arrive with the dashboard issue, so the demo listens on 127.0.0.1 only");
+        println!("  Ctrl-C stops it; run it again to continue the same stream");
+        Some(tokio::spawn(rapport_web::serve(listener, app, shutdown)))
+    };
+
+    tokio::spawn(async move {
+        super::shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+
+    let mut config = SimConfig::demo(state.seed, state.start, chrono::Duration::days(STREAM_DAYS));
+    config.posts_per_day = state.rate;
+    let simulator = Simulator::new(config).context("the demo simulation settings are invalid")?;
+    let fed = feed(simulator, &handle, stop_rx, args.backfill_only).await;
+    drop(handle);
+    let stats = pipeline.finish().await;
+    println!(
+        "stored {} posts ({} new, {} mentions)",
+        stats.stored, stats.inserted, stats.new_mentions
+    );
+    fed?;
+    if let Some(server) = server {
+        server.await.context("the web server task failed")??;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Sends the backfill at full speed, then each later post when its time comes.
+async fn feed(
+    simulator: Simulator,
+    handle: &PipelineHandle,
+    mut stop: watch::Receiver<bool>,
+    backfill_only: bool,
+) -> anyhow::Result<()> {
+    let progress = Progress::new(
+        ProgressMode::Auto,
+        None,
+        false,
+        "backfilling a week of posts",
+    );
+    let started = Instant::now();
+    let mut backfilled: u64 = 0;
+    let mut live = false;
+    for simulated in simulator {
+        if *stop.borrow() {
+            break;
+        }
+        let post = simulated.post;
+        let wait = (post.created_at - Utc::now()).to_std().ok();
+        if let Some(wait) = wait {
+            if !live {
+                live = true;
+                progress.finish();
+                println!(
+                    "backfilled {backfilled} posts in {:.1}s; now live",
+                    started.elapsed().as_secs_f64()
+                );
+                if backfill_only {
+                    return Ok(());
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.wait_for(|stopped| *stopped) => break,
+            }
+        } else {
+            backfilled += 1;
+            if backfilled % 1000 == 0 {
+                progress.update(backfilled, String::new);
+            }
+        }
+        handle.send(post).await?;
+    }
+    progress.finish();
+    Ok(())
+}

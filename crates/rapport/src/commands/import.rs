@@ -1,0 +1,146 @@
+//! `rapport import FILE`: CSV or JSONL into the store, through the same ingestor as every
+//! other source, reporting each rejected row with its line number.
+
+use crate::cli::ImportArgs;
+use crate::data_dir::DataDir;
+use crate::progress::Progress;
+use anyhow::{bail, Context};
+use rapport_engine::Ingestor;
+use rapport_model::{Network, Post};
+use rapport_sources::file::{FieldMap, FileFormat, FileReader, ImportOptions, RowError};
+use rapport_store::BatchOutcome;
+use std::process::ExitCode;
+use tokio::sync::mpsc;
+
+/// What the reading thread tells the writing side.
+enum Event {
+    Batch { posts: Vec<Post>, bytes_read: u64 },
+    Rejected(RowError),
+}
+
+/// Imports the file; exits 0 when the file was read to its end (rejected rows included).
+pub async fn run(data_dir: DataDir, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let format = match &args.format {
+        Some(name) => name.parse::<FileFormat>().map_err(anyhow::Error::msg)?,
+        None => FileFormat::from_path(&args.file).with_context(|| {
+            format!(
+                "cannot tell the format of {} from its extension: pass --format csv or --format jsonl",
+                args.file.display()
+            )
+        })?,
+    };
+    let network: Network = args.network.parse()?;
+    let map = match &args.map {
+        Some(spec) => spec.parse::<FieldMap>()?,
+        None => FieldMap::default(),
+    };
+    if args.batch == 0 {
+        bail!("--batch must be at least 1");
+    }
+    let mut options = ImportOptions::new(format);
+    options.network = network;
+    options.map = map;
+    let reader = FileReader::open(&args.file, options)
+        .with_context(|| format!("cannot import {}", args.file.display()))?;
+    let total_bytes = reader.total_bytes();
+
+    let store = data_dir.open_store()?;
+    let ingestor = Ingestor::new(store).await?;
+    let progress = Progress::new(args.progress, total_bytes, true, "importing");
+
+    let (sender, mut receiver) = mpsc::channel::<Event>(4);
+    let batch_size = args.batch;
+    let reading = std::thread::spawn(move || read_file(reader, batch_size, sender));
+
+    let mut outcome = BatchOutcome::default();
+    let mut read_ok: u64 = 0;
+    let mut rejected: u64 = 0;
+    while let Some(event) = receiver.recv().await {
+        match event {
+            Event::Batch { posts, bytes_read } => {
+                read_ok += posts.len() as u64;
+                let stored = ingestor.ingest(posts).await?;
+                outcome.add(stored);
+                progress.update(bytes_read, || {
+                    format!("{} new, {} updated", outcome.inserted, outcome.updated)
+                });
+                progress.plain_line(|| {
+                    format!(
+                        "committed {} rows ({} new, {} updated, {} unchanged)",
+                        outcome.inserted + outcome.updated + outcome.unchanged,
+                        outcome.inserted,
+                        outcome.updated,
+                        outcome.unchanged
+                    )
+                });
+            }
+            Event::Rejected(error) => {
+                rejected += 1;
+                if rejected <= args.max_errors_shown as u64 {
+                    progress.line(&format!("rejected {error}"));
+                }
+            }
+        }
+    }
+    progress.finish();
+    let read_result = reading
+        .join()
+        .map_err(|_| anyhow::anyhow!("the file reader thread panicked"))?;
+    read_result?;
+    if rejected > args.max_errors_shown as u64 {
+        eprintln!(
+            "... and {} more rejected rows",
+            rejected - args.max_errors_shown as u64
+        );
+    }
+    println!(
+        "read {} rows: {} imported, {} updated, {} unchanged, {} rejected, {} mentions",
+        read_ok + rejected,
+        outcome.inserted,
+        outcome.updated,
+        outcome.unchanged,
+        rejected,
+        outcome.new_mentions
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the whole file on a plain thread (parsing is CPU work), sending batches of posts
+/// and each rejected row as it is met.
+fn read_file(
+    mut reader: FileReader,
+    batch_size: usize,
+    sender: mpsc::Sender<Event>,
+) -> anyhow::Result<()> {
+    let mut batch = Vec::with_capacity(batch_size);
+    while let Some(row) = reader.next() {
+        match row {
+            Ok(post) => {
+                batch.push(post);
+                if batch.len() >= batch_size {
+                    let posts = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                    let event = Event::Batch {
+                        posts,
+                        bytes_read: reader.bytes_read(),
+                    };
+                    if sender.blocking_send(event).is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+            Err(error) => {
+                if sender.blocking_send(Event::Rejected(error)).is_err() {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let bytes_read = reader.bytes_read();
+        let _ = sender.blocking_send(Event::Batch {
+            posts: batch,
+            bytes_read,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,48 @@
+//! One module per subcommand.
+
+mod bench;
+mod demo;
+mod import;
+mod serve;
+mod simulate;
+
+use crate::cli::{Cli, Command};
+use crate::data_dir::DataDir;
+use std::process::ExitCode;
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let data_dir = || DataDir::create(&cli.data_dir);
+    match cli.command {
+        Command::Demo(args) => demo::run(data_dir()?, args).await,
+        Command::Serve(args) => serve::run(data_dir()?, args).await,
+        Command::Import(args) => import::run(data_dir()?, args).await,
+        Command::Simulate(args) => simulate::run(&cli.data_dir, args).await,
+        Command::Bench(args) => bench::run(args).await,
+    }
+}
+
+/// Resolves when the user presses Ctrl-C (or the process gets SIGTERM).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,25 @@
+//! `rapport serve`: the dashboard and API over an existing data directory.
+
+use crate::cli::ServeArgs;
+use crate::data_dir::DataDir;
+use anyhow::Context;
+use rapport_web::AppState;
+use std::process::ExitCode;
+
+/// Serves until Ctrl-C.
+pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let store = data_dir.open_store()?;
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    println!(
+        "rapport is serving {} at http://{addr}",
+        data_dir.root().display()
+    );
+    println!(
+        "no login yet: accounts and roles arrive with the dashboard issue; keep it on 127.0.0.1"
+    );
+    rapport_web::serve(listener, AppState::new(store), super::shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
