@@ -64,10 +64,17 @@ pub async fn run(data_dir: &Path, args: SimulateArgs) -> anyhow::Result<ExitCode
         )
     };
     let mut out = BufWriter::new(sink);
-    for simulated in simulator {
-        serde_json::to_writer(&mut out, &simulated)?;
-        out.write_all(b"\n")?;
+    let written = (|| -> std::io::Result<()> {
+        for simulated in simulator {
+            serde_json::to_writer(&mut out, &simulated)?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()
+    })();
+    match written {
+        // `rapport simulate | head` closes the pipe early: that is the reader's choice, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("cannot write to {}", args.out))),
+        Ok(()) => Ok(ExitCode::SUCCESS),
     }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
 }

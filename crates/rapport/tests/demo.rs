@@ -1,0 +1,111 @@
+//! `rapport demo` as a new user meets it: it serves, and the numbers move.
+
+mod common;
+
+use common::rapport;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// Kills the demo even when an assertion fails.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn posts(client: &reqwest::Client, base: &str) -> u64 {
+    let stats: serde_json::Value = client
+        .get(format!("{base}api/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    stats["posts"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn the_demo_serves_a_dashboard_whose_numbers_move() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = rapport(&dir.path().join("data"))
+        .args([
+            "demo",
+            "--addr",
+            "127.0.0.1:0",
+            "--rate",
+            "400000",
+            "--backfill-days",
+            "0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _running = Running(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines.next().expect("the demo prints its URL").unwrap();
+        if let Some(at) = line.find("http://") {
+            let url = line[at..].split_whitespace().next().unwrap().to_string();
+            break url;
+        }
+    };
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    // Keep draining stdout so the demo never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+
+    let client = reqwest::Client::new();
+    let page = client
+        .get(&base)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("(demo)"), "{page}");
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let first = loop {
+        let n = posts(&client, &base).await;
+        if n > 0 {
+            break n;
+        }
+        assert!(Instant::now() < deadline, "no post stored within a minute");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    loop {
+        let n = posts(&client, &base).await;
+        if n > first {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the post count stayed at {first}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let counts: serde_json::Value = client
+        .get(format!("{base}api/workspaces/1/counts"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = counts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    for kind in ["brand", "product", "competitor", "campaign"] {
+        assert!(kinds.contains(&kind), "no {kind} monitor in {kinds:?}");
+    }
+}
