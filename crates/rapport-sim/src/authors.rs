@@ -7,6 +7,7 @@ use crate::names::{self, fold};
 use crate::world::Brand;
 use rapport_model::{Author, Network};
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// How an author relates to the brand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,11 +140,10 @@ pub(crate) struct AuthorPool {
 impl AuthorPool {
     /// A pool of `size` people plus publications and the brand's accounts.
     pub(crate) fn new(dice: &mut Dice, size: usize, brand: &Brand) -> Self {
-        let mut taken: HashSet<(Network, String)> = HashSet::new();
+        let mut taken = Taken::with_capacity(size + size / 4);
         let mut authors = Vec::with_capacity(size + names::BLOGS.len() + 4);
-        let network_pick = Weighted::new(NETWORK_SHARE);
         for i in 0..size {
-            let network = PEOPLE_NETWORKS[network_pick.sample(dice).unwrap_or(0)];
+            let network = PEOPLE_NETWORKS[dice.index(&NETWORK_SHARE).unwrap_or(0)];
             authors.push(person(dice, i, network, &mut taken));
         }
         for &(name, host, lang) in names::BLOGS {
@@ -198,44 +198,52 @@ impl AuthorPool {
             });
         }
 
-        let people = |f: &dyn Fn(&SimAuthor) -> bool| -> Vec<usize> {
-            (0..authors.len()).filter(|&i| f(&authors[i])).collect()
-        };
-        let is_person = |a: &SimAuthor| {
-            !matches!(
-                a.persona,
-                Persona::Spammer | Persona::Brand | Persona::Publication
-            )
-        };
-        let general = Group::new(
-            people(&|a| is_person(a) && a.network != Network::HackerNews),
-            &authors,
-        );
-        let talkative =
-            |a: &SimAuthor, persona| a.persona == persona && a.network != Network::HackerNews;
-        let advocates = Group::new(people(&|a| talkative(a, Persona::Advocate)), &authors);
-        let detractors = Group::new(people(&|a| talkative(a, Persona::Detractor)), &authors);
-        let spammers = Group::new(people(&|a| a.persona == Persona::Spammer), &authors);
-        let publications = Group::new(people(&|a| a.persona == Persona::Publication), &authors);
-        let mut by_network = Vec::new();
-        let mut spammers_by_network = Vec::new();
-        let mut by_network_lang = Vec::new();
-        for &network in &PEOPLE_NETWORKS {
-            by_network.push(Group::new(
-                people(&|a| is_person(a) && a.network == network),
-                &authors,
-            ));
-            spammers_by_network.push(Group::new(
-                people(&|a| a.persona == Persona::Spammer && a.network == network),
-                &authors,
-            ));
-            for lang in Lang::ALL {
-                by_network_lang.push(Group::new(
-                    people(&|a| is_person(a) && a.network == network && a.lang == lang),
-                    &authors,
-                ));
+        // One pass sorts everyone into the groups the simulator draws from.
+        let networks = PEOPLE_NETWORKS.len();
+        let languages = Lang::ALL.len();
+        let mut general = Vec::new();
+        let (mut advocates, mut detractors, mut spammers, mut publications) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut by_network = vec![Vec::new(); networks];
+        let mut spammers_by_network = vec![Vec::new(); networks];
+        let mut by_network_lang = vec![Vec::new(); networks * languages];
+        for (i, a) in authors.iter().enumerate() {
+            let slot = PEOPLE_NETWORKS.iter().position(|&n| n == a.network);
+            let talkative = a.network != Network::HackerNews;
+            match a.persona {
+                Persona::Brand => continue,
+                Persona::Publication => {
+                    publications.push(i);
+                    continue;
+                }
+                Persona::Spammer => {
+                    spammers.push(i);
+                    if let Some(slot) = slot {
+                        spammers_by_network[slot].push(i);
+                    }
+                    continue;
+                }
+                Persona::Advocate if talkative => advocates.push(i),
+                Persona::Detractor if talkative => detractors.push(i),
+                _ => {}
+            }
+            if talkative {
+                general.push(i);
+            }
+            if let Some(slot) = slot {
+                by_network[slot].push(i);
+                by_network_lang[slot * languages + a.lang.index()].push(i);
             }
         }
+        let group = |members: Vec<usize>| Group::new(members, &authors);
+        let general = group(general);
+        let advocates = group(advocates);
+        let detractors = group(detractors);
+        let spammers = group(spammers);
+        let publications = group(publications);
+        let by_network = by_network.into_iter().map(group).collect();
+        let spammers_by_network = spammers_by_network.into_iter().map(group).collect();
+        let by_network_lang = by_network_lang.into_iter().map(group).collect();
         AuthorPool {
             authors,
             general,
@@ -278,15 +286,8 @@ impl AuthorPool {
     }
 }
 
-fn person(
-    dice: &mut Dice,
-    index: usize,
-    network: Network,
-    taken: &mut HashSet<(Network, String)>,
-) -> SimAuthor {
-    let lang = Lang::ALL[Weighted::new(language_mix(network))
-        .sample(dice)
-        .unwrap_or(0)];
+fn person(dice: &mut Dice, index: usize, network: Network, taken: &mut Taken) -> SimAuthor {
+    let lang = Lang::ALL[dice.index(&language_mix(network)).unwrap_or(0)];
     let social = matches!(network, Network::X | Network::Bluesky | Network::Mastodon);
     let roll = dice.unit();
     let persona = if social && roll < 0.04 {
@@ -469,12 +470,51 @@ fn spam_identity(dice: &mut Dice, network: Network, lang: Lang) -> (String, Stri
 
 /// Makes a handle unique on its network by adding digits (before a Mastodon instance or a
 /// Bluesky domain), falling back to the pool index, which is unique.
-fn unique(
-    taken: &mut HashSet<(Network, String)>,
-    network: Network,
-    handle: String,
-    index: usize,
-) -> String {
+/// Handles already given, by a 64-bit hash of network and handle. A hash collision only
+/// makes a handle look taken (and get a suffix); equal handles always collide, so handles
+/// stay unique without storing them.
+#[derive(Default)]
+struct Taken(HashSet<u64, BuildHasherDefault<Prehashed>>);
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+impl Taken {
+    fn with_capacity(n: usize) -> Self {
+        Taken(HashSet::with_capacity_and_hasher(
+            n,
+            BuildHasherDefault::default(),
+        ))
+    }
+
+    /// Marks a handle as taken; false if it (or its hash) already was.
+    fn insert(&mut self, network: Network, handle: &str) -> bool {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in network.as_str().bytes().chain([0]).chain(handle.bytes()) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0.insert(h)
+    }
+}
+
+fn unique(taken: &mut Taken, network: Network, handle: String, index: usize) -> String {
     let with_suffix = |suffix: &str| -> String {
         match network {
             Network::Mastodon => match handle.split_once('@') {
@@ -492,17 +532,21 @@ fn unique(
             _ => format!("{handle}{suffix}"),
         }
     };
-    let candidates = std::iter::once(handle.clone())
-        .chain((2..6).map(|k| with_suffix(&(index % 97 + k * 7).to_string())))
-        .chain(std::iter::once(with_suffix(&format!("_{index}"))));
+    if taken.insert(network, &handle) {
+        return handle;
+    }
+    let candidates = [
+        with_suffix(&(index % 89 + 10).to_string()),
+        with_suffix(&format!("_{index}")),
+    ];
     for candidate in candidates {
-        if taken.insert((network, candidate.clone())) {
+        if taken.insert(network, &candidate) {
             return candidate;
         }
     }
     // Only reachable with absurd collisions; the index keeps it unique.
-    let fallback = format!("user{index}x{}", taken.len());
-    taken.insert((network, fallback.clone()));
+    let fallback = format!("user{index}x");
+    taken.insert(network, &fallback);
     fallback
 }
 

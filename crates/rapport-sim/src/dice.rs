@@ -68,6 +68,29 @@ impl Dice {
         self.pick(items).copied().unwrap_or("")
     }
 
+    /// An index drawn in proportion to `weights` (invalid weights count as zero), or
+    /// `None` when none is positive. For short lists; [`Weighted`] is faster for long ones.
+    pub(crate) fn index(&mut self, weights: &[f64]) -> Option<usize> {
+        let valid = |w: f64| if w.is_finite() && w > 0.0 { w } else { 0.0 };
+        let total: f64 = weights.iter().map(|&w| valid(w)).sum();
+        if total <= 0.0 {
+            return None;
+        }
+        let mut x = self.unit() * total;
+        let mut last = None;
+        for (i, &w) in weights.iter().enumerate() {
+            let w = valid(w);
+            if w > 0.0 {
+                if x < w {
+                    return Some(i);
+                }
+                x -= w;
+                last = Some(i);
+            }
+        }
+        last
+    }
+
     /// A standard normal deviate.
     pub(crate) fn normal(&mut self) -> f64 {
         StandardNormal.sample(&mut self.0)
@@ -164,6 +187,11 @@ mod tests {
         assert!(Weighted::new([]).sample(&mut d).is_none());
         assert!(Weighted::new([0.0]).sample(&mut d).is_none());
         assert_eq!(d.below(0), 0);
+        for _ in 0..100 {
+            let i = d.index(&[0.0, 2.0, f64::NAN, 1.0]).unwrap();
+            assert!(i == 1 || i == 3);
+        }
+        assert!(d.index(&[0.0, -1.0]).is_none());
         assert_eq!(d.between(5, 1), 5);
         assert!(d.pick::<u8>(&[]).is_none());
     }

@@ -506,7 +506,7 @@ impl Simulator {
     }
 
     pub(super) fn brand_post(&mut self) -> Option<Draft> {
-        let slot = Weighted::new(REPOST_NETWORKS).sample(&mut self.dice)?;
+        let slot = self.dice.index(&REPOST_NETWORKS)?;
         let author = self.pool.brand_on(PEOPLE_NETWORKS[slot])?;
         let template = *self.dice.pick(lexicon(Lang::En).brand_promo)?;
         let mut subject = Subject {
