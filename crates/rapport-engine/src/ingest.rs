@@ -65,19 +65,33 @@ impl Ingestor {
             .clone()
     }
 
-    /// Matches and stores one batch in one transaction.
-    pub async fn ingest(&self, posts: Vec<Post>) -> Result<BatchOutcome, EngineError> {
-        if posts.is_empty() {
-            return Ok(BatchOutcome::default());
-        }
+    /// Matches posts against the current monitors (CPU work, no I/O: callers may run it on
+    /// another thread while the previous batch is being stored).
+    pub fn match_posts(&self, posts: Vec<Post>) -> Vec<IngestItem> {
         let matcher = self.current_matcher();
-        let items = posts
+        posts
             .into_iter()
             .map(|post| {
                 let monitors = matcher.matches(&post);
                 IngestItem { post, monitors }
             })
-            .collect();
-        Ok(self.store.write_batch(items).await?)
+            .collect()
+    }
+
+    /// Stores matched posts and their mentions in one transaction.
+    pub async fn store_matched(
+        &self,
+        items: Arc<[IngestItem]>,
+    ) -> Result<BatchOutcome, EngineError> {
+        if items.is_empty() {
+            return Ok(BatchOutcome::default());
+        }
+        Ok(self.store.write_shared_batch(items).await?)
+    }
+
+    /// Matches and stores one batch in one transaction.
+    pub async fn ingest(&self, posts: Vec<Post>) -> Result<BatchOutcome, EngineError> {
+        let items = self.match_posts(posts);
+        self.store_matched(items.into()).await
     }
 }

@@ -6,6 +6,7 @@
 
 use crate::{EngineError, Ingestor};
 use rapport_model::Post;
+use rapport_store::IngestItem;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -125,15 +126,27 @@ impl Pipeline {
     }
 }
 
+/// Two stages connected by a short channel, so that matching the next batch (one core)
+/// overlaps with storing the previous one (the other core): gather + match, then store.
 async fn run(
     ingestor: Ingestor,
     config: PipelineConfig,
     mut receiver: mpsc::Receiver<Post>,
     stats: Arc<PipelineStats>,
 ) {
+    let (matched_tx, mut matched_rx) = mpsc::channel::<Arc<[IngestItem]>>(2);
+    let store_stage = {
+        let ingestor = ingestor.clone();
+        let stats = stats.clone();
+        tokio::spawn(async move {
+            while let Some(items) = matched_rx.recv().await {
+                store_with_retry(&ingestor, items, &stats).await;
+            }
+        })
+    };
     let max_batch = config.max_batch.max(1);
-    let mut batch = Vec::with_capacity(max_batch);
     loop {
+        let mut batch = Vec::with_capacity(max_batch);
         // Wait for the first post of a batch, then gather more until full or late.
         match receiver.recv().await {
             Some(post) => batch.push(post),
@@ -151,18 +164,31 @@ async fn run(
         stats
             .received
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        store_with_retry(&ingestor, std::mem::take(&mut batch), &stats).await;
-        batch.reserve(max_batch);
+        let matcher = ingestor.clone();
+        let items = match tokio::task::spawn_blocking(move || matcher.match_posts(batch)).await {
+            Ok(items) => items,
+            Err(e) => {
+                tracing::error!("matching a batch failed: {e}");
+                continue;
+            }
+        };
+        if matched_tx.send(items.into()).await.is_err() {
+            break;
+        }
+    }
+    drop(matched_tx);
+    if let Err(e) = store_stage.await {
+        tracing::error!("the store stage of the pipeline failed: {e}");
     }
 }
 
 /// Stores a batch, retrying with capped exponential backoff: a store that is briefly
 /// unavailable (disk full, database locked) delays ingestion but loses nothing.
-async fn store_with_retry(ingestor: &Ingestor, batch: Vec<Post>, stats: &PipelineStats) {
+async fn store_with_retry(ingestor: &Ingestor, items: Arc<[IngestItem]>, stats: &PipelineStats) {
     let mut delay = Duration::from_millis(50);
     loop {
-        let count = batch.len() as u64;
-        match ingestor.ingest(batch.clone()).await {
+        let count = items.len() as u64;
+        match ingestor.store_matched(items.clone()).await {
             Ok(outcome) => {
                 stats.stored.fetch_add(count, Ordering::Relaxed);
                 stats

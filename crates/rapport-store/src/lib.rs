@@ -15,6 +15,7 @@ pub use types::{BatchOutcome, DiskUsage, IngestItem, MentionView, MonitorCount, 
 
 use async_trait::async_trait;
 use rapport_model::{Monitor, NewMonitor, PostKey, Timestamp, Workspace, WorkspaceId};
+use std::sync::Arc;
 
 /// Result type of every store operation.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -28,8 +29,14 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// - a mention is unique by (monitor, post).
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Stores a batch of posts and the monitors each matched, in one transaction.
-    async fn write_batch(&self, items: Vec<IngestItem>) -> StoreResult<BatchOutcome>;
+    /// Stores a batch of posts and the monitors each matched, in one transaction. The batch
+    /// is shared so that a caller can retry it after a failure without copying it.
+    async fn write_shared_batch(&self, items: Arc<[IngestItem]>) -> StoreResult<BatchOutcome>;
+
+    /// [`Store::write_shared_batch`] for a batch the caller does not need back.
+    async fn write_batch(&self, items: Vec<IngestItem>) -> StoreResult<BatchOutcome> {
+        self.write_shared_batch(items.into()).await
+    }
 
     /// The number of stored posts.
     async fn post_count(&self) -> StoreResult<u64>;

@@ -674,7 +674,10 @@ fn failure<T>() -> StoreResult<T> {
 
 #[async_trait]
 impl Store for FailingStore {
-    async fn write_batch(&self, _: Vec<IngestItem>) -> StoreResult<BatchOutcome> {
+    async fn write_shared_batch(
+        &self,
+        _: std::sync::Arc<[IngestItem]>,
+    ) -> StoreResult<BatchOutcome> {
         failure()
     }
     async fn post_count(&self) -> StoreResult<u64> {

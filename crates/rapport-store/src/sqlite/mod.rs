@@ -4,6 +4,7 @@
 //! small pool of reader connections, which WAL lets run beside the writer. Every operation
 //! runs on tokio's blocking pool so async callers never stall a runtime thread.
 
+mod authors;
 mod codec;
 mod migrations;
 mod read;
@@ -57,10 +58,16 @@ pub struct SqliteStore {
     inner: Arc<Inner>,
 }
 
+/// The single writer connection and what it remembers between batches.
+struct Writer {
+    conn: Connection,
+    authors: authors::AuthorCache,
+}
+
 struct Inner {
     path: PathBuf,
     options: SqliteOptions,
-    writer: Mutex<Connection>,
+    writer: Mutex<Writer>,
     readers: Mutex<Vec<Connection>>,
 }
 
@@ -79,7 +86,10 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 options,
-                writer: Mutex::new(writer),
+                writer: Mutex::new(Writer {
+                    conn: writer,
+                    authors: authors::AuthorCache::default(),
+                }),
                 readers: Mutex::new(Vec::new()),
             }),
         })
@@ -90,19 +100,19 @@ impl SqliteStore {
         &self.inner.path
     }
 
-    /// Runs `f` with the writer connection on the blocking pool.
+    /// Runs `f` with the writer on the blocking pool.
     async fn with_writer<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&mut Writer) -> StoreResult<T> + Send + 'static,
     {
         let inner = self.inner.clone();
         run_blocking(move || {
-            let mut conn = inner
+            let mut writer = inner
                 .writer
                 .lock()
                 .map_err(|_| StoreError::Worker("writer connection poisoned".into()))?;
-            f(&mut conn)
+            f(&mut writer)
         })
         .await
     }
@@ -184,8 +194,8 @@ fn open_connection(path: &Path, options: &SqliteOptions, writer: bool) -> StoreR
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn write_batch(&self, items: Vec<IngestItem>) -> StoreResult<BatchOutcome> {
-        self.with_writer(move |conn| write::write_batch(conn, &items))
+    async fn write_shared_batch(&self, items: Arc<[IngestItem]>) -> StoreResult<BatchOutcome> {
+        self.with_writer(move |w| write::write_batch(&mut w.conn, &mut w.authors, &items))
             .await
     }
 
@@ -207,7 +217,7 @@ impl Store for SqliteStore {
 
     async fn create_workspace(&self, name: &str) -> StoreResult<Workspace> {
         let name = name.to_string();
-        self.with_writer(move |conn| write::create_workspace(conn, &name))
+        self.with_writer(move |w| write::create_workspace(&mut w.conn, &name))
             .await
     }
 
@@ -216,7 +226,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_monitor(&self, monitor: NewMonitor) -> StoreResult<Monitor> {
-        self.with_writer(move |conn| write::create_monitor(conn, monitor))
+        self.with_writer(move |w| write::create_monitor(&mut w.conn, monitor))
             .await
     }
 

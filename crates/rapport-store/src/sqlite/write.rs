@@ -1,5 +1,6 @@
 //! Writes: batches of posts and mentions, workspaces, monitors.
 
+use super::authors::{self, AuthorCache};
 use super::codec::{count_to_sql, to_millis};
 use crate::{BatchOutcome, IngestItem, StoreError, StoreResult};
 use chrono::Utc;
@@ -9,49 +10,45 @@ use std::collections::HashMap;
 
 const SELECT_POST: &str =
     "SELECT id, text, likes, reposts, replies, followers FROM posts WHERE network = ?1 AND native_id = ?2";
-const INSERT_POST: &str = "INSERT INTO posts (network, native_id, author_id, created_at, first_seen, text, title, url, lang, reply_to, conversation_id, likes, reposts, replies, followers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+const INSERT_POST: &str = "INSERT INTO posts (network, native_id, author_id, created_at, first_seen, text, title, url, lang, reply_to, conversation_id, likes, reposts, replies, followers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) ON CONFLICT (network, native_id) DO NOTHING";
 const UPDATE_COUNTS: &str =
     "UPDATE posts SET likes = ?2, reposts = ?3, replies = ?4, followers = coalesce(?5, followers) WHERE id = ?1";
 const UPDATE_TEXT: &str = "UPDATE posts SET text = ?2 WHERE id = ?1";
 const FTS_INSERT: &str = "INSERT INTO posts_fts (rowid, text) VALUES (?1, ?2)";
 const FTS_DELETE: &str = "INSERT INTO posts_fts (posts_fts, rowid, text) VALUES ('delete', ?1, ?2)";
-const UPSERT_AUTHOR: &str =
-    "INSERT INTO authors (network, handle, display_name, followers) VALUES (?1, ?2, ?3, ?4)
-     ON CONFLICT (network, handle) DO UPDATE SET
-        display_name = coalesce(excluded.display_name, display_name),
-        followers = coalesce(excluded.followers, followers)
-     RETURNING id";
 const INSERT_MENTION: &str = "INSERT OR IGNORE INTO mentions (monitor_id, post_id, workspace_id, post_created_at, matched_at)
-     SELECT ?1, ?2, workspace_id, ?3, ?4 FROM monitors WHERE id = ?1";
+     VALUES (?1, ?2, ?3, ?4, ?5)";
+const MONITOR_WORKSPACE: &str = "SELECT workspace_id FROM monitors WHERE id = ?1";
 
 /// Stores every item of the batch in one transaction.
 pub(super) fn write_batch(
     conn: &mut Connection,
+    cache: &mut AuthorCache,
     items: &[IngestItem],
 ) -> StoreResult<BatchOutcome> {
     let tx = conn
         .transaction()
         .map_err(StoreError::sqlite("begin batch"))?;
-    let outcome = write_items(&tx, items)?;
+    let mut staged = AuthorCache::default();
+    let outcome = write_items(&tx, cache, &mut staged, items)?;
     tx.commit().map_err(StoreError::sqlite("commit batch"))?;
+    cache.merge(staged);
     Ok(outcome)
 }
 
-fn write_items(tx: &Transaction<'_>, items: &[IngestItem]) -> StoreResult<BatchOutcome> {
+fn write_items(
+    tx: &Transaction<'_>,
+    cache: &AuthorCache,
+    staged: &mut AuthorCache,
+    items: &[IngestItem],
+) -> StoreResult<BatchOutcome> {
     let now = to_millis(Utc::now());
     let mut outcome = BatchOutcome::default();
-    let mut authors: HashMap<(&str, &str), i64> = HashMap::new();
+    // Monitor -> workspace, looked up once per batch; `None` for a monitor deleted meanwhile.
+    let mut workspaces: HashMap<MonitorId, Option<i64>> = HashMap::new();
     for item in items {
         let post = &item.post;
-        let author_key = (post.network.as_str(), post.author.handle.as_str());
-        let author_id = match authors.get(&author_key) {
-            Some(id) => *id,
-            None => {
-                let id = upsert_author(tx, post)?;
-                authors.insert(author_key, id);
-                id
-            }
-        };
+        let author_id = authors::resolve(tx, cache, staged, post)?;
         let (post_id, change) = upsert_post(tx, post, author_id, now)?;
         match change {
             Change::Inserted => outcome.inserted += 1,
@@ -59,10 +56,27 @@ fn write_items(tx: &Transaction<'_>, items: &[IngestItem]) -> StoreResult<BatchO
             Change::Unchanged => outcome.unchanged += 1,
         }
         for monitor in &item.monitors {
-            outcome.new_mentions += insert_mention(tx, *monitor, post_id, post, now)?;
+            let workspace = match workspaces.get(monitor) {
+                Some(known) => *known,
+                None => {
+                    let found = monitor_workspace(tx, *monitor)?;
+                    workspaces.insert(*monitor, found);
+                    found
+                }
+            };
+            if let Some(workspace) = workspace {
+                outcome.new_mentions +=
+                    insert_mention(tx, *monitor, workspace, post_id, post, now)?;
+            }
         }
     }
     Ok(outcome)
+}
+
+fn monitor_workspace(tx: &Transaction<'_>, monitor: MonitorId) -> StoreResult<Option<i64>> {
+    tx.prepare_cached(MONITOR_WORKSPACE)
+        .and_then(|mut stmt| stmt.query_row([monitor.0], |r| r.get(0)).optional())
+        .map_err(StoreError::sqlite("look up monitor"))
 }
 
 enum Change {
@@ -71,31 +85,52 @@ enum Change {
     Unchanged,
 }
 
-fn upsert_author(tx: &Transaction<'_>, post: &Post) -> StoreResult<i64> {
-    let author = &post.author;
-    tx.prepare_cached(UPSERT_AUTHOR)
-        .and_then(|mut stmt| {
-            stmt.query_row(
-                params![
-                    post.network.as_str(),
-                    author.handle,
-                    author.display_name,
-                    author.followers.map(count_to_sql),
-                ],
-                |row| row.get(0),
-            )
-        })
-        .map_err(StoreError::sqlite("store author"))
-}
-
 fn upsert_post(
     tx: &Transaction<'_>,
     post: &Post,
     author_id: i64,
     now: i64,
 ) -> StoreResult<(i64, Change)> {
+    let engagement = &post.engagement;
+    let (likes, reposts, replies) = (
+        count_to_sql(engagement.likes),
+        count_to_sql(engagement.reposts),
+        count_to_sql(engagement.replies),
+    );
+    let followers = post.author.followers.map(count_to_sql);
+
+    // Most posts are new: try the insert first and fall back to comparing on conflict,
+    // which saves a lookup per new post.
+    let inserted = tx
+        .prepare_cached(INSERT_POST)
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                post.network.as_str(),
+                post.native_id,
+                author_id,
+                to_millis(post.created_at),
+                now,
+                post.text,
+                post.title,
+                post.url,
+                post.language,
+                post.reply_to,
+                post.conversation_id,
+                likes,
+                reposts,
+                replies,
+                followers,
+            ])
+        })
+        .map_err(StoreError::sqlite("insert post"))?;
+    if inserted == 1 {
+        let id = tx.last_insert_rowid();
+        fts_insert(tx, id, &post.text)?;
+        return Ok((id, Change::Inserted));
+    }
+
     type Existing = (i64, String, i64, i64, i64, Option<i64>);
-    let existing: Option<Existing> = tx
+    let (id, old_text, old_likes, old_reposts, old_replies, old_followers): Existing = tx
         .prepare_cached(SELECT_POST)
         .and_then(|mut stmt| {
             stmt.query_row(params![post.network.as_str(), post.native_id], |r| {
@@ -108,44 +143,8 @@ fn upsert_post(
                     r.get(5)?,
                 ))
             })
-            .optional()
         })
         .map_err(StoreError::sqlite("look up post"))?;
-    let engagement = &post.engagement;
-    let (likes, reposts, replies) = (
-        count_to_sql(engagement.likes),
-        count_to_sql(engagement.reposts),
-        count_to_sql(engagement.replies),
-    );
-    let followers = post.author.followers.map(count_to_sql);
-
-    let Some((id, old_text, old_likes, old_reposts, old_replies, old_followers)) = existing else {
-        tx.prepare_cached(INSERT_POST)
-            .and_then(|mut stmt| {
-                stmt.execute(params![
-                    post.network.as_str(),
-                    post.native_id,
-                    author_id,
-                    to_millis(post.created_at),
-                    now,
-                    post.text,
-                    post.title,
-                    post.url,
-                    post.language,
-                    post.reply_to,
-                    post.conversation_id,
-                    likes,
-                    reposts,
-                    replies,
-                    followers,
-                ])
-            })
-            .map_err(StoreError::sqlite("insert post"))?;
-        let id = tx.last_insert_rowid();
-        fts_insert(tx, id, &post.text)?;
-        return Ok((id, Change::Inserted));
-    };
-
     let counts_changed = (likes, reposts, replies) != (old_likes, old_reposts, old_replies)
         || (followers.is_some() && followers != old_followers);
     let text_changed = old_text != post.text;
@@ -181,6 +180,7 @@ fn fts_insert(tx: &Transaction<'_>, id: i64, text: &str) -> StoreResult<()> {
 fn insert_mention(
     tx: &Transaction<'_>,
     monitor: MonitorId,
+    workspace: i64,
     post_id: i64,
     post: &Post,
     now: i64,
@@ -188,7 +188,13 @@ fn insert_mention(
     let inserted = tx
         .prepare_cached(INSERT_MENTION)
         .and_then(|mut stmt| {
-            stmt.execute(params![monitor.0, post_id, to_millis(post.created_at), now])
+            stmt.execute(params![
+                monitor.0,
+                post_id,
+                workspace,
+                to_millis(post.created_at),
+                now
+            ])
         })
         .map_err(StoreError::sqlite("record mention"))?;
     Ok(inserted as u64)

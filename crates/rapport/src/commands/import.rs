@@ -6,15 +6,18 @@ use crate::data_dir::DataDir;
 use crate::progress::Progress;
 use anyhow::{bail, Context};
 use rapport_engine::Ingestor;
-use rapport_model::{Network, Post};
+use rapport_model::Network;
 use rapport_sources::file::{FieldMap, FileFormat, FileReader, ImportOptions, RowError};
-use rapport_store::BatchOutcome;
+use rapport_store::{BatchOutcome, IngestItem};
 use std::process::ExitCode;
 use tokio::sync::mpsc;
 
 /// What the reading thread tells the writing side.
 enum Event {
-    Batch { posts: Vec<Post>, bytes_read: u64 },
+    Batch {
+        items: Vec<IngestItem>,
+        bytes_read: u64,
+    },
     Rejected(RowError),
 }
 
@@ -50,16 +53,17 @@ pub async fn run(data_dir: DataDir, args: ImportArgs) -> anyhow::Result<ExitCode
 
     let (sender, mut receiver) = mpsc::channel::<Event>(4);
     let batch_size = args.batch;
-    let reading = std::thread::spawn(move || read_file(reader, batch_size, sender));
+    let matcher = ingestor.clone();
+    let reading = std::thread::spawn(move || read_file(reader, &matcher, batch_size, sender));
 
     let mut outcome = BatchOutcome::default();
     let mut read_ok: u64 = 0;
     let mut rejected: u64 = 0;
     while let Some(event) = receiver.recv().await {
         match event {
-            Event::Batch { posts, bytes_read } => {
-                read_ok += posts.len() as u64;
-                let stored = ingestor.ingest(posts).await?;
+            Event::Batch { items, bytes_read } => {
+                read_ok += items.len() as u64;
+                let stored = ingestor.store_matched(items.into()).await?;
                 outcome.add(stored);
                 progress.update(bytes_read, || {
                     format!("{} new, {} updated", outcome.inserted, outcome.updated)
@@ -105,10 +109,11 @@ pub async fn run(data_dir: DataDir, args: ImportArgs) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads the whole file on a plain thread (parsing is CPU work), sending batches of posts
-/// and each rejected row as it is met.
+/// Reads and matches the whole file on a plain thread (CPU work that overlaps with the
+/// store's writing), sending batches of matched posts and each rejected row as it is met.
 fn read_file(
     mut reader: FileReader,
+    matcher: &Ingestor,
     batch_size: usize,
     sender: mpsc::Sender<Event>,
 ) -> anyhow::Result<()> {
@@ -120,7 +125,7 @@ fn read_file(
                 if batch.len() >= batch_size {
                     let posts = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
                     let event = Event::Batch {
-                        posts,
+                        items: matcher.match_posts(posts),
                         bytes_read: reader.bytes_read(),
                     };
                     if sender.blocking_send(event).is_err() {
@@ -138,7 +143,7 @@ fn read_file(
     if !batch.is_empty() {
         let bytes_read = reader.bytes_read();
         let _ = sender.blocking_send(Event::Batch {
-            posts: batch,
+            items: matcher.match_posts(batch),
             bytes_read,
         });
     }
