@@ -65,7 +65,8 @@ CREATE TABLE mentions (
     workspace_id     INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
     post_created_at  INTEGER NOT NULL,
     matched_at       INTEGER NOT NULL,
-    PRIMARY KEY (monitor_id, post_id)
+    PRIMARY KEY (post_id, monitor_id)
 ) WITHOUT ROWID;
+-- The workspace's stream, newest first; and each monitor's mentions over a time range.
 CREATE INDEX mentions_workspace_time ON mentions(workspace_id, post_created_at DESC);
-CREATE INDEX mentions_post ON mentions(post_id);
+CREATE INDEX mentions_monitor_time ON mentions(monitor_id, post_created_at);

@@ -276,8 +276,7 @@ pub(super) fn mention_counts(
     let sql = format!(
         "SELECT {MONITOR_COLUMNS}, \
             (SELECT count(*) FROM mentions x WHERE x.monitor_id = m.id), \
-            (SELECT count(*) FROM mentions x WHERE x.workspace_id = m.workspace_id \
-               AND x.monitor_id = m.id AND x.post_created_at >= ?2) \
+            (SELECT count(*) FROM mentions x WHERE x.monitor_id = m.id AND x.post_created_at >= ?2) \
          FROM monitors m WHERE m.workspace_id = ?1 ORDER BY m.id"
     );
     let mut stmt = conn
