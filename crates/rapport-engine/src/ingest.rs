@@ -1,7 +1,8 @@
 //! One batch at a time: match, then store posts and mentions together.
 
-use crate::matching::{KeywordMatcher, MonitorMatcher};
+use crate::matching::{compile_monitors, MonitorMatcher};
 use rapport_model::Post;
+use rapport_query::MatcherSet;
 use rapport_store::{BatchOutcome, IngestItem, Store, StoreError};
 use std::sync::{Arc, RwLock};
 
@@ -31,7 +32,11 @@ impl Ingestor {
     pub async fn new(store: Arc<dyn Store>) -> Result<Ingestor, EngineError> {
         let ingestor = Ingestor {
             store,
-            matcher: Arc::new(RwLock::new(Arc::new(KeywordMatcher::default()))),
+            matcher: Arc::new(RwLock::new(Arc::new(MatcherSet::compile(Vec::<(
+                rapport_model::MonitorId,
+                rapport_query::Query,
+            )>::new(
+            ))))),
         };
         ingestor.reload_monitors().await?;
         Ok(ingestor)
@@ -42,10 +47,20 @@ impl Ingestor {
         &self.store
     }
 
-    /// Re-reads every monitor from the store and swaps in a freshly compiled matcher.
+    /// Re-reads every monitor from the store and swaps in a freshly compiled matcher;
+    /// returns how many monitors are active. A monitor whose query does not parse is logged
+    /// and matches nothing.
     pub async fn reload_monitors(&self) -> Result<usize, EngineError> {
         let monitors = self.store.monitors(None).await?;
-        let compiled = KeywordMatcher::new(&monitors);
+        let (compiled, invalid) = compile_monitors(&monitors);
+        for bad in &invalid {
+            tracing::warn!(
+                "monitor {} ({}) is inactive: its query does not parse: {}",
+                bad.monitor,
+                bad.name,
+                bad.error.headline()
+            );
+        }
         let count = compiled.len();
         self.set_matcher(Arc::new(compiled));
         Ok(count)

@@ -1,6 +1,7 @@
 //! The pipeline that carries every post from a source to the store, exactly once.
 //!
-//! [`Ingestor`] does the work for one batch: match the workspace monitors, then store posts
+//! [`Ingestor`] does the work for one batch: match every workspace's monitors (compiled
+//! together by `rapport-query`), then store posts
 //! and mentions in one transaction. [`Pipeline`] feeds an [`Ingestor`] from a bounded
 //! in-process channel (backpressure: senders wait when the store falls behind) and batches
 //! posts for throughput. Enrichment (language, sentiment, intent) and alert rules join here
@@ -11,5 +12,5 @@ mod matching;
 mod pipeline;
 
 pub use ingest::{EngineError, Ingestor};
-pub use matching::{KeywordMatcher, MonitorMatcher};
+pub use matching::{compile_monitors, InvalidMonitor, MonitorMatcher};
 pub use pipeline::{Pipeline, PipelineConfig, PipelineHandle, PipelineStats, StatsSnapshot};

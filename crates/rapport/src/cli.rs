@@ -35,8 +35,42 @@ pub enum Command {
     Import(ImportArgs),
     /// Generate a realistic simulated stream of posts (JSONL to a file or stdout, or stored).
     Simulate(SimulateArgs),
+    /// Check monitor queries.
+    Query(QueryArgs),
+    /// Match posts (JSONL) against monitors (JSONL); one output line per post.
+    Match(MatchArgs),
     /// Measure a hot path and compare it with its baseline in the same run.
     Bench(BenchArgs),
+}
+
+/// Options of `rapport query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// What to do with the query.
+    #[command(subcommand)]
+    pub action: QueryAction,
+}
+
+/// The `rapport query` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum QueryAction {
+    /// Print the parsed form of a query, or its error and where it is (exit code 2).
+    Check {
+        /// The query, e.g. 'orvella AND (refund* OR "broken tank") NOT #ad'.
+        query: String,
+    },
+}
+
+/// Options of `rapport match`.
+#[derive(Debug, Args)]
+pub struct MatchArgs {
+    /// Monitors, one JSON object per line: {"id": "...", "query": "..."}.
+    #[arg(long, value_name = "MONITORS.jsonl")]
+    pub monitors: PathBuf,
+    /// Posts, one JSON object per line: {"id", "text", "author", "lang", "network", "title", "urls"}
+    /// (all but id and text optional).
+    #[arg(long, value_name = "POSTS.jsonl")]
+    pub posts: PathBuf,
 }
 
 /// Options of `rapport demo`.
@@ -150,5 +184,18 @@ pub enum BenchWhich {
         /// Posts for the one-transaction-per-post baseline.
         #[arg(long, default_value_t = 5_000)]
         baseline_posts: usize,
+    },
+    /// The compiled monitor matcher against the naive evaluator, on one core, over the airline
+    /// tweets (run from the project root so ../shared/data is found).
+    Match {
+        /// Posts for the compiled matcher.
+        #[arg(long, default_value_t = 2_000_000)]
+        posts: usize,
+        /// Posts for the naive evaluator (it is slow).
+        #[arg(long, default_value_t = 2_000)]
+        naive_posts: usize,
+        /// Monitor counts to build, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
+        monitors: Vec<usize>,
     },
 }

@@ -18,6 +18,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             batch,
             baseline_posts,
         } => import(posts, batch.max(1), baseline_posts).await?,
+        BenchWhich::Match {
+            posts,
+            naive_posts,
+            monitors,
+        } => super::bench_match::run(&monitors, posts, naive_posts)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -68,7 +73,7 @@ async fn import(count: usize, batch: usize, baseline_count: usize) -> anyhow::Re
     let matcher = {
         let world_dir = tempfile::tempdir()?;
         let (store, _) = fresh_store(&world_dir).await?;
-        rapport_engine::KeywordMatcher::new(&store.monitors(None).await?)
+        rapport_engine::compile_monitors(&store.monitors(None).await?).0
     };
     let started = Instant::now();
     let matched: usize = posts[..count]

@@ -1,8 +1,11 @@
 //! One module per subcommand.
 
 mod bench;
+mod bench_match;
 mod demo;
 mod import;
+mod matching;
+mod query;
 mod serve;
 mod simulate;
 
@@ -18,6 +21,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(data_dir()?, args).await,
         Command::Import(args) => import::run(data_dir()?, args).await,
         Command::Simulate(args) => simulate::run(&cli.data_dir, args).await,
+        Command::Query(args) => query::run(args),
+        Command::Match(args) => matching::run(args),
         Command::Bench(args) => bench::run(args).await,
     }
 }
