@@ -56,7 +56,8 @@ CREATE VIRTUAL TABLE posts_fts USING fts5(
     text,
     content = 'posts',
     content_rowid = 'id',
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2',
+    detail = none
 );
 
 CREATE TABLE mentions (

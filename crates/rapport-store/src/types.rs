@@ -82,8 +82,10 @@ pub struct MonitorCount {
 /// Bytes on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiskUsage {
-    /// The whole database (main file plus write-ahead log).
+    /// The database's pages (as committed, whether or not yet copied from the log).
     pub total_bytes: u64,
-    /// The part used by the full-text index.
+    /// The part of `total_bytes` used by the full-text index.
     pub fulltext_bytes: u64,
+    /// The write-ahead log file now: transient, emptied by checkpoints.
+    pub wal_bytes: u64,
 }

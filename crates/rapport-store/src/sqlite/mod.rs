@@ -5,6 +5,7 @@
 //! runs on tokio's blocking pool so async callers never stall a runtime thread.
 
 mod authors;
+mod checkpoint;
 mod codec;
 mod migrations;
 mod read;
@@ -69,6 +70,8 @@ struct Inner {
     options: SqliteOptions,
     writer: Mutex<Writer>,
     readers: Mutex<Vec<Connection>>,
+    /// Stops its thread when the store is dropped.
+    _checkpointer: checkpoint::Checkpointer,
 }
 
 impl SqliteStore {
@@ -82,6 +85,12 @@ impl SqliteStore {
         }
         let mut writer = open_connection(path, &options, true)?;
         migrations::apply(&mut writer, path)?;
+        // Checkpoints run on their own thread and connection (see `checkpoint`), so the
+        // writer never stops to copy the log into the database or to wait for an fsync.
+        writer
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(StoreError::sqlite("turn off automatic checkpoints"))?;
+        let checkpointer = checkpoint::Checkpointer::start(path, &options)?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
@@ -91,6 +100,7 @@ impl SqliteStore {
                     authors: authors::AuthorCache::default(),
                 }),
                 readers: Mutex::new(Vec::new()),
+                _checkpointer: checkpointer,
             }),
         })
     }
@@ -152,7 +162,11 @@ where
         .map_err(|e| StoreError::Worker(e.to_string()))?
 }
 
-fn open_connection(path: &Path, options: &SqliteOptions, writer: bool) -> StoreResult<Connection> {
+pub(super) fn open_connection(
+    path: &Path,
+    options: &SqliteOptions,
+    writer: bool,
+) -> StoreResult<Connection> {
     let open_err = |e: rusqlite::Error| StoreError::Open {
         path: path.display().to_string(),
         message: e.to_string(),
@@ -195,8 +209,13 @@ fn open_connection(path: &Path, options: &SqliteOptions, writer: bool) -> StoreR
 #[async_trait]
 impl Store for SqliteStore {
     async fn write_shared_batch(&self, items: Arc<[IngestItem]>) -> StoreResult<BatchOutcome> {
-        self.with_writer(move |w| write::write_batch(&mut w.conn, &mut w.authors, &items))
-            .await
+        let wal = checkpoint::wal_path(&self.inner.path);
+        self.with_writer(move |w| {
+            let outcome = write::write_batch(&mut w.conn, &mut w.authors, &items)?;
+            checkpoint::truncate_if_large(&w.conn, &wal)?;
+            Ok(outcome)
+        })
+        .await
     }
 
     async fn post_count(&self) -> StoreResult<u64> {

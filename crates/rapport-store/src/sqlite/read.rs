@@ -304,10 +304,18 @@ pub(super) fn mention_counts(
 }
 
 pub(super) fn disk_usage(conn: &Connection, path: &Path) -> StoreResult<DiskUsage> {
-    let file_len = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
-    let total_bytes = file_len(path) + file_len(Path::new(&wal));
+    let wal_bytes = std::fs::metadata(Path::new(&wal))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let pages: i64 = conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .map_err(StoreError::sqlite("measure database"))?;
+    let page_size: i64 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .map_err(StoreError::sqlite("measure database"))?;
+    let total_bytes = count_from_sql(pages.saturating_mul(page_size));
     let fulltext: i64 = conn
         .query_row(
             "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE 'posts_fts%'",
@@ -318,6 +326,7 @@ pub(super) fn disk_usage(conn: &Connection, path: &Path) -> StoreResult<DiskUsag
     Ok(DiskUsage {
         total_bytes,
         fulltext_bytes: count_from_sql(fulltext),
+        wal_bytes,
     })
 }
 

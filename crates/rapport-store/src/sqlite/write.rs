@@ -5,7 +5,7 @@ use super::codec::{count_to_sql, to_millis};
 use crate::{BatchOutcome, IngestItem, StoreError, StoreResult};
 use chrono::Utc;
 use rapport_model::{Monitor, MonitorId, NewMonitor, Post, Workspace, WorkspaceId};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::collections::HashMap;
 
 const SELECT_POST: &str =
@@ -26,8 +26,10 @@ pub(super) fn write_batch(
     cache: &mut AuthorCache,
     items: &[IngestItem],
 ) -> StoreResult<BatchOutcome> {
+    // IMMEDIATE takes the write lock at BEGIN (waiting under busy_timeout while a checkpoint
+    // truncates the log); a deferred transaction that reads first could not wait for it.
     let tx = conn
-        .transaction()
+        .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(StoreError::sqlite("begin batch"))?;
     let mut staged = AuthorCache::default();
     let outcome = write_items(&tx, cache, &mut staged, items)?;
