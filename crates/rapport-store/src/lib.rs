@@ -44,6 +44,9 @@ pub trait Store: Send + Sync + 'static {
     /// One post by its identity.
     async fn get_post(&self, key: &PostKey) -> StoreResult<Option<StoredPost>>;
 
+    /// Posts published since `since`, newest first, at most `limit`.
+    async fn posts_since(&self, since: Timestamp, limit: usize) -> StoreResult<Vec<StoredPost>>;
+
     /// Full-text search over post text, best matches first. `query` is plain words
     /// (all must occur); operators are not interpreted here.
     async fn search_posts(&self, query: &str, limit: usize) -> StoreResult<Vec<StoredPost>>;

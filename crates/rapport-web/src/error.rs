@@ -23,6 +23,9 @@ pub enum WebError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Something else failed on the server (a worker task); logged, not shown.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl WebError {
@@ -43,7 +46,7 @@ impl WebError {
             WebError::NotFound(_) | WebError::Store(StoreError::NotFound { .. }) => {
                 StatusCode::NOT_FOUND
             }
-            WebError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Store(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -55,6 +58,10 @@ impl WebError {
             WebError::Store(err @ StoreError::NotFound { .. }) => err.to_string(),
             WebError::Store(err) => {
                 tracing::error!(error = %err, "store error while serving a request");
+                "internal server error".to_string()
+            }
+            WebError::Internal(message) => {
+                tracing::error!(error = %message, "internal error while serving a request");
                 "internal server error".to_string()
             }
         }

@@ -683,6 +683,9 @@ impl Store for FailingStore {
     async fn post_count(&self) -> StoreResult<u64> {
         failure()
     }
+    async fn posts_since(&self, _: Timestamp, _: usize) -> StoreResult<Vec<StoredPost>> {
+        failure()
+    }
     async fn get_post(&self, _: &PostKey) -> StoreResult<Option<StoredPost>> {
         failure()
     }
@@ -776,4 +779,84 @@ async fn serve_returns_after_shutdown() {
         .expect("server did not stop")
         .expect("server task panicked");
     assert!(result.is_ok());
+}
+
+#[tokio::test]
+async fn query_check_returns_the_canonical_form_or_a_positioned_error() {
+    let app = spawn_app().await;
+    let (status, body) = app.json("/api/query/check?q=acme%20-bean").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["valid"], false);
+    assert!(body["error"]["column"].as_u64().is_some(), "{body}");
+
+    let (status, body) = app
+        .json("/api/query/check?q=acme%20(%22rival%20roasters%22%20OR%20bean*)")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["valid"], true);
+    assert_eq!(
+        body["canonical"], "acme AND (\"rival roasters\" OR bean*)",
+        "{body}"
+    );
+
+    let (status, body) = app.json("/api/query/check?q=autor:bob").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["error"]["message"],
+        "unknown field 'autor' at column 1 (did you mean 'author'?)"
+    );
+    assert_eq!(body["error"]["column"], 1);
+    assert!(body["error"]["display"]
+        .as_str()
+        .unwrap()
+        .contains("autor:bob\n  ^"));
+
+    let (status, _) = app.json("/api/query/check").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn preview_matches_stored_posts_of_the_window() {
+    let app = spawn_app().await;
+    let id = app.workspace.id;
+    let (status, body) = app
+        .json(&format!("/api/workspaces/{id}/preview?q=acme&days=1"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["canonical"], "acme");
+    assert_eq!(body["complete"], true);
+    let matched = body["matched"].as_u64().unwrap();
+    assert!(matched >= 2, "{body}");
+    let posts = body["posts"].as_array().unwrap();
+    assert_eq!(posts.len() as u64, matched);
+    for post in posts {
+        assert!(post["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("acme"));
+    }
+    assert!(body["scanned"].as_u64().unwrap() >= matched);
+
+    // NOT narrows it; a phrase matches only consecutive words.
+    let (_, narrowed) = app
+        .json(&format!(
+            "/api/workspaces/{id}/preview?q=acme%20NOT%20%22rival%20roasters%22&days=1"
+        ))
+        .await;
+    assert_eq!(narrowed["matched"].as_u64().unwrap(), matched - 1);
+
+    let (status, body) = app
+        .json(&format!("/api/workspaces/{id}/preview?q=acme%20OR"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["valid"], false);
+    assert_eq!(body["error"]["column"], 8);
+
+    let (status, _) = app
+        .json(&format!("/api/workspaces/{id}/preview?q=acme&days=0"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = app.json("/api/workspaces/999/preview?q=acme").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -228,6 +228,11 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn posts_since(&self, since: Timestamp, limit: usize) -> StoreResult<Vec<StoredPost>> {
+        self.with_reader(move |conn| read::posts_since(conn, since, limit))
+            .await
+    }
+
     async fn search_posts(&self, query: &str, limit: usize) -> StoreResult<Vec<StoredPost>> {
         let query = query.to_string();
         self.with_reader(move |conn| read::search_posts(conn, &query, limit))

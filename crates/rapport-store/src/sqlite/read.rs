@@ -128,6 +128,23 @@ pub(super) fn get_post(conn: &Connection, key: &PostKey) -> StoreResult<Option<S
     raw.map(RawPost::into_stored).transpose()
 }
 
+pub(super) fn posts_since(
+    conn: &Connection,
+    since: Timestamp,
+    limit: usize,
+) -> StoreResult<Vec<StoredPost>> {
+    let sql = format!(
+        "SELECT {POST_COLUMNS} FROM posts p JOIN authors a ON a.id = p.author_id \
+         WHERE p.created_at >= ?1 ORDER BY p.created_at DESC, p.id DESC LIMIT ?2"
+    );
+    collect_posts(
+        conn,
+        &sql,
+        params![to_millis(since), i64::try_from(limit).unwrap_or(i64::MAX)],
+        "posts since",
+    )
+}
+
 /// Turns plain words into an FTS5 query in which each word is a quoted string, so that
 /// user input can never be read as FTS5 syntax (`AND`, `*`, `"`, `:`...).
 fn fts_query(words: &str) -> Option<String> {

@@ -156,6 +156,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/stats", get(stats))
         .route("/workspaces/{id}/counts", get(counts))
         .route("/workspaces/{id}/mentions", get(mentions))
+        .route("/query/check", get(super::query::check))
+        .route("/workspaces/{id}/preview", get(super::query::preview))
         .fallback(unknown_route)
 }
 
@@ -217,11 +219,13 @@ async fn unknown_route() -> ApiError {
     ApiError(WebError::not_found("no such API endpoint"))
 }
 
-fn workspace_from_path(path: Result<Path<String>, PathRejection>) -> Result<WorkspaceId, WebError> {
+pub(crate) fn workspace_from_path(
+    path: Result<Path<String>, PathRejection>,
+) -> Result<WorkspaceId, WebError> {
     let Path(raw) = path.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
     parse_workspace_id(&raw)
 }
 
-fn bad_query(rejection: QueryRejection) -> WebError {
+pub(crate) fn bad_query(rejection: QueryRejection) -> WebError {
     WebError::bad_request(format!("invalid query string: {}", rejection.body_text()))
 }

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod query;
 
 use rapport_model::{Workspace, WorkspaceId};
 
