@@ -198,4 +198,11 @@ pub enum BenchWhich {
         #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
         monitors: Vec<usize>,
     },
+    /// VADER-compatible sentiment on one core against the Python reference (vaderSentiment
+    /// 3.3.2) in the same run, over the airline tweets.
+    Sentiment {
+        /// Texts to score.
+        #[arg(long, default_value_t = 1_000_000)]
+        texts: usize,
+    },
 }

@@ -23,6 +23,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             naive_posts,
             monitors,
         } => super::bench_match::run(&monitors, posts, naive_posts)?,
+        BenchWhich::Sentiment { texts } => super::bench_sentiment::run(texts)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -191,7 +192,12 @@ fn cpu_seconds() -> f64 {
     };
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // Linux reports these in clock ticks of 1/100 s (USER_HZ) on every mainstream platform.
     (ticks(11) + ticks(12)) / 100.0
 }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_match;
+mod bench_sentiment;
 mod demo;
 mod import;
 mod matching;
