@@ -88,7 +88,11 @@ impl Ingestor {
             .into_iter()
             .map(|post| {
                 let monitors = matcher.matches(&post);
-                IngestItem { post, monitors }
+                IngestItem {
+                    post,
+                    monitors,
+                    analysis: None,
+                }
             })
             .collect()
     }

@@ -5,12 +5,14 @@
 //! where that matters, and (de)serialises them with serde. Storage, matching, networks
 //! and HTTP live in the crates above it.
 
+mod analysis;
 mod ids;
 mod monitor;
 mod network;
 mod post;
 mod workspace;
 
+pub use analysis::{Analysis, Intent, SentimentLabel, SentimentScores};
 pub use ids::{MonitorId, PostId, WorkspaceId};
 pub use monitor::{Mention, Monitor, MonitorKind, NewMonitor};
 pub use network::{Network, UnknownNetwork};

@@ -1,23 +1,28 @@
 //! Values the store takes and returns.
 
-use rapport_model::{Monitor, MonitorId, Post, PostId, Timestamp};
+use rapport_model::{Analysis, Monitor, MonitorId, Post, PostId, Timestamp};
 use serde::{Deserialize, Serialize};
 
-/// One post to store, with the monitors it matched (possibly none).
+/// One post to store, with the monitors it matched (possibly none) and what the pipeline
+/// understood of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IngestItem {
     /// The post.
     pub post: Post,
     /// Monitors that matched it; a mention is recorded for each.
     pub monitors: Vec<MonitorId>,
+    /// Sentiment, intent and fingerprint, when analysed. Storing a known post again with an
+    /// analysis replaces the stored one; without, it keeps it.
+    pub analysis: Option<Analysis>,
 }
 
 impl IngestItem {
-    /// A post that matched no monitor.
+    /// A post that matched no monitor and was not analysed.
     pub fn unmatched(post: Post) -> Self {
         IngestItem {
             post,
             monitors: Vec::new(),
+            analysis: None,
         }
     }
 }
@@ -52,6 +57,8 @@ pub struct StoredPost {
     pub id: PostId,
     /// When rapport first stored it.
     pub first_seen: Timestamp,
+    /// What the pipeline understood of it, when it was analysed.
+    pub analysis: Option<Analysis>,
     /// The post.
     #[serde(flatten)]
     pub post: Post,

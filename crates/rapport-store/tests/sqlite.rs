@@ -45,7 +45,7 @@ async fn migrations_apply_on_an_empty_file_and_reopen_cleanly() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -178,10 +178,12 @@ async fn mentions_are_unique_per_monitor_and_counted_by_time() {
         IngestItem {
             post: old.clone(),
             monitors: vec![brand.id],
+            analysis: None,
         },
         IngestItem {
             post: new.clone(),
             monitors: vec![brand.id, rival.id],
+            analysis: None,
         },
     ];
     let outcome = store.write_batch(items.clone()).await.unwrap();
@@ -248,4 +250,83 @@ async fn disk_usage_separates_the_full_text_index() {
         .await
         .unwrap()
         .is_none());
+}
+
+#[tokio::test]
+async fn a_version_1_database_with_posts_migrates_and_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        // A database exactly as version 1 of the schema left it, with one post.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../migrations/0001_initial.sql"))
+            .unwrap();
+        conn.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO authors (id, network, handle) VALUES (1, 'x', 'old');
+             INSERT INTO posts (network, native_id, author_id, created_at, first_seen, text)
+                 VALUES ('x', '7', 1, 1700000000000, 1700000000000, 'from before');",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path, SqliteOptions::default()).unwrap();
+    let key = PostKey {
+        network: Network::X,
+        native_id: "7".into(),
+    };
+    let stored = store.get_post(&key).await.unwrap().unwrap();
+    assert_eq!(stored.post.text, "from before");
+    assert_eq!(stored.analysis, None);
+}
+
+#[tokio::test]
+async fn analysis_is_stored_read_back_and_replaced_only_by_a_newer_one() {
+    use rapport_model::{Analysis, Intent, SentimentLabel, SentimentScores};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let p = post(Network::Mastodon, "a1", "The tank leaks. Again.");
+    let analysis = Analysis {
+        sentiment: SentimentLabel::Negative,
+        scores: SentimentScores {
+            compound: -0.4404,
+            pos: 0.0,
+            neu: 0.508,
+            neg: 0.492,
+        },
+        intent: Intent::Complaint,
+        fingerprint: u64::MAX - 5,
+    };
+    let item = IngestItem {
+        post: p.clone(),
+        monitors: vec![],
+        analysis: Some(analysis),
+    };
+    store.write_batch(vec![item]).await.unwrap();
+    let stored = store.get_post(&p.key()).await.unwrap().unwrap();
+    assert_eq!(stored.analysis, Some(analysis));
+
+    // Stored again without an analysis: the analysis stays.
+    store
+        .write_batch(vec![IngestItem::unmatched(p.clone())])
+        .await
+        .unwrap();
+    let stored = store.get_post(&p.key()).await.unwrap().unwrap();
+    assert_eq!(stored.analysis, Some(analysis));
+
+    // With a newer analysis (a retrained model): replaced, and not counted as an update.
+    let newer = Analysis {
+        sentiment: SentimentLabel::Neutral,
+        ..analysis
+    };
+    let outcome = store
+        .write_batch(vec![IngestItem {
+            post: p.clone(),
+            monitors: vec![],
+            analysis: Some(newer),
+        }])
+        .await
+        .unwrap();
+    assert_eq!((outcome.updated, outcome.unchanged), (0, 1));
+    let stored = store.get_post(&p.key()).await.unwrap().unwrap();
+    assert_eq!(stored.analysis, Some(newer));
 }

@@ -174,6 +174,7 @@ async fn spawn_app() -> TestApp {
                 ago(10),
             ),
             monitors: vec![rival.id],
+            analysis: None,
         },
         IngestItem {
             post: post(
@@ -186,6 +187,7 @@ async fn spawn_app() -> TestApp {
                 ago(60),
             ),
             monitors: vec![acme.id],
+            analysis: None,
         },
         IngestItem {
             post: post(
@@ -198,6 +200,7 @@ async fn spawn_app() -> TestApp {
                 ago(120),
             ),
             monitors: vec![acme.id, rival.id],
+            analysis: None,
         },
         IngestItem {
             post: post(
@@ -210,6 +213,7 @@ async fn spawn_app() -> TestApp {
                 ago(180),
             ),
             monitors: vec![acme.id],
+            analysis: None,
         },
         IngestItem {
             post: post(
@@ -222,6 +226,7 @@ async fn spawn_app() -> TestApp {
                 ago(48 * 60),
             ),
             monitors: vec![acme.id],
+            analysis: None,
         },
         IngestItem::unmatched(post(
             "5",

@@ -10,8 +10,8 @@
 use super::codec::count_to_sql;
 use crate::{StoreError, StoreResult};
 use rapport_model::{Network, Post};
-use rusqlite::{params, OptionalExtension, Transaction};
-use std::collections::HashMap;
+use rusqlite::{params, CachedStatement, OptionalExtension, Transaction};
+use rustc_hash::FxHashMap;
 
 /// Authors kept before the cache is emptied and starts again (bounded memory).
 const CACHE_LIMIT: usize = 200_000;
@@ -27,7 +27,7 @@ struct KnownAuthor {
 /// Authors by network and handle.
 #[derive(Debug, Default)]
 pub(super) struct AuthorCache {
-    by_network: HashMap<Network, HashMap<String, KnownAuthor>>,
+    by_network: FxHashMap<Network, FxHashMap<String, KnownAuthor>>,
     len: usize,
 }
 
@@ -67,10 +67,33 @@ const INSERT_AUTHOR: &str =
     "INSERT INTO authors (network, handle, display_name, followers) VALUES (?1, ?2, ?3, ?4)";
 const UPDATE_AUTHOR: &str = "UPDATE authors SET display_name = ?2, followers = ?3 WHERE id = ?1";
 
+/// The author statements of a batch, prepared once.
+pub(super) struct AuthorStatements<'tx> {
+    select: CachedStatement<'tx>,
+    insert: CachedStatement<'tx>,
+    update: CachedStatement<'tx>,
+}
+
+impl<'tx> AuthorStatements<'tx> {
+    /// Prepares them on `tx`.
+    pub(super) fn prepare(tx: &'tx Transaction<'_>) -> StoreResult<AuthorStatements<'tx>> {
+        let prepare = |sql: &str| {
+            tx.prepare_cached(sql)
+                .map_err(StoreError::sqlite("prepare author statements"))
+        };
+        Ok(AuthorStatements {
+            select: prepare(SELECT_AUTHOR)?,
+            insert: prepare(INSERT_AUTHOR)?,
+            update: prepare(UPDATE_AUTHOR)?,
+        })
+    }
+}
+
 /// The author row id of `post`'s author, inserting or updating the row when needed.
 /// `staged` collects what this transaction learnt; merge it into `cache` after commit.
 pub(super) fn resolve(
     tx: &Transaction<'_>,
+    statements: &mut AuthorStatements<'_>,
     cache: &AuthorCache,
     staged: &mut AuthorCache,
     post: &Post,
@@ -82,19 +105,18 @@ pub(super) fn resolve(
         .or_else(|| cache.get(network, &author.handle))
     {
         Some(known) => Some((known.clone(), true)),
-        None => select(tx, post)?.map(|known| (known, false)),
+        None => select(statements, post)?.map(|known| (known, false)),
     };
     let followers = author.followers.map(count_to_sql);
     let Some((known, cached)) = known else {
-        tx.prepare_cached(INSERT_AUTHOR)
-            .and_then(|mut stmt| {
-                stmt.execute(params![
-                    network.as_str(),
-                    author.handle,
-                    author.display_name,
-                    followers
-                ])
-            })
+        statements
+            .insert
+            .execute(params![
+                network.as_str(),
+                author.handle,
+                author.display_name,
+                followers
+            ])
             .map_err(StoreError::sqlite("store author"))?;
         let id = tx.last_insert_rowid();
         let new = KnownAuthor {
@@ -114,10 +136,9 @@ pub(super) fn resolve(
         followers: followers.or(known.followers),
     };
     if latest != known {
-        tx.prepare_cached(UPDATE_AUTHOR)
-            .and_then(|mut stmt| {
-                stmt.execute(params![latest.id, latest.display_name, latest.followers])
-            })
+        statements
+            .update
+            .execute(params![latest.id, latest.display_name, latest.followers])
             .map_err(StoreError::sqlite("update author"))?;
         staged.insert(network, author.handle.clone(), latest);
     } else if !cached {
@@ -126,17 +147,16 @@ pub(super) fn resolve(
     Ok(known.id)
 }
 
-fn select(tx: &Transaction<'_>, post: &Post) -> StoreResult<Option<KnownAuthor>> {
-    tx.prepare_cached(SELECT_AUTHOR)
-        .and_then(|mut stmt| {
-            stmt.query_row(params![post.network.as_str(), post.author.handle], |r| {
-                Ok(KnownAuthor {
-                    id: r.get(0)?,
-                    display_name: r.get(1)?,
-                    followers: r.get(2)?,
-                })
+fn select(statements: &mut AuthorStatements<'_>, post: &Post) -> StoreResult<Option<KnownAuthor>> {
+    statements
+        .select
+        .query_row(params![post.network.as_str(), post.author.handle], |r| {
+            Ok(KnownAuthor {
+                id: r.get(0)?,
+                display_name: r.get(1)?,
+                followers: r.get(2)?,
             })
-            .optional()
         })
+        .optional()
         .map_err(StoreError::sqlite("look up author"))
 }

@@ -6,7 +6,10 @@ use rusqlite::Connection;
 use rusqlite_migration::{Migrations, M};
 use std::path::Path;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/0001_initial.sql")),
+    M::up(include_str!("../../migrations/0002_analysis.sql")),
+];
 
 /// Brings the schema at `conn` up to the latest version.
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
@@ -24,6 +27,6 @@ mod tests {
     fn migrations_are_valid() {
         let migrations = rusqlite_migration::Migrations::from_slice(super::MIGRATIONS);
         assert!(migrations.validate().is_ok());
-        assert_eq!(super::MIGRATIONS.len(), 1);
+        assert_eq!(super::MIGRATIONS.len(), 2);
     }
 }

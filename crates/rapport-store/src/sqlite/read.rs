@@ -3,8 +3,8 @@
 use super::codec::{count_from_sql, from_millis, network, to_millis};
 use crate::{DiskUsage, MentionView, MonitorCount, StoreError, StoreResult, StoredPost};
 use rapport_model::{
-    Author, Engagement, Monitor, MonitorId, MonitorKind, Post, PostId, PostKey, Timestamp,
-    Workspace, WorkspaceId,
+    Analysis, Author, Engagement, Monitor, MonitorId, MonitorKind, Post, PostId, PostKey,
+    SentimentScores, Timestamp, Workspace, WorkspaceId,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::path::Path;
@@ -12,7 +12,8 @@ use std::path::Path;
 /// The columns [`RawPost::read`] expects, in order, for a `posts p JOIN authors a`.
 const POST_COLUMNS: &str = "p.id, p.network, p.native_id, a.handle, a.display_name, p.followers, \
      p.created_at, p.first_seen, p.text, p.title, p.url, p.lang, p.reply_to, p.conversation_id, \
-     p.likes, p.reposts, p.replies";
+     p.likes, p.reposts, p.replies, p.sentiment, p.compound, p.pos, p.neu, p.neg, p.intent, \
+     p.fingerprint";
 
 /// A post row as SQLite gives it, before domain validation.
 struct RawPost {
@@ -33,6 +34,10 @@ struct RawPost {
     likes: i64,
     reposts: i64,
     replies: i64,
+    sentiment: Option<String>,
+    scores: [Option<f64>; 4],
+    intent: Option<String>,
+    fingerprint: Option<i64>,
 }
 
 impl RawPost {
@@ -56,12 +61,54 @@ impl RawPost {
             likes: row.get(at + 14)?,
             reposts: row.get(at + 15)?,
             replies: row.get(at + 16)?,
+            sentiment: row.get(at + 17)?,
+            scores: [
+                row.get(at + 18)?,
+                row.get(at + 19)?,
+                row.get(at + 20)?,
+                row.get(at + 21)?,
+            ],
+            intent: row.get(at + 22)?,
+            fingerprint: row.get(at + 23)?,
         })
     }
 
+    /// The stored analysis, when the post has one (its columns are written together).
+    fn analysis(&self) -> StoreResult<Option<Analysis>> {
+        let (
+            Some(sentiment),
+            [Some(compound), Some(pos), Some(neu), Some(neg)],
+            Some(intent),
+            Some(fingerprint),
+        ) = (&self.sentiment, self.scores, &self.intent, self.fingerprint)
+        else {
+            return Ok(None);
+        };
+        let corrupt = |column: &'static str| {
+            move |message: String| StoreError::Corrupt {
+                table: "posts",
+                column,
+                message,
+            }
+        };
+        Ok(Some(Analysis {
+            sentiment: sentiment.parse().map_err(corrupt("sentiment"))?,
+            scores: SentimentScores {
+                compound,
+                pos,
+                neu,
+                neg,
+            },
+            intent: intent.parse().map_err(corrupt("intent"))?,
+            fingerprint: fingerprint as u64,
+        }))
+    }
+
     fn into_stored(self) -> StoreResult<StoredPost> {
+        let analysis = self.analysis()?;
         Ok(StoredPost {
             id: PostId(self.id),
+            analysis,
             first_seen: from_millis(self.first_seen, "posts", "first_seen")?,
             post: Post {
                 network: network(&self.network, "posts")?,

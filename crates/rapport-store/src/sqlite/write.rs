@@ -4,21 +4,60 @@ use super::authors::{self, AuthorCache};
 use super::codec::{count_to_sql, to_millis};
 use crate::{BatchOutcome, IngestItem, StoreError, StoreResult};
 use chrono::Utc;
-use rapport_model::{Monitor, MonitorId, NewMonitor, Post, Workspace, WorkspaceId};
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
-use std::collections::HashMap;
+use rapport_model::{Analysis, Monitor, MonitorId, NewMonitor, Post, Workspace, WorkspaceId};
+use rusqlite::{
+    params, CachedStatement, Connection, OptionalExtension, Transaction, TransactionBehavior,
+};
+use rustc_hash::FxHashMap;
 
 const SELECT_POST: &str =
     "SELECT id, text, likes, reposts, replies, followers FROM posts WHERE network = ?1 AND native_id = ?2";
-const INSERT_POST: &str = "INSERT INTO posts (network, native_id, author_id, created_at, first_seen, text, title, url, lang, reply_to, conversation_id, likes, reposts, replies, followers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) ON CONFLICT (network, native_id) DO NOTHING";
+const INSERT_POST: &str = "INSERT INTO posts (network, native_id, author_id, created_at, first_seen, text, title, url, lang, reply_to, conversation_id, likes, reposts, replies, followers, sentiment, compound, pos, neu, neg, intent, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) ON CONFLICT (network, native_id) DO NOTHING";
 const UPDATE_COUNTS: &str =
     "UPDATE posts SET likes = ?2, reposts = ?3, replies = ?4, followers = coalesce(?5, followers) WHERE id = ?1";
 const UPDATE_TEXT: &str = "UPDATE posts SET text = ?2 WHERE id = ?1";
+const UPDATE_ANALYSIS: &str = "UPDATE posts SET sentiment = ?2, compound = ?3, pos = ?4, neu = ?5, neg = ?6, intent = ?7, fingerprint = ?8, lang = coalesce(?9, lang) WHERE id = ?1";
 const FTS_INSERT: &str = "INSERT INTO posts_fts (rowid, text) VALUES (?1, ?2)";
 const FTS_DELETE: &str = "INSERT INTO posts_fts (posts_fts, rowid, text) VALUES ('delete', ?1, ?2)";
 const INSERT_MENTION: &str = "INSERT OR IGNORE INTO mentions (monitor_id, post_id, workspace_id, post_created_at, matched_at)
      VALUES (?1, ?2, ?3, ?4, ?5)";
 const MONITOR_WORKSPACE: &str = "SELECT workspace_id FROM monitors WHERE id = ?1";
+
+/// The statements a batch uses, prepared once per batch rather than looked up in the
+/// statement cache for every post (the lookup hashes the SQL text each time).
+pub(super) struct BatchStatements<'tx> {
+    pub(super) select_post: CachedStatement<'tx>,
+    pub(super) insert_post: CachedStatement<'tx>,
+    pub(super) update_counts: CachedStatement<'tx>,
+    pub(super) update_text: CachedStatement<'tx>,
+    pub(super) update_analysis: CachedStatement<'tx>,
+    pub(super) fts_insert: CachedStatement<'tx>,
+    pub(super) fts_delete: CachedStatement<'tx>,
+    pub(super) insert_mention: CachedStatement<'tx>,
+    pub(super) monitor_workspace: CachedStatement<'tx>,
+    pub(super) authors: authors::AuthorStatements<'tx>,
+}
+
+impl<'tx> BatchStatements<'tx> {
+    fn prepare(tx: &'tx Transaction<'_>) -> StoreResult<BatchStatements<'tx>> {
+        let prepare = |sql: &str| {
+            tx.prepare_cached(sql)
+                .map_err(StoreError::sqlite("prepare batch statements"))
+        };
+        Ok(BatchStatements {
+            select_post: prepare(SELECT_POST)?,
+            insert_post: prepare(INSERT_POST)?,
+            update_counts: prepare(UPDATE_COUNTS)?,
+            update_text: prepare(UPDATE_TEXT)?,
+            update_analysis: prepare(UPDATE_ANALYSIS)?,
+            fts_insert: prepare(FTS_INSERT)?,
+            fts_delete: prepare(FTS_DELETE)?,
+            insert_mention: prepare(INSERT_MENTION)?,
+            monitor_workspace: prepare(MONITOR_WORKSPACE)?,
+            authors: authors::AuthorStatements::prepare(tx)?,
+        })
+    }
+}
 
 /// Stores every item of the batch in one transaction.
 pub(super) fn write_batch(
@@ -32,7 +71,10 @@ pub(super) fn write_batch(
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(StoreError::sqlite("begin batch"))?;
     let mut staged = AuthorCache::default();
-    let outcome = write_items(&tx, cache, &mut staged, items)?;
+    let outcome = {
+        let mut statements = BatchStatements::prepare(&tx)?;
+        write_items(&tx, &mut statements, cache, &mut staged, items)?
+    };
     tx.commit().map_err(StoreError::sqlite("commit batch"))?;
     cache.merge(staged);
     Ok(outcome)
@@ -40,6 +82,7 @@ pub(super) fn write_batch(
 
 fn write_items(
     tx: &Transaction<'_>,
+    statements: &mut BatchStatements<'_>,
     cache: &AuthorCache,
     staged: &mut AuthorCache,
     items: &[IngestItem],
@@ -47,11 +90,11 @@ fn write_items(
     let now = to_millis(Utc::now());
     let mut outcome = BatchOutcome::default();
     // Monitor -> workspace, looked up once per batch; `None` for a monitor deleted meanwhile.
-    let mut workspaces: HashMap<MonitorId, Option<i64>> = HashMap::new();
+    let mut workspaces: FxHashMap<MonitorId, Option<i64>> = FxHashMap::default();
     for item in items {
         let post = &item.post;
-        let author_id = authors::resolve(tx, cache, staged, post)?;
-        let (post_id, change) = upsert_post(tx, post, author_id, now)?;
+        let author_id = authors::resolve(tx, &mut statements.authors, cache, staged, post)?;
+        let (post_id, change) = upsert_post(tx, statements, item, author_id, now)?;
         match change {
             Change::Inserted => outcome.inserted += 1,
             Change::Updated => outcome.updated += 1,
@@ -61,24 +104,31 @@ fn write_items(
             let workspace = match workspaces.get(monitor) {
                 Some(known) => *known,
                 None => {
-                    let found = monitor_workspace(tx, *monitor)?;
+                    let found = statements
+                        .monitor_workspace
+                        .query_row([monitor.0], |r| r.get(0))
+                        .optional()
+                        .map_err(StoreError::sqlite("look up monitor"))?;
                     workspaces.insert(*monitor, found);
                     found
                 }
             };
             if let Some(workspace) = workspace {
-                outcome.new_mentions +=
-                    insert_mention(tx, *monitor, workspace, post_id, post, now)?;
+                let inserted = statements
+                    .insert_mention
+                    .execute(params![
+                        monitor.0,
+                        post_id,
+                        workspace,
+                        to_millis(post.created_at),
+                        now
+                    ])
+                    .map_err(StoreError::sqlite("record mention"))?;
+                outcome.new_mentions += inserted as u64;
             }
         }
     }
     Ok(outcome)
-}
-
-fn monitor_workspace(tx: &Transaction<'_>, monitor: MonitorId) -> StoreResult<Option<i64>> {
-    tx.prepare_cached(MONITOR_WORKSPACE)
-        .and_then(|mut stmt| stmt.query_row([monitor.0], |r| r.get(0)).optional())
-        .map_err(StoreError::sqlite("look up monitor"))
 }
 
 enum Change {
@@ -87,12 +137,41 @@ enum Change {
     Unchanged,
 }
 
+/// The analysis columns of a post: (sentiment, compound, pos, neu, neg, intent, fingerprint).
+type AnalysisColumns = (
+    Option<&'static str>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<&'static str>,
+    Option<i64>,
+);
+
+fn analysis_columns(analysis: Option<&Analysis>) -> AnalysisColumns {
+    match analysis {
+        None => (None, None, None, None, None, None, None),
+        Some(a) => (
+            Some(a.sentiment.as_str()),
+            Some(a.scores.compound),
+            Some(a.scores.pos),
+            Some(a.scores.neu),
+            Some(a.scores.neg),
+            Some(a.intent.as_str()),
+            // Same 64 bits, read back with `as u64`.
+            Some(a.fingerprint as i64),
+        ),
+    }
+}
+
 fn upsert_post(
     tx: &Transaction<'_>,
-    post: &Post,
+    statements: &mut BatchStatements<'_>,
+    item: &IngestItem,
     author_id: i64,
     now: i64,
 ) -> StoreResult<(i64, Change)> {
+    let post: &Post = &item.post;
     let engagement = &post.engagement;
     let (likes, reposts, replies) = (
         count_to_sql(engagement.likes),
@@ -100,69 +179,101 @@ fn upsert_post(
         count_to_sql(engagement.replies),
     );
     let followers = post.author.followers.map(count_to_sql);
+    let (sentiment, compound, pos, neu, neg, intent, fingerprint) =
+        analysis_columns(item.analysis.as_ref());
 
     // Most posts are new: try the insert first and fall back to comparing on conflict,
     // which saves a lookup per new post.
-    let inserted = tx
-        .prepare_cached(INSERT_POST)
-        .and_then(|mut stmt| {
-            stmt.execute(params![
-                post.network.as_str(),
-                post.native_id,
-                author_id,
-                to_millis(post.created_at),
-                now,
-                post.text,
-                post.title,
-                post.url,
-                post.language,
-                post.reply_to,
-                post.conversation_id,
-                likes,
-                reposts,
-                replies,
-                followers,
-            ])
-        })
+    let inserted = statements
+        .insert_post
+        .execute(params![
+            post.network.as_str(),
+            post.native_id,
+            author_id,
+            to_millis(post.created_at),
+            now,
+            post.text,
+            post.title,
+            post.url,
+            post.language,
+            post.reply_to,
+            post.conversation_id,
+            likes,
+            reposts,
+            replies,
+            followers,
+            sentiment,
+            compound,
+            pos,
+            neu,
+            neg,
+            intent,
+            fingerprint,
+        ])
         .map_err(StoreError::sqlite("insert post"))?;
     if inserted == 1 {
         let id = tx.last_insert_rowid();
-        fts_insert(tx, id, &post.text)?;
+        statements
+            .fts_insert
+            .execute(params![id, post.text])
+            .map_err(StoreError::sqlite("index post text"))?;
         return Ok((id, Change::Inserted));
     }
 
     type Existing = (i64, String, i64, i64, i64, Option<i64>);
-    let (id, old_text, old_likes, old_reposts, old_replies, old_followers): Existing = tx
-        .prepare_cached(SELECT_POST)
-        .and_then(|mut stmt| {
-            stmt.query_row(params![post.network.as_str(), post.native_id], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })
+    let (id, old_text, old_likes, old_reposts, old_replies, old_followers): Existing = statements
+        .select_post
+        .query_row(params![post.network.as_str(), post.native_id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })
         .map_err(StoreError::sqlite("look up post"))?;
     let counts_changed = (likes, reposts, replies) != (old_likes, old_reposts, old_replies)
         || (followers.is_some() && followers != old_followers);
     let text_changed = old_text != post.text;
     if counts_changed {
-        tx.prepare_cached(UPDATE_COUNTS)
-            .and_then(|mut stmt| stmt.execute(params![id, likes, reposts, replies, followers]))
+        statements
+            .update_counts
+            .execute(params![id, likes, reposts, replies, followers])
             .map_err(StoreError::sqlite("update post engagement"))?;
     }
     if text_changed {
-        tx.prepare_cached(FTS_DELETE)
-            .and_then(|mut stmt| stmt.execute(params![id, old_text]))
+        statements
+            .fts_delete
+            .execute(params![id, old_text])
             .map_err(StoreError::sqlite("unindex edited post"))?;
-        tx.prepare_cached(UPDATE_TEXT)
-            .and_then(|mut stmt| stmt.execute(params![id, post.text]))
+        statements
+            .update_text
+            .execute(params![id, post.text])
             .map_err(StoreError::sqlite("update post text"))?;
-        fts_insert(tx, id, &post.text)?;
+        statements
+            .fts_insert
+            .execute(params![id, post.text])
+            .map_err(StoreError::sqlite("index post text"))?;
+    }
+    if item.analysis.is_some() {
+        // A re-analysis (a newer model, an edited text) replaces the stored one; it is not a
+        // change of the post itself, so it does not count as an update.
+        statements
+            .update_analysis
+            .execute(params![
+                id,
+                sentiment,
+                compound,
+                pos,
+                neu,
+                neg,
+                intent,
+                fingerprint,
+                post.language
+            ])
+            .map_err(StoreError::sqlite("update post analysis"))?;
     }
     let change = if counts_changed || text_changed {
         Change::Updated
@@ -170,36 +281,6 @@ fn upsert_post(
         Change::Unchanged
     };
     Ok((id, change))
-}
-
-fn fts_insert(tx: &Transaction<'_>, id: i64, text: &str) -> StoreResult<()> {
-    tx.prepare_cached(FTS_INSERT)
-        .and_then(|mut stmt| stmt.execute(params![id, text]))
-        .map_err(StoreError::sqlite("index post text"))?;
-    Ok(())
-}
-
-fn insert_mention(
-    tx: &Transaction<'_>,
-    monitor: MonitorId,
-    workspace: i64,
-    post_id: i64,
-    post: &Post,
-    now: i64,
-) -> StoreResult<u64> {
-    let inserted = tx
-        .prepare_cached(INSERT_MENTION)
-        .and_then(|mut stmt| {
-            stmt.execute(params![
-                monitor.0,
-                post_id,
-                workspace,
-                to_millis(post.created_at),
-                now
-            ])
-        })
-        .map_err(StoreError::sqlite("record mention"))?;
-    Ok(inserted as u64)
 }
 
 /// Creates a workspace.
