@@ -1,0 +1,58 @@
+//! Language identification accuracy on the multilingual sample shipped in
+//! `tests/data/lang_sample.tsv` (spaCy's example sentences and Django's translations, see
+//! `tests/data/LANG_SAMPLE_NOTICE.md`) and on English tweets from `../shared/data` (skipped,
+//! saying so, when absent). `cargo test -p rapport-nlp --test lang_eval -- --nocapture` shows
+//! the figures.
+
+mod common;
+
+use common::lang_eval::measure;
+
+#[test]
+fn multilingual_sample() {
+    let sample = common::lang_sample();
+    assert!(
+        sample.len() > 1000,
+        "tests/data/lang_sample.tsv is missing or short"
+    );
+    let all = measure(sample.iter().map(|(_, c, t)| (c.as_str(), t.as_str())));
+    println!("{}", all.line("multilingual sample"));
+    for source in ["spacy", "django"] {
+        let f = measure(
+            sample
+                .iter()
+                .filter(|(s, _, _)| s == source)
+                .map(|(_, c, t)| (c.as_str(), t.as_str())),
+        );
+        println!("{}", f.line(&format!("  {source}")));
+    }
+    let mut worst: Vec<_> = all.confusions.iter().collect();
+    worst.sort_by(|a, b| b.1.cmp(a.1));
+    println!(
+        "most frequent confusions (expected → given): {:?}",
+        &worst[..worst.len().min(10)]
+    );
+    assert!(all.precision() > 0.95, "precision {:.3}", all.precision());
+    assert!(all.coverage() > 0.6, "coverage {:.3}", all.coverage());
+}
+
+#[test]
+fn english_tweets() {
+    let (Some(airline), Some(tweeteval)) = (common::airline(), common::tweeteval()) else {
+        return;
+    };
+    // Every fourth tweet: language identification is slow in a debug build.
+    let a = measure(airline.iter().step_by(4).map(|r| ("en", r.text.as_str())));
+    let t = measure(
+        tweeteval
+            .iter()
+            .step_by(4)
+            .map(|(text, _)| ("en", text.as_str())),
+    );
+    println!("{}", a.line("airline tweets (English), 1 in 4"));
+    println!("{}", t.line("TweetEval (English), 1 in 4"));
+    for f in [&a, &t] {
+        assert!(f.precision() > 0.97, "precision {:.3}", f.precision());
+        assert!(f.coverage() > 0.6, "coverage {:.3}", f.coverage());
+    }
+}
