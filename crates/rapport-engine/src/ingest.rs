@@ -2,6 +2,7 @@
 
 use crate::matching::{compile_monitors, MonitorMatcher};
 use rapport_model::Post;
+use rapport_nlp::learn::Model;
 use rapport_query::MatcherSet;
 use rapport_store::{BatchOutcome, IngestItem, Store, StoreError};
 use std::sync::{Arc, RwLock};
@@ -25,18 +26,17 @@ pub enum EngineError {
 pub struct Ingestor {
     store: Arc<dyn Store>,
     matcher: Arc<RwLock<Arc<dyn MonitorMatcher>>>,
+    model: Arc<RwLock<Option<Arc<Model>>>>,
 }
 
 impl Ingestor {
     /// An ingestor over `store`, with the monitors currently stored.
     pub async fn new(store: Arc<dyn Store>) -> Result<Ingestor, EngineError> {
+        let empty: Vec<(rapport_model::MonitorId, rapport_query::Query)> = Vec::new();
         let ingestor = Ingestor {
             store,
-            matcher: Arc::new(RwLock::new(Arc::new(MatcherSet::compile(Vec::<(
-                rapport_model::MonitorId,
-                rapport_query::Query,
-            )>::new(
-            ))))),
+            matcher: Arc::new(RwLock::new(Arc::new(MatcherSet::compile(empty)))),
+            model: Arc::new(RwLock::new(None)),
         };
         ingestor.reload_monitors().await?;
         Ok(ingestor)
@@ -73,6 +73,17 @@ impl Ingestor {
         *slot = matcher;
     }
 
+    /// Uses a learned sentiment model (from `rapport train`) for the labels of later posts;
+    /// `None` goes back to VADER's thresholds. VADER's scores are kept either way.
+    pub fn set_sentiment_model(&self, model: Option<Arc<Model>>) {
+        let mut slot = self.model.write().unwrap_or_else(|e| e.into_inner());
+        *slot = model;
+    }
+
+    fn current_model(&self) -> Option<Arc<Model>> {
+        self.model.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     fn current_matcher(&self) -> Arc<dyn MonitorMatcher> {
         self.matcher
             .read()
@@ -80,18 +91,20 @@ impl Ingestor {
             .clone()
     }
 
-    /// Matches posts against the current monitors (CPU work, no I/O: callers may run it on
-    /// another thread while the previous batch is being stored).
+    /// Analyses posts and matches them against the current monitors (CPU work, no I/O:
+    /// callers run it on another thread while the previous batch is being stored).
     pub fn match_posts(&self, posts: Vec<Post>) -> Vec<IngestItem> {
         let matcher = self.current_matcher();
+        let model = self.current_model();
         posts
             .into_iter()
-            .map(|post| {
+            .map(|mut post| {
+                let analysis = crate::enrich::analyze(&mut post, model.as_deref());
                 let monitors = matcher.matches(&post);
                 IngestItem {
                     post,
                     monitors,
-                    analysis: None,
+                    analysis: Some(analysis),
                 }
             })
             .collect()

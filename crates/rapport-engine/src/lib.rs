@@ -7,10 +7,12 @@
 //! posts for throughput. Enrichment (language, sentiment, intent) and alert rules join here
 //! as their issues land.
 
+mod enrich;
 mod ingest;
 mod matching;
 mod pipeline;
 
+pub use enrich::analyze;
 pub use ingest::{EngineError, Ingestor};
 pub use matching::{compile_monitors, InvalidMonitor, MonitorMatcher};
 pub use pipeline::{Pipeline, PipelineConfig, PipelineHandle, PipelineStats, StatsSnapshot};

@@ -74,6 +74,16 @@ async fn pipeline_stores_every_post_once_and_records_mentions() {
     assert_eq!(store.post_count().await.unwrap(), 1000);
     let counts = store.mention_counts(ws.id, Utc::now()).await.unwrap();
     assert_eq!(counts[0].total, 250);
+    // Every stored post carries its analysis: sentiment, intent, fingerprint.
+    let stored = store
+        .get_post(&post(0, "I love #Lumora").key())
+        .await
+        .unwrap()
+        .unwrap();
+    let analysis = stored.analysis.expect("the pipeline analyses every post");
+    assert_eq!(analysis.sentiment, rapport_model::SentimentLabel::Positive);
+    assert_eq!(analysis.intent, rapport_model::Intent::Praise);
+    assert_ne!(analysis.fingerprint, 0);
 }
 
 #[tokio::test]

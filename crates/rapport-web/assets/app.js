@@ -196,6 +196,19 @@
 
       meta.appendChild(el("span", "monitor-tag", m.monitor_name));
 
+      var sentiment = String(m.sentiment || "").replace(/[^a-z]/g, "");
+      if (sentiment) {
+        var badge = el("span", "sentiment sentiment-" + sentiment, sentiment);
+        if (typeof m.compound === "number") {
+          badge.title = "VADER compound " + (m.compound >= 0 ? "+" : "") + m.compound.toFixed(2);
+        }
+        meta.appendChild(badge);
+      }
+      var intent = String(m.intent || "").replace(/[^a-z_]/g, "");
+      if (intent && intent !== "other") {
+        meta.appendChild(el("span", "intent", intent.replace("_", " ")));
+      }
+
       var href = safeLink(m.url);
       if (href) {
         var link = el("a", "original", "original");

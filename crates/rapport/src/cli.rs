@@ -39,8 +39,55 @@ pub enum Command {
     Query(QueryArgs),
     /// Match posts (JSONL) against monitors (JSONL); one output line per post.
     Match(MatchArgs),
+    /// Analyse posts (CSV or JSONL): language, sentiment, intent, near-duplicate fingerprint;
+    /// one JSON line per record.
+    Analyze(AnalyzeArgs),
+    /// Train a sentiment (or intent) classifier from labelled posts.
+    Train(TrainArgs),
     /// Measure a hot path and compare it with its baseline in the same run.
     Bench(BenchArgs),
+}
+
+/// Options of `rapport analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The file to read; `-` or nothing for standard input.
+    pub input: Option<PathBuf>,
+    /// Input format.
+    #[arg(long, default_value = "jsonl", value_name = "jsonl|csv")]
+    pub format: String,
+    /// The field (JSON key or CSV column) holding the text.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// The field holding the record's id.
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// A model from `rapport train`: the label then comes from it (VADER scores stay beside).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+}
+
+/// Options of `rapport train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Labelled posts.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Input format.
+    #[arg(long, default_value = "csv", value_name = "csv|jsonl")]
+    pub format: String,
+    /// The field holding the text.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// The field holding the label (e.g. positive / neutral / negative).
+    #[arg(long)]
+    pub label_field: String,
+    /// Where to write the model.
+    #[arg(long, default_value = "rapport-model.bin")]
+    pub out: PathBuf,
+    /// Also report K-fold cross-validation (e.g. 5).
+    #[arg(long, value_name = "K")]
+    pub cv: Option<usize>,
 }
 
 /// Options of `rapport query`.
@@ -197,6 +244,15 @@ pub enum BenchWhich {
         /// Monitor counts to build, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
         monitors: Vec<usize>,
+    },
+    /// Per-post cost of the NLP steps (VADER, language, intent, fingerprint, model).
+    Nlp {
+        /// Posts to analyse.
+        #[arg(long, default_value_t = 200_000)]
+        posts: usize,
+        /// A model from `rapport train`, to time its predictions too.
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// VADER-compatible sentiment on one core against the Python reference (vaderSentiment
     /// 3.3.2) in the same run, over the airline tweets.

@@ -108,4 +108,23 @@ async fn the_demo_serves_a_dashboard_whose_numbers_move() {
     for kind in ["brand", "product", "competitor", "campaign"] {
         assert!(kinds.contains(&kind), "no {kind} monitor in {kinds:?}");
     }
+    // Every mention the pipeline stored was analysed on the way.
+    let mentions: serde_json::Value = client
+        .get(format!("{base}api/workspaces/1/mentions?limit=50"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mentions = mentions.as_array().unwrap();
+    assert!(!mentions.is_empty());
+    for mention in mentions {
+        assert!(
+            ["positive", "neutral", "negative"].contains(&mention["sentiment"].as_str().unwrap()),
+            "{mention}"
+        );
+        assert!(mention["intent"].is_string(), "{mention}");
+        assert!(mention["language"].is_string(), "{mention}");
+    }
 }

@@ -18,7 +18,8 @@ use axum::{
     Json, Router,
 };
 use rapport_model::{
-    Engagement, MonitorId, MonitorKind, Network, PostId, Timestamp, Workspace, WorkspaceId,
+    Engagement, Intent, MonitorId, MonitorKind, Network, PostId, SentimentLabel, Timestamp,
+    Workspace, WorkspaceId,
 };
 use rapport_store::{MentionView, MonitorCount};
 use serde::{Deserialize, Serialize};
@@ -113,12 +114,25 @@ pub struct MentionItem {
     pub created_at: Timestamp,
     /// Likes, reposts and replies as last seen.
     pub engagement: Engagement,
+    /// Its language (ISO 639-1), from the network or detected.
+    pub language: Option<String>,
+    /// Positive, neutral or negative, when analysed.
+    pub sentiment: Option<SentimentLabel>,
+    /// VADER's compound score in [-1, 1], when analysed.
+    pub compound: Option<f64>,
+    /// What the post wants, when analysed.
+    pub intent: Option<Intent>,
 }
 
 impl From<MentionView> for MentionItem {
     fn from(view: MentionView) -> Self {
+        let analysis = view.post.analysis;
         let post = view.post.post;
         MentionItem {
+            language: post.language.clone(),
+            sentiment: analysis.map(|a| a.sentiment),
+            compound: analysis.map(|a| a.scores.compound),
+            intent: analysis.map(|a| a.intent),
             monitor_id: view.monitor_id,
             monitor_name: view.monitor_name,
             post_id: view.post.id,

@@ -306,6 +306,15 @@ fn mention_item(mention: &MentionView, now: Timestamp) -> Markup {
                     (relative_time(now, post.created_at))
                 }
                 span.monitor-tag { (mention.monitor_name) }
+                @if let Some(analysis) = mention.post.analysis {
+                    span class={ "sentiment sentiment-" (analysis.sentiment.as_str()) }
+                        title={ "VADER compound " (format!("{:+.2}", analysis.scores.compound)) } {
+                        (analysis.sentiment.as_str())
+                    }
+                    @if analysis.intent != rapport_model::Intent::Other {
+                        span.intent { (analysis.intent.as_str().replace('_', " ")) }
+                    }
+                }
                 @if let Some(href) = post.url.as_deref().and_then(safe_link) {
                     a.original href=(href) rel="noopener noreferrer nofollow" target="_blank" {
                         "original"

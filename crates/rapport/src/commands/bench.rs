@@ -24,6 +24,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             monitors,
         } => super::bench_match::run(&monitors, posts, naive_posts)?,
         BenchWhich::Sentiment { texts } => super::bench_sentiment::run(texts)?,
+        BenchWhich::Nlp { posts, model } => super::bench_nlp::run(posts, model.as_deref())?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
+mod analyze;
 mod bench;
 mod bench_match;
+mod bench_nlp;
 mod bench_sentiment;
 mod demo;
 mod import;
@@ -9,6 +11,7 @@ mod matching;
 mod query;
 mod serve;
 mod simulate;
+mod train;
 
 use crate::cli::{Cli, Command};
 use crate::data_dir::DataDir;
@@ -24,6 +27,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Simulate(args) => simulate::run(&cli.data_dir, args).await,
         Command::Query(args) => query::run(args),
         Command::Match(args) => matching::run(args),
+        Command::Analyze(args) => analyze::run(
+            args.input.as_deref(),
+            &args.format,
+            &args.text_field,
+            &args.id_field,
+            args.model.as_deref(),
+        ),
+        Command::Train(args) => train::run(
+            &args.input,
+            &args.format,
+            &args.text_field,
+            &args.label_field,
+            &args.out,
+            args.cv,
+        ),
         Command::Bench(args) => bench::run(args).await,
     }
 }
