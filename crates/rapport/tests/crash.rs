@@ -19,7 +19,7 @@ async fn a_killed_import_keeps_every_committed_post_and_resumes_cleanly() {
         for i in 0..ROWS {
             writeln!(
                 out,
-                r#"{{"id": "{i}", "text": "post number {i} about espresso machines and grinders", "author": "user{}", "created": {}}}"#,
+                r#"{{"id": "{i}", "text": "post number {i} about espresso machines and grinders", "author": "user{}", "created": {}, "lang": "en"}}"#,
                 i % 977,
                 1_700_000_000 + i
             )
@@ -59,6 +59,10 @@ async fn a_killed_import_keeps_every_committed_post_and_resumes_cleanly() {
     assert!(
         stored >= committed,
         "reported {committed} committed rows but only {stored} survived"
+    );
+    assert!(
+        stored < ROWS as u64,
+        "the import finished before it was killed: the test proved nothing"
     );
     drop(store);
 
