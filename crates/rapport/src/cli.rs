@@ -138,6 +138,10 @@ pub struct DemoArgs {
     /// Stop after the backfill instead of feeding live posts and serving (for scripts).
     #[arg(long)]
     pub backfill_only: bool,
+    /// A sentiment model from `rapport train`: stored posts get its labels (VADER's scores
+    /// are kept beside them).
+    #[arg(long, env = "RAPPORT_SENTIMENT_MODEL")]
+    pub model: Option<PathBuf>,
 }
 
 /// Options of `rapport serve`.
@@ -184,6 +188,10 @@ pub struct ImportArgs {
     /// Rejected rows to print before only counting them.
     #[arg(long, default_value_t = 50)]
     pub max_errors_shown: usize,
+    /// A sentiment model from `rapport train`: stored posts get its labels (VADER's scores
+    /// are kept beside them).
+    #[arg(long, env = "RAPPORT_SENTIMENT_MODEL")]
+    pub model: Option<PathBuf>,
 }
 
 /// Options of `rapport simulate`.

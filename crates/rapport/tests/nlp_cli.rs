@@ -116,4 +116,43 @@ fn train_writes_a_model_that_analyze_then_uses() {
         .output()
         .unwrap();
     assert!(!out.status.success());
+
+    // Imported with the model, stored posts carry its labels and VADER's scores.
+    let store_dir = dir.path().join("store");
+    let out = rapport(&store_dir)
+        .arg("import")
+        .arg(&input)
+        .arg("--model")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = common::open_store(&store_dir);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let label = |id: &str| {
+        let key = rapport_model::PostKey {
+            network: rapport_model::Network::Import,
+            native_id: id.into(),
+        };
+        let stored = runtime
+            .block_on(rapport_store::Store::get_post(&store, &key))
+            .unwrap()
+            .unwrap();
+        stored.analysis.unwrap()
+    };
+    assert_eq!(
+        label("1").sentiment,
+        rapport_model::SentimentLabel::Positive
+    );
+    assert_eq!(
+        label("2").sentiment,
+        rapport_model::SentimentLabel::Negative
+    );
+    assert_eq!(label("1").scores.compound, 0.0);
 }

@@ -97,6 +97,7 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
     let state = DemoState::load_or_create(&data_dir, &args)?;
 
     let ingestor = Ingestor::new(store.clone()).await?;
+    super::use_sentiment_model(&ingestor, args.model.as_deref())?;
     let (pipeline, handle) = Pipeline::spawn(ingestor, PipelineConfig::default());
     let (stop_tx, stop_rx) = watch::channel(false);
 

@@ -49,6 +49,7 @@ pub async fn run(data_dir: DataDir, args: ImportArgs) -> anyhow::Result<ExitCode
 
     let store = data_dir.open_store()?;
     let ingestor = Ingestor::new(store).await?;
+    super::use_sentiment_model(&ingestor, args.model.as_deref())?;
     let progress = Progress::new(args.progress, total_bytes, true, "importing");
 
     let (sender, mut receiver) = mpsc::channel::<Event>(4);

@@ -70,3 +70,17 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
 }
+
+/// Loads the sentiment model named on the command line, if any, into `ingestor`.
+pub fn use_sentiment_model(
+    ingestor: &rapport_engine::Ingestor,
+    path: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    if let Some(path) = path {
+        let model = rapport_nlp::learn::Model::load(path).map_err(|e| {
+            anyhow::anyhow!("cannot use the sentiment model {}: {e}", path.display())
+        })?;
+        ingestor.set_sentiment_model(Some(std::sync::Arc::new(model)));
+    }
+    Ok(())
+}
