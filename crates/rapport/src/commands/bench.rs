@@ -3,7 +3,7 @@
 use crate::cli::{BenchArgs, BenchWhich};
 use anyhow::Context;
 use rapport_engine::{Ingestor, Pipeline, PipelineConfig};
-use rapport_model::{NewMonitor, Post};
+use rapport_model::Post;
 use rapport_sim::{SimConfig, Simulator};
 use rapport_store::{SqliteOptions, SqliteStore, Store};
 use std::process::ExitCode;
@@ -49,18 +49,8 @@ async fn fresh_store(dir: &tempfile::TempDir) -> anyhow::Result<(Arc<dyn Store>,
         &dir.path().join("bench.db"),
         SqliteOptions::default(),
     )?);
-    let world = rapport_sim::World::demo();
-    let workspace = store.create_workspace("bench").await?;
-    for suggested in world.suggested_monitors() {
-        store
-            .create_monitor(NewMonitor {
-                workspace_id: workspace.id,
-                name: suggested.name,
-                kind: suggested.kind,
-                query: suggested.query,
-            })
-            .await?;
-    }
+    super::demo::create_workspace_with_monitors(&store, "bench", &rapport_sim::World::demo())
+        .await?;
     let ingestor = Ingestor::new(store.clone()).await?;
     Ok((store, ingestor))
 }

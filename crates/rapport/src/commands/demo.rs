@@ -71,7 +71,17 @@ async fn ensure_workspace(store: &Arc<dyn Store>, world: &World) -> anyhow::Resu
     {
         return Ok(existing);
     }
-    let workspace = store.create_workspace(&name).await?;
+    create_workspace_with_monitors(store, &name, world).await
+}
+
+/// Creates a workspace named `name` with `world`'s suggested brand, product, competitor and
+/// campaign monitors (the demo's, and the benchmarks').
+pub async fn create_workspace_with_monitors(
+    store: &Arc<dyn Store>,
+    name: &str,
+    world: &World,
+) -> anyhow::Result<Workspace> {
+    let workspace = store.create_workspace(name).await?;
     for suggested in world.suggested_monitors() {
         store
             .create_monitor(NewMonitor {
