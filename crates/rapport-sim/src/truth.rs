@@ -3,7 +3,8 @@
 use rapport_model::Post;
 use serde::{Deserialize, Serialize};
 
-/// Why a post was written.
+/// Why a post was written. Unlike [`rapport_model::Intent`], ground truth knows which posts
+/// are spam, so it has a `Spam` class of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Intent {
@@ -45,28 +46,9 @@ impl Intent {
     }
 }
 
-/// The author's attitude.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Sentiment {
-    /// Happy, enthusiastic, grateful.
-    Positive,
-    /// Factual, asking, undecided. Spam is labelled neutral.
-    Neutral,
-    /// Angry, disappointed, worried.
-    Negative,
-}
-
-impl Sentiment {
-    /// The stable lower-case name (as serialised).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sentiment::Positive => "positive",
-            Sentiment::Neutral => "neutral",
-            Sentiment::Negative => "negative",
-        }
-    }
-}
+/// The author's attitude: the model's own label type, so ground truth and the pipeline's
+/// analysis compare directly. (Spam is labelled neutral.)
+pub use rapport_model::SentimentLabel as Sentiment;
 
 /// The ground truth about one simulated post.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
