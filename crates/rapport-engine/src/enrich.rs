@@ -49,6 +49,7 @@ mod tests {
             created_at: Default::default(),
             reply_to: None,
             conversation_id: None,
+            quote_of: None,
             engagement: Engagement::default(),
         }
     }

@@ -19,6 +19,7 @@ fn post(id: usize, text: &str) -> Post {
         created_at: Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap(),
         reply_to: None,
         conversation_id: None,
+        quote_of: None,
         engagement: Engagement::default(),
     }
 }

@@ -84,6 +84,10 @@ pub struct Post {
     /// The native id of the conversation's root post, on the same network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_id: Option<String>,
+    /// The native id of the post this one quotes (a quote post, a quote tweet), on the same
+    /// network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote_of: Option<String>,
     /// Likes, reposts and replies as last seen.
     #[serde(default)]
     pub engagement: Engagement,
@@ -122,6 +126,7 @@ mod tests {
             created_at: chrono::Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
             reply_to: None,
             conversation_id: None,
+            quote_of: None,
             engagement: Engagement::default(),
         };
         assert_eq!(post.author.handle, "acme");

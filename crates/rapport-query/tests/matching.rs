@@ -183,6 +183,7 @@ fn post(network: Network, text: &str) -> Post {
         created_at: Default::default(),
         reply_to: None,
         conversation_id: None,
+        quote_of: None,
         engagement: Engagement::default(),
     }
 }

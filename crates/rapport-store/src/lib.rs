@@ -10,7 +10,7 @@ mod sqlite;
 mod types;
 
 pub use error::StoreError;
-pub use sqlite::{Durability, SqliteOptions, SqliteStore};
+pub use sqlite::{Durability, SqliteOptions, SqliteStore, SCHEMA_VERSION};
 pub use types::{BatchOutcome, DiskUsage, IngestItem, MentionView, MonitorCount, StoredPost};
 
 use async_trait::async_trait;

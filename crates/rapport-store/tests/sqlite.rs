@@ -22,6 +22,7 @@ fn post(network: Network, id: &str, text: &str) -> Post {
         created_at: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap(),
         reply_to: None,
         conversation_id: None,
+        quote_of: None,
         engagement: Engagement {
             likes: 1,
             reposts: 0,
@@ -45,7 +46,8 @@ async fn migrations_apply_on_an_empty_file_and_reopen_cleanly() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, rapport_store::SCHEMA_VERSION);
+    assert!(version >= 3);
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -60,7 +62,10 @@ async fn migrations_apply_on_an_empty_file_and_reopen_cleanly() {
 async fn storing_a_post_twice_updates_it_and_never_duplicates() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
-    let first = post(Network::Mastodon, "1", "The espresso machine broke again");
+    let mut first = post(Network::Mastodon, "1", "The espresso machine broke again");
+    first.reply_to = Some("0".into());
+    first.conversation_id = Some("0".into());
+    first.quote_of = Some("q9".into());
     let outcome = store
         .write_batch(vec![IngestItem::unmatched(first.clone())])
         .await

@@ -118,6 +118,7 @@ fn post(
         created_at,
         reply_to: None,
         conversation_id: None,
+        quote_of: None,
         engagement: Engagement {
             likes: 3,
             reposts: 1,

@@ -78,6 +78,7 @@ impl Simulator {
                 created_at,
                 reply_to,
                 conversation_id,
+                quote_of: None,
                 engagement,
             },
             truth: draft.truth,

@@ -27,6 +27,8 @@ pub enum Field {
     ReplyTo,
     /// The id of the conversation's root post.
     Conversation,
+    /// The id of the post this one quotes.
+    QuoteOf,
     /// Likes, favourites.
     Likes,
     /// Reposts, boosts, retweets.
@@ -39,7 +41,7 @@ pub enum Field {
 
 impl Field {
     /// How many fields there are.
-    pub const COUNT: usize = 15;
+    pub const COUNT: usize = 16;
 
     /// Every field, in the order `--map` documents them.
     pub const ALL: [Field; Field::COUNT] = [
@@ -54,6 +56,7 @@ impl Field {
         Field::Lang,
         Field::ReplyTo,
         Field::Conversation,
+        Field::QuoteOf,
         Field::Likes,
         Field::Reposts,
         Field::Replies,
@@ -75,6 +78,7 @@ impl Field {
             Field::Lang => "lang",
             Field::ReplyTo => "reply_to",
             Field::Conversation => "conversation",
+            Field::QuoteOf => "quote_of",
             Field::Likes => "likes",
             Field::Reposts => "reposts",
             Field::Replies => "replies",
@@ -280,6 +284,7 @@ const SYNONYMS: &[(&str, Field)] = &[
     ("parent", Field::ReplyTo),
     ("conversation_id", Field::Conversation),
     ("thread", Field::Conversation),
+    ("quoted_status_id", Field::QuoteOf),
     ("favorites", Field::Likes),
     ("favourites", Field::Likes),
     ("favorite_count", Field::Likes),

@@ -141,6 +141,7 @@ impl RowBuilder {
             created_at: created.unwrap_or(self.default_created),
             reply_to: self.owned(cell(Field::ReplyTo), Field::ReplyTo)?,
             conversation_id: self.owned(cell(Field::Conversation), Field::Conversation)?,
+            quote_of: self.owned(cell(Field::QuoteOf), Field::QuoteOf)?,
             engagement: Engagement {
                 likes: self.count(cell(Field::Likes), Field::Likes)?.unwrap_or(0),
                 reposts: self

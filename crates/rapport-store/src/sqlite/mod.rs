@@ -8,6 +8,8 @@ mod authors;
 mod checkpoint;
 mod codec;
 mod migrations;
+
+pub use migrations::SCHEMA_VERSION;
 mod read;
 mod write;
 

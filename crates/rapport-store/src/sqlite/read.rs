@@ -13,7 +13,7 @@ use std::path::Path;
 const POST_COLUMNS: &str = "p.id, p.network, p.native_id, a.handle, a.display_name, p.followers, \
      p.created_at, p.first_seen, p.text, p.title, p.url, p.lang, p.reply_to, p.conversation_id, \
      p.likes, p.reposts, p.replies, p.sentiment, p.compound, p.pos, p.neu, p.neg, p.intent, \
-     p.fingerprint";
+     p.fingerprint, p.quote_of";
 
 /// A post row as SQLite gives it, before domain validation.
 struct RawPost {
@@ -38,6 +38,7 @@ struct RawPost {
     scores: [Option<f64>; 4],
     intent: Option<String>,
     fingerprint: Option<i64>,
+    quote_of: Option<String>,
 }
 
 impl RawPost {
@@ -70,6 +71,7 @@ impl RawPost {
             ],
             intent: row.get(at + 22)?,
             fingerprint: row.get(at + 23)?,
+            quote_of: row.get(at + 24)?,
         })
     }
 
@@ -125,6 +127,7 @@ impl RawPost {
                 created_at: from_millis(self.created_at, "posts", "created_at")?,
                 reply_to: self.reply_to,
                 conversation_id: self.conversation_id,
+                quote_of: self.quote_of,
                 engagement: Engagement {
                     likes: count_from_sql(self.likes),
                     reposts: count_from_sql(self.reposts),

@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 
 const SELECT_POST: &str =
     "SELECT id, text, likes, reposts, replies, followers FROM posts WHERE network = ?1 AND native_id = ?2";
-const INSERT_POST: &str = "INSERT INTO posts (network, native_id, author_id, created_at, first_seen, text, title, url, lang, reply_to, conversation_id, likes, reposts, replies, followers, sentiment, compound, pos, neu, neg, intent, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) ON CONFLICT (network, native_id) DO NOTHING";
+const INSERT_POST: &str = "INSERT INTO posts (network, native_id, author_id, created_at, first_seen, text, title, url, lang, reply_to, conversation_id, quote_of, likes, reposts, replies, followers, sentiment, compound, pos, neu, neg, intent, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23) ON CONFLICT (network, native_id) DO NOTHING";
 const UPDATE_COUNTS: &str =
     "UPDATE posts SET likes = ?2, reposts = ?3, replies = ?4, followers = coalesce(?5, followers) WHERE id = ?1";
 const UPDATE_TEXT: &str = "UPDATE posts SET text = ?2 WHERE id = ?1";
@@ -198,6 +198,7 @@ fn upsert_post(
             post.language,
             post.reply_to,
             post.conversation_id,
+            post.quote_of,
             likes,
             reposts,
             replies,
