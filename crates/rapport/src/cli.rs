@@ -239,6 +239,9 @@ pub enum BenchWhich {
         /// Posts for the one-transaction-per-post baseline.
         #[arg(long, default_value_t = 5_000)]
         baseline_posts: usize,
+        /// Measure storing alone and stop (for profiling the store).
+        #[arg(long)]
+        store_only: bool,
     },
     /// The compiled monitor matcher against the naive evaluator, on one core, over the airline
     /// tweets (run from the project root so ../shared/data is found).

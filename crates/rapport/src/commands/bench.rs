@@ -17,7 +17,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             posts,
             batch,
             baseline_posts,
-        } => import(posts, batch.max(1), baseline_posts).await?,
+            store_only,
+        } => import(posts, batch.max(1), baseline_posts, store_only).await?,
         BenchWhich::Match {
             posts,
             naive_posts,
@@ -55,7 +56,12 @@ async fn fresh_store(dir: &tempfile::TempDir) -> anyhow::Result<(Arc<dyn Store>,
     Ok((store, ingestor))
 }
 
-async fn import(count: usize, batch: usize, baseline_count: usize) -> anyhow::Result<()> {
+async fn import(
+    count: usize,
+    batch: usize,
+    baseline_count: usize,
+    store_only: bool,
+) -> anyhow::Result<()> {
     println!("bench import: {count} simulated posts, {batch} per transaction (generating...)");
     let posts = simulated_posts(count.max(baseline_count))?;
     let mean_text = posts.iter().map(|p| p.text.len()).sum::<usize>() / posts.len().max(1);
@@ -80,20 +86,31 @@ async fn import(count: usize, batch: usize, baseline_count: usize) -> anyhow::Re
     let plain_dir = tempfile::tempdir()?;
     let plain_store =
         SqliteStore::open(&plain_dir.path().join("plain.db"), SqliteOptions::default())?;
+    let batches: Vec<Vec<rapport_store::IngestItem>> = posts[..count]
+        .chunks(batch)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .cloned()
+                .map(rapport_store::IngestItem::unmatched)
+                .collect()
+        })
+        .collect();
     let started = Instant::now();
     let cpu = cpu_seconds();
-    for chunk in posts[..count].chunks(batch) {
-        let items = chunk
-            .iter()
-            .cloned()
-            .map(rapport_store::IngestItem::unmatched)
-            .collect();
+    for items in batches {
         plain_store.write_batch(items).await?;
     }
     let store_rate = count as f64 / started.elapsed().as_secs_f64();
     let store_cpu = cpu_seconds() - cpu;
     drop(plain_store);
     drop(plain_dir);
+    if store_only {
+        println!(
+            "storing alone (no mentions): {store_rate:.0} posts/s, {store_cpu:.2} CPU-seconds"
+        );
+        return Ok(());
+    }
 
     // Phase 3: the pipeline every source uses: batches matched on one core while the
     // previous batch is stored from the other.
