@@ -101,10 +101,12 @@ impl Ingestor {
             .map(|mut post| {
                 let analysis = crate::enrich::analyze(&mut post, model.as_deref());
                 let monitors = matcher.matches(&post);
+                let triage = crate::triage::triage(&post, &analysis);
                 IngestItem {
                     post,
                     monitors,
                     analysis: Some(analysis),
+                    triage,
                 }
             })
             .collect()

@@ -4,13 +4,14 @@
 //! together by `rapport-query`), then store posts
 //! and mentions in one transaction. [`Pipeline`] feeds an [`Ingestor`] from a bounded
 //! in-process channel (backpressure: senders wait when the store falls behind) and batches
-//! posts for throughput. Enrichment (language, sentiment, intent) and alert rules join here
-//! as their issues land.
+//! posts for throughput. Each post is analysed (language, sentiment, intent, fingerprint) and
+//! triaged ([`triage`]: does it need an answer, how urgently) before it is stored.
 
 mod enrich;
 mod ingest;
 mod matching;
 mod pipeline;
+pub mod triage;
 
 pub use enrich::analyze;
 pub use ingest::{EngineError, Ingestor};

@@ -42,6 +42,7 @@ pub struct PipelineStats {
     inserted: AtomicU64,
     updated: AtomicU64,
     new_mentions: AtomicU64,
+    new_inbox_items: AtomicU64,
     failed_batches: AtomicU64,
 }
 
@@ -58,6 +59,8 @@ pub struct StatsSnapshot {
     pub updated: u64,
     /// Mentions recorded for the first time.
     pub new_mentions: u64,
+    /// Inbox items created (posts that need an answer).
+    pub new_inbox_items: u64,
     /// Batches the store refused (retried until they succeed).
     pub failed_batches: u64,
 }
@@ -71,6 +74,7 @@ impl PipelineStats {
             inserted: self.inserted.load(Ordering::Relaxed),
             updated: self.updated.load(Ordering::Relaxed),
             new_mentions: self.new_mentions.load(Ordering::Relaxed),
+            new_inbox_items: self.new_inbox_items.load(Ordering::Relaxed),
             failed_batches: self.failed_batches.load(Ordering::Relaxed),
         }
     }
@@ -198,6 +202,9 @@ async fn store_with_retry(ingestor: &Ingestor, items: Arc<[IngestItem]>, stats: 
                 stats
                     .new_mentions
                     .fetch_add(outcome.new_mentions, Ordering::Relaxed);
+                stats
+                    .new_inbox_items
+                    .fetch_add(outcome.new_inbox_items, Ordering::Relaxed);
                 return;
             }
             Err(e) => {

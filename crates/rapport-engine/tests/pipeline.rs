@@ -109,3 +109,49 @@ async fn monitors_added_at_runtime_apply_to_later_batches() {
     let second = ingestor.ingest(vec![post(2, "Grindr pro")]).await.unwrap();
     assert_eq!(second.new_mentions, 1);
 }
+
+#[tokio::test]
+async fn complaints_and_questions_land_in_the_inbox_ranked_by_urgency() {
+    use rapport_store::inbox::InboxQuery;
+    use rapport_store::InboxStore;
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite =
+        Arc::new(SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap());
+    let store: Arc<dyn Store> = sqlite.clone();
+    let ws = store.create_workspace("Lumora").await.unwrap();
+    store
+        .create_monitor(NewMonitor {
+            workspace_id: ws.id,
+            name: "Lumora".into(),
+            kind: MonitorKind::Brand,
+            query: "lumora".into(),
+        })
+        .await
+        .unwrap();
+    let ingestor = Ingestor::new(store.clone()).await.unwrap();
+    let outcome = ingestor
+        .ingest(vec![
+            post(1, "Does the Lumora kettle work with induction?"),
+            post(
+                2,
+                "My Lumora kettle is broken after two days, terrible and useless. I want a refund",
+            ),
+            post(3, "I love my Lumora kettle"),
+            post(4, "Is the weather nice today?"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(outcome.new_inbox_items, 2);
+    let inbox = sqlite.inbox(ws.id, &InboxQuery::default()).await.unwrap();
+    let order: Vec<(&str, rapport_model::InboxReason)> = inbox
+        .iter()
+        .map(|e| (e.post.post.native_id.as_str(), e.reason))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("2", rapport_model::InboxReason::Complaint),
+            ("1", rapport_model::InboxReason::Question)
+        ]
+    );
+}

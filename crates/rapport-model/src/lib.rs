@@ -7,6 +7,7 @@
 
 mod analysis;
 mod ids;
+mod inbox;
 mod monitor;
 mod network;
 mod post;
@@ -14,6 +15,7 @@ mod workspace;
 
 pub use analysis::{Analysis, Intent, SentimentLabel, SentimentScores};
 pub use ids::{MonitorId, PostId, WorkspaceId};
+pub use inbox::{InboxItemId, InboxReason, InboxStatus, Triage, UnknownInboxStatus};
 pub use monitor::{Mention, Monitor, MonitorKind, NewMonitor};
 pub use network::{Network, UnknownNetwork};
 pub use post::{Author, Engagement, Post, PostKey};

@@ -46,6 +46,10 @@ pub enum StoreError {
         /// Its id.
         id: i64,
     },
+    /// The operation contradicts what is stored (an idempotency key reused for something
+    /// else, a name already taken).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// A blocking task running the query was cancelled or panicked.
     #[error("store worker failed: {0}")]
     Worker(String),

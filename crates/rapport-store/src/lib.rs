@@ -6,10 +6,12 @@
 //! and pass the same conformance suite. Only this crate speaks SQL.
 
 mod error;
+pub mod inbox;
 mod sqlite;
 mod types;
 
 pub use error::StoreError;
+pub use inbox::InboxStore;
 pub use sqlite::{Durability, SqliteOptions, SqliteStore, SCHEMA_VERSION};
 pub use types::{BatchOutcome, DiskUsage, IngestItem, MentionView, MonitorCount, StoredPost};
 

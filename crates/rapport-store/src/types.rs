@@ -1,6 +1,6 @@
 //! Values the store takes and returns.
 
-use rapport_model::{Analysis, Monitor, MonitorId, Post, PostId, Timestamp};
+use rapport_model::{Analysis, Monitor, MonitorId, Post, PostId, Timestamp, Triage};
 use serde::{Deserialize, Serialize};
 
 /// One post to store, with the monitors it matched (possibly none) and what the pipeline
@@ -14,6 +14,9 @@ pub struct IngestItem {
     /// Sentiment, intent and fingerprint, when analysed. Storing a known post again with an
     /// analysis replaces the stored one; without, it keeps it.
     pub analysis: Option<Analysis>,
+    /// Whether the post needs an answer: if so, each workspace whose monitors match it for
+    /// the first time gets an inbox item.
+    pub triage: Option<Triage>,
 }
 
 impl IngestItem {
@@ -23,6 +26,7 @@ impl IngestItem {
             post,
             monitors: Vec::new(),
             analysis: None,
+            triage: None,
         }
     }
 }
@@ -38,6 +42,9 @@ pub struct BatchOutcome {
     pub unchanged: u64,
     /// Mentions recorded for the first time.
     pub new_mentions: u64,
+    /// Inbox items created (posts that need an answer, per workspace).
+    #[serde(default)]
+    pub new_inbox_items: u64,
 }
 
 impl BatchOutcome {
@@ -47,6 +54,7 @@ impl BatchOutcome {
         self.updated += other.updated;
         self.unchanged += other.unchanged;
         self.new_mentions += other.new_mentions;
+        self.new_inbox_items += other.new_inbox_items;
     }
 }
 

@@ -184,11 +184,13 @@ async fn mentions_are_unique_per_monitor_and_counted_by_time() {
             post: old.clone(),
             monitors: vec![brand.id],
             analysis: None,
+            triage: None,
         },
         IngestItem {
             post: new.clone(),
             monitors: vec![brand.id, rival.id],
             analysis: None,
+            triage: None,
         },
     ];
     let outcome = store.write_batch(items.clone()).await.unwrap();
@@ -305,6 +307,7 @@ async fn analysis_is_stored_read_back_and_replaced_only_by_a_newer_one() {
         post: p.clone(),
         monitors: vec![],
         analysis: Some(analysis),
+        triage: None,
     };
     store.write_batch(vec![item]).await.unwrap();
     let stored = store.get_post(&p.key()).await.unwrap().unwrap();
@@ -328,6 +331,7 @@ async fn analysis_is_stored_read_back_and_replaced_only_by_a_newer_one() {
             post: p.clone(),
             monitors: vec![],
             analysis: Some(newer),
+            triage: None,
         }])
         .await
         .unwrap();

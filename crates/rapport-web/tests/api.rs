@@ -176,6 +176,7 @@ async fn spawn_app() -> TestApp {
             ),
             monitors: vec![rival.id],
             analysis: None,
+            triage: None,
         },
         IngestItem {
             post: post(
@@ -189,6 +190,7 @@ async fn spawn_app() -> TestApp {
             ),
             monitors: vec![acme.id],
             analysis: None,
+            triage: None,
         },
         IngestItem {
             post: post(
@@ -202,6 +204,7 @@ async fn spawn_app() -> TestApp {
             ),
             monitors: vec![acme.id, rival.id],
             analysis: None,
+            triage: None,
         },
         IngestItem {
             post: post(
@@ -215,6 +218,7 @@ async fn spawn_app() -> TestApp {
             ),
             monitors: vec![acme.id],
             analysis: None,
+            triage: None,
         },
         IngestItem {
             post: post(
@@ -228,6 +232,7 @@ async fn spawn_app() -> TestApp {
             ),
             monitors: vec![acme.id],
             analysis: None,
+            triage: None,
         },
         IngestItem::unmatched(post(
             "5",

@@ -7,6 +7,7 @@
 mod authors;
 mod checkpoint;
 mod codec;
+mod inbox;
 mod migrations;
 
 pub use migrations::SCHEMA_VERSION;

@@ -10,13 +10,14 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::path::Path;
 
 /// The columns [`RawPost::read`] expects, in order, for a `posts p JOIN authors a`.
-const POST_COLUMNS: &str = "p.id, p.network, p.native_id, a.handle, a.display_name, p.followers, \
+pub(super) const POST_COLUMNS: &str =
+    "p.id, p.network, p.native_id, a.handle, a.display_name, p.followers, \
      p.created_at, p.first_seen, p.text, p.title, p.url, p.lang, p.reply_to, p.conversation_id, \
      p.likes, p.reposts, p.replies, p.sentiment, p.compound, p.pos, p.neu, p.neg, p.intent, \
      p.fingerprint, p.quote_of";
 
 /// A post row as SQLite gives it, before domain validation.
-struct RawPost {
+pub(super) struct RawPost {
     id: i64,
     network: String,
     native_id: String,
@@ -43,7 +44,7 @@ struct RawPost {
 
 impl RawPost {
     /// Reads the [`POST_COLUMNS`] starting at column `at`.
-    fn read(row: &Row<'_>, at: usize) -> rusqlite::Result<RawPost> {
+    pub(super) fn read(row: &Row<'_>, at: usize) -> rusqlite::Result<RawPost> {
         Ok(RawPost {
             id: row.get(at)?,
             network: row.get(at + 1)?,
@@ -106,7 +107,7 @@ impl RawPost {
         }))
     }
 
-    fn into_stored(self) -> StoreResult<StoredPost> {
+    pub(super) fn into_stored(self) -> StoreResult<StoredPost> {
         let analysis = self.analysis()?;
         Ok(StoredPost {
             id: PostId(self.id),

@@ -21,6 +21,8 @@ const FTS_INSERT: &str = "INSERT INTO posts_fts (rowid, text) VALUES (?1, ?2)";
 const FTS_DELETE: &str = "INSERT INTO posts_fts (posts_fts, rowid, text) VALUES ('delete', ?1, ?2)";
 const INSERT_MENTION: &str = "INSERT OR IGNORE INTO mentions (monitor_id, post_id, workspace_id, post_created_at, matched_at)
      VALUES (?1, ?2, ?3, ?4, ?5)";
+const INSERT_INBOX_ITEM: &str = "INSERT OR IGNORE INTO inbox_items (workspace_id, post_id, reason, base_priority, rank_key, arrived_at, updated_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 const MONITOR_WORKSPACE: &str = "SELECT workspace_id FROM monitors WHERE id = ?1";
 
 /// The statements a batch uses, prepared once per batch rather than looked up in the
@@ -34,6 +36,7 @@ pub(super) struct BatchStatements<'tx> {
     pub(super) fts_insert: CachedStatement<'tx>,
     pub(super) fts_delete: CachedStatement<'tx>,
     pub(super) insert_mention: CachedStatement<'tx>,
+    pub(super) insert_inbox_item: CachedStatement<'tx>,
     pub(super) monitor_workspace: CachedStatement<'tx>,
     pub(super) authors: authors::AuthorStatements<'tx>,
 }
@@ -53,6 +56,7 @@ impl<'tx> BatchStatements<'tx> {
             fts_insert: prepare(FTS_INSERT)?,
             fts_delete: prepare(FTS_DELETE)?,
             insert_mention: prepare(INSERT_MENTION)?,
+            insert_inbox_item: prepare(INSERT_INBOX_ITEM)?,
             monitor_workspace: prepare(MONITOR_WORKSPACE)?,
             authors: authors::AuthorStatements::prepare(tx)?,
         })
@@ -125,6 +129,22 @@ fn write_items(
                     ])
                     .map_err(StoreError::sqlite("record mention"))?;
                 outcome.new_mentions += inserted as u64;
+                if let (1, Some(triage)) = (inserted, &item.triage) {
+                    // Once per (workspace, post), however many of its monitors match.
+                    outcome.new_inbox_items += statements
+                        .insert_inbox_item
+                        .execute(params![
+                            workspace,
+                            post_id,
+                            triage.reason.as_str(),
+                            triage.base_priority,
+                            triage.rank_key(post.created_at),
+                            to_millis(post.created_at),
+                            now
+                        ])
+                        .map_err(StoreError::sqlite("add to inbox"))?
+                        as u64;
+                }
             }
         }
     }
