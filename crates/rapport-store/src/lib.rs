@@ -5,11 +5,13 @@
 //! mode with FTS5 full-text search); a PostgreSQL implementation will follow for scale-out
 //! and pass the same conformance suite. Only this crate speaks SQL.
 
+pub mod analytics;
 mod error;
 pub mod inbox;
 mod sqlite;
 mod types;
 
+pub use analytics::AnalyticsStore;
 pub use error::StoreError;
 pub use inbox::InboxStore;
 pub use sqlite::{Durability, SqliteOptions, SqliteStore, SCHEMA_VERSION};

@@ -46,6 +46,25 @@ pub enum Command {
     Train(TrainArgs),
     /// Measure a hot path and compare it with its baseline in the same run.
     Bench(BenchArgs),
+    /// Maintain the analytics rollups (hourly counts per monitor).
+    Rollup(RollupArgs),
+}
+
+/// Options of `rapport rollup`.
+#[derive(Debug, Args)]
+pub struct RollupArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: RollupAction,
+}
+
+/// `rapport rollup` actions.
+#[derive(Debug, Subcommand)]
+pub enum RollupAction {
+    /// Recount every rollup from the stored mentions.
+    Rebuild,
+    /// Compare the rollups with a recount; exit code 1 when they differ.
+    Verify,
 }
 
 /// Options of `rapport analyze`.

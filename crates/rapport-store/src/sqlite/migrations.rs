@@ -11,6 +11,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0002_analysis.sql")),
     M::up(include_str!("../../migrations/0003_quotes.sql")),
     M::up(include_str!("../../migrations/0006_inbox.sql")),
+    M::up(include_str!("../../migrations/0007_rollups.sql")),
 ];
 
 /// The schema version a fully migrated database reports in `PRAGMA user_version`.

@@ -12,6 +12,7 @@ mod migrations;
 
 pub use migrations::SCHEMA_VERSION;
 mod read;
+mod rollups;
 mod write;
 
 use crate::{

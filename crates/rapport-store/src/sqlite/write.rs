@@ -2,6 +2,7 @@
 
 use super::authors::{self, AuthorCache};
 use super::codec::{count_to_sql, to_millis};
+use super::rollups::{self, Contribution, RollupStatements};
 use crate::{BatchOutcome, IngestItem, StoreError, StoreResult};
 use chrono::Utc;
 use rapport_model::{Analysis, Monitor, MonitorId, NewMonitor, Post, Workspace, WorkspaceId};
@@ -11,7 +12,7 @@ use rusqlite::{
 use rustc_hash::FxHashMap;
 
 const SELECT_POST: &str =
-    "SELECT id, text, likes, reposts, replies, followers FROM posts WHERE network = ?1 AND native_id = ?2";
+    "SELECT id, text, likes, reposts, replies, followers, sentiment, intent FROM posts WHERE network = ?1 AND native_id = ?2";
 const INSERT_POST: &str = "INSERT INTO posts (network, native_id, author_id, created_at, first_seen, text, title, url, lang, reply_to, conversation_id, quote_of, likes, reposts, replies, followers, sentiment, compound, pos, neu, neg, intent, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23) ON CONFLICT (network, native_id) DO NOTHING";
 const UPDATE_COUNTS: &str =
     "UPDATE posts SET likes = ?2, reposts = ?3, replies = ?4, followers = coalesce(?5, followers) WHERE id = ?1";
@@ -39,6 +40,7 @@ pub(super) struct BatchStatements<'tx> {
     pub(super) insert_inbox_item: CachedStatement<'tx>,
     pub(super) monitor_workspace: CachedStatement<'tx>,
     pub(super) authors: authors::AuthorStatements<'tx>,
+    pub(super) rollups: RollupStatements<'tx>,
 }
 
 impl<'tx> BatchStatements<'tx> {
@@ -59,6 +61,7 @@ impl<'tx> BatchStatements<'tx> {
             insert_inbox_item: prepare(INSERT_INBOX_ITEM)?,
             monitor_workspace: prepare(MONITOR_WORKSPACE)?,
             authors: authors::AuthorStatements::prepare(tx)?,
+            rollups: RollupStatements::prepare(tx)?,
         })
     }
 }
@@ -98,7 +101,8 @@ fn write_items(
     for item in items {
         let post = &item.post;
         let author_id = authors::resolve(tx, &mut statements.authors, cache, staged, post)?;
-        let (post_id, change) = upsert_post(tx, statements, item, author_id, now)?;
+        let (post_id, change, contribution) = upsert_post(tx, statements, item, author_id, now)?;
+        let hour = rollups::hour_of(to_millis(post.created_at));
         match change {
             Change::Inserted => outcome.inserted += 1,
             Change::Updated => outcome.updated += 1,
@@ -129,6 +133,11 @@ fn write_items(
                     ])
                     .map_err(StoreError::sqlite("record mention"))?;
                 outcome.new_mentions += inserted as u64;
+                if inserted == 1 {
+                    statements
+                        .rollups
+                        .add_mention(*monitor, hour, author_id, &contribution)?;
+                }
                 if let (1, Some(triage)) = (inserted, &item.triage) {
                     // Once per (workspace, post), however many of its monitors match.
                     outcome.new_inbox_items += statements
@@ -190,7 +199,7 @@ fn upsert_post(
     item: &IngestItem,
     author_id: i64,
     now: i64,
-) -> StoreResult<(i64, Change)> {
+) -> StoreResult<(i64, Change, Contribution)> {
     let post: &Post = &item.post;
     let engagement = &post.engagement;
     let (likes, reposts, replies) = (
@@ -238,11 +247,35 @@ fn upsert_post(
             .fts_insert
             .execute(params![id, post.text])
             .map_err(StoreError::sqlite("index post text"))?;
-        return Ok((id, Change::Inserted));
+        let contribution = Contribution::new(
+            followers,
+            engagement_total(likes, reposts, replies),
+            sentiment,
+            intent,
+        );
+        return Ok((id, Change::Inserted, contribution));
     }
 
-    type Existing = (i64, String, i64, i64, i64, Option<i64>);
-    let (id, old_text, old_likes, old_reposts, old_replies, old_followers): Existing = statements
+    type Existing = (
+        i64,
+        String,
+        i64,
+        i64,
+        i64,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+    );
+    let (
+        id,
+        old_text,
+        old_likes,
+        old_reposts,
+        old_replies,
+        old_followers,
+        old_sentiment,
+        old_intent,
+    ): Existing = statements
         .select_post
         .query_row(params![post.network.as_str(), post.native_id], |r| {
             Ok((
@@ -252,6 +285,8 @@ fn upsert_post(
                 r.get(3)?,
                 r.get(4)?,
                 r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
             ))
         })
         .map_err(StoreError::sqlite("look up post"))?;
@@ -301,7 +336,32 @@ fn upsert_post(
     } else {
         Change::Unchanged
     };
-    Ok((id, change))
+    // The rollups count what is stored now: move the post's cells to its new figures
+    // before this batch adds any new mention of it.
+    let old = Contribution::new(
+        old_followers,
+        engagement_total(old_likes, old_reposts, old_replies),
+        old_sentiment.as_deref(),
+        old_intent.as_deref(),
+    );
+    let new = Contribution::new(
+        followers.or(old_followers),
+        engagement_total(likes, reposts, replies),
+        sentiment.or(old_sentiment.as_deref()),
+        intent.or(old_intent.as_deref()),
+    );
+    statements.rollups.replace_contribution(
+        id,
+        rollups::hour_of(to_millis(post.created_at)),
+        &old,
+        &new,
+    )?;
+    Ok((id, change, new))
+}
+
+/// Likes + reposts + replies, saturating (counts come from the outside).
+fn engagement_total(likes: i64, reposts: i64, replies: i64) -> i64 {
+    likes.saturating_add(reposts).saturating_add(replies)
 }
 
 /// Creates a workspace.

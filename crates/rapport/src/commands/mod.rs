@@ -9,6 +9,7 @@ mod demo;
 mod import;
 mod matching;
 mod query;
+mod rollup;
 mod serve;
 mod simulate;
 mod train;
@@ -43,6 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             args.cv,
         ),
         Command::Bench(args) => bench::run(args).await,
+        Command::Rollup(args) => rollup::run(data_dir()?, args).await,
     }
 }
 

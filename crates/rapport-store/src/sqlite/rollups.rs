@@ -1,0 +1,359 @@
+//! Hourly rollups per monitor, kept exact by the batch writer and rebuilt from the raw
+//! mentions on demand.
+//!
+//! The writer adds a new mention to its (monitor, hour) cell in the same transaction, and
+//! when a stored post's engagement, reach or labels change it applies the difference to
+//! every cell the post already counts in. `rebuild` recounts everything from `mentions` and
+//! `posts`; `verify` compares the two, which the tests use to prove they stay equal.
+//! Hours are Unix milliseconds divided by 3,600,000 with truncation, as SQLite divides.
+
+use super::codec::to_millis;
+use crate::analytics::{Bucket, RollupCounts, RollupRow};
+use crate::{StoreError, StoreResult};
+use rapport_model::{MonitorId, Timestamp, WorkspaceId};
+use rusqlite::{params, CachedStatement, Connection, Transaction};
+
+/// Milliseconds per rollup hour.
+pub(super) const HOUR_MS: i64 = 3_600_000;
+
+/// The sentiment columns, in the order of [`sentiment_index`].
+const SENTIMENTS: [&str; 3] = ["positive", "neutral", "negative"];
+/// The intent columns, in the order of [`intent_index`].
+const INTENTS: [&str; 5] = [
+    "complaint",
+    "question",
+    "praise",
+    "purchase_intent",
+    "other",
+];
+
+fn sentiment_index(label: &str) -> Option<usize> {
+    SENTIMENTS.iter().position(|s| *s == label)
+}
+
+fn intent_index(label: &str) -> Option<usize> {
+    INTENTS.iter().position(|s| *s == label)
+}
+
+/// What a post contributes to each cell it counts in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(super) struct Contribution {
+    pub(super) reach: i64,
+    pub(super) engagement: i64,
+    pub(super) sentiment: Option<usize>,
+    pub(super) intent: Option<usize>,
+}
+
+impl Contribution {
+    /// From stored values: followers, likes + reposts + replies, labels as stored.
+    pub(super) fn new(
+        followers: Option<i64>,
+        engagement: i64,
+        sentiment: Option<&str>,
+        intent: Option<&str>,
+    ) -> Contribution {
+        Contribution {
+            reach: followers.unwrap_or(0),
+            engagement,
+            sentiment: sentiment.and_then(sentiment_index),
+            intent: intent.and_then(intent_index),
+        }
+    }
+
+    /// The label and total columns as parameters: 3 sentiments, 5 intents, reach, engagement.
+    fn columns(&self, sign: i64) -> [i64; 10] {
+        let mut columns = [0i64; 10];
+        if let Some(s) = self.sentiment {
+            columns[s] = sign;
+        }
+        if let Some(i) = self.intent {
+            columns[3 + i] = sign;
+        }
+        columns[8] = sign * self.reach;
+        columns[9] = sign * self.engagement;
+        columns
+    }
+}
+
+/// The hour a post time falls in.
+pub(super) fn hour_of(created_at_ms: i64) -> i64 {
+    created_at_ms / HOUR_MS
+}
+
+const ADD_MENTION: &str = "INSERT INTO rollup_hourly (monitor_id, hour, mentions, authors, \
+     positive, neutral, negative, complaint, question, praise, purchase_intent, other, reach, engagement) \
+     VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+     ON CONFLICT (monitor_id, hour) DO UPDATE SET mentions = mentions + 1, \
+     authors = authors + excluded.authors, positive = positive + excluded.positive, \
+     neutral = neutral + excluded.neutral, negative = negative + excluded.negative, \
+     complaint = complaint + excluded.complaint, question = question + excluded.question, \
+     praise = praise + excluded.praise, purchase_intent = purchase_intent + excluded.purchase_intent, \
+     other = other + excluded.other, reach = reach + excluded.reach, \
+     engagement = engagement + excluded.engagement";
+const ADD_AUTHOR: &str =
+    "INSERT OR IGNORE INTO rollup_authors (monitor_id, hour, author_id) VALUES (?1, ?2, ?3)";
+const APPLY_DELTA: &str = "UPDATE rollup_hourly SET positive = positive + ?3, \
+     neutral = neutral + ?4, negative = negative + ?5, complaint = complaint + ?6, \
+     question = question + ?7, praise = praise + ?8, purchase_intent = purchase_intent + ?9, \
+     other = other + ?10, reach = reach + ?11, engagement = engagement + ?12 \
+     WHERE hour = ?2 AND monitor_id IN (SELECT monitor_id FROM mentions WHERE post_id = ?1)";
+
+/// The rollup statements of one batch.
+pub(super) struct RollupStatements<'tx> {
+    add_mention: CachedStatement<'tx>,
+    add_author: CachedStatement<'tx>,
+    apply_delta: CachedStatement<'tx>,
+}
+
+impl<'tx> RollupStatements<'tx> {
+    pub(super) fn prepare(tx: &'tx Transaction<'_>) -> StoreResult<RollupStatements<'tx>> {
+        let prepare = |sql: &str| {
+            tx.prepare_cached(sql)
+                .map_err(StoreError::sqlite("prepare rollup statements"))
+        };
+        Ok(RollupStatements {
+            add_mention: prepare(ADD_MENTION)?,
+            add_author: prepare(ADD_AUTHOR)?,
+            apply_delta: prepare(APPLY_DELTA)?,
+        })
+    }
+
+    /// Counts a new mention of a post in its monitor's hour.
+    pub(super) fn add_mention(
+        &mut self,
+        monitor: MonitorId,
+        hour: i64,
+        author_id: i64,
+        contribution: &Contribution,
+    ) -> StoreResult<()> {
+        let new_author = self
+            .add_author
+            .execute(params![monitor.0, hour, author_id])
+            .map_err(StoreError::sqlite("count rollup author"))?;
+        let c = contribution.columns(1);
+        self.add_mention
+            .execute(params![
+                monitor.0,
+                hour,
+                new_author as i64,
+                c[0],
+                c[1],
+                c[2],
+                c[3],
+                c[4],
+                c[5],
+                c[6],
+                c[7],
+                c[8],
+                c[9]
+            ])
+            .map_err(StoreError::sqlite("count mention in rollup"))?;
+        Ok(())
+    }
+
+    /// Moves every cell a stored post counts in from its old contribution to its new one.
+    /// Call it before recording the batch's new mentions of the post.
+    pub(super) fn replace_contribution(
+        &mut self,
+        post_id: i64,
+        hour: i64,
+        old: &Contribution,
+        new: &Contribution,
+    ) -> StoreResult<()> {
+        if old == new {
+            return Ok(());
+        }
+        let (minus, plus) = (old.columns(-1), new.columns(1));
+        let d: Vec<i64> = minus.iter().zip(plus).map(|(a, b)| a + b).collect();
+        self.apply_delta
+            .execute(params![
+                post_id, hour, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9]
+            ])
+            .map_err(StoreError::sqlite("update rollups of a changed post"))?;
+        Ok(())
+    }
+}
+
+/// The recount of every cell from the raw tables, as rows of (monitor, hour, counts...).
+const RECOUNT: &str = "SELECT x.monitor_id, x.post_created_at / 3600000 AS hour, count(*), \
+     count(DISTINCT p.author_id), \
+     sum(p.sentiment IS 'positive'), sum(p.sentiment IS 'neutral'), sum(p.sentiment IS 'negative'), \
+     sum(p.intent IS 'complaint'), sum(p.intent IS 'question'), sum(p.intent IS 'praise'), \
+     sum(p.intent IS 'purchase_intent'), sum(p.intent IS 'other'), \
+     sum(coalesce(p.followers, 0)), sum(p.likes + p.reposts + p.replies) \
+     FROM mentions x JOIN posts p ON p.id = x.post_id GROUP BY x.monitor_id, hour";
+
+const CELL_COLUMNS: &str = "monitor_id, hour, mentions, authors, positive, neutral, negative, \
+     complaint, question, praise, purchase_intent, other, reach, engagement";
+
+/// Recounts every rollup from the raw mentions, in one transaction; returns the cells
+/// written.
+pub(super) fn rebuild(conn: &mut Connection) -> StoreResult<u64> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(StoreError::sqlite("begin rollup rebuild"))?;
+    tx.execute_batch(
+        "DELETE FROM rollup_hourly; DELETE FROM rollup_authors; \
+         INSERT INTO rollup_authors (monitor_id, hour, author_id) \
+           SELECT DISTINCT x.monitor_id, x.post_created_at / 3600000, p.author_id \
+           FROM mentions x JOIN posts p ON p.id = x.post_id;",
+    )
+    .map_err(StoreError::sqlite("clear rollups"))?;
+    let cells = tx
+        .execute(
+            &format!("INSERT INTO rollup_hourly ({CELL_COLUMNS}) {RECOUNT}"),
+            [],
+        )
+        .map_err(StoreError::sqlite("recount rollups"))?;
+    tx.commit()
+        .map_err(StoreError::sqlite("commit rollup rebuild"))?;
+    Ok(cells as u64)
+}
+
+/// Cells whose stored rollup differs from a recount (empty when they agree), at most
+/// `limit`, as (monitor, hour, stored, recounted).
+pub(super) fn verify(
+    conn: &Connection,
+    limit: usize,
+) -> StoreResult<Vec<(MonitorId, i64, Option<RollupCounts>, Option<RollupCounts>)>> {
+    let recount = conn
+        .prepare(RECOUNT)
+        .and_then(|mut stmt| {
+            stmt.query_map([], read_cell)?
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(StoreError::sqlite("recount rollups"))?;
+    let stored = conn
+        .prepare(&format!(
+            "SELECT {CELL_COLUMNS} FROM rollup_hourly WHERE mentions > 0"
+        ))
+        .and_then(|mut stmt| {
+            stmt.query_map([], read_cell)?
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(StoreError::sqlite("read rollups"))?;
+    let recount: std::collections::BTreeMap<(i64, i64), RollupCounts> =
+        recount.into_iter().map(|(m, h, c)| ((m, h), c)).collect();
+    let stored: std::collections::BTreeMap<(i64, i64), RollupCounts> =
+        stored.into_iter().map(|(m, h, c)| ((m, h), c)).collect();
+    let mut keys: Vec<&(i64, i64)> = recount.keys().chain(stored.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    Ok(keys
+        .into_iter()
+        .filter(|key| stored.get(key) != recount.get(key))
+        .take(limit)
+        .map(|key| {
+            (
+                MonitorId(key.0),
+                key.1,
+                stored.get(key).copied(),
+                recount.get(key).copied(),
+            )
+        })
+        .collect())
+}
+
+fn read_cell(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, i64, RollupCounts)> {
+    let n = |i: usize| -> rusqlite::Result<u64> {
+        Ok(u64::try_from(r.get::<_, Option<i64>>(i)?.unwrap_or(0)).unwrap_or(0))
+    };
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        RollupCounts {
+            mentions: n(2)?,
+            authors: n(3)?,
+            positive: n(4)?,
+            neutral: n(5)?,
+            negative: n(6)?,
+            complaint: n(7)?,
+            question: n(8)?,
+            praise: n(9)?,
+            purchase_intent: n(10)?,
+            other: n(11)?,
+            reach: n(12)?,
+            engagement: n(13)?,
+        },
+    ))
+}
+
+/// A workspace's rollups between `from` (inclusive) and `to` (exclusive), per monitor and
+/// bucket, oldest first. Unique authors are exact per hour; per day they are the sum of the
+/// hours' counts (an author active in two hours of a day counts twice), which the API says.
+pub(super) fn series(
+    conn: &Connection,
+    workspace: WorkspaceId,
+    from: Timestamp,
+    to: Timestamp,
+    bucket: Bucket,
+) -> StoreResult<Vec<RollupRow>> {
+    let hours = bucket.hours();
+    let sql = format!(
+        "SELECT r.monitor_id, (r.hour / {hours}) * {hours}, sum(r.mentions), sum(r.authors), \
+         sum(r.positive), sum(r.neutral), sum(r.negative), sum(r.complaint), sum(r.question), \
+         sum(r.praise), sum(r.purchase_intent), sum(r.other), sum(r.reach), sum(r.engagement) \
+         FROM rollup_hourly r JOIN monitors m ON m.id = r.monitor_id \
+         WHERE m.workspace_id = ?1 AND r.hour >= ?2 AND r.hour < ?3 \
+         GROUP BY r.monitor_id, 2 ORDER BY 2, r.monitor_id"
+    );
+    let rows = conn
+        .prepare_cached(&sql)
+        .and_then(|mut stmt| {
+            stmt.query_map(
+                params![
+                    workspace.0,
+                    hour_of(to_millis(from)),
+                    hour_of(to_millis(to) + HOUR_MS - 1)
+                ],
+                read_cell,
+            )?
+            .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(StoreError::sqlite("read rollups"))?;
+    rows.into_iter()
+        .map(|(monitor, hour, counts)| {
+            Ok(RollupRow {
+                monitor_id: MonitorId(monitor),
+                start: super::codec::from_millis(hour * HOUR_MS, "rollup_hourly", "hour")?,
+                counts,
+            })
+        })
+        .collect()
+}
+
+#[async_trait::async_trait]
+impl crate::AnalyticsStore for super::SqliteStore {
+    async fn rollups(
+        &self,
+        workspace: WorkspaceId,
+        from: Timestamp,
+        to: Timestamp,
+        bucket: Bucket,
+    ) -> StoreResult<Vec<RollupRow>> {
+        self.with_reader(move |conn| series(conn, workspace, from, to, bucket))
+            .await
+    }
+
+    async fn rebuild_rollups(&self) -> StoreResult<u64> {
+        self.with_writer(|w| rebuild(&mut w.conn)).await
+    }
+
+    async fn verify_rollups(
+        &self,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::analytics::RollupMismatch>> {
+        let found = self.with_reader(move |conn| verify(conn, limit)).await?;
+        Ok(found
+            .into_iter()
+            .map(
+                |(monitor_id, hour, stored, recounted)| crate::analytics::RollupMismatch {
+                    monitor_id,
+                    hour,
+                    stored,
+                    recounted,
+                },
+            )
+            .collect())
+    }
+}
