@@ -8,7 +8,7 @@
 //! Hours are Unix milliseconds divided by 3,600,000 with truncation, as SQLite divides.
 
 use super::codec::to_millis;
-use crate::analytics::{Bucket, RollupCounts, RollupRow};
+use crate::analytics::{Bucket, RollupCounts, RollupMismatch, RollupRow};
 use crate::{StoreError, StoreResult};
 use rapport_model::{MonitorId, Timestamp, WorkspaceId};
 use rusqlite::{params, CachedStatement, Connection, Transaction};
@@ -211,11 +211,8 @@ pub(super) fn rebuild(conn: &mut Connection) -> StoreResult<u64> {
 }
 
 /// Cells whose stored rollup differs from a recount (empty when they agree), at most
-/// `limit`, as (monitor, hour, stored, recounted).
-pub(super) fn verify(
-    conn: &Connection,
-    limit: usize,
-) -> StoreResult<Vec<(MonitorId, i64, Option<RollupCounts>, Option<RollupCounts>)>> {
+/// `limit`.
+pub(super) fn verify(conn: &Connection, limit: usize) -> StoreResult<Vec<RollupMismatch>> {
     let recount = conn
         .prepare(RECOUNT)
         .and_then(|mut stmt| {
@@ -243,13 +240,11 @@ pub(super) fn verify(
         .into_iter()
         .filter(|key| stored.get(key) != recount.get(key))
         .take(limit)
-        .map(|key| {
-            (
-                MonitorId(key.0),
-                key.1,
-                stored.get(key).copied(),
-                recount.get(key).copied(),
-            )
+        .map(|key| RollupMismatch {
+            monitor_id: MonitorId(key.0),
+            hour: key.1,
+            stored: stored.get(key).copied(),
+            recounted: recount.get(key).copied(),
         })
         .collect())
 }
@@ -339,21 +334,7 @@ impl crate::AnalyticsStore for super::SqliteStore {
         self.with_writer(|w| rebuild(&mut w.conn)).await
     }
 
-    async fn verify_rollups(
-        &self,
-        limit: usize,
-    ) -> StoreResult<Vec<crate::analytics::RollupMismatch>> {
-        let found = self.with_reader(move |conn| verify(conn, limit)).await?;
-        Ok(found
-            .into_iter()
-            .map(
-                |(monitor_id, hour, stored, recounted)| crate::analytics::RollupMismatch {
-                    monitor_id,
-                    hour,
-                    stored,
-                    recounted,
-                },
-            )
-            .collect())
+    async fn verify_rollups(&self, limit: usize) -> StoreResult<Vec<RollupMismatch>> {
+        self.with_reader(move |conn| verify(conn, limit)).await
     }
 }
