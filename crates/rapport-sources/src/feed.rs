@@ -8,7 +8,8 @@
 //! * `title` as the title; the content (`content:encoded`, Atom `content`), else the
 //!   description or summary, as plain text (HTML converted), else the title;
 //! * the author's name (or e-mail), else the feed's author, else the feed's title;
-//! * the item's language (Atom `xml:lang`), else the channel's `language`;
+//! * the item's language (Atom `xml:lang` of `<content>`: `feed-rs` does not read it
+//!   from `<entry>`), else the channel's `language` (the feed's `xml:lang`);
 //! * the date: `pubDate` / `published`, else `updated`. Feeds lie about dates: an item
 //!   with no date, an unreadable one or one later than `fetched_at` is dated `fetched_at`
 //!   and listed in [`Page::dates_clamped`](crate::Page).
