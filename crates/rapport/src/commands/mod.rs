@@ -8,6 +8,7 @@ mod bench_sentiment;
 mod demo;
 mod import;
 mod matching;
+mod parse;
 mod query;
 mod serve;
 mod simulate;
@@ -43,6 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             args.cv,
         ),
         Command::Bench(args) => bench::run(args).await,
+        Command::Parse(args) => parse::run(args),
     }
 }
 
