@@ -35,7 +35,9 @@ fn search_posts_gives_every_field_replies_and_quotes() {
             },
             title: None,
             // Bluesky text is plain text: markup-looking text stays as written.
-            text: "Orvella's new kettle is out & it's lovely ☕ <b>not bold</b> https://example.com/k".into(),
+            text:
+                "Orvella's new kettle is out & it's lovely ☕ <b>not bold</b> https://example.com/k"
+                    .into(),
             language: Some("en".into()),
             created_at: at("2026-03-01T10:15:30.123Z"),
             reply_to: None,
@@ -55,7 +57,10 @@ fn search_posts_gives_every_field_replies_and_quotes() {
     assert_eq!(reply.author.display_name, None);
     let quote = &page.posts[2];
     assert_eq!(quote.quote_of.as_deref(), Some(bob_uri.as_str()));
-    assert_eq!(quote.author.handle, CARLA, "handle.invalid falls back to the DID");
+    assert_eq!(
+        quote.author.handle, CARLA,
+        "handle.invalid falls back to the DID"
+    );
     assert_eq!(
         quote.url.as_deref(),
         Some(format!("https://bsky.app/profile/{CARLA}/post/3lbszccccccc2").as_str())
@@ -68,7 +73,11 @@ fn search_posts_gives_every_field_replies_and_quotes() {
         page.skipped[0].native_id.as_deref(),
         Some(format!("at://{ALICE}/app.bsky.feed.post/3lbszdddddd2k").as_str())
     );
-    assert!(page.skipped[0].reason.contains("(at .record.text)"), "{}", page.skipped[0]);
+    assert!(
+        page.skipped[0].reason.contains("(at .record.text)"),
+        "{}",
+        page.skipped[0]
+    );
     assert_eq!(
         page.cursor,
         Cursor::Bluesky(BlueskyCursor {
@@ -105,7 +114,10 @@ fn jetstream_gives_posts_deletes_and_the_resume_cursor() {
         Some(format!("at://{ALICE}/app.bsky.feed.post/3lbsz3dqo2c2k").as_str())
     );
     assert!(page.posts[2].quote_of.is_some());
-    assert_eq!(page.deleted, [format!("at://{ALICE}/app.bsky.feed.post/3lbszoldold2k")]);
+    assert_eq!(
+        page.deleted,
+        [format!("at://{ALICE}/app.bsky.feed.post/3lbszoldold2k")]
+    );
     assert_eq!(page.skipped.len(), 1, "{:?}", page.skipped);
     assert_eq!(page.skipped[0].at, "line 5");
     assert_eq!(
@@ -124,10 +136,19 @@ fn jetstream_gives_posts_deletes_and_the_resume_cursor() {
 #[test]
 fn truncated_search_output_is_an_error_with_its_path() {
     let bytes = fixture("bluesky", "search_posts.json");
-    let error = parse_document(Network::Bluesky, &bytes[..bytes.len() / 2], fixed_now()).unwrap_err();
+    let error =
+        parse_document(Network::Bluesky, &bytes[..bytes.len() / 2], fixed_now()).unwrap_err();
     assert_eq!(error.document, Document::BlueskySearch);
     assert!(matches!(error.location, Location::Json { .. }), "{error}");
-    assert!(error.to_string().starts_with("bluesky searchPosts output: the JSON ends too early"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("bluesky searchPosts output: the JSON ends too early"),
+        "{error}"
+    );
     let error = parse_document(Network::Bluesky, br#"{"cursor":"1"}"#, fixed_now()).unwrap_err();
-    assert!(error.to_string().contains("missing field `posts`"), "{error}");
+    assert!(
+        error.to_string().contains("missing field `posts`"),
+        "{error}"
+    );
 }

@@ -69,21 +69,38 @@ fn status_array_gives_every_field_unwraps_reblogs_and_skips_the_bad_item() {
     // carla's reblog (113957300000000001) is alice's status, under alice's id.
     assert_eq!(
         ids,
-        ["113957310000000002", "113957281004401234", "113957290112345678"]
+        [
+            "113957310000000002",
+            "113957281004401234",
+            "113957290112345678"
+        ]
     );
     assert_eq!(page.posts[1], alice_status());
     assert_eq!(page.posts[2], bob_reply());
     let edited = &page.posts[0];
     assert_eq!(edited.title.as_deref(), Some("customer service rant"));
-    assert_eq!(edited.text, "Orvella support never answered me… 3 weeks now.");
+    assert_eq!(
+        edited.text,
+        "Orvella support never answered me… 3 weeks now."
+    );
     assert_eq!(edited.author.handle, "carla@social.example.pt");
-    assert_eq!(edited.author.display_name, None, "an empty display name is none");
+    assert_eq!(
+        edited.author.display_name, None,
+        "an empty display name is none"
+    );
     assert_eq!(edited.quote_of.as_deref(), Some("113957290112345678"));
 
     assert_eq!(page.skipped.len(), 1);
     assert_eq!(page.skipped[0].at, "$[4]");
-    assert_eq!(page.skipped[0].native_id.as_deref(), Some("113957320000000003"));
-    assert!(page.skipped[0].reason.contains("missing field `account`"), "{}", page.skipped[0]);
+    assert_eq!(
+        page.skipped[0].native_id.as_deref(),
+        Some("113957320000000003")
+    );
+    assert!(
+        page.skipped[0].reason.contains("missing field `account`"),
+        "{}",
+        page.skipped[0]
+    );
     // Paging is by the items' own ids: the reblog's and the skipped item's included.
     assert_eq!(
         page.cursor,
@@ -100,7 +117,9 @@ fn search_result_gives_its_statuses() {
     assert_eq!(page.document, Document::MastodonSearch);
     assert_eq!(page.posts, vec![alice_status(), bob_reply()]);
     assert!(page.skipped.is_empty());
-    let Cursor::Mastodon(cursor) = &page.cursor else { panic!("{:?}", page.cursor) };
+    let Cursor::Mastodon(cursor) = &page.cursor else {
+        panic!("{:?}", page.cursor)
+    };
     assert_eq!(cursor.newest_id.as_deref(), Some("113957290112345678"));
 }
 
@@ -126,13 +145,24 @@ fn stream_capture_gives_updates_notifications_and_deletes() {
     let page = parse("stream.sse");
     assert_eq!(page.document, Document::MastodonStream);
     let ids: Vec<&str> = page.posts.iter().map(|p| p.native_id.as_str()).collect();
-    assert_eq!(ids, ["113957281004401234", "113957290112345678", "113957310000000002"]);
+    assert_eq!(
+        ids,
+        [
+            "113957281004401234",
+            "113957290112345678",
+            "113957310000000002"
+        ]
+    );
     assert_eq!(page.posts[0], alice_status());
     assert_eq!(page.deleted, ["113957200000000999"]);
     // The capture ends inside an update: that one is skipped, by line.
     assert_eq!(page.skipped.len(), 1, "{:?}", page.skipped);
     assert_eq!(page.skipped[0].at, "line 20");
-    assert!(page.skipped[0].reason.contains("not JSON"), "{}", page.skipped[0]);
+    assert!(
+        page.skipped[0].reason.contains("not JSON"),
+        "{}",
+        page.skipped[0]
+    );
 }
 
 #[test]
@@ -141,14 +171,29 @@ fn truncated_json_is_an_error_with_its_position() {
     let error = parse_document(Network::Mastodon, &bytes[..500], fixed_now()).unwrap_err();
     assert_eq!(error.network, Network::Mastodon);
     assert_eq!(error.document, Document::MastodonStatuses);
-    let Location::Json { line, .. } = &error.location else { panic!("{error}") };
+    let Location::Json { line, .. } = &error.location else {
+        panic!("{error}")
+    };
     assert!(*line > 1);
     let message = error.to_string();
-    assert!(message.starts_with("mastodon status array: the JSON ends too early"), "{message}");
+    assert!(
+        message.starts_with("mastodon status array: the JSON ends too early"),
+        "{message}"
+    );
     assert!(message.contains(" at $[0]"), "{message}");
 
-    let error = parse_document(Network::Mastodon, b"{\"error\":\"This action is outside the authorized scopes\"}", fixed_now()).unwrap_err();
-    assert!(error.to_string().contains("Mastodon answered with an error"), "{error}");
+    let error = parse_document(
+        Network::Mastodon,
+        b"{\"error\":\"This action is outside the authorized scopes\"}",
+        fixed_now(),
+    )
+    .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("Mastodon answered with an error"),
+        "{error}"
+    );
     let error = parse_document(Network::Mastodon, b"  \n", fixed_now()).unwrap_err();
     assert_eq!(error.to_string(), "mastodon document: the input is empty");
 }
@@ -166,8 +211,14 @@ fn one_status_object_is_read_too() {
 #[test]
 fn link_header_and_cursor_round_trip() {
     let paging = parse_link_header("<https://mastodon.social/api/v1/timelines/tag/orvella?max_id=113957281004401234>; rel=\"next\", <https://mastodon.social/api/v1/timelines/tag/orvella?min_id=113957310000000002>; rel=\"prev\"");
-    assert_eq!(paging.next.unwrap().max_id.as_deref(), Some("113957281004401234"));
-    assert_eq!(paging.prev.unwrap().min_id.as_deref(), Some("113957310000000002"));
+    assert_eq!(
+        paging.next.unwrap().max_id.as_deref(),
+        Some("113957281004401234")
+    );
+    assert_eq!(
+        paging.prev.unwrap().min_id.as_deref(),
+        Some("113957310000000002")
+    );
     let cursor = parse("statuses.json").cursor;
     let json = serde_json::to_string(&cursor).unwrap();
     assert_eq!(

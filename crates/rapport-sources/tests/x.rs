@@ -43,19 +43,32 @@ fn search_page_joins_users_follows_references_and_lists_errors() {
     let ids: Vec<&str> = page.posts.iter().map(|p| p.native_id.as_str()).collect();
     assert_eq!(
         ids,
-        ["1896215000000000003", "1896212488811175937", "1896213999000000001"]
+        [
+            "1896215000000000003",
+            "1896212488811175937",
+            "1896213999000000001"
+        ]
     );
     // The retweet became the original, from includes.tweets, by its own author.
     assert_eq!(page.posts[1], alice_tweet());
     let long = &page.posts[0];
-    assert!(long.text.starts_with("Long thread-free review of the Orvella kettle. Long"));
-    assert_eq!(long.text.len(), 46 * 8 + 7, "note_tweet.text, not the truncated text");
+    assert!(long
+        .text
+        .starts_with("Long thread-free review of the Orvella kettle. Long"));
+    assert_eq!(
+        long.text.len(),
+        46 * 8 + 7,
+        "note_tweet.text, not the truncated text"
+    );
     assert_eq!(long.quote_of.as_deref(), Some("1896213999000000001"));
     assert_eq!(long.language, None, "und is no language");
     assert_eq!(long.author.handle, "carlareviews");
     let reply = &page.posts[2];
     assert_eq!(reply.reply_to.as_deref(), Some("1896212488811175937"));
-    assert_eq!(reply.conversation_id.as_deref(), Some("1896212488811175937"));
+    assert_eq!(
+        reply.conversation_id.as_deref(),
+        Some("1896212488811175937")
+    );
     assert_eq!(reply.author.followers, Some(17));
 
     let skipped: Vec<(&str, Option<&str>)> = page
@@ -71,9 +84,19 @@ fn search_page_joins_users_follows_references_and_lists_errors() {
             ("$.errors[0]", Some("1111111111111111111")),
         ]
     );
-    assert!(page.skipped[0].reason.contains("missing field `text`"), "{}", page.skipped[0]);
-    assert!(page.skipped[1].reason.contains("not in includes.tweets"), "{}", page.skipped[1]);
-    assert!(page.skipped[2].reason.starts_with("X reported: Not Found Error: Could not find tweet"));
+    assert!(
+        page.skipped[0].reason.contains("missing field `text`"),
+        "{}",
+        page.skipped[0]
+    );
+    assert!(
+        page.skipped[1].reason.contains("not in includes.tweets"),
+        "{}",
+        page.skipped[1]
+    );
+    assert!(page.skipped[2]
+        .reason
+        .starts_with("X reported: Not Found Error: Could not find tweet"));
     assert_eq!(
         page.cursor,
         Cursor::X(XCursor {
@@ -104,7 +127,10 @@ fn stream_lines_skip_keep_alives_and_report_bad_lines() {
     assert_eq!(page.document, Document::XStream);
     assert_eq!(page.posts.len(), 3);
     assert_eq!(page.posts[0], alice_tweet());
-    assert_eq!(page.posts[1].reply_to.as_deref(), Some("1896212488811175937"));
+    assert_eq!(
+        page.posts[1].reply_to.as_deref(),
+        Some("1896212488811175937")
+    );
     let no_user = &page.posts[2];
     assert_eq!(no_user.author.handle, "id:555");
     assert_eq!(
@@ -129,16 +155,28 @@ fn ids_past_two_to_the_53_stay_exact_even_as_numbers() {
     let page = parse_document(Network::X, doc, fixed_now()).unwrap();
     assert_eq!(page.posts[0].native_id, "1896212488811175937");
     // No created_at asked for: the date comes from the Snowflake id.
-    assert_eq!(page.posts[0].created_at.timestamp_millis(), (1896212488811175937_i64 >> 22) + 1_288_834_974_657);
+    assert_eq!(
+        page.posts[0].created_at.timestamp_millis(),
+        (1896212488811175937_i64 >> 22) + 1_288_834_974_657
+    );
 }
 
 #[test]
 fn error_bodies_and_truncated_pages_are_errors() {
-    let problem = br#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#;
+    let problem =
+        br#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#;
     let error = parse_document(Network::X, problem, fixed_now()).unwrap_err();
-    assert_eq!(error.to_string(), "x search page: X answered with an error: Unauthorized: Unauthorized");
+    assert_eq!(
+        error.to_string(),
+        "x search page: X answered with an error: Unauthorized: Unauthorized"
+    );
     let bytes = fixture("x", "search_recent.json");
     let error = parse_document(Network::X, &bytes[..300], fixed_now()).unwrap_err();
-    assert!(error.to_string().starts_with("x search page: the JSON ends too early"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("x search page: the JSON ends too early"),
+        "{error}"
+    );
     assert!(error.to_string().contains("at $.data[0]"), "{error}");
 }

@@ -16,7 +16,13 @@ fn fixture(network: &str, name: &str) -> PathBuf {
 
 fn parse(network: &str, file: &std::path::Path) -> (bool, String, String) {
     run(Command::new(rapport_bin())
-        .args(["parse", "--network", network, "--fetched-at", "2026-03-01T12:00:00Z"])
+        .args([
+            "parse",
+            "--network",
+            network,
+            "--fetched-at",
+            "2026-03-01T12:00:00Z",
+        ])
         .arg(file))
 }
 
@@ -49,7 +55,10 @@ fn prints_one_json_line_per_post_and_the_rest_on_stderr() {
     );
     assert_eq!(lines[0]["title"], "customer service rant");
     assert_eq!(lines[0]["quote_of"], "113957290112345678");
-    assert!(stderr.contains("skipped at $[4] (id 113957320000000003): missing field `account`"), "{stderr}");
+    assert!(
+        stderr.contains("skipped at $[4] (id 113957320000000003): missing field `account`"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains(r#"cursor {"network":"mastodon","newest_id":"113957310000000002","oldest_id":"113957281004401234"}"#),
         "{stderr}"
@@ -64,7 +73,14 @@ fn aliases_stdin_and_feed_dates() {
         assert_eq!(stdout.lines().count(), 3);
     }
     let mut child = Command::new(rapport_bin())
-        .args(["parse", "--network", "rss", "--fetched-at", "2026-03-01T12:00:00Z", "-"])
+        .args([
+            "parse",
+            "--network",
+            "rss",
+            "--fetched-at",
+            "2026-03-01T12:00:00Z",
+            "-",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -81,7 +97,10 @@ fn aliases_stdin_and_feed_dates() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stdout.lines().count(), 5);
-    assert!(stdout.contains(r#""created":"2026-03-01T12:00:00Z""#), "{stdout}");
+    assert!(
+        stdout.contains(r#""created":"2026-03-01T12:00:00Z""#),
+        "{stdout}"
+    );
     assert!(stderr.contains("date https://kettles.example/news/k3 had a future date (2027-01-01T00:00:00+00:00): dated at the fetch time"), "{stderr}");
     for alias in ["atom", "feed"] {
         let (ok, stdout, _) = parse(alias, &fixture("feed", "atom.xml"));
@@ -91,8 +110,13 @@ fn aliases_stdin_and_feed_dates() {
     let (ok, stdout, stderr) = parse("bluesky", &fixture("bluesky", "jetstream.jsonl"));
     assert!(ok, "{stderr}");
     assert_eq!(stdout.lines().count(), 3);
-    assert!(stderr.contains("deleted at://did:plc:z72i7hdynmk6r22z27h6tvur/app.bsky.feed.post/3lbszoldold2k"));
-    assert!(stderr.contains(r#"cursor {"network":"bluesky","time_us":1772360700000000}"#), "{stderr}");
+    assert!(stderr.contains(
+        "deleted at://did:plc:z72i7hdynmk6r22z27h6tvur/app.bsky.feed.post/3lbszoldold2k"
+    ));
+    assert!(
+        stderr.contains(r#"cursor {"network":"bluesky","time_us":1772360700000000}"#),
+        "{stderr}"
+    );
     let (ok, stdout, _) = parse("x", &fixture("x", "stream.jsonl"));
     assert!(ok);
     assert_eq!(stdout.lines().count(), 3);
@@ -113,7 +137,10 @@ fn a_broken_document_exits_non_zero_with_where() {
     std::fs::write(&truncated, r#"[{"id": "1", "content": "<p>hi"#).unwrap();
     let (ok, _, stderr) = parse("mastodon", &truncated);
     assert!(!ok);
-    assert!(stderr.contains("mastodon status array: the JSON ends too early"), "{stderr}");
+    assert!(
+        stderr.contains("mastodon status array: the JSON ends too early"),
+        "{stderr}"
+    );
     let (ok, _, stderr) = parse("myspace", &truncated);
     assert!(!ok);
     assert!(stderr.contains("unknown network 'myspace'"), "{stderr}");
