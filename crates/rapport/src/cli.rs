@@ -48,6 +48,9 @@ pub enum Command {
     Bench(BenchArgs),
     /// Maintain the analytics rollups (hourly counts per monitor).
     Rollup(RollupArgs),
+    /// Read a document a network sent (an API response, a stream capture, a feed) and print
+    /// its posts, one JSON line each; skipped items and the paging cursor go to stderr.
+    Parse(ParseArgs),
 }
 
 /// Options of `rapport rollup`.
@@ -65,6 +68,22 @@ pub enum RollupAction {
     Rebuild,
     /// Compare the rollups with a recount; exit code 1 when they differ.
     Verify,
+}
+
+/// Options of `rapport parse`.
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// Whose document it is: mastodon, bluesky, x, reddit, hn (or hackernews), rss (or atom,
+    /// feed).
+    #[arg(long, value_name = "NETWORK")]
+    pub network: String,
+    /// The document: a file, or `-` for standard input.
+    #[arg(value_name = "FILE")]
+    pub input: PathBuf,
+    /// When the document was fetched (RFC 3339, default now): feed items with no date, an
+    /// unreadable one or one after it are dated then.
+    #[arg(long, value_name = "RFC3339")]
+    pub fetched_at: Option<String>,
 }
 
 /// Options of `rapport analyze`.

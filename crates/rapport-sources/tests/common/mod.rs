@@ -59,3 +59,19 @@ pub fn summary(rows: &[Result<Post, RowError>]) -> Vec<Result<String, String>> {
 pub fn utc(s: &str) -> Timestamp {
     chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc()
 }
+
+/// The bytes of `tests/fixtures/<network>/<name>`.
+pub fn fixture(network: &str, name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(network)
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+/// A UTC date from RFC 3339.
+pub fn at(rfc3339: &str) -> Timestamp {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}

@@ -8,6 +8,7 @@ mod bench_sentiment;
 mod demo;
 mod import;
 mod matching;
+mod parse;
 mod query;
 mod rollup;
 mod serve;
@@ -45,6 +46,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ),
         Command::Bench(args) => bench::run(args).await,
         Command::Rollup(args) => rollup::run(data_dir()?, args).await,
+        Command::Parse(args) => parse::run(args),
     }
 }
 
