@@ -5,10 +5,14 @@
 //! mode with FTS5 full-text search); a PostgreSQL implementation will follow for scale-out
 //! and pass the same conformance suite. Only this crate speaks SQL.
 
+mod accounts;
 mod error;
 mod sqlite;
 mod types;
 
+pub use accounts::{
+    AccountStore, Member, NewApiToken, NewSession, NewUser, SecretHash, UserCredentials,
+};
 pub use error::StoreError;
 pub use sqlite::{Durability, SqliteOptions, SqliteStore, SCHEMA_VERSION};
 pub use types::{BatchOutcome, DiskUsage, IngestItem, MentionView, MonitorCount, StoredPost};

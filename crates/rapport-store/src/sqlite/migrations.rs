@@ -10,6 +10,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_initial.sql")),
     M::up(include_str!("../../migrations/0002_analysis.sql")),
     M::up(include_str!("../../migrations/0003_quotes.sql")),
+    M::up(include_str!("../../migrations/0005_accounts.sql")),
 ];
 
 /// The schema version a fully migrated database reports in `PRAGMA user_version`.
@@ -31,5 +32,7 @@ mod tests {
     fn migrations_are_valid() {
         let migrations = rusqlite_migration::Migrations::from_slice(super::MIGRATIONS);
         assert!(migrations.validate().is_ok());
+        // 0001 initial, 0002 analysis, 0003 quotes, 0005 accounts.
+        assert_eq!(super::SCHEMA_VERSION, 4);
     }
 }
