@@ -63,9 +63,19 @@ pub(crate) struct LoginForm {
     password: String,
 }
 
-/// `GET /login`.
-pub(crate) async fn page(State(state): State<AppState>) -> Markup {
-    login_page(&state, None, "")
+/// Query of `GET /login`.
+#[derive(Deserialize)]
+pub(crate) struct LoginQuery {
+    logged_out: Option<String>,
+}
+
+/// `GET /login` (`?logged_out=1` after a logout says so).
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    query: Result<axum::extract::Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
+) -> Markup {
+    let logged_out = query.is_ok_and(|q| q.0.logged_out.is_some());
+    login_page(&state, logged_out.then_some("You are logged out."), "")
 }
 
 fn login_page(state: &AppState, error: Option<&str>, email: &str) -> Markup {
@@ -222,7 +232,7 @@ pub(crate) async fn logout(State(state): State<AppState>, caller: Caller) -> Res
     if let crate::auth::Identity::Session { session, .. } = &caller.0 {
         state.accounts.delete_session(*session).await?;
     }
-    let mut response = Redirect::to("/login").into_response();
+    let mut response = Redirect::to("/login?logged_out=1").into_response();
     response
         .headers_mut()
         .insert(header::SET_COOKIE, state.cookies.clear());
