@@ -33,8 +33,13 @@ impl DataDir {
 
     /// Opens the embedded store, migrating it if needed.
     pub fn open_store(&self) -> anyhow::Result<Arc<dyn Store>> {
-        let store = SqliteStore::open(&self.database(), SqliteOptions::default())
-            .with_context(|| format!("cannot open the store in {}", self.root.display()))?;
-        Ok(Arc::new(store))
+        Ok(Arc::new(self.open_sqlite()?))
+    }
+
+    /// Opens the embedded store as itself, for code that needs it as both `Store` and
+    /// `AccountStore`.
+    pub fn open_sqlite(&self) -> anyhow::Result<SqliteStore> {
+        SqliteStore::open(&self.database(), SqliteOptions::default())
+            .with_context(|| format!("cannot open the store in {}", self.root.display()))
     }
 }
