@@ -150,10 +150,7 @@ mod tests {
         assert!(!Role::Viewer.allows(Role::Agent));
         for role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
-            assert_eq!(
-                serde_json::to_string(&role).unwrap(),
-                format!("\"{role}\"")
-            );
+            assert_eq!(serde_json::to_string(&role).unwrap(), format!("\"{role}\""));
         }
         assert_eq!(" Manager ".parse::<Role>(), Ok(Role::Manager));
         assert!("owner".parse::<Role>().is_err());

@@ -142,8 +142,7 @@ pub trait AccountStore: Send + Sync + 'static {
 
     /// The user of a live session (not expired at `now`, user not disabled), marking it
     /// seen.
-    async fn session_user(&self, id_hash: SecretHash, now: Timestamp)
-        -> StoreResult<Option<User>>;
+    async fn session_user(&self, id_hash: SecretHash, now: Timestamp) -> StoreResult<Option<User>>;
 
     /// Ends a session (logout). Ending an unknown session is not an error.
     async fn delete_session(&self, id_hash: SecretHash) -> StoreResult<()>;
@@ -152,15 +151,17 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn create_api_token(&self, token: NewApiToken) -> StoreResult<ApiTokenInfo>;
 
     /// The live (not revoked) token with this hash, marking it used at `now`.
-    async fn api_token(&self, token_hash: SecretHash, now: Timestamp)
-        -> StoreResult<Option<ApiTokenInfo>>;
+    async fn api_token(
+        &self,
+        token_hash: SecretHash,
+        now: Timestamp,
+    ) -> StoreResult<Option<ApiTokenInfo>>;
 
     /// A workspace's tokens, revoked ones included, newest first.
     async fn api_tokens(&self, workspace: WorkspaceId) -> StoreResult<Vec<ApiTokenInfo>>;
 
     /// Revokes a token of `workspace`; returns whether a live token was revoked.
-    async fn revoke_api_token(&self, workspace: WorkspaceId, id: ApiTokenId)
-        -> StoreResult<bool>;
+    async fn revoke_api_token(&self, workspace: WorkspaceId, id: ApiTokenId) -> StoreResult<bool>;
 
     /// Appends an entry to the audit log.
     async fn record_audit(&self, event: AuditEvent) -> StoreResult<()>;

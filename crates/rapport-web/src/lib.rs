@@ -110,7 +110,10 @@ pub fn router(state: AppState) -> Router {
         };
         let handler = route
             .handler
-            .route_layer(axum::middleware::from_fn_with_state(guard, auth::guard::guard));
+            .route_layer(axum::middleware::from_fn_with_state(
+                guard,
+                auth::guard::guard,
+            ));
         router = router.route(route.spec.path, handler);
     }
     router

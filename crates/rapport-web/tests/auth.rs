@@ -133,9 +133,13 @@ async fn spawn() -> Env {
         .expect("bind");
     let addr: SocketAddr = listener.local_addr().expect("addr");
     let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(rapport_web::serve(listener, AppState::sqlite(store), async {
-        let _ = rx.await;
-    }));
+    tokio::spawn(rapport_web::serve(
+        listener,
+        AppState::sqlite(store),
+        async {
+            let _ = rx.await;
+        },
+    ));
     Env {
         base: format!("http://{addr}"),
         client: client(),
@@ -187,10 +191,18 @@ impl Env {
         request.send().await.expect("request")
     }
 
-    async fn login_response(&self, email: &str, password: &str, cookie: Option<&str>) -> reqwest::Response {
+    async fn login_response(
+        &self,
+        email: &str,
+        password: &str,
+        cookie: Option<&str>,
+    ) -> reqwest::Response {
         let mut request = form(
             self.client.post(format!("{}/login", self.base)),
-            vec![("email", email.to_string()), ("password", password.to_string())],
+            vec![
+                ("email", email.to_string()),
+                ("password", password.to_string()),
+            ],
         );
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);
@@ -228,7 +240,10 @@ impl Env {
     }
 }
 
-fn form(request: reqwest::RequestBuilder, fields: Vec<(&'static str, String)>) -> reqwest::RequestBuilder {
+fn form(
+    request: reqwest::RequestBuilder,
+    fields: Vec<(&'static str, String)>,
+) -> reqwest::RequestBuilder {
     request
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(serde_urlencoded::to_string(fields).expect("form"))
@@ -268,6 +283,9 @@ fn outcome(response: &reqwest::Response) -> u16 {
         response.status().as_u16()
     }
 }
+
+/// A row of the matrix: method, route pattern, concrete path, body, expected statuses.
+type Row = (Method, &'static str, String, fn() -> Body, [u16; 11]);
 
 /// Columns of the matrix.
 const CALLERS: [&str; 11] = [
@@ -317,20 +335,67 @@ async fn every_route_checks_the_role_and_the_workspace() {
     let instance_api = [401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403];
     let created = |statuses: [u16; 11]| statuses.map(|s| if s == 200 { 201 } else { s });
     let redirected = |statuses: [u16; 11]| statuses.map(|s| if s == 200 { 303 } else { s });
-    let rows: Vec<(Method, &str, String, fn() -> Body, [u16; 11])> = vec![
-        (Method::GET, "/healthz", "/healthz".into(), || Body::Empty, ok_all),
-        (Method::GET, "/login", "/login".into(), || Body::Empty, ok_all),
-        (Method::GET, "/static/app.js", "/static/app.js".into(), || Body::Empty, ok_all),
-        (Method::GET, "/static/app.css", "/static/app.css".into(), || Body::Empty, ok_all),
-        (Method::GET, "/static/favicon.svg", "/static/favicon.svg".into(), || Body::Empty, ok_all),
+    let rows: Vec<Row> = vec![
+        (
+            Method::GET,
+            "/healthz",
+            "/healthz".into(),
+            || Body::Empty,
+            ok_all,
+        ),
+        (
+            Method::GET,
+            "/login",
+            "/login".into(),
+            || Body::Empty,
+            ok_all,
+        ),
+        (
+            Method::GET,
+            "/static/app.js",
+            "/static/app.js".into(),
+            || Body::Empty,
+            ok_all,
+        ),
+        (
+            Method::GET,
+            "/static/app.css",
+            "/static/app.css".into(),
+            || Body::Empty,
+            ok_all,
+        ),
+        (
+            Method::GET,
+            "/static/favicon.svg",
+            "/static/favicon.svg".into(),
+            || Body::Empty,
+            ok_all,
+        ),
         (Method::GET, "/", "/".into(), || Body::Empty, session_pages),
-        (Method::GET, "/w/{id}", format!("/w/{a}"), || Body::Empty, viewer_page),
-        (Method::GET, "/w/{id}/users", format!("/w/{a}/users"), || Body::Empty, admin_page),
+        (
+            Method::GET,
+            "/w/{id}",
+            format!("/w/{a}"),
+            || Body::Empty,
+            viewer_page,
+        ),
+        (
+            Method::GET,
+            "/w/{id}/users",
+            format!("/w/{a}/users"),
+            || Body::Empty,
+            admin_page,
+        ),
         (
             Method::POST,
             "/w/{id}/users",
             format!("/w/{a}/users"),
-            || Body::Form(vec![("email", "new@a.example".into()), ("role", "viewer".into())]),
+            || {
+                Body::Form(vec![
+                    ("email", "new@a.example".into()),
+                    ("role", "viewer".into()),
+                ])
+            },
             admin_page,
         ),
         (
@@ -347,9 +412,27 @@ async fn every_route_checks_the_role_and_the_workspace() {
             || Body::Empty,
             redirected(admin_page),
         ),
-        (Method::GET, "/api/workspaces", "/api/workspaces".into(), || Body::Empty, signed_in_api),
-        (Method::GET, "/api/stats", "/api/stats".into(), || Body::Empty, signed_in_api),
-        (Method::GET, "/api/query/check", "/api/query/check?q=acme".into(), || Body::Empty, signed_in_api),
+        (
+            Method::GET,
+            "/api/workspaces",
+            "/api/workspaces".into(),
+            || Body::Empty,
+            signed_in_api,
+        ),
+        (
+            Method::GET,
+            "/api/stats",
+            "/api/stats".into(),
+            || Body::Empty,
+            signed_in_api,
+        ),
+        (
+            Method::GET,
+            "/api/query/check",
+            "/api/query/check?q=acme".into(),
+            || Body::Empty,
+            signed_in_api,
+        ),
         (
             Method::GET,
             "/api/workspaces/{id}/counts",
@@ -385,7 +468,13 @@ async fn every_route_checks_the_role_and_the_workspace() {
             || Body::Empty,
             admin_api,
         ),
-        (Method::GET, "/api/audit", "/api/audit".into(), || Body::Empty, instance_api),
+        (
+            Method::GET,
+            "/api/audit",
+            "/api/audit".into(),
+            || Body::Empty,
+            instance_api,
+        ),
         (
             Method::POST,
             "/logout",
@@ -397,7 +486,12 @@ async fn every_route_checks_the_role_and_the_workspace() {
             Method::POST,
             "/login",
             "/login".into(),
-            || Body::Form(vec![("email", "nobody@example.com".into()), ("password", PASSWORD.into())]),
+            || {
+                Body::Form(vec![
+                    ("email", "nobody@example.com".into()),
+                    ("password", PASSWORD.into()),
+                ])
+            },
             [303; 11],
         ),
     ];
@@ -475,7 +569,12 @@ async fn callers_see_only_their_workspaces() {
     assert!(page.contains("Globex") && !page.contains("Acme"));
     let b = env.b.id;
     let response = env
-        .send(&token, Method::GET, &format!("/api/workspaces/{b}/counts"), Body::Empty)
+        .send(
+            &token,
+            Method::GET,
+            &format!("/api/workspaces/{b}/counts"),
+            Body::Empty,
+        )
         .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     // The page of a user without workspace says so and still offers logout.
@@ -502,28 +601,43 @@ async fn logins_fail_alike_for_wrong_passwords_and_unknown_users() {
         assert!(page.contains("Wrong e-mail or password."), "{email}");
     }
     // Case and spaces in the login name do not matter.
-    let response = env.login_response("  Viewer@A.example ", PASSWORD, None).await;
+    let response = env
+        .login_response("  Viewer@A.example ", PASSWORD, None)
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     // The login page itself is escaped and script-free.
-    let page = env.client.get(format!("{}/login", env.base)).send().await.expect("page");
+    let page = env
+        .client
+        .get(format!("{}/login", env.base))
+        .send()
+        .await
+        .expect("page");
     assert!(header_value(&page, header::CONTENT_SECURITY_POLICY).contains("script-src 'self'"));
     let html = page.text().await.expect("body");
     assert!(html.contains("name=\"password\"") && html.contains("type=\"password\""));
-    assert_eq!(html.matches("<script").count(), html.matches("<script src=").count());
+    assert_eq!(
+        html.matches("<script").count(),
+        html.matches("<script src=").count()
+    );
 }
 
 #[tokio::test]
 async fn five_failures_lock_the_account_with_a_clear_message() {
     let env = spawn().await;
     for _ in 0..5 {
-        let response = env.login_response("agent@a.example", "not the password", None).await;
+        let response = env
+            .login_response("agent@a.example", "not the password", None)
+            .await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
     // Even the right password is refused now, with the reason.
     let response = env.login_response("agent@a.example", PASSWORD, None).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let page = response.text().await.expect("page");
-    assert!(page.contains("Too many failed logins for this account"), "{page}");
+    assert!(
+        page.contains("Too many failed logins for this account"),
+        "{page}"
+    );
     // Another account is not locked by it.
     let response = env.login_response("viewer@a.example", PASSWORD, None).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -534,9 +648,15 @@ async fn five_failures_lock_the_account_with_a_clear_message() {
             .await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
-    let response = env.login_response("manager@a.example", PASSWORD, None).await;
+    let response = env
+        .login_response("manager@a.example", PASSWORD, None)
+        .await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(response.text().await.expect("page").contains("for this address"));
+    assert!(response
+        .text()
+        .await
+        .expect("page")
+        .contains("for this address"));
 }
 
 #[tokio::test]
@@ -546,9 +666,21 @@ async fn sessions_use_safe_cookies_rotate_and_end_on_logout() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(header_value(&response, header::LOCATION), "/");
     let set_cookie = header_value(&response, header::SET_COOKIE);
-    assert!(set_cookie.starts_with("__Host-rapport_session="), "{set_cookie}");
-    for attribute in ["; Path=/", "; HttpOnly", "; SameSite=Lax", "; Secure", "; Max-Age=43200"] {
-        assert!(set_cookie.contains(attribute), "{set_cookie} lacks {attribute}");
+    assert!(
+        set_cookie.starts_with("__Host-rapport_session="),
+        "{set_cookie}"
+    );
+    for attribute in [
+        "; Path=/",
+        "; HttpOnly",
+        "; SameSite=Lax",
+        "; Secure",
+        "; Max-Age=43200",
+    ] {
+        assert!(
+            set_cookie.contains(attribute),
+            "{set_cookie} lacks {attribute}"
+        );
     }
     assert!(!set_cookie.to_ascii_lowercase().contains("domain="));
     let first = cookie_pair(&response);
@@ -567,7 +699,9 @@ async fn sessions_use_safe_cookies_rotate_and_end_on_logout() {
     assert_eq!(ok(first.clone()).await, StatusCode::OK);
 
     // Logging in again with a session cookie issues a new id and ends the old one.
-    let response = env.login_response("viewer@a.example", PASSWORD, Some(&first)).await;
+    let response = env
+        .login_response("viewer@a.example", PASSWORD, Some(&first))
+        .await;
     let second = cookie_pair(&response);
     assert_ne!(first, second);
     assert_eq!(ok(first.clone()).await, StatusCode::UNAUTHORIZED);
@@ -575,7 +709,9 @@ async fn sessions_use_safe_cookies_rotate_and_end_on_logout() {
     // A cookie the server never issued (a fixation attempt) is nobody.
     let planted = format!("__Host-rapport_session={}", "ab".repeat(32));
     assert_eq!(ok(planted.clone()).await, StatusCode::UNAUTHORIZED);
-    let response = env.login_response("viewer@a.example", PASSWORD, Some(&planted)).await;
+    let response = env
+        .login_response("viewer@a.example", PASSWORD, Some(&planted))
+        .await;
     assert_ne!(cookie_pair(&response), planted);
 
     // Logout needs the CSRF token, then ends the session on the server.
@@ -583,7 +719,10 @@ async fn sessions_use_safe_cookies_rotate_and_end_on_logout() {
         cookie: second.clone(),
         csrf: csrf_of(
             &env.send(
-                &Who::Session(Session { cookie: second.clone(), csrf: String::new() }),
+                &Who::Session(Session {
+                    cookie: second.clone(),
+                    csrf: String::new(),
+                }),
                 Method::GET,
                 "/",
                 Body::Empty,
@@ -598,10 +737,14 @@ async fn sessions_use_safe_cookies_rotate_and_end_on_logout() {
         csrf: "0".repeat(64),
         ..session.clone()
     });
-    let response = env.send(&forged, Method::POST, "/logout", Body::Empty).await;
+    let response = env
+        .send(&forged, Method::POST, "/logout", Body::Empty)
+        .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(ok(second.clone()).await, StatusCode::OK);
-    let response = env.send(&Who::Session(session), Method::POST, "/logout", Body::Empty).await;
+    let response = env
+        .send(&Who::Session(session), Method::POST, "/logout", Body::Empty)
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(header_value(&response, header::SET_COOKIE).contains("Max-Age=0"));
     assert_eq!(ok(second).await, StatusCode::UNAUTHORIZED);
@@ -642,11 +785,21 @@ async fn state_changes_need_the_csrf_token_except_with_api_tokens() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     // With the token it works; a bearer token needs none.
     let response = env
-        .send(&Who::Session(session), Method::POST, &format!("/api/workspaces/{a}/monitors"), Body::Json(body.clone()))
+        .send(
+            &Who::Session(session),
+            Method::POST,
+            &format!("/api/workspaces/{a}/monitors"),
+            Body::Json(body.clone()),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let response = env
-        .send(&Who::Token(env.token(Role::Manager)), Method::POST, &format!("/api/workspaces/{a}/monitors"), Body::Json(body))
+        .send(
+            &Who::Token(env.token(Role::Manager)),
+            Method::POST,
+            &format!("/api/workspaces/{a}/monitors"),
+            Body::Json(body),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     // Malformed, unknown and revoked bearer tokens are 401 with a challenge.
@@ -689,14 +842,21 @@ async fn admins_add_members_and_tokens_whose_secrets_show_once() {
     let password: String = page[at..].chars().take_while(|c| *c != '<').collect();
     assert_eq!(password.len(), 23, "{password}");
     // The new user logs in with it and is an agent of A.
-    let response = env.login_response("new.person@a.example", &password, None).await;
+    let response = env
+        .login_response("new.person@a.example", &password, None)
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let session = Who::Session(Session {
         cookie: cookie_pair(&response),
         csrf: String::new(),
     });
     let status = env
-        .send(&session, Method::GET, &format!("/api/workspaces/{a}/preview?q=acme"), Body::Empty)
+        .send(
+            &session,
+            Method::GET,
+            &format!("/api/workspaces/{a}/preview?q=acme"),
+            Body::Empty,
+        )
         .await
         .status();
     assert_eq!(status, StatusCode::FORBIDDEN, "an agent may not preview");
@@ -707,14 +867,20 @@ async fn admins_add_members_and_tokens_whose_secrets_show_once() {
             &admin,
             Method::POST,
             &format!("/w/{a}/tokens"),
-            Body::Form(vec![("name", "BI export".into()), ("role", "viewer".into())]),
+            Body::Form(vec![
+                ("name", "BI export".into()),
+                ("role", "viewer".into()),
+            ]),
         )
         .await
         .text()
         .await
         .expect("page");
     let at = page.find("rpt_").expect("token shown");
-    let token: String = page[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let token: String = page[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     assert_eq!(token.len(), 68);
     let listing = env
         .send(&admin, Method::GET, &format!("/w/{a}/users"), Body::Empty)
@@ -725,7 +891,12 @@ async fn admins_add_members_and_tokens_whose_secrets_show_once() {
     assert!(!listing.contains(&token) && listing.contains(&token[..12]));
     let reader = Who::Token(token);
     let status = env
-        .send(&reader, Method::GET, &format!("/api/workspaces/{a}/mentions"), Body::Empty)
+        .send(
+            &reader,
+            Method::GET,
+            &format!("/api/workspaces/{a}/mentions"),
+            Body::Empty,
+        )
         .await
         .status();
     assert_eq!(status, StatusCode::OK);
@@ -740,7 +911,12 @@ async fn secrets_are_stored_only_hashed() {
     // Use both, so the store has had every chance to write them.
     let who = Who::Session(session.clone());
     let page = env
-        .send(&who, Method::POST, &format!("/w/{a}/tokens"), Body::Form(vec![("name", "t".into()), ("role", "admin".into())]))
+        .send(
+            &who,
+            Method::POST,
+            &format!("/w/{a}/tokens"),
+            Body::Form(vec![("name", "t".into()), ("role", "admin".into())]),
+        )
         .await
         .text()
         .await
@@ -748,13 +924,22 @@ async fn secrets_are_stored_only_hashed() {
     let at = page.find("rpt_").expect("token shown");
     let shown: String = page[at..at + 68].to_string();
     assert_eq!(
-        env.send(&Who::Token(token.clone()), Method::GET, "/api/stats", Body::Empty).await.status(),
+        env.send(
+            &Who::Token(token.clone()),
+            Method::GET,
+            "/api/stats",
+            Body::Empty
+        )
+        .await
+        .status(),
         StatusCode::OK
     );
 
     let db = env.dir.path().join("rapport.db");
     let conn = rusqlite::Connection::open(&db).expect("open");
-    let mut statement = conn.prepare("SELECT password_hash FROM users").expect("prepare");
+    let mut statement = conn
+        .prepare("SELECT password_hash FROM users")
+        .expect("prepare");
     let hashes: Vec<String> = statement
         .query_map([], |row| row.get(0))
         .expect("query")
@@ -762,7 +947,10 @@ async fn secrets_are_stored_only_hashed() {
         .expect("rows");
     assert!(!hashes.is_empty());
     for hash in &hashes {
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
     }
     let session_id = session.cookie.split_once('=').expect("pair").1.to_string();
     let mut bytes = std::fs::read(&db).expect("db");
@@ -770,25 +958,42 @@ async fn secrets_are_stored_only_hashed() {
         bytes.extend(wal);
     }
     let contains = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
-    for secret in [PASSWORD, session_id.as_str(), token.as_str(), shown.as_str()] {
-        assert!(!contains(secret), "a secret is stored in clear: {}", &secret[..8]);
+    for secret in [
+        PASSWORD,
+        session_id.as_str(),
+        token.as_str(),
+        shown.as_str(),
+    ] {
+        assert!(
+            !contains(secret),
+            "a secret is stored in clear: {}",
+            &secret[..8]
+        );
     }
     // The hashes are there (so the search above looked in the right place).
     assert!(contains("$argon2id$"));
-    assert!(contains(&token[..12]), "the token prefix is kept to tell tokens apart");
+    assert!(
+        contains(&token[..12]),
+        "the token prefix is kept to tell tokens apart"
+    );
 }
 
 #[tokio::test]
 async fn the_audit_log_records_who_did_what() {
     let env = spawn().await;
     let a = env.a.id;
-    let _ = env.login_response("admin@a.example", "wrong password", None).await;
+    let _ = env
+        .login_response("admin@a.example", "wrong password", None)
+        .await;
     let admin = Who::Session(env.login("admin@a.example").await);
     env.send(
         &admin,
         Method::POST,
         &format!("/w/{a}/users"),
-        Body::Form(vec![("email", "carol@a.example".into()), ("role", "manager".into())]),
+        Body::Form(vec![
+            ("email", "carol@a.example".into()),
+            ("role", "manager".into()),
+        ]),
     )
     .await;
     env.send(
@@ -799,8 +1004,13 @@ async fn the_audit_log_records_who_did_what() {
     )
     .await;
     let spare = env.spare_token;
-    env.send(&admin, Method::POST, &format!("/w/{a}/tokens/{spare}/revoke"), Body::Empty)
-        .await;
+    env.send(
+        &admin,
+        Method::POST,
+        &format!("/w/{a}/tokens/{spare}/revoke"),
+        Body::Empty,
+    )
+    .await;
     env.send(
         &Who::Token(env.token(Role::Manager)),
         Method::POST,
@@ -810,7 +1020,12 @@ async fn the_audit_log_records_who_did_what() {
     .await;
 
     let events: Value = env
-        .send(&admin, Method::GET, &format!("/api/workspaces/{a}/audit"), Body::Empty)
+        .send(
+            &admin,
+            Method::GET,
+            &format!("/api/workspaces/{a}/audit"),
+            Body::Empty,
+        )
         .await
         .json()
         .await
@@ -832,12 +1047,31 @@ async fn the_audit_log_records_who_did_what() {
             .iter()
             .any(|(a, who, t)| a == action && who.starts_with(actor) && t.starts_with(target))
     };
-    assert!(has("user.create", "admin@a.example", "carol@a.example"), "{entries:?}");
-    assert!(has("membership.set", "admin@a.example", "carol@a.example"), "{entries:?}");
-    assert!(has("token.create", "admin@a.example", "rpt_"), "{entries:?}");
-    assert!(has("token.revoke", "admin@a.example", &format!("token {spare}")), "{entries:?}");
-    assert!(has("monitor.create", "token rpt_", "monitor "), "{entries:?}");
-    assert_eq!(entries.first().map(|e| e.0.as_str()), Some("monitor.create"), "newest first");
+    assert!(
+        has("user.create", "admin@a.example", "carol@a.example"),
+        "{entries:?}"
+    );
+    assert!(
+        has("membership.set", "admin@a.example", "carol@a.example"),
+        "{entries:?}"
+    );
+    assert!(
+        has("token.create", "admin@a.example", "rpt_"),
+        "{entries:?}"
+    );
+    assert!(
+        has("token.revoke", "admin@a.example", &format!("token {spare}")),
+        "{entries:?}"
+    );
+    assert!(
+        has("monitor.create", "token rpt_", "monitor "),
+        "{entries:?}"
+    );
+    assert_eq!(
+        entries.first().map(|e| e.0.as_str()),
+        Some("monitor.create"),
+        "newest first"
+    );
 
     // Logins concern no workspace: the instance log has them.
     let root = Who::Session(env.login("root@example.com").await);
@@ -851,11 +1085,25 @@ async fn the_audit_log_records_who_did_what() {
         .as_array()
         .expect("list")
         .iter()
-        .map(|e| (e["action"].as_str().unwrap_or_default(), e["actor"].as_str().unwrap_or_default()))
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or_default(),
+                e["actor"].as_str().unwrap_or_default(),
+            )
+        })
         .collect();
-    assert!(actions.contains(&("login.failed", "admin@a.example")), "{actions:?}");
-    assert!(actions.contains(&("login.ok", "admin@a.example")), "{actions:?}");
-    assert!(actions.contains(&("login.ok", "root@example.com")), "{actions:?}");
+    assert!(
+        actions.contains(&("login.failed", "admin@a.example")),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&("login.ok", "admin@a.example")),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&("login.ok", "root@example.com")),
+        "{actions:?}"
+    );
     // No secret in the log.
     assert!(!events.to_string().contains("wrong password"));
 }

@@ -42,7 +42,13 @@ async fn a_user_added_on_the_command_line_logs_in_over_http() {
     assert!(ok, "{stderr}");
 
     let (ok, stdout, stderr) = run(rapport(&data).args([
-        "user", "add", "Ann@Example.com", "--workspace", "1", "--role", "manager",
+        "user",
+        "add",
+        "Ann@Example.com",
+        "--workspace",
+        "1",
+        "--role",
+        "manager",
     ]));
     assert!(ok, "{stderr}");
     assert!(stdout.contains("created user ann@example.com"), "{stdout}");
@@ -52,7 +58,13 @@ async fn a_user_added_on_the_command_line_logs_in_over_http() {
 
     // A chosen password on standard input; too short is refused.
     let mut child = rapport(&data)
-        .args(["user", "add", "bob@example.com", "--admin", "--password-stdin"])
+        .args([
+            "user",
+            "add",
+            "bob@example.com",
+            "--admin",
+            "--password-stdin",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -69,10 +81,20 @@ async fn a_user_added_on_the_command_line_logs_in_over_http() {
     let (ok, stdout, _) = run(rapport(&data).args(["user", "list"]));
     assert!(ok);
     assert!(stdout.contains("ann@example.com\t-\t1:manager"), "{stdout}");
-    assert!(stdout.contains("admin@demo.local\tinstance-admin"), "{stdout}");
+    assert!(
+        stdout.contains("admin@demo.local\tinstance-admin"),
+        "{stdout}"
+    );
 
     let (ok, token, stderr) = run(rapport(&data).args([
-        "token", "create", "--workspace", "1", "--role", "viewer", "--name", "ci",
+        "token",
+        "create",
+        "--workspace",
+        "1",
+        "--role",
+        "viewer",
+        "--name",
+        "ci",
     ]));
     assert!(ok, "{stderr}");
     let token = token.trim().to_string();
@@ -114,7 +136,10 @@ async fn a_user_added_on_the_command_line_logs_in_over_http() {
     };
     let response = login(password.clone()).await;
     assert_eq!(response.status(), 303);
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_string();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let pair = cookie.split(';').next().unwrap().to_string();
     let counts = client
         .get(format!("{base}/api/workspaces/1/preview?q=acme"))
@@ -151,7 +176,8 @@ async fn a_user_added_on_the_command_line_logs_in_over_http() {
 #[test]
 fn serving_beyond_loopback_needs_a_user() {
     let dir = tempfile::tempdir().unwrap();
-    let (ok, _, stderr) = run(rapport(&dir.path().join("data")).args(["serve", "--addr", "0.0.0.0:0"]));
+    let (ok, _, stderr) =
+        run(rapport(&dir.path().join("data")).args(["serve", "--addr", "0.0.0.0:0"]));
     assert!(!ok);
     assert!(stderr.contains("without any user"), "{stderr}");
     assert!(stderr.contains("rapport user add"), "{stderr}");

@@ -35,7 +35,10 @@ async fn log_in(base: &str, email: &str, password: &str) -> reqwest::Client {
         .unwrap();
     assert_eq!(response.status(), 303, "the printed demo login works");
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
-    assert!(cookie.starts_with("rapport_session="), "plain-HTTP loopback cookie: {cookie}");
+    assert!(
+        cookie.starts_with("rapport_session="),
+        "plain-HTTP loopback cookie: {cookie}"
+    );
     let pair = cookie.split(';').next().unwrap().to_string();
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("cookie", pair.parse().unwrap());

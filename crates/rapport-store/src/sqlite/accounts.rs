@@ -45,11 +45,12 @@ fn user(raw: (i64, String, String, bool, bool, i64)) -> StoreResult<User> {
 }
 
 fn role(raw: &str, table: &'static str) -> StoreResult<Role> {
-    raw.parse().map_err(|e: rapport_model::UnknownRole| StoreError::Corrupt {
-        table,
-        column: "role",
-        message: e.to_string(),
-    })
+    raw.parse()
+        .map_err(|e: rapport_model::UnknownRole| StoreError::Corrupt {
+            table,
+            column: "role",
+            message: e.to_string(),
+        })
 }
 
 type RawToken = (
@@ -261,10 +262,7 @@ fn session_user(
         .transpose()
 }
 
-fn api_token(
-    conn: &Connection,
-    token_hash: SecretHash,
-) -> StoreResult<Option<ApiTokenInfo>> {
+fn api_token(conn: &Connection, token_hash: SecretHash) -> StoreResult<Option<ApiTokenInfo>> {
     conn.prepare_cached(&format!(
         "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL"
     ))
@@ -276,7 +274,9 @@ fn api_token(
 
 fn token_by_id(conn: &Connection, id: i64) -> StoreResult<ApiTokenInfo> {
     let raw = conn
-        .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = ?1"))
+        .prepare_cached(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = ?1"
+        ))
         .and_then(|mut s| s.query_row([id], token_from_row))
         .map_err(StoreError::sqlite("read API token"))?;
     token(raw)
@@ -455,11 +455,7 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn session_user(
-        &self,
-        id_hash: SecretHash,
-        now: Timestamp,
-    ) -> StoreResult<Option<User>> {
+    async fn session_user(&self, id_hash: SecretHash, now: Timestamp) -> StoreResult<Option<User>> {
         let found = self
             .with_reader(move |conn| session_user(conn, id_hash, now))
             .await?;

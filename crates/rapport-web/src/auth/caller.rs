@@ -5,7 +5,9 @@ use axum::{
     extract::FromRequestParts,
     http::{header, request::Parts, HeaderMap},
 };
-use rapport_model::{ApiTokenInfo, AuditEvent, Membership, Role, User, UserId, Workspace, WorkspaceId};
+use rapport_model::{
+    ApiTokenInfo, AuditEvent, Membership, Role, User, UserId, Workspace, WorkspaceId,
+};
 use rapport_store::SecretHash;
 
 use super::secret::{csrf_token, Secret, API_TOKEN_PREFIX};

@@ -110,7 +110,9 @@ async fn check(guard: &Guard, request: Request) -> Result<Request, WebError> {
         Access::Public | Access::SignedIn => {}
         Access::InstanceAdmin => {
             if !caller.is_instance_admin() {
-                return Err(WebError::forbidden("only an instance administrator may do this"));
+                return Err(WebError::forbidden(
+                    "only an instance administrator may do this",
+                ));
             }
         }
         Access::Workspace(required) => {
@@ -120,8 +122,9 @@ async fn check(guard: &Guard, request: Request) -> Result<Request, WebError> {
             let raw = params.get("id").map(String::as_str).unwrap_or_default();
             let workspace = match guard.kind {
                 Kind::Api => parse_workspace_id(raw)?,
-                Kind::Page => parse_workspace_id(raw)
-                    .map_err(|_| WebError::not_found("no such workspace"))?,
+                Kind::Page => {
+                    parse_workspace_id(raw).map_err(|_| WebError::not_found("no such workspace"))?
+                }
             };
             let allowed = caller
                 .role_in(workspace)
@@ -158,9 +161,9 @@ async fn presented_csrf(
     if !is_form {
         return Ok((None, body));
     }
-    let bytes = axum::body::to_bytes(body, FORM_LIMIT)
-        .await
-        .map_err(|_| WebError::bad_request(format!("form bodies are limited to {FORM_LIMIT} bytes")))?;
+    let bytes = axum::body::to_bytes(body, FORM_LIMIT).await.map_err(|_| {
+        WebError::bad_request(format!("form bodies are limited to {FORM_LIMIT} bytes"))
+    })?;
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
     let token = fields
         .into_iter()
@@ -168,4 +171,3 @@ async fn presented_csrf(
         .map(|(_, value)| value);
     Ok((token, Body::from(bytes)))
 }
-

@@ -146,12 +146,18 @@ mod tests {
         assert_eq!(blocked.by, "account");
         assert_eq!(blocked.retry_after, Duration::from_secs(10 * 60));
         // Other accounts from the same address are not locked by this rule.
-        assert!(limiter.check(HOME, "bob@x", start + Duration::from_secs(300)).is_ok());
+        assert!(limiter
+            .check(HOME, "bob@x", start + Duration::from_secs(300))
+            .is_ok());
         // The oldest failure leaves the window after 15 minutes.
-        assert!(limiter.check(HOME, "ann@x", start + Duration::from_secs(15 * 60)).is_ok());
+        assert!(limiter
+            .check(HOME, "ann@x", start + Duration::from_secs(15 * 60))
+            .is_ok());
         limiter.record_failure(HOME, "ann@x", start + Duration::from_secs(900));
         limiter.clear_account("ann@x");
-        assert!(limiter.check(HOME, "ann@x", start + Duration::from_secs(901)).is_ok());
+        assert!(limiter
+            .check(HOME, "ann@x", start + Duration::from_secs(901))
+            .is_ok());
     }
 
     #[test]
@@ -165,6 +171,8 @@ mod tests {
         assert_eq!(blocked.by, "address");
         let elsewhere: IpAddr = "10.0.0.2".parse().unwrap();
         assert!(limiter.check(elsewhere, "new@x", start).is_ok());
-        assert!(limiter.check(HOME, "new@x", start + Duration::from_secs(60)).is_ok());
+        assert!(limiter
+            .check(HOME, "new@x", start + Duration::from_secs(60))
+            .is_ok());
     }
 }

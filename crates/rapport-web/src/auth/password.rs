@@ -33,7 +33,8 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 /// answers as slowly as a wrong password.
 pub fn verify_dummy(password: &str) {
     static DUMMY: OnceLock<Option<String>> = OnceLock::new();
-    let dummy = DUMMY.get_or_init(|| hash_password("not a real password, only a timing decoy").ok());
+    let dummy =
+        DUMMY.get_or_init(|| hash_password("not a real password, only a timing decoy").ok());
     if let Some(dummy) = dummy {
         let _ = verify_password(password, dummy);
     }
@@ -56,10 +57,17 @@ mod tests {
     #[test]
     fn hashes_are_argon2id_phc_strings_that_verify() {
         let hash = hash_password("correct horse battery").unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_password("correct horse battery", &hash));
         assert!(!verify_password("correct horse batterz", &hash));
         assert!(!verify_password("anything", "not a hash"));
-        assert_ne!(hash, hash_password("correct horse battery").unwrap(), "salted");
+        assert_ne!(
+            hash,
+            hash_password("correct horse battery").unwrap(),
+            "salted"
+        );
     }
 }

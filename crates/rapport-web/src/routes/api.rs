@@ -20,7 +20,10 @@
 //! deserialise them.
 
 use axum::{
-    extract::{rejection::JsonRejection, rejection::PathRejection, rejection::QueryRejection, Path, Query, State},
+    extract::{
+        rejection::JsonRejection, rejection::PathRejection, rejection::QueryRejection, Path, Query,
+        State,
+    },
     http::StatusCode,
     Json,
 };
@@ -227,16 +230,18 @@ pub(crate) async fn create_monitor(
     let Json(body) = body.map_err(|e| WebError::bad_request(e.body_text()))?;
     find_workspace(&state, id).await?;
     let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > MONITOR_NAME_MAX || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || name.chars().count() > MONITOR_NAME_MAX
+        || name.chars().any(char::is_control)
+    {
         return Err(WebError::bad_request(format!(
             "a monitor name is 1 to {MONITOR_NAME_MAX} characters"
         ))
         .into());
     }
-    let kind: MonitorKind = body
-        .kind
-        .parse()
-        .map_err(|_| WebError::bad_request("kind must be brand, product, competitor or campaign"))?;
+    let kind: MonitorKind = body.kind.parse().map_err(|_| {
+        WebError::bad_request("kind must be brand, product, competitor or campaign")
+    })?;
     let query = rapport_query::Query::parse(&body.query)
         .map_err(|e| WebError::bad_request(format!("invalid query: {}", e.headline())))?;
     let monitor = state

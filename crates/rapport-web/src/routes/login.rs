@@ -228,7 +228,10 @@ pub(crate) async fn submit(
 
 /// `POST /logout` (signed in, CSRF-checked by the guard): ends the session on the server
 /// and clears the cookie.
-pub(crate) async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, PageError> {
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Response, PageError> {
     if let crate::auth::Identity::Session { session, .. } = &caller.0 {
         state.accounts.delete_session(*session).await?;
     }

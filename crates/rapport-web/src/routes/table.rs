@@ -71,10 +71,30 @@ pub(crate) fn routes() -> Vec<Route> {
         route(M::POST, "/login", Public, post(login::submit)),
         route(M::POST, "/logout", SignedIn, post(login::logout)),
         route(M::GET, "/", SignedIn, get(pages::index)),
-        route(M::GET, "/w/{id}", Workspace(Role::Viewer), get(pages::workspace_page)),
-        route(M::GET, "/w/{id}/users", Workspace(Role::Admin), get(users::page)),
-        route(M::POST, "/w/{id}/users", Workspace(Role::Admin), post(users::add_member)),
-        route(M::POST, "/w/{id}/tokens", Workspace(Role::Admin), post(users::create_token)),
+        route(
+            M::GET,
+            "/w/{id}",
+            Workspace(Role::Viewer),
+            get(pages::workspace_page),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/users",
+            Workspace(Role::Admin),
+            get(users::page),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/users",
+            Workspace(Role::Admin),
+            post(users::add_member),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/tokens",
+            Workspace(Role::Admin),
+            post(users::create_token),
+        ),
         route(
             M::POST,
             "/w/{id}/tokens/{token_id}/revoke",
@@ -114,7 +134,12 @@ pub(crate) fn routes() -> Vec<Route> {
             Workspace(Role::Admin),
             get(api::workspace_audit),
         ),
-        route(M::GET, "/api/audit", InstanceAdmin, get(api::instance_audit)),
+        route(
+            M::GET,
+            "/api/audit",
+            InstanceAdmin,
+            get(api::instance_audit),
+        ),
     ];
     for (path, handler) in crate::assets::routes() {
         table.push(route(M::GET, path, Public, handler));

@@ -245,11 +245,9 @@ async fn render(
     created: Option<Created>,
 ) -> Result<Markup, WebError> {
     let workspace: Workspace = find_workspace(state, id).await?;
-    let (members, tokens) = tokio::try_join!(
-        state.accounts.members(id),
-        state.accounts.api_tokens(id)
-    )
-    .map_err(|e: StoreError| WebError::from(e))?;
+    let (members, tokens) =
+        tokio::try_join!(state.accounts.members(id), state.accounts.api_tokens(id))
+            .map_err(|e: StoreError| WebError::from(e))?;
     let csrf = caller.csrf().unwrap_or_default();
     let role_select = |name: &str| {
         html! {

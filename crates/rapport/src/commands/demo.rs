@@ -128,7 +128,8 @@ async fn ensure_demo_users(
                     Some(role) => format!("Demo {role}"),
                     None => "Demo admin".to_string(),
                 },
-                password_hash: hash_password(password.expose()).map_err(|e| anyhow::anyhow!("{e}"))?,
+                password_hash: hash_password(password.expose())
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
                 is_admin: role.is_none(),
             })
             .await?;

@@ -42,7 +42,10 @@ fn choose_password(from_stdin: bool) -> anyhow::Result<(Secret, bool)> {
         password::check_strength(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok((Secret::new(password), false))
     } else {
-        Ok((secret::generate_password().map_err(|e| anyhow::anyhow!("{e}"))?, true))
+        Ok((
+            secret::generate_password().map_err(|e| anyhow::anyhow!("{e}"))?,
+            true,
+        ))
     }
 }
 
@@ -50,7 +53,12 @@ fn hash(password: &Secret) -> anyhow::Result<String> {
     password::hash_password(password.expose()).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-fn cli_audit(action: &str, target: &str, workspace: Option<rapport_model::WorkspaceId>, detail: serde_json::Value) -> AuditEvent {
+fn cli_audit(
+    action: &str,
+    target: &str,
+    workspace: Option<rapport_model::WorkspaceId>,
+    detail: serde_json::Value,
+) -> AuditEvent {
     AuditEvent {
         user: None,
         actor: "cli".into(),
@@ -71,7 +79,8 @@ async fn add(
     name: Option<String>,
     password_stdin: bool,
 ) -> anyhow::Result<ExitCode> {
-    let email = rapport_web::routes::users::parse_login_name(email).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let email =
+        rapport_web::routes::users::parse_login_name(email).map_err(|e| anyhow::anyhow!("{e}"))?;
     let membership = match (workspace, role) {
         (Some(workspace), Some(role)) => {
             let role: Role = role.parse()?;
@@ -89,7 +98,12 @@ async fn add(
         })
         .await?;
     store
-        .record_audit(cli_audit("user.create", &email, None, serde_json::json!({ "user": user.id, "admin": admin })))
+        .record_audit(cli_audit(
+            "user.create",
+            &email,
+            None,
+            serde_json::json!({ "user": user.id, "admin": admin }),
+        ))
         .await?;
     println!(
         "created user {}{}",
@@ -135,13 +149,21 @@ async fn list(store: &SqliteStore) -> anyhow::Result<ExitCode> {
             user.email,
             if user.is_admin { "instance-admin" } else { "-" },
             if user.disabled { " (disabled)" } else { "" },
-            if roles.is_empty() { "-".to_string() } else { roles.join(",") }
+            if roles.is_empty() {
+                "-".to_string()
+            } else {
+                roles.join(",")
+            }
         );
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn passwd(store: &SqliteStore, email: &str, password_stdin: bool) -> anyhow::Result<ExitCode> {
+async fn passwd(
+    store: &SqliteStore,
+    email: &str,
+    password_stdin: bool,
+) -> anyhow::Result<ExitCode> {
     let found = store
         .user_credentials(email)
         .await?
@@ -149,9 +171,17 @@ async fn passwd(store: &SqliteStore, email: &str, password_stdin: bool) -> anyho
     let (password, generated) = choose_password(password_stdin)?;
     store.set_password(found.user.id, hash(&password)?).await?;
     store
-        .record_audit(cli_audit("password.set", &found.user.email, None, serde_json::json!({ "user": found.user.id })))
+        .record_audit(cli_audit(
+            "password.set",
+            &found.user.email,
+            None,
+            serde_json::json!({ "user": found.user.id }),
+        ))
         .await?;
-    println!("new password set for {}; their sessions have ended", found.user.email);
+    println!(
+        "new password set for {}; their sessions have ended",
+        found.user.email
+    );
     if generated {
         println!("password: {}", password.expose());
     }
