@@ -30,3 +30,11 @@ id_type!(
     /// The id of a monitor within the store.
     MonitorId
 );
+id_type!(
+    /// The id of a user account.
+    UserId
+);
+id_type!(
+    /// The id of an API token (not its secret, which the store never holds).
+    ApiTokenId
+);

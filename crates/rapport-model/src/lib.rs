@@ -5,6 +5,7 @@
 //! where that matters, and (de)serialises them with serde. Storage, matching, networks
 //! and HTTP live in the crates above it.
 
+mod account;
 mod analysis;
 mod ids;
 mod inbox;
@@ -13,8 +14,9 @@ mod network;
 mod post;
 mod workspace;
 
+pub use account::{ApiTokenInfo, AuditEvent, Membership, Role, UnknownRole, User};
 pub use analysis::{Analysis, Intent, SentimentLabel, SentimentScores};
-pub use ids::{MonitorId, PostId, WorkspaceId};
+pub use ids::{ApiTokenId, MonitorId, PostId, UserId, WorkspaceId};
 pub use inbox::{InboxItemId, InboxReason, InboxStatus, Triage, UnknownInboxStatus};
 pub use monitor::{Mention, Monitor, MonitorKind, NewMonitor};
 pub use network::{Network, UnknownNetwork};

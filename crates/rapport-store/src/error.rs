@@ -46,10 +46,14 @@ pub enum StoreError {
         /// Its id.
         id: i64,
     },
-    /// The operation contradicts what is stored (an idempotency key reused for something
-    /// else, a name already taken).
-    #[error("conflict: {0}")]
-    Conflict(String),
+    /// The value must be unique and is already taken (an e-mail, a token).
+    #[error("{what} {value:?} already exists")]
+    Conflict {
+        /// What kind of thing.
+        what: &'static str,
+        /// The taken value.
+        value: String,
+    },
     /// A blocking task running the query was cancelled or panicked.
     #[error("store worker failed: {0}")]
     Worker(String),

@@ -5,12 +5,16 @@
 //! mode with FTS5 full-text search); a PostgreSQL implementation will follow for scale-out
 //! and pass the same conformance suite. Only this crate speaks SQL.
 
+mod accounts;
 pub mod analytics;
 mod error;
 pub mod inbox;
 mod sqlite;
 mod types;
 
+pub use accounts::{
+    AccountStore, Member, NewApiToken, NewSession, NewUser, SecretHash, UserCredentials,
+};
 pub use analytics::AnalyticsStore;
 pub use error::StoreError;
 pub use inbox::InboxStore;

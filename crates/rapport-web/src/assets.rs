@@ -8,8 +8,7 @@
 use axum::{
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    routing::get,
-    Router,
+    routing::{get, MethodRouter},
 };
 
 use crate::AppState;
@@ -107,21 +106,22 @@ pub(crate) static FAVICON: Asset = Asset::new(
     include_str!("../assets/favicon.svg"),
 );
 
-/// Routes serving the embedded assets.
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route(
+/// The embedded assets' paths and handlers (public routes of the route table).
+pub(crate) fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        (
             APP_JS.path,
             get(|headers: HeaderMap| async move { APP_JS.respond(&headers) }),
-        )
-        .route(
+        ),
+        (
             APP_CSS.path,
             get(|headers: HeaderMap| async move { APP_CSS.respond(&headers) }),
-        )
-        .route(
+        ),
+        (
             FAVICON.path,
             get(|headers: HeaderMap| async move { FAVICON.respond(&headers) }),
-        )
+        ),
+    ]
 }
 
 #[cfg(test)]

@@ -20,6 +20,19 @@ pub enum WebError {
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// No valid credential: log in, or send an API token.
+    #[error("authentication required: log in or send an API token")]
+    Unauthorized,
+    /// The caller is known but may not do this here (role too low, another workspace,
+    /// a missing CSRF token). The message says which.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The thing to create exists already.
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many attempts (failed logins); the message says when to retry.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -39,10 +52,21 @@ impl WebError {
         WebError::NotFound(message.into())
     }
 
+    /// A refusal explained by `message`.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        WebError::Forbidden(message.into())
+    }
+
     /// The HTTP status that fits.
     pub fn status(&self) -> StatusCode {
         match self {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Unauthorized => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::Conflict(_) | WebError::Store(StoreError::Conflict { .. }) => {
+                StatusCode::CONFLICT
+            }
+            WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::NotFound(_) | WebError::Store(StoreError::NotFound { .. }) => {
                 StatusCode::NOT_FOUND
             }
@@ -54,8 +78,15 @@ impl WebError {
     /// reported without detail.
     pub fn public_message(&self) -> String {
         match self {
-            WebError::BadRequest(message) | WebError::NotFound(message) => message.clone(),
-            WebError::Store(err @ StoreError::NotFound { .. }) => err.to_string(),
+            WebError::BadRequest(message)
+            | WebError::NotFound(message)
+            | WebError::Forbidden(message)
+            | WebError::Conflict(message)
+            | WebError::TooManyRequests(message) => message.clone(),
+            WebError::Unauthorized => self.to_string(),
+            WebError::Store(err @ (StoreError::NotFound { .. } | StoreError::Conflict { .. })) => {
+                err.to_string()
+            }
             WebError::Store(err) => {
                 tracing::error!(error = %err, "store error while serving a request");
                 "internal server error".to_string()
@@ -90,7 +121,14 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: self.0.public_message(),
         };
-        (self.0.status(), Json(body)).into_response()
+        let mut response = (self.0.status(), Json(body)).into_response();
+        if matches!(self.0, WebError::Unauthorized) {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"rapport\""),
+            );
+        }
+        response
     }
 }
 

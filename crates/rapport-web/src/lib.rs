@@ -16,24 +16,37 @@
 //! HTML; the Content-Security-Policy forbids inline and foreign scripts as a second line.
 
 mod assets;
+pub mod auth;
 pub mod error;
 pub mod routes;
 mod security;
 
-use std::{future::Future, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 
-use axum::Router;
+use axum::{
+    http::Uri,
+    response::{IntoResponse, Response},
+    Router,
+};
 use rapport_model::Timestamp;
-use rapport_store::Store;
+use rapport_store::{AccountStore, SqliteStore, Store};
 use tower_http::trace::TraceLayer;
 
 pub use error::WebError;
+pub use routes::table::{route_specs, RouteSpec};
 
-/// What every request handler can reach. Cheap to clone (the store is shared).
+/// What every request handler can reach. Cheap to clone (the stores are shared).
 #[derive(Clone)]
 pub struct AppState {
     /// Where posts, workspaces, monitors and mentions live.
     pub store: Arc<dyn Store>,
+    /// Users, memberships, sessions, API tokens and the audit log (the same
+    /// `SqliteStore` as `store` in practice).
+    pub accounts: Arc<dyn AccountStore>,
+    /// Whether the session cookie is `Secure` (HTTPS) or may travel over loopback HTTP.
+    pub cookies: auth::CookiePolicy,
+    /// Failed logins per account and per address.
+    pub limiter: Arc<auth::LoginLimiter>,
     /// When the server started; reported by `/api/stats` and the page footer.
     pub started_at: Timestamp,
     /// An optional banner shown on every page, e.g.
@@ -42,13 +55,29 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over `store`, started now, with no notice.
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    /// State over `store` and `accounts`, started now, with no notice and `Secure`
+    /// cookies.
+    pub fn new(store: Arc<dyn Store>, accounts: Arc<dyn AccountStore>) -> Self {
         AppState {
             store,
+            accounts,
+            cookies: auth::CookiePolicy::default(),
+            limiter: Arc::default(),
             started_at: chrono::Utc::now(),
             notice: None,
         }
+    }
+
+    /// State over one SQLite store serving as both [`Store`] and [`AccountStore`].
+    pub fn sqlite(store: SqliteStore) -> Self {
+        let store = Arc::new(store);
+        AppState::new(store.clone(), store)
+    }
+
+    /// The same state with another cookie policy (see [`auth::CookiePolicy`]).
+    pub fn with_cookies(mut self, cookies: auth::CookiePolicy) -> Self {
+        self.cookies = cookies;
+        self
     }
 
     /// The same state with a banner shown on every page.
@@ -63,19 +92,32 @@ impl std::fmt::Debug for AppState {
         f.debug_struct("AppState")
             .field("started_at", &self.started_at)
             .field("notice", &self.notice)
+            .field("cookies", &self.cookies)
             .finish_non_exhaustive()
     }
 }
 
-/// The whole application: pages, `/api`, `/static` and `/healthz`, with security headers
-/// on every response and request tracing.
+/// The whole application, built from the route table ([`route_specs`]): every route
+/// behind the guard that enforces its access, with security headers on every response
+/// and request tracing.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(routes::pages::router())
-        .merge(assets::router())
-        .nest("/api", routes::api::router())
-        .route("/healthz", axum::routing::get(healthz))
-        .fallback(routes::pages::not_found)
+    let mut router = Router::new();
+    for route in routes::table::routes() {
+        let guard = auth::guard::Guard {
+            app: state.clone(),
+            access: route.spec.access,
+            kind: route.spec.kind(),
+        };
+        let handler = route
+            .handler
+            .route_layer(axum::middleware::from_fn_with_state(
+                guard,
+                auth::guard::guard,
+            ));
+        router = router.route(route.spec.path, handler);
+    }
+    router
+        .fallback(not_found)
         .with_state(state)
         .layer(axum::middleware::map_response(security::set_headers))
         .layer(TraceLayer::new_for_http())
@@ -84,6 +126,15 @@ pub fn router(state: AppState) -> Router {
 /// Liveness probe: `ok` while the process serves requests.
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// Unknown paths: JSON under `/api`, a page elsewhere.
+async fn not_found(uri: Uri) -> Response {
+    if uri.path() == "/api" || uri.path().starts_with("/api/") {
+        routes::api::unknown_route().await.into_response()
+    } else {
+        routes::pages::not_found().await.into_response()
+    }
 }
 
 /// Serves [`router`] on `listener` until `shutdown` completes, then lets in-flight
@@ -99,7 +150,8 @@ pub async fn serve(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "rapport web server listening on http://{addr}/");
     }
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

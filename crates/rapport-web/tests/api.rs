@@ -1,5 +1,6 @@
 //! End-to-end tests: a real SQLite store in a temporary directory, the real server on a
-//! free local port, and plain HTTP requests against it.
+//! free local port, and plain HTTP requests against it, as a logged-in instance admin
+//! (accounts and roles have their own tests in `auth.rs`).
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -10,8 +11,8 @@ use rapport_model::{
     Workspace, WorkspaceId,
 };
 use rapport_store::{
-    BatchOutcome, DiskUsage, IngestItem, MentionView, MonitorCount, SqliteOptions, SqliteStore,
-    Store, StoreError, StoreResult, StoredPost,
+    AccountStore, BatchOutcome, DiskUsage, IngestItem, MentionView, MonitorCount, NewUser,
+    SqliteOptions, SqliteStore, Store, StoreError, StoreResult, StoredPost,
 };
 use rapport_web::{routes::api::MentionItem, routes::api::MonitorCounts, AppState};
 use reqwest::{header, StatusCode};
@@ -75,6 +76,51 @@ fn header_value(response: &reqwest::Response, name: header::HeaderName) -> Strin
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
+        .build()
+        .expect("client")
+}
+
+const ADMIN_EMAIL: &str = "root@example.com";
+const ADMIN_PASSWORD: &str = "a long test password";
+
+/// Creates an instance admin in `accounts`.
+async fn add_admin(accounts: &SqliteStore) {
+    accounts
+        .create_user(NewUser {
+            email: ADMIN_EMAIL.into(),
+            display_name: "Root".into(),
+            password_hash: rapport_web::auth::hash_password(ADMIN_PASSWORD).expect("hash"),
+            is_admin: true,
+        })
+        .await
+        .expect("admin");
+}
+
+/// Logs the instance admin in at `addr` and returns a client that sends its session
+/// cookie with every request.
+async fn logged_in_client(addr: SocketAddr) -> reqwest::Client {
+    let response = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(format!("http://{addr}/login"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(
+            serde_urlencoded::to_string([("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
+                .expect("form"),
+        )
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "login failed");
+    let cookie = header_value(&response, header::SET_COOKIE);
+    let pair = cookie.split(';').next().expect("cookie pair").to_string();
+    let mut headers = header::HeaderMap::new();
+    headers.insert(header::COOKIE, pair.parse().expect("cookie header"));
+    reqwest::Client::builder()
+        .no_proxy()
+        .default_headers(headers)
         .build()
         .expect("client")
 }
@@ -247,11 +293,12 @@ async fn spawn_app() -> TestApp {
     let outcome = store.write_batch(items).await.expect("write batch");
     assert_eq!(outcome.inserted, 6);
 
-    let state = AppState::new(Arc::new(store)).with_notice(NOTICE);
+    add_admin(&store).await;
+    let state = AppState::sqlite(store).with_notice(NOTICE);
     let (addr, shutdown) = start_server(state).await;
     TestApp {
         base: format!("http://{addr}"),
-        client: client(),
+        client: logged_in_client(addr).await,
         workspace,
         other_workspace,
         acme,
@@ -587,8 +634,9 @@ async fn welcome_page_without_workspaces() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store =
         SqliteStore::open(&dir.path().join("empty.db"), SqliteOptions::default()).expect("open");
-    let (addr, _shutdown) = start_server(AppState::new(Arc::new(store))).await;
-    let client = client();
+    add_admin(&store).await;
+    let (addr, _shutdown) = start_server(AppState::sqlite(store)).await;
+    let client = logged_in_client(addr).await;
     let response = client
         .get(format!("http://{addr}/"))
         .send()
@@ -728,8 +776,14 @@ impl Store for FailingStore {
 
 #[tokio::test]
 async fn store_failures_are_500_without_internals() {
-    let (addr, _shutdown) = start_server(AppState::new(Arc::new(FailingStore))).await;
-    let client = client();
+    // Accounts live in a working store, so the login succeeds and every read then fails.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let accounts =
+        SqliteStore::open(&dir.path().join("accounts.db"), SqliteOptions::default()).expect("open");
+    add_admin(&accounts).await;
+    let state = AppState::new(Arc::new(FailingStore), Arc::new(accounts));
+    let (addr, _shutdown) = start_server(state).await;
+    let client = logged_in_client(addr).await;
     for path in [
         "/api/stats",
         "/api/workspaces",
@@ -772,7 +826,7 @@ async fn serve_returns_after_shutdown() {
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(rapport_web::serve(
         listener,
-        AppState::new(Arc::new(store)),
+        AppState::sqlite(store),
         async {
             let _ = rx.await;
         },

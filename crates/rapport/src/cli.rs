@@ -51,6 +51,10 @@ pub enum Command {
     /// Read a document a network sent (an API response, a stream capture, a feed) and print
     /// its posts, one JSON line each; skipped items and the paging cursor go to stderr.
     Parse(ParseArgs),
+    /// Manage user accounts (log in to the dashboard with them).
+    User(UserArgs),
+    /// Manage API tokens for the JSON API.
+    Token(TokenArgs),
 }
 
 /// Options of `rapport rollup`.
@@ -84,6 +88,75 @@ pub struct ParseArgs {
     /// unreadable one or one after it are dated then.
     #[arg(long, value_name = "RFC3339")]
     pub fetched_at: Option<String>,
+}
+
+/// Options of `rapport user`.
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: UserAction,
+}
+
+/// The `rapport user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create a user; prints a generated password unless one comes on standard input.
+    Add {
+        /// Login name (an e-mail address).
+        email: String,
+        /// Make them an instance administrator (every role in every workspace).
+        #[arg(long)]
+        admin: bool,
+        /// A workspace (name or id) to give them a role in.
+        #[arg(long, requires = "role", value_name = "NAME_OR_ID")]
+        workspace: Option<String>,
+        /// Their role there: viewer, agent, manager or admin.
+        #[arg(long, requires = "workspace")]
+        role: Option<String>,
+        /// How they are shown (default: the login name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users and their roles.
+    List,
+    /// Set a new password (generated and printed unless one comes on standard input); ends
+    /// the user's sessions.
+    Passwd {
+        /// Login name.
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// Options of `rapport token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: TokenAction,
+}
+
+/// The `rapport token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create an API token for one workspace and role; prints it once.
+    Create {
+        /// The workspace (name or id).
+        #[arg(long, value_name = "NAME_OR_ID")]
+        workspace: String,
+        /// The role it acts with: viewer, agent, manager or admin.
+        #[arg(long)]
+        role: String,
+        /// A label to recognise it by.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 /// Options of `rapport analyze`.

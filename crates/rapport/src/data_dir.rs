@@ -36,8 +36,8 @@ impl DataDir {
         Ok(Arc::new(self.open_sqlite()?))
     }
 
-    /// Opens the embedded store as itself, for the interfaces beyond [`Store`] (inbox,
-    /// analytics).
+    /// Opens the embedded store as itself, for the interfaces beyond [`Store`] (accounts,
+    /// inbox, analytics).
     pub fn open_sqlite(&self) -> anyhow::Result<SqliteStore> {
         SqliteStore::open(&self.database(), SqliteOptions::default())
             .with_context(|| format!("cannot open the store in {}", self.root.display()))

@@ -17,6 +17,37 @@ impl Drop for Running {
     }
 }
 
+/// Logs in at `base` and returns a client sending the session cookie.
+async fn log_in(base: &str, email: &str, password: &str) -> reqwest::Client {
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{base}login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "email={}&password={}",
+            email.replace('@', "%40"),
+            password
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "the printed demo login works");
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with("rapport_session="),
+        "plain-HTTP loopback cookie: {cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap().to_string();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("cookie", pair.parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
 async fn posts(client: &reqwest::Client, base: &str) -> u64 {
     let stats: serde_json::Value = client
         .get(format!("{base}api/stats"))
@@ -49,8 +80,15 @@ async fn the_demo_serves_a_dashboard_whose_numbers_move() {
     let stdout = child.stdout.take().unwrap();
     let _running = Running(child);
     let mut lines = BufReader::new(stdout).lines();
+    let mut logins = Vec::new();
     let base = loop {
         let line = lines.next().expect("the demo prints its URL").unwrap();
+        if let Some(rest) = line.trim().strip_prefix("login ") {
+            let mut words = rest.split_whitespace();
+            let email = words.next().unwrap().to_string();
+            assert_eq!(words.next(), Some("password"));
+            logins.push((email, words.next().unwrap().to_string()));
+        }
         if let Some(at) = line.find("http://") {
             let url = line[at..].split_whitespace().next().unwrap().to_string();
             break url;
@@ -60,7 +98,28 @@ async fn the_demo_serves_a_dashboard_whose_numbers_move() {
     // Keep draining stdout so the demo never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
 
-    let client = reqwest::Client::new();
+    let emails: Vec<&str> = logins.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(
+        emails,
+        [
+            "admin@demo.local",
+            "viewer@demo.local",
+            "agent@demo.local",
+            "manager@demo.local",
+            "workspace-admin@demo.local"
+        ],
+        "the first run prints every demo login"
+    );
+    // Without a login the dashboard sends the browser to the login page.
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = anonymous.get(&base).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    let (email, password) = &logins[0];
+    assert_eq!(email, "admin@demo.local");
+    let client = log_in(&base, email, password).await;
     let page = client
         .get(&base)
         .send()

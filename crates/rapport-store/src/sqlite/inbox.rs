@@ -486,9 +486,11 @@ pub(super) fn begin_reply(
     existing_item(&tx, workspace, id)?;
     if let Some(existing) = reply_by(&tx, "idempotency_key", Value::Text(key.to_string()))? {
         if existing.item != id {
-            return Err(StoreError::Conflict(format!(
-                "idempotency key {key:?} was already used for another inbox item"
-            )));
+            // The key was used for another inbox item.
+            return Err(StoreError::Conflict {
+                what: "reply idempotency key",
+                value: key.to_string(),
+            });
         }
         return Ok(existing);
     }

@@ -10,8 +10,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_initial.sql")),
     M::up(include_str!("../../migrations/0002_analysis.sql")),
     M::up(include_str!("../../migrations/0003_quotes.sql")),
-    M::up(include_str!("../../migrations/0006_inbox.sql")),
-    M::up(include_str!("../../migrations/0007_rollups.sql")),
+    M::up(include_str!("../../migrations/0004_accounts.sql")),
+    M::up(include_str!("../../migrations/0005_inbox.sql")),
+    M::up(include_str!("../../migrations/0006_rollups.sql")),
 ];
 
 /// The schema version a fully migrated database reports in `PRAGMA user_version`.
@@ -33,5 +34,22 @@ mod tests {
     fn migrations_are_valid() {
         let migrations = rusqlite_migration::Migrations::from_slice(super::MIGRATIONS);
         assert!(migrations.validate().is_ok());
+    }
+
+    #[test]
+    fn every_migration_file_is_applied_in_the_order_of_its_number() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut numbers: Vec<usize> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".sql"))
+            .map(|name| name[..4].parse().unwrap())
+            .collect();
+        numbers.sort();
+        let expected: Vec<usize> = (1..=super::MIGRATIONS.len()).collect();
+        assert_eq!(
+            numbers, expected,
+            "migration files must be numbered 0001..N, all listed"
+        );
     }
 }

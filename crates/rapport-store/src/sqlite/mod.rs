@@ -4,6 +4,7 @@
 //! small pool of reader connections, which WAL lets run beside the writer. Every operation
 //! runs on tokio's blocking pool so async callers never stall a runtime thread.
 
+mod accounts;
 mod authors;
 mod checkpoint;
 mod codec;

@@ -6,6 +6,13 @@
 //! | `GET /api/stats` | [`Stats`] |
 //! | `GET /api/workspaces/{id}/counts?hours=24` | `[MonitorCounts]`; `hours` in 1..=8760 |
 //! | `GET /api/workspaces/{id}/mentions?limit=50` | `[MentionItem]`, newest first; `limit` in 1..=500 |
+//! | `POST /api/workspaces/{id}/monitors` | 201 `Monitor`; body [`NewMonitorBody`] (manager) |
+//! | `GET /api/workspaces/{id}/audit?limit=100` | `[AuditEvent]`, newest first (admin) |
+//! | `GET /api/audit?limit=100` | the whole instance's `[AuditEvent]` (instance admin) |
+//!
+//! Every route needs a session or an `Authorization: Bearer rpt_...` token (see
+//! [`crate::auth`]); lists show only the caller's workspaces. 401 without a valid
+//! credential, 403 for a role too low or another workspace.
 //!
 //! Every error is `{"error": "..."}` ([`crate::error::ErrorBody`]) with a fitting status:
 //! 400 for a bad parameter, 404 for an unknown workspace or route, 500 (without detail)
@@ -13,22 +20,33 @@
 //! deserialise them.
 
 use axum::{
-    extract::{rejection::PathRejection, rejection::QueryRejection, Path, Query, State},
-    routing::get,
-    Json, Router,
+    extract::{
+        rejection::JsonRejection, rejection::PathRejection, rejection::QueryRejection, Path, Query,
+        State,
+    },
+    http::StatusCode,
+    Json,
 };
 use rapport_model::{
-    Engagement, Intent, MonitorId, MonitorKind, Network, PostId, SentimentLabel, Timestamp,
-    Workspace, WorkspaceId,
+    AuditEvent, Engagement, Intent, Monitor, MonitorId, MonitorKind, Network, NewMonitor, PostId,
+    SentimentLabel, Timestamp, Workspace, WorkspaceId,
 };
 use rapport_store::{MentionView, MonitorCount};
 use serde::{Deserialize, Serialize};
 
 use super::{bounded_param, find_workspace, parse_workspace_id};
 use crate::{
+    auth::Caller,
     error::{ApiError, WebError},
     AppState,
 };
+
+/// Default of `limit` for the audit log.
+pub const AUDIT_LIMIT_DEFAULT: u32 = 100;
+/// The most audit entries one answer holds.
+pub const AUDIT_LIMIT_MAX: u32 = 1000;
+/// The longest monitor name accepted.
+pub const MONITOR_NAME_MAX: usize = 100;
 
 /// Default and bounds of `hours` for `/counts`.
 pub const HOURS_DEFAULT: u32 = 24;
@@ -44,7 +62,7 @@ pub const LIMIT_MAX: u32 = 500;
 pub struct Stats {
     /// Posts stored, all workspaces together (posts are shared between workspaces).
     pub posts: u64,
-    /// Every workspace, oldest first.
+    /// The caller's workspaces, oldest first.
     pub workspaces: Vec<Workspace>,
     /// The server's clock when it answered.
     pub server_time: Timestamp,
@@ -153,43 +171,133 @@ impl From<MentionView> for MentionItem {
 /// Query of `/counts`. Parameters are taken as strings and checked by hand so every
 /// malformed value gets the same clear message.
 #[derive(Debug, Deserialize)]
-struct CountsParams {
+pub(crate) struct CountsParams {
     hours: Option<String>,
 }
 
 /// Query of `/mentions`.
 #[derive(Debug, Deserialize)]
-struct MentionsParams {
+pub(crate) struct MentionsParams {
     limit: Option<String>,
 }
 
-/// The `/api` routes (relative to the mount point).
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/workspaces", get(workspaces))
-        .route("/stats", get(stats))
-        .route("/workspaces/{id}/counts", get(counts))
-        .route("/workspaces/{id}/mentions", get(mentions))
-        .route("/query/check", get(super::query::check))
-        .route("/workspaces/{id}/preview", get(super::query::preview))
-        .fallback(unknown_route)
+/// Body of `POST /api/workspaces/{id}/monitors`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewMonitorBody {
+    /// Display name, 1 to 100 characters.
+    pub name: String,
+    /// `brand`, `product`, `competitor` or `campaign`.
+    pub kind: String,
+    /// The query, in the monitor query language.
+    pub query: String,
 }
 
-async fn workspaces(State(state): State<AppState>) -> Result<Json<Vec<Workspace>>, ApiError> {
-    Ok(Json(state.store.workspaces().await?))
+/// Query of the audit endpoints.
+#[derive(Debug, Deserialize)]
+pub(crate) struct AuditParams {
+    limit: Option<String>,
 }
 
-async fn stats(State(state): State<AppState>) -> Result<Json<Stats>, ApiError> {
+pub(crate) async fn workspaces(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<Workspace>>, ApiError> {
+    Ok(Json(caller.visible(state.store.workspaces().await?)))
+}
+
+pub(crate) async fn stats(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Stats>, ApiError> {
     let (posts, workspaces) = tokio::try_join!(state.store.post_count(), state.store.workspaces())?;
     Ok(Json(Stats {
         posts,
-        workspaces,
+        workspaces: caller.visible(workspaces),
         server_time: chrono::Utc::now(),
         started_at: state.started_at,
     }))
 }
 
-async fn counts(
+/// `POST /api/workspaces/{id}/monitors`: creates a monitor after checking its query. A
+/// running pipeline picks new monitors up when it reloads them (for now: on restart).
+pub(crate) async fn create_monitor(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<NewMonitorBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<Monitor>), ApiError> {
+    let id = workspace_from_path(path)?;
+    let Json(body) = body.map_err(|e| WebError::bad_request(e.body_text()))?;
+    find_workspace(&state, id).await?;
+    let name = body.name.trim();
+    if name.is_empty()
+        || name.chars().count() > MONITOR_NAME_MAX
+        || name.chars().any(char::is_control)
+    {
+        return Err(WebError::bad_request(format!(
+            "a monitor name is 1 to {MONITOR_NAME_MAX} characters"
+        ))
+        .into());
+    }
+    let kind: MonitorKind = body.kind.parse().map_err(|_| {
+        WebError::bad_request("kind must be brand, product, competitor or campaign")
+    })?;
+    let query = rapport_query::Query::parse(&body.query)
+        .map_err(|e| WebError::bad_request(format!("invalid query: {}", e.headline())))?;
+    let monitor = state
+        .store
+        .create_monitor(NewMonitor {
+            workspace_id: id,
+            name: name.to_string(),
+            kind,
+            query: query.to_string(),
+        })
+        .await?;
+    state
+        .accounts
+        .record_audit(caller.audit(
+            Some(id),
+            "monitor.create",
+            Some(format!("monitor {}", monitor.id)),
+            serde_json::json!({ "name": monitor.name, "kind": kind.as_str(), "query": monitor.query }),
+        ))
+        .await?;
+    Ok((StatusCode::CREATED, Json(monitor)))
+}
+
+/// `GET /api/workspaces/{id}/audit`.
+pub(crate) async fn workspace_audit(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<AuditParams>, QueryRejection>,
+) -> Result<Json<Vec<AuditEvent>>, ApiError> {
+    let id = workspace_from_path(path)?;
+    let limit = audit_limit(query)?;
+    Ok(Json(state.accounts.audit_log(Some(id), limit).await?))
+}
+
+/// `GET /api/audit`: every entry, logins included.
+pub(crate) async fn instance_audit(
+    State(state): State<AppState>,
+    query: Result<Query<AuditParams>, QueryRejection>,
+) -> Result<Json<Vec<AuditEvent>>, ApiError> {
+    let limit = audit_limit(query)?;
+    Ok(Json(state.accounts.audit_log(None, limit).await?))
+}
+
+fn audit_limit(query: Result<Query<AuditParams>, QueryRejection>) -> Result<usize, WebError> {
+    let Query(params) = query.map_err(bad_query)?;
+    let limit = bounded_param(
+        "limit",
+        params.limit.as_deref(),
+        AUDIT_LIMIT_DEFAULT,
+        1,
+        AUDIT_LIMIT_MAX,
+    )?;
+    Ok(usize::try_from(limit).unwrap_or(usize::MAX))
+}
+
+pub(crate) async fn counts(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<CountsParams>, QueryRejection>,
@@ -209,7 +317,7 @@ async fn counts(
     Ok(Json(counts.into_iter().map(MonitorCounts::from).collect()))
 }
 
-async fn mentions(
+pub(crate) async fn mentions(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<MentionsParams>, QueryRejection>,
@@ -229,7 +337,7 @@ async fn mentions(
     Ok(Json(views.into_iter().map(MentionItem::from).collect()))
 }
 
-async fn unknown_route() -> ApiError {
+pub(crate) async fn unknown_route() -> ApiError {
     ApiError(WebError::not_found("no such API endpoint"))
 }
 

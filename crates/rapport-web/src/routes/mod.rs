@@ -4,8 +4,11 @@
 //! whichever door it came through.
 
 pub mod api;
+pub(crate) mod login;
 pub mod pages;
 pub mod query;
+pub mod table;
+pub mod users;
 
 use rapport_model::{Workspace, WorkspaceId};
 

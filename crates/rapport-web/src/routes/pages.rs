@@ -9,16 +9,15 @@
 use axum::{
     extract::{rejection::PathRejection, Path, State},
     http::StatusCode,
-    routing::get,
-    Router,
 };
 use maud::{html, Markup, DOCTYPE};
-use rapport_model::{Timestamp, Workspace};
+use rapport_model::{Role, Timestamp, Workspace};
 use rapport_store::{MentionView, MonitorCount};
 
 use super::parse_workspace_id;
 use crate::{
     assets::{APP_CSS, APP_JS, FAVICON},
+    auth::Caller,
     error::{PageError, WebError},
     AppState,
 };
@@ -30,36 +29,53 @@ const DASHBOARD_MENTIONS: u32 = 30;
 /// Longer post texts are cut to this many characters on the dashboard.
 const EXCERPT_CHARS: usize = 600;
 
-/// The page routes.
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(index))
-        .route("/w/{id}", get(workspace_page))
-}
-
-/// `GET /`: the first workspace's dashboard, or a welcome page when there is none.
-async fn index(State(state): State<AppState>) -> Result<Markup, PageError> {
-    let workspaces = state.store.workspaces().await?;
+/// `GET /`: the first of the caller's workspaces, or a welcome page when they have none.
+pub(crate) async fn index(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Markup, PageError> {
+    let workspaces = caller.visible(state.store.workspaces().await?);
     match workspaces.first().cloned() {
-        Some(first) => Ok(dashboard(&state, first, workspaces).await?),
-        None => Ok(welcome(&state)),
+        Some(first) => Ok(dashboard(&state, &caller, first, workspaces).await?),
+        None => Ok(welcome(&state, &caller)),
     }
 }
 
 /// `GET /w/{id}`: one workspace's dashboard.
-async fn workspace_page(
+pub(crate) async fn workspace_page(
     State(state): State<AppState>,
+    caller: Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Markup, PageError> {
     let Path(raw) = path.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
     let id = parse_workspace_id(&raw).map_err(|_| WebError::not_found("no such workspace"))?;
-    let workspaces = state.store.workspaces().await?;
+    let workspaces = caller.visible(state.store.workspaces().await?);
     let workspace = workspaces
         .iter()
         .find(|workspace| workspace.id == id)
         .cloned()
         .ok_or_else(|| WebError::not_found(format!("workspace {id} does not exist")))?;
-    Ok(dashboard(&state, workspace, workspaces).await?)
+    Ok(dashboard(&state, &caller, workspace, workspaces).await?)
+}
+
+/// The signed-in user, a link to the workspace's users page for its admins, and the
+/// logout button (a form carrying the CSRF token).
+pub(crate) fn user_menu(caller: &Caller, workspace: Option<&Workspace>) -> Markup {
+    let admin_of = workspace.filter(|w| caller.role_in(w.id) == Some(Role::Admin));
+    html! {
+        span.user-menu {
+            @if let Some(user) = caller.user() {
+                span.user-name title=(user.email) { (user.display_name) }
+            }
+            @if let Some(workspace) = admin_of {
+                a.users-link href={ "/w/" (workspace.id) "/users" } { "Users" }
+            }
+            form.logout method="post" action="/logout" {
+                input type="hidden" name="csrf" value=(caller.csrf().unwrap_or_default());
+                button type="submit" { "Log out" }
+            }
+        }
+    }
 }
 
 /// Fallback for every unknown path outside `/api`.
@@ -92,6 +108,7 @@ pub(crate) fn error_page(status: StatusCode, message: &str) -> Markup {
 /// Everything the dashboard shows, read in parallel.
 async fn dashboard(
     state: &AppState,
+    caller: &Caller,
     workspace: Workspace,
     workspaces: Vec<Workspace>,
 ) -> Result<Markup, WebError> {
@@ -106,6 +123,7 @@ async fn dashboard(
     )?;
     Ok(render_dashboard(&DashboardView {
         state,
+        caller,
         now,
         workspace: &workspace,
         workspaces: &workspaces,
@@ -118,6 +136,7 @@ async fn dashboard(
 /// The data of one dashboard render.
 struct DashboardView<'a> {
     state: &'a AppState,
+    caller: &'a Caller,
     now: Timestamp,
     workspace: &'a Workspace,
     workspaces: &'a [Workspace],
@@ -146,6 +165,7 @@ fn render_dashboard(view: &DashboardView<'_>) -> Markup {
             span #live-label { "snapshot" }
             time #updated datetime=(view.now.to_rfc3339()) { (clock(view.now)) }
         }
+        (user_menu(view.caller, Some(view.workspace)))
     };
     let main = html! {
         main #dashboard .main
@@ -194,7 +214,7 @@ fn render_dashboard(view: &DashboardView<'_>) -> Markup {
 }
 
 /// The page shown before any workspace exists. Its script reloads it once one appears.
-fn welcome(state: &AppState) -> Markup {
+fn welcome(state: &AppState, caller: &Caller) -> Markup {
     let main = html! {
         main #welcome .main data-await-workspace="true" {
             section.panel.message {
@@ -212,13 +232,13 @@ fn welcome(state: &AppState) -> Markup {
     layout(
         "Welcome",
         state.notice.as_deref(),
-        html! {},
+        user_menu(caller, None),
         html! { (main) (footer(state)) },
     )
 }
 
 /// The document around every page.
-fn layout(title: &str, notice: Option<&str>, topbar: Markup, body: Markup) -> Markup {
+pub(crate) fn layout(title: &str, notice: Option<&str>, topbar: Markup, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {

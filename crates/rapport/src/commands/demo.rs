@@ -9,9 +9,10 @@ use crate::progress::Progress;
 use anyhow::Context;
 use chrono::{DurationRound, Utc};
 use rapport_engine::{Ingestor, Pipeline, PipelineConfig, PipelineHandle};
-use rapport_model::{NewMonitor, Timestamp, Workspace};
+use rapport_model::{Membership, NewMonitor, Role, Timestamp, Workspace};
 use rapport_sim::{SimConfig, Simulator, World};
-use rapport_store::Store;
+use rapport_store::{AccountStore, NewUser, Store};
+use rapport_web::auth::{generate_password, hash_password, Secret};
 use rapport_web::AppState;
 use serde::{Deserialize, Serialize};
 use std::process::ExitCode;
@@ -95,15 +96,79 @@ pub async fn create_workspace_with_monitors(
     Ok(workspace)
 }
 
+/// The demo's instance admin.
+pub const DEMO_ADMIN: &str = "admin@demo.local";
+
+/// Creates (once) the demo admin and one member of the demo workspace per role
+/// (`viewer@`, `agent@`, `manager@`, `workspace-admin@demo.local`), returning the logins created now with their generated
+/// passwords. Existing accounts are left alone: their passwords are not printed again.
+async fn ensure_demo_users(
+    accounts: &dyn AccountStore,
+    workspace: &Workspace,
+) -> anyhow::Result<Vec<(String, Secret)>> {
+    let mut created = Vec::new();
+    let mut wanted = vec![(DEMO_ADMIN.to_string(), None)];
+    for role in Role::ALL {
+        // admin@demo.local is the instance admin; the workspace's own admin is another user.
+        let login = match role {
+            Role::Admin => "workspace-admin@demo.local".to_string(),
+            role => format!("{role}@demo.local"),
+        };
+        wanted.push((login, Some(role)));
+    }
+    for (email, role) in wanted {
+        if accounts.user_credentials(&email).await?.is_some() {
+            continue;
+        }
+        let password = generate_password().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let user = accounts
+            .create_user(NewUser {
+                email: email.clone(),
+                display_name: match role {
+                    Some(role) => format!("Demo {role}"),
+                    None => "Demo admin".to_string(),
+                },
+                password_hash: hash_password(password.expose())
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+                is_admin: role.is_none(),
+            })
+            .await?;
+        if let Some(role) = role {
+            accounts
+                .set_membership(Membership {
+                    user: user.id,
+                    workspace: workspace.id,
+                    role,
+                })
+                .await?;
+        }
+        created.push((email, password));
+    }
+    Ok(created)
+}
+
 /// Runs the demo until Ctrl-C (or, with `--backfill-only`, until the history is stored).
 pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         args.rate.is_finite() && args.rate > 0.0,
         "--rate must be a positive number of posts per day"
     );
-    let store = data_dir.open_store()?;
+    let sqlite = data_dir.open_sqlite()?;
+    super::require_user_beyond_loopback(&sqlite, args.addr).await?;
+    let accounts: Arc<dyn AccountStore> = Arc::new(sqlite.clone());
+    let store: Arc<dyn Store> = Arc::new(sqlite);
     let world = World::demo();
     let workspace = ensure_workspace(&store, &world).await?;
+    let created_users = ensure_demo_users(accounts.as_ref(), &workspace).await?;
+    for (email, password) in &created_users {
+        println!("  login {email} password {}", password.expose());
+    }
+    if created_users.is_empty() {
+        println!("  log in as {DEMO_ADMIN} (or viewer@, agent@, manager@, workspace-admin@demo.local) with the password printed on the first run");
+    } else {
+        println!("  (passwords are shown only now)");
+    }
+    println!("  forgot it? `rapport user passwd {DEMO_ADMIN}` sets a new one");
     let state = DemoState::load_or_create(&data_dir, &args)?;
 
     let ingestor = Ingestor::new(store.clone()).await?;
@@ -118,7 +183,9 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
             .await
             .with_context(|| format!("cannot listen on {} (is a demo already running? pass --addr to use another port)", args.addr))?;
         let addr = listener.local_addr()?;
-        let app = AppState::new(store.clone()).with_notice(format!(
+        let app = AppState::new(store.clone(), accounts.clone())
+            .with_cookies(super::cookie_policy(addr))
+            .with_notice(format!(
             "Demo data: simulated posts about {} and its competitors (fictional brands), seed {}.",
             world.brand.name, state.seed
         ));
@@ -132,7 +199,6 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
             data_dir.root().display()
         );
         println!("  open http://{addr}/ in a browser");
-        println!("  no login needed yet: accounts and roles arrive with the dashboard issue, so the demo listens on 127.0.0.1 only");
         println!("  Ctrl-C stops it; run it again to continue the same stream");
         Some(tokio::spawn(rapport_web::serve(listener, app, shutdown)))
     };

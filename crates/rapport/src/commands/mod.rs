@@ -13,7 +13,9 @@ mod query;
 mod rollup;
 mod serve;
 mod simulate;
+mod token;
 mod train;
+mod user;
 
 use crate::cli::{Cli, Command};
 use crate::data_dir::DataDir;
@@ -47,6 +49,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(args) => bench::run(args).await,
         Command::Rollup(args) => rollup::run(data_dir()?, args).await,
         Command::Parse(args) => parse::run(args),
+        Command::User(args) => user::run(data_dir()?, args.action).await,
+        Command::Token(args) => token::run(data_dir()?, args.action).await,
     }
 }
 
@@ -73,6 +77,45 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
+}
+
+/// Cookie policy for a server on `addr`: plain HTTP is only trusted on loopback; anywhere
+/// else rapport expects a TLS-terminating proxy in front and sets `Secure` cookies.
+pub fn cookie_policy(addr: std::net::SocketAddr) -> rapport_web::auth::CookiePolicy {
+    if addr.ip().is_loopback() {
+        rapport_web::auth::CookiePolicy::PlainLoopback
+    } else {
+        rapport_web::auth::CookiePolicy::Https
+    }
+}
+
+/// Refuses to serve beyond loopback while nobody could log in.
+pub async fn require_user_beyond_loopback(
+    accounts: &dyn rapport_store::AccountStore,
+    addr: std::net::SocketAddr,
+) -> anyhow::Result<()> {
+    if !addr.ip().is_loopback() && accounts.user_count().await? == 0 {
+        anyhow::bail!(
+            "refusing to listen on {addr} without any user: create one first with \
+             `rapport user add EMAIL --admin`, or listen on 127.0.0.1"
+        );
+    }
+    Ok(())
+}
+
+/// Finds a workspace by id or exact name.
+pub async fn find_workspace(
+    store: &dyn rapport_store::Store,
+    name_or_id: &str,
+) -> anyhow::Result<rapport_model::Workspace> {
+    let wanted = name_or_id.trim();
+    let id = wanted.parse::<i64>().ok();
+    store
+        .workspaces()
+        .await?
+        .into_iter()
+        .find(|w| Some(w.id.0) == id || w.name == wanted)
+        .ok_or_else(|| anyhow::anyhow!("no workspace {wanted:?} (give its id or exact name)"))
 }
 
 /// Loads the sentiment model named on the command line, if any, into `ingestor`.

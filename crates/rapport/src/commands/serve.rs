@@ -8,7 +8,8 @@ use std::process::ExitCode;
 
 /// Serves until Ctrl-C.
 pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let store = data_dir.open_store()?;
+    let sqlite = data_dir.open_sqlite()?;
+    super::require_user_beyond_loopback(&sqlite, args.addr).await?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -17,9 +18,8 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
         "rapport is serving {} at http://{addr}",
         data_dir.root().display()
     );
-    println!(
-        "no login yet: accounts and roles arrive with the dashboard issue; keep it on 127.0.0.1"
-    );
-    rapport_web::serve(listener, AppState::new(store), super::shutdown_signal()).await?;
+    println!("log in with an account from `rapport user add` (list them with `rapport user list`)");
+    let state = AppState::sqlite(sqlite).with_cookies(super::cookie_policy(addr));
+    rapport_web::serve(listener, state, super::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }

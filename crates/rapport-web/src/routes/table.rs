@@ -1,0 +1,153 @@
+//! Every route of the application in one table, each with the [`Access`] it requires.
+//!
+//! The router is built from this table and nothing else, so a route cannot exist without
+//! a declared access; [`route_specs`] exports the table so the role-matrix test notices a
+//! route it has no expectation for. Public routes (`Access::Public`: health, assets, login,
+//! and webhooks that bring their own authentication) go through the same table.
+
+use axum::{
+    http::Method,
+    routing::{get, post, MethodRouter},
+};
+use rapport_model::Role;
+
+use super::{api, login, pages, query, users};
+use crate::{
+    auth::{Access, Kind},
+    AppState,
+};
+
+/// A route's method, path (axum syntax, `{id}` is always a workspace id) and access.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteSpec {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path pattern.
+    pub path: &'static str,
+    /// What the caller needs.
+    pub access: Access,
+}
+
+impl RouteSpec {
+    /// JSON under `/api`, HTML elsewhere.
+    pub fn kind(&self) -> Kind {
+        if self.path.starts_with("/api/") {
+            Kind::Api
+        } else {
+            Kind::Page
+        }
+    }
+}
+
+/// A route and its handler.
+pub(crate) struct Route {
+    pub(crate) spec: RouteSpec,
+    pub(crate) handler: MethodRouter<AppState>,
+}
+
+fn route(
+    method: Method,
+    path: &'static str,
+    access: Access,
+    handler: MethodRouter<AppState>,
+) -> Route {
+    Route {
+        spec: RouteSpec {
+            method,
+            path,
+            access,
+        },
+        handler,
+    }
+}
+
+/// The table.
+pub(crate) fn routes() -> Vec<Route> {
+    use Access::{InstanceAdmin, Public, SignedIn, Workspace};
+    use Method as M;
+    let mut table = vec![
+        route(M::GET, "/healthz", Public, get(crate::healthz)),
+        route(M::GET, "/login", Public, get(login::page)),
+        route(M::POST, "/login", Public, post(login::submit)),
+        route(M::POST, "/logout", SignedIn, post(login::logout)),
+        route(M::GET, "/", SignedIn, get(pages::index)),
+        route(
+            M::GET,
+            "/w/{id}",
+            Workspace(Role::Viewer),
+            get(pages::workspace_page),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/users",
+            Workspace(Role::Admin),
+            get(users::page),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/users",
+            Workspace(Role::Admin),
+            post(users::add_member),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/tokens",
+            Workspace(Role::Admin),
+            post(users::create_token),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/tokens/{token_id}/revoke",
+            Workspace(Role::Admin),
+            post(users::revoke_token),
+        ),
+        route(M::GET, "/api/workspaces", SignedIn, get(api::workspaces)),
+        route(M::GET, "/api/stats", SignedIn, get(api::stats)),
+        route(M::GET, "/api/query/check", SignedIn, get(query::check)),
+        route(
+            M::GET,
+            "/api/workspaces/{id}/counts",
+            Workspace(Role::Viewer),
+            get(api::counts),
+        ),
+        route(
+            M::GET,
+            "/api/workspaces/{id}/mentions",
+            Workspace(Role::Viewer),
+            get(api::mentions),
+        ),
+        route(
+            M::GET,
+            "/api/workspaces/{id}/preview",
+            Workspace(Role::Manager),
+            get(query::preview),
+        ),
+        route(
+            M::POST,
+            "/api/workspaces/{id}/monitors",
+            Workspace(Role::Manager),
+            post(api::create_monitor),
+        ),
+        route(
+            M::GET,
+            "/api/workspaces/{id}/audit",
+            Workspace(Role::Admin),
+            get(api::workspace_audit),
+        ),
+        route(
+            M::GET,
+            "/api/audit",
+            InstanceAdmin,
+            get(api::instance_audit),
+        ),
+    ];
+    for (path, handler) in crate::assets::routes() {
+        table.push(route(M::GET, path, Public, handler));
+    }
+    table
+}
+
+/// Every route's method, path and access, in table order.
+pub fn route_specs() -> Vec<RouteSpec> {
+    routes().into_iter().map(|route| route.spec).collect()
+}
