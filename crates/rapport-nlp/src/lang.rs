@@ -149,7 +149,7 @@ fn detect_with(
     for tok in tokens.iter() {
         let span = tok.span();
         let keep = match tok.kind() {
-            TokenKind::Mention | TokenKind::Url => false,
+            TokenKind::Mention | TokenKind::Url | TokenKind::Emoji | TokenKind::Emoticon => false,
             TokenKind::Word => {
                 !(tok.normalized() == "rt" && decoded.get(span.clone()) == Some("RT"))
             }
