@@ -32,13 +32,22 @@ pub(crate) fn squeeze_tail(out: &mut String, start: usize) -> bool {
     true
 }
 
+/// Whether ASCII `bytes` hold three equal letters in a row.
+#[inline]
+pub(crate) fn ascii_has_run(bytes: &[u8]) -> bool {
+    bytes
+        .windows(3)
+        .any(|w| w[0] == w[1] && w[1] == w[2] && w[0].is_ascii_alphabetic())
+}
+
 /// Whether `word` holds three equal letters in a row.
 fn has_run(word: &str) -> bool {
     let bytes = word.as_bytes();
+    if bytes.len() < 3 {
+        return false;
+    }
     if word.is_ascii() {
-        return bytes
-            .windows(3)
-            .any(|w| w[0] == w[1] && w[1] == w[2] && w[0].is_ascii_alphabetic());
+        return ascii_has_run(bytes);
     }
     let mut prev = None;
     let mut run = 0;

@@ -97,9 +97,18 @@ pub(crate) fn at(text: &str, i: usize) -> Option<(usize, &'static str)> {
     if !may_start(first) {
         return None;
     }
+    // Most calls are at words starting with `x`, `T` or `o`: reject them on the next byte.
+    if first.is_ascii_alphabetic() && !matches!(rest.get(1), Some(b'D' | b'_' | b'.')) {
+        return None;
+    }
     EMOTICONS
         .iter()
-        .filter(|(spelling, _)| rest.starts_with(spelling.as_bytes()))
+        .filter(|(spelling, _)| {
+            let spelling = spelling.as_bytes();
+            spelling[0] == first
+                && rest.len() >= spelling.len()
+                && rest.iter().zip(spelling).all(|(a, b)| a == b)
+        })
         .find_map(|&(spelling, canonical)| {
             let mut len = spelling.len();
             let last = spelling.as_bytes()[len - 1];

@@ -326,15 +326,22 @@ impl Tokens {
         let norm = &mut self.norm;
         norm.push('\u{1}');
         let norm_start = norm.len();
-        fold_into(word, norm);
+        let ascii = word.is_ascii();
+        if ascii {
+            norm.push_str(word);
+            norm[norm_start..].make_ascii_lowercase();
+        } else {
+            fold_into(word, norm);
+        }
         if norm.len() == norm_start
-            || (!word.is_ascii() && !norm[norm_start..].chars().any(char::is_alphanumeric))
+            || (!ascii && !norm[norm_start..].chars().any(char::is_alphanumeric))
         {
             // Only marks (a lone vowel sign, say, or one on a bracket): nothing to match.
             norm.truncate(norm_start - 1);
             return;
         }
-        let elongated = elongation::squeeze_tail(norm, norm_start);
+        let elongated = (!ascii || elongation::ascii_has_run(&norm.as_bytes()[norm_start..]))
+            && elongation::squeeze_tail(norm, norm_start);
         let norm_end = norm.len();
         norm.push('\0');
         self.tokens.push(Token {
@@ -354,6 +361,10 @@ impl Tokens {
     /// separates them and together they are a contraction (`don` `'` `t`); returns
     /// whether it did. The joined normalised form uses a straight apostrophe.
     fn join_contraction(&mut self, text: &str, start: usize, end: usize) -> bool {
+        // An apostrophe ends with `'` or with 0x99 (`’` is E2 80 99): a cheap first test.
+        if start == 0 || !matches!(text.as_bytes()[start - 1], b'\'' | 0x99) {
+            return false;
+        }
         let Some(prev) = self.tokens.last_mut() else {
             return false;
         };
