@@ -10,8 +10,7 @@
 
 /// Words whose `'s` is a contraction rather than a possessive.
 const S_WORDS: &[&str] = &[
-    "he", "here", "how", "it", "let", "she", "that", "there", "what", "when", "where", "who",
-    "why",
+    "he", "here", "how", "it", "let", "she", "that", "there", "what", "when", "where", "who", "why",
 ];
 
 /// Whether `first`, an apostrophe and `second` form a contraction; both folded (lower case).

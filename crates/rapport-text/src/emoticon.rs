@@ -125,12 +125,16 @@ pub(crate) fn at(text: &str, i: usize) -> Option<(usize, &'static str)> {
 fn stands_alone_after(text: &str, at: usize) -> bool {
     let bytes = text.as_bytes();
     let mut k = at;
-    while bytes.get(k).is_some_and(|b| matches!(b, b'.' | b',' | b'!' | b'?')) {
+    while bytes
+        .get(k)
+        .is_some_and(|b| matches!(b, b'.' | b',' | b'!' | b'?'))
+    {
         k += 1;
     }
     match text.get(k..) {
         Some(after) => {
-            after.chars().next().is_none_or(char::is_whitespace) || crate::emoji::at(after, 0).is_some()
+            after.chars().next().is_none_or(char::is_whitespace)
+                || crate::emoji::at(after, 0).is_some()
         }
         // Not a character boundary: `at` is inside a character, so nothing stands alone.
         None => false,

@@ -200,7 +200,10 @@ fn emoticons_stand_alone() {
     ] {
         assert_eq!(symbols(text), [], "{text}");
     }
-    assert_eq!(words("see http://acme.com :) now"), ["see", "http://acme.com", "now"]);
+    assert_eq!(
+        words("see http://acme.com :) now"),
+        ["see", "http://acme.com", "now"]
+    );
     assert_eq!(words("T_T xd XDD"), ["xd"]);
 }
 
@@ -211,7 +214,10 @@ fn contractions_are_one_word_with_a_straight_apostrophe() {
         ["i'm", "sure", "it's", "fine", "don't", "worry", "can't", "won't", "y'all"]
     );
     // Possessives and elisions still split, so `acme` matches `Acme's` and `l'Acme`.
-    assert_eq!(words("Acme's l'Acme d'accord o'clock"), ["acme", "s", "l", "acme", "d", "accord", "o", "clock"]);
+    assert_eq!(
+        words("Acme's l'Acme d'accord o'clock"),
+        ["acme", "s", "l", "acme", "d", "accord", "o", "clock"]
+    );
     let tokens = Tokens::of("x don’t");
     assert_eq!(tokens.get(1).map(|t| t.span()), Some(2.."x don’t".len()));
     assert_eq!(crate::expand("don't"), Some(("do", "not")));
@@ -235,7 +241,10 @@ fn elongations_are_cut_to_two_letters_and_flagged() {
         ]
     );
     let text = "Soooo";
-    assert_eq!(Tokens::of(text).get(0).map(|t| &text[t.span()]), Some("Soooo"));
+    assert_eq!(
+        Tokens::of(text).get(0).map(|t| &text[t.span()]),
+        Some("Soooo")
+    );
 }
 
 #[test]

@@ -374,8 +374,7 @@ impl Tokens {
         }
         let gap = text.get(prev.end as usize..start);
         // The previous word's normalised form must end the buffer (nothing came since).
-        if !matches!(gap, Some("'" | "\u{2019}")) || prev.norm_end as usize + 1 != self.norm.len()
-        {
+        if !matches!(gap, Some("'" | "\u{2019}")) || prev.norm_end as usize + 1 != self.norm.len() {
             return false;
         }
         let mut lower = [0u8; 3];
@@ -433,7 +432,9 @@ impl Tokens {
             return;
         }
         let stretch = &text[from..to];
-        segment::words(stretch, &mut |a, b| self.push_word(text, from + a, from + b));
+        segment::words(stretch, &mut |a, b| {
+            self.push_word(text, from + a, from + b)
+        });
     }
 
     /// Pushes the entity at `start` and returns where it ends.
@@ -515,10 +516,11 @@ fn symbol_at(text: &str, i: usize, after_symbol: bool) -> Option<(Symbol, usize)
     let bytes = text.as_bytes();
     let b = bytes[i];
     if emoticon::may_start(b)
-        && (after_symbol || text[..i]
-            .chars()
-            .next_back()
-            .is_none_or(char::is_whitespace))
+        && (after_symbol
+            || text[..i]
+                .chars()
+                .next_back()
+                .is_none_or(char::is_whitespace))
     {
         if let Some((end, canonical)) = emoticon::at(text, i) {
             return Some((Symbol::Emoticon(canonical), end));
