@@ -1,13 +1,26 @@
-//! The language of a post, as an ISO 639-1 code, with `whatlang` (trigram profiles of 70
-//! languages; light: no model to load, a few microseconds a post).
+//! The language of a post, as an ISO 639-1 code: stop words first, then the script, then
+//! `whatlang` (trigram profiles of 70 languages).
 //!
 //! Social posts are short and full of things that are no language: handles, links, the
 //! `RT` marker, numbers, emoji. [`detect_language`] strips those first (HTML entities
-//! decoded), then asks `whatlang` and keeps its answer only when it is confident enough
-//! ([`MIN_CONFIDENCE`]) and the post has enough letters left ([`MIN_LETTERS`]): otherwise
-//! it returns `None` rather than a guess. The choice of `whatlang` over `lingua`, the
-//! threshold, and the accuracy on a multilingual sample are in `examples/lang_eval.rs` and
-//! `tests/lang_eval.rs`.
+//! decoded), then decides in three steps, cheapest first:
+//!
+//! 1. **Stop words** ([`stopwords`](self)): in Latin-script text, the function words of
+//!    English, French, Spanish, German, Portuguese, Italian and Dutch are counted; a clear
+//!    winner (a [`STOP_MARGIN`] lead, at least [`STOP_MIN`] points) decides, in about a
+//!    microsecond. Most posts end here.
+//! 2. **Script**: a script written by one language (Hangul, Kana, Greek, Hebrew, Thai,
+//!    Georgian, the Indic scripts but Devanagari, Ethiopic...) decides alone; Han without
+//!    Kana is Chinese.
+//! 3. **Trigrams**: `whatlang`, whose answer is kept when its confidence clears a floor
+//!    that falls as the text grows ([`min_confidence`]) and enough letters are left
+//!    ([`MIN_LETTERS`]). Shared alphabets (Latin, Cyrillic, Arabic, Devanagari) go here.
+//!
+//! Otherwise it returns `None` rather than a guess: nothing like `und` is ever returned.
+//! The measurements behind each choice (and against `lingua`) are in
+//! `examples/lang_eval.rs` and `tests/lang_eval.rs`.
+
+mod stopwords;
 
 use crate::learn::text::decode_entities;
 use rapport_text::{TokenKind, Tokens};
@@ -15,8 +28,27 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::cell::RefCell;
 use std::fmt;
 
-/// `whatlang`'s confidence below which [`detect_language`] answers `None`.
+/// `whatlang`'s confidence below which [`detect_language`] never answers from trigrams;
+/// longer texts need less (see [`min_confidence`]).
 pub const MIN_CONFIDENCE: f64 = 0.5;
+
+/// The confidence floor for a text with `letters` letters left: `whatlang`'s confidence is
+/// a margin between its two best guesses, which is small on long texts even when the
+/// guess is right. Measured on the multilingual sample (`examples/lang_eval.rs`).
+pub fn min_confidence(letters: usize) -> f64 {
+    match letters {
+        0..40 => MIN_CONFIDENCE,
+        40..80 => 0.3,
+        _ => 0.2,
+    }
+}
+
+/// The lead, in points, the best language's stop words need over the second's to decide
+/// (see [`stopwords`](self)).
+pub const STOP_MARGIN: u32 = 3;
+
+/// The fewest stop-word points the best language needs to decide.
+pub const STOP_MIN: u32 = 4;
 
 /// The fewest letters a post must keep (after handles, links and numbers are stripped) for
 /// [`detect_language`] to answer, for alphabets shared by several languages (Latin,
@@ -75,13 +107,26 @@ impl<'de> Deserialize<'de> for Lang {
     }
 }
 
-/// What [`detect_language_info`] found: the language `whatlang` ranks first and its
-/// confidence, whether or not it clears the threshold.
+/// Which step of [`detect_language`] found a [`Detection`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Stop-word counts.
+    StopWords,
+    /// The script alone.
+    Script,
+    /// `whatlang`'s trigrams.
+    Trigrams,
+}
+
+/// What [`detect_language_info`] found: the best guess and how sure it is, whether or not
+/// [`detect_language`] would answer with it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Detection {
     /// The best guess.
     pub lang: Lang,
-    /// `whatlang`'s confidence, 0 to 1.
+    /// How it was found.
+    pub method: Method,
+    /// `whatlang`'s confidence, 0 to 1 (1 for stop words and scripts).
     pub confidence: f64,
     /// The letters left after stripping.
     pub letters: usize,
@@ -93,8 +138,13 @@ pub struct Detection {
 impl Detection {
     /// Whether [`detect_language`] would answer with this detection.
     pub fn is_confident(&self) -> bool {
-        self.confidence >= MIN_CONFIDENCE
-            && (self.single_language_script || self.letters >= MIN_LETTERS)
+        match self.method {
+            Method::StopWords | Method::Script => true,
+            Method::Trigrams => {
+                self.confidence >= min_confidence(self.letters)
+                    && (self.single_language_script || self.letters >= MIN_LETTERS)
+            }
+        }
     }
 }
 
@@ -117,8 +167,8 @@ pub fn detect_language(text: &str) -> Option<Lang> {
         .map(|d| d.lang)
 }
 
-/// `whatlang`'s best guess for `text` after stripping, with its confidence, before the
-/// threshold is applied; `None` when no letter is left.
+/// The best guess for `text` after stripping, with how sure it is, before the confidence
+/// floor is applied; `None` when no letter is left.
 pub fn detect_language_info(text: &str) -> Option<Detection> {
     SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
         Ok(mut scratch) => {
@@ -146,10 +196,11 @@ fn detect_with(
     clean.clear();
     let mut from = 0;
     let mut letters = 0;
+    let mut votes = stopwords::Votes::default();
     for tok in tokens.iter() {
         let span = tok.span();
         let keep = match tok.kind() {
-            TokenKind::Mention | TokenKind::Url => false,
+            TokenKind::Mention | TokenKind::Url | TokenKind::Emoji | TokenKind::Emoticon => false,
             TokenKind::Word => {
                 !(tok.normalized() == "rt" && decoded.get(span.clone()) == Some("RT"))
             }
@@ -157,6 +208,9 @@ fn detect_with(
         };
         push_text(clean, decoded.get(from..span.start).unwrap_or(""));
         if keep {
+            if tok.kind() == TokenKind::Word {
+                votes.add(tok.normalized());
+            }
             let word = decoded.get(span.clone()).unwrap_or("");
             letters += word.chars().filter(|c| c.is_alphabetic()).count();
             push_text(clean, word.trim_start_matches('#'));
@@ -167,13 +221,64 @@ fn detect_with(
     if letters == 0 {
         return None;
     }
+    let decided = |lang, method| Detection {
+        lang: Lang(lang),
+        method,
+        confidence: 1.0,
+        letters,
+        single_language_script: method == Method::Script,
+    };
+    if let Some(lang) = votes.winner() {
+        if stopwords::written_like_stop_languages(clean) {
+            return Some(decided(lang, Method::StopWords));
+        }
+    }
+    let script = whatlang::detect_script(clean)?;
+    if let Some(lang) = script_language(script, clean) {
+        return Some(decided(lang, Method::Script));
+    }
     let info = whatlang::detect(clean)?;
     Some(Detection {
         lang: Lang(info.lang()),
+        method: Method::Trigrams,
         confidence: info.confidence(),
         letters,
         single_language_script: single_language_script(info.script()),
     })
+}
+
+/// The language of a script written by one language only (Han without Kana is Chinese).
+fn script_language(script: whatlang::Script, text: &str) -> Option<whatlang::Lang> {
+    use whatlang::{Lang::*, Script};
+    Some(match script {
+        Script::Hangul => Kor,
+        Script::Hiragana | Script::Katakana => Jpn,
+        Script::Mandarin if has_kana(text) => Jpn,
+        Script::Mandarin => Cmn,
+        Script::Greek => Ell,
+        Script::Hebrew => Heb,
+        Script::Thai => Tha,
+        Script::Georgian => Kat,
+        Script::Armenian => Hye,
+        Script::Bengali => Ben,
+        Script::Gujarati => Guj,
+        Script::Gurmukhi => Pan,
+        Script::Kannada => Kan,
+        Script::Malayalam => Mal,
+        Script::Oriya => Ori,
+        Script::Sinhala => Sin,
+        Script::Tamil => Tam,
+        Script::Telugu => Tel,
+        Script::Khmer => Khm,
+        Script::Myanmar => Mya,
+        Script::Ethiopic => Amh,
+        _ => return None,
+    })
+}
+
+fn has_kana(text: &str) -> bool {
+    text.chars()
+        .any(|c| matches!(c, '\u{3040}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}'))
 }
 
 /// Appends `s` without digits and pictographs (they tell nothing about the language).

@@ -32,8 +32,9 @@ fn multilingual_sample() {
         "most frequent confusions (expected → given): {:?}",
         &worst[..worst.len().min(10)]
     );
-    assert!(all.precision() > 0.95, "precision {:.3}", all.precision());
-    assert!(all.coverage() > 0.6, "coverage {:.3}", all.coverage());
+    // Measured: answered 71.6%, precision 0.980 (whatlang alone at 0.5: 66.5%, 0.988).
+    assert!(all.precision() > 0.97, "precision {:.3}", all.precision());
+    assert!(all.coverage() > 0.69, "coverage {:.3}", all.coverage());
 }
 
 #[test]
@@ -51,8 +52,32 @@ fn english_tweets() {
     );
     println!("{}", a.line("airline tweets (English), 1 in 4"));
     println!("{}", t.line("TweetEval (English), 1 in 4"));
+    // Measured on all of them: answered 92.2%, precision 0.997 (whatlang alone: 77.2%).
     for f in [&a, &t] {
-        assert!(f.precision() > 0.97, "precision {:.3}", f.precision());
-        assert!(f.coverage() > 0.6, "coverage {:.3}", f.coverage());
+        assert!(f.precision() > 0.99, "precision {:.3}", f.precision());
+        assert!(f.coverage() > 0.88, "coverage {:.3}", f.coverage());
     }
+}
+
+#[test]
+fn simulated_posts() {
+    use chrono::TimeZone;
+    let start = chrono::Utc
+        .with_ymd_and_hms(2026, 3, 2, 0, 0, 0)
+        .single()
+        .expect("a valid date");
+    let config = rapport_sim::SimConfig::demo(11, start, chrono::Duration::days(30));
+    let sim = rapport_sim::Simulator::new(config).expect("the demo configuration is valid");
+    let posts: Vec<(String, String)> = sim
+        .filter_map(|p| {
+            let lang = p.post.language?;
+            Some((lang.split('-').next()?.to_string(), p.post.text))
+        })
+        .take(5_000)
+        .collect();
+    let f = measure(posts.iter().map(|(c, t)| (c.as_str(), t.as_str())));
+    println!("{}", f.line("simulated posts"));
+    // Measured on 20,000: answered 69.1%, precision 0.992 (whatlang alone: see the report).
+    assert!(f.precision() > 0.98, "precision {:.3}", f.precision());
+    assert!(f.coverage() > 0.64, "coverage {:.3}", f.coverage());
 }

@@ -90,6 +90,20 @@ pub enum AtomKind {
     /// `@handle`: matches a mention of that handle (`@acme` also matches
     /// `@acme@mastodon.social`, whose name is `acme`).
     Mention,
+    /// An emoji (`"😡"`): matches that emoji, whatever its skin tone or presentation
+    /// selector. Only ever a lone atom: emoji take no word position, so they do not make
+    /// phrases or `NEAR` sides.
+    Emoji,
+    /// An emoticon (`":)"`), in canonical form: matches its every spelling (`:-)))`). Only
+    /// ever a lone atom, like [`AtomKind::Emoji`].
+    Emoticon,
+}
+
+impl AtomKind {
+    /// Whether it matches a symbol (an emoji or emoticon) rather than a positioned token.
+    pub fn is_symbol(self) -> bool {
+        matches!(self, AtomKind::Emoji | AtomKind::Emoticon)
+    }
 }
 
 /// One token to match: its kind, its folded text, and whether the text is a prefix
@@ -107,7 +121,7 @@ pub struct Atom {
 impl fmt::Display for Atom {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
-            AtomKind::Word => f.write_str(&self.text)?,
+            AtomKind::Word | AtomKind::Emoji | AtomKind::Emoticon => f.write_str(&self.text)?,
             AtomKind::Hashtag => write!(f, "#{}", self.text)?,
             AtomKind::Mention => write!(f, "@{}", self.text)?,
         }
@@ -120,12 +134,12 @@ impl fmt::Display for Atom {
 
 impl fmt::Display for Pattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // A lone word with a colon would read back as a field: quote it.
+        // A lone word with a colon would read back as a field, and an emoticon may hold a
+        // parenthesis or an emoji a `*` (`*️⃣`): quote them.
         let quote = self.atoms.len() > 1
-            || self
-                .atoms
-                .first()
-                .is_some_and(|a| a.kind == AtomKind::Word && a.text.contains(':'));
+            || self.atoms.first().is_some_and(|a| {
+                (a.kind == AtomKind::Word && a.text.contains(':')) || a.kind.is_symbol()
+            });
         if quote {
             f.write_str("\"")?;
         }

@@ -33,6 +33,10 @@ const WORD: u8 = 1;
 const TAG: u8 = 2;
 /// Starts a mention.
 const MENTION: u8 = 3;
+/// Starts an emoji.
+const EMOJI: u8 = 5;
+/// Starts an emoticon.
+const EMOTICON: u8 = 6;
 
 /// The bit of a hit that says it is in the title.
 const TITLE_BIT: u64 = 1 << 31;
@@ -330,6 +334,8 @@ fn encode(atom: &Atom) -> Vec<Vec<u8>> {
         AtomKind::Hashtag => vec![with(TAG, end)],
         AtomKind::Mention if atom.prefix || has_separator => vec![with(MENTION, end)],
         AtomKind::Mention => name_ends.map(|e| with(MENTION, e)).to_vec(),
+        AtomKind::Emoji => vec![with(EMOJI, Some(END))],
+        AtomKind::Emoticon => vec![with(EMOTICON, Some(END))],
     }
 }
 

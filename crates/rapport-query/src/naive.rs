@@ -56,15 +56,26 @@ fn occurrences<'t>(
     tokens: &'t Tokens,
 ) -> impl Iterator<Item = (usize, usize)> + 't {
     let n = pattern.atoms.len();
-    let starts = (tokens.len() + 1).saturating_sub(n);
-    (0..starts).filter_map(move |start| {
+    // A symbol atom is always alone in its pattern (see `AtomKind::Emoji`); symbols sit at
+    // the position of the word after them.
+    let symbol = pattern.atoms.first().filter(|a| a.kind.is_symbol());
+    let symbols = tokens
+        .symbols()
+        .filter(move |t| symbol.is_some_and(|atom| atom_matches(atom, *t)))
+        .map(|t| (t.position(), t.position()));
+    let starts = if symbol.is_some() {
+        0
+    } else {
+        (tokens.len() + 1).saturating_sub(n)
+    };
+    symbols.chain((0..starts).filter_map(move |start| {
         pattern
             .atoms
             .iter()
             .enumerate()
             .all(|(i, atom)| tokens.get(start + i).is_some_and(|t| atom_matches(atom, t)))
             .then_some((start, start + n - 1))
-    })
+    }))
 }
 
 /// Whether one token is what `atom` asks for.
@@ -82,6 +93,9 @@ pub(crate) fn atom_matches(atom: &Atom, token: TokenRef<'_>) -> bool {
         (AtomKind::Hashtag, TokenKind::Hashtag) => test(token.normalized()),
         (AtomKind::Mention, TokenKind::Mention) => {
             test(token.normalized()) || (!atom.prefix && token.mention_name().is_some_and(test))
+        }
+        (AtomKind::Emoji, TokenKind::Emoji) | (AtomKind::Emoticon, TokenKind::Emoticon) => {
+            token.normalized() == atom.text
         }
         _ => false,
     }

@@ -240,6 +240,16 @@ impl<'q> Parser<'q> {
         else {
             return Err(sides_error(self, near_col));
         };
+        let symbol_error = |p: &Parser<'_>, col: usize| {
+            p.error(
+                col,
+                format!("{name} measures words: an emoji or emoticon has no word position"),
+            )
+            .with_hint("combine it with AND")
+        };
+        if left.atoms.iter().any(|a| a.kind.is_symbol()) {
+            return Err(symbol_error(self, left_start));
+        }
         self.i += 1;
         if !matches!(self.peek(), Some(Tok::Quoted(_) | Tok::Run(_))) {
             return Err(match self.peek() {
@@ -256,6 +266,9 @@ impl<'q> Parser<'q> {
         else {
             return Err(sides_error(self, right_col));
         };
+        if right.atoms.iter().any(|a| a.kind.is_symbol()) {
+            return Err(symbol_error(self, right_col));
+        }
         if let Some(Tok::Near(_)) = self.peek() {
             return Err(self
                 .error(
@@ -335,14 +348,24 @@ impl<'q> Parser<'q> {
 }
 
 /// Turns the tokens of a query fragment into atoms.
+///
+/// Emoji and emoticons take no word position, so they cannot be part of a phrase: in a
+/// fragment with words they are left out, as they always were (`"lost 😡 bag"` is the
+/// phrase `"lost bag"`); a fragment of symbols only is one symbol atom (repeats, as in
+/// `😡😡😡`, count once).
 fn atoms_of(query: &str, text: &str, col: usize) -> Result<Vec<Atom>, QueryError> {
     let tokens = Tokens::of(text);
+    if tokens.get(0).is_none() {
+        return symbol_atom(query, &tokens, col);
+    }
     let mut atoms = Vec::with_capacity(tokens.len());
     for token in tokens.iter() {
         let kind = match token.kind() {
             TokenKind::Word => AtomKind::Word,
             TokenKind::Hashtag => AtomKind::Hashtag,
             TokenKind::Mention => AtomKind::Mention,
+            // Symbols are never positioned tokens.
+            TokenKind::Emoji | TokenKind::Emoticon => continue,
             TokenKind::Url => {
                 let host = token.url_host().unwrap_or("example.com");
                 return Err(
@@ -358,6 +381,40 @@ fn atoms_of(query: &str, text: &str, col: usize) -> Result<Vec<Atom>, QueryError
         });
     }
     Ok(atoms)
+}
+
+/// The one symbol of a fragment without words, if it has one.
+fn symbol_atom(query: &str, tokens: &Tokens, col: usize) -> Result<Vec<Atom>, QueryError> {
+    let mut atom: Option<Atom> = None;
+    for token in tokens.symbols() {
+        let kind = match token.kind() {
+            TokenKind::Emoticon => AtomKind::Emoticon,
+            _ => AtomKind::Emoji,
+        };
+        match &atom {
+            Some(first) if first.kind != kind || first.text != token.normalized() => {
+                return Err(QueryError::new(
+                    query,
+                    col,
+                    "one emoji or emoticon per term: they have no word order to match",
+                )
+                .with_hint(format!(
+                    "write them as separate terms: \"{}\" AND \"{}\"",
+                    first.text,
+                    token.normalized()
+                )));
+            }
+            Some(_) => {}
+            None => {
+                atom = Some(Atom {
+                    kind,
+                    text: token.normalized().to_string(),
+                    prefix: false,
+                });
+            }
+        }
+    }
+    Ok(atom.into_iter().collect())
 }
 
 /// A bare run: a term, a wildcard, a hashtag, a mention, or (when it holds several words,
@@ -398,6 +455,13 @@ fn term(query: &str, run: &str, col: usize) -> Result<Pattern, QueryError> {
         );
     }
     if wildcard {
+        if atoms.iter().any(|a| a.kind.is_symbol()) {
+            return Err(QueryError::new(
+                query,
+                col,
+                "a wildcard applies to a word, not to an emoji or emoticon",
+            ));
+        }
         if atoms.len() != 1 {
             return Err(QueryError::new(
                 query,
@@ -433,7 +497,11 @@ fn term(query: &str, run: &str, col: usize) -> Result<Pattern, QueryError> {
 
 /// A quoted phrase.
 fn phrase(query: &str, text: &str, col: usize) -> Result<Pattern, QueryError> {
-    if text.contains('*') {
+    // A `*` before U+FE0F or U+20E3 is the keycap emoji `*️⃣`, not a wildcard.
+    let wildcard = text
+        .match_indices('*')
+        .any(|(i, _)| !matches!(text[i + 1..].chars().next(), Some('\u{FE0F}' | '\u{20E3}')));
+    if wildcard {
         return Err(QueryError::new(
             query,
             col,

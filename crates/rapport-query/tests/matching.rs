@@ -47,6 +47,45 @@ fn phrases() {
 }
 
 #[test]
+fn emoji_and_emoticons_match_as_terms() {
+    assert!(m("😡", "lost my bag 😡"));
+    assert!(m("\"😡\" AND acme", "@acme lost my bag 😡😡"));
+    assert!(!m("\"😡\" AND acme", "acme lost my bag"));
+    assert!(m("👍", "great service 👍🏽"));
+    assert!(m("👍🏿", "great service 👍"));
+    assert!(m("😡😡😡", "so angry 😡"));
+    assert!(!m("😡", "so happy 😀"));
+    assert!(m("\":)\"", "thanks acme :-)))"));
+    assert!(m("\":-)\"", "thanks acme :)"));
+    assert!(m(":D", "haha xD"));
+    assert!(m("<3", "acme <333"));
+    assert!(!m("\":)\"", "see 10:30 or http://x.y/:)"));
+    assert!(!m("title:😡", "x 😡"));
+    let titled = Document::new("fine").with_title("bag lost 😡");
+    assert!(matches_doc("title:\"😡\"", &titled));
+}
+
+#[test]
+fn emoji_do_not_break_phrases_or_nearness() {
+    assert!(m("\"lost bag\"", "lost 😡 bag"));
+    assert!(m("\"lost bag\"", "lost :( bag"));
+    assert!(m("lost NEAR/1 bag", "lost 😡😡 🔥 bag"));
+    // In a phrase with words, an emoji is left out, as before emoji were tokens.
+    assert!(m("\"lost 😡 bag\"", "lost bag"));
+}
+
+#[test]
+fn contractions_and_elongations() {
+    assert!(m("don't", "I DON’T like it"));
+    assert!(m("don’t", "i don't like it"));
+    assert!(!m("don", "I don't like it"));
+    assert!(m("acme", "Acme's new roast"));
+    assert!(m("sooo", "it is soooooo good"));
+    assert!(m("\"so good\"", "it is so goooood"));
+    assert!(!m("so", "it is soooo good"));
+}
+
+#[test]
 fn wildcards() {
     for text in ["refund", "Refunds please", "they REFUNDED it", "#refundnow"] {
         assert!(m("refund*", text), "{text}");

@@ -76,11 +76,14 @@ fn fields() {
 #[test]
 fn canonical_form_parses_back_to_the_same_query() {
     for q in [
-        "a b OR c NOT (d OR eee*)",
+        "a b OR c NOT (d OR eef*)",
         "\"re:invent\" OR #x @y",
         "title:\"a b\" NOT lang:fr",
         "x NEAR/3 \"big sale\" OR site:acme.com",
         "a NOT x NEAR/2 y",
+        "\"😡\" AND acme",
+        "😡 OR \":-)\" OR <3 OR xD OR \"*️⃣\"",
+        "\":'(\" NOT \"lost 😡 bag\"",
     ] {
         let parsed = Query::parse(q).unwrap();
         assert_eq!(Query::parse(&parsed.to_string()).unwrap(), parsed, "{q}");
@@ -309,4 +312,34 @@ fn field_errors() {
         "a link can't be matched as text at column 1 (use site:acme.com to match posts that link there)"
     );
     assert_eq!(error("title:\"x"), "unclosed quote at column 7");
+}
+
+#[test]
+fn emoji_and_emoticons() {
+    assert_eq!(canon("😡 acme"), "\"😡\" AND acme");
+    assert_eq!(canon("👍🏽"), "\"👍\"");
+    assert_eq!(canon("\":-)))\" OR xD OR :P"), "\":)\" OR \":D\" OR \":P\"");
+    // A parenthesis ends a bare term: emoticons with one are written in quotes.
+    assert_eq!(
+        error(":-)"),
+        "':-' has nothing to match at column 1 (a term needs letters or digits)"
+    );
+    assert_eq!(canon("😡😡😡"), "\"😡\"");
+    assert_eq!(canon("\"lost 😡 bag\""), "\"lost bag\"");
+    assert_eq!(
+        error("😡🔥"),
+        "one emoji or emoticon per term: they have no word order to match at column 1 (write them as separate terms: \"😡\" AND \"🔥\")"
+    );
+    assert_eq!(
+        error("😡 NEAR/3 acme"),
+        "NEAR/3 measures words: an emoji or emoticon has no word position at column 1 (combine it with AND)"
+    );
+    assert_eq!(
+        error("acme NEAR/3 \":)\""),
+        "NEAR/3 measures words: an emoji or emoticon has no word position at column 13 (combine it with AND)"
+    );
+    assert_eq!(
+        error("😡*"),
+        "a wildcard applies to a word, not to an emoji or emoticon at column 1"
+    );
 }

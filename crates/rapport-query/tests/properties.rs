@@ -30,6 +30,10 @@ fn leaf() -> impl Strategy<Value = String> {
             "network:mastodon", "site:acme.com", "site:shop.acme.com",
         ][..]).prop_map(str::to_string),
         1 => word().prop_map(|w| format!("title:{w}")),
+        1 => prop::sample::select(&[
+            "😡", "\"😡\"", "👍🏽", "\":)\"", ":P", "<3", "xD", "\"lost 😡 bag\"", "sooooo",
+            "don't", "\"don’t\"",
+        ][..]).prop_map(str::to_string),
     ]
 }
 
@@ -73,6 +77,18 @@ const PIECES: &[&str] = &[
     ".",
     "!",
     "🔥",
+    "😡",
+    "👍🏽",
+    "👍",
+    ":)",
+    ":-)))",
+    "<3",
+    "lost",
+    "bag",
+    "soooo",
+    "Soo",
+    "don't",
+    "DON’T",
 ];
 
 #[derive(Debug, Clone)]

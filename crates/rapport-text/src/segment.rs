@@ -3,7 +3,8 @@
 //! A word is a segment between two word boundaries that holds at least one letter or digit.
 //! One deliberate change to UAX #29: apostrophes (`'` and `’`) end a word instead of joining
 //! its two sides, so `acme's` gives `acme` and `s` and a monitor for `acme` matches the
-//! possessive; `don't` gives `don` and `t`, identically in the query and in the post.
+//! possessive. Contractions (`don't`) are joined back into one word afterwards, by the
+//! tokenizer (see `contraction`), identically in the query and in the post.
 
 use unicode_segmentation::UnicodeSegmentation;
 

@@ -2,13 +2,16 @@
 
 use crate::entity::{self, Entity};
 use crate::fold::fold_into;
-use crate::segment;
+use crate::{contraction, elongation, emoji, emoticon, segment};
 use std::ops::Range;
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenKind {
-    /// A word between Unicode word boundaries (`coffee`, `3.14`, `acme.com`).
+    /// A word between Unicode word boundaries (`coffee`, `3.14`, `acme.com`), or an English
+    /// contraction (`don't`, see [`crate::expand`]). Its normalised form is folded, with
+    /// runs of three or more equal letters cut to two (`Soooo` → `soo`; see
+    /// [`TokenRef::is_elongated`]).
     Word,
     /// `#` and a body of letters, digits, `_` and marks holding at least one letter.
     /// Its normalised form is the folded body, without the `#`.
@@ -21,6 +24,14 @@ pub enum TokenKind {
     /// unbalanced closing parentheses) left out. Its normalised form is the lower-cased
     /// link; [`TokenRef::url_host`] gives its host.
     Url,
+    /// One emoji grapheme cluster (`👍🏽`, `👩‍💻`, `🇫🇷`, `1️⃣`). Its normalised form drops skin
+    /// tones and presentation selectors (`👍🏽` → `👍`, `❤️` → `❤`). Takes no word
+    /// position: see [`Tokens::symbols`].
+    Emoji,
+    /// An ASCII emoticon standing alone (`:-)`, `<3`, `xD`, `T_T`). Its normalised form is
+    /// its canonical spelling (`:-)))` → `:)`, `xD` → `:D`, `T_T` → `:'(`). Takes no word
+    /// position: see [`Tokens::symbols`].
+    Emoticon,
 }
 
 impl TokenKind {
@@ -32,7 +43,16 @@ impl TokenKind {
             TokenKind::Hashtag => 2,
             TokenKind::Mention => 3,
             TokenKind::Url => 4,
+            TokenKind::Emoji => 5,
+            TokenKind::Emoticon => 6,
         }
+    }
+
+    /// Whether tokens of this kind are symbols (emoji, emoticons), which take no word
+    /// position and are listed by [`Tokens::symbols`].
+    #[inline]
+    pub fn is_symbol(self) -> bool {
+        matches!(self, TokenKind::Emoji | TokenKind::Emoticon)
     }
 }
 
@@ -43,6 +63,10 @@ pub const SCAN_END: u8 = 0;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Token {
     kind: TokenKind,
+    /// The word position; for a symbol, the position of the word after it.
+    position: u32,
+    /// A word with a run of three or more equal letters, cut in its normalised form.
+    elongated: bool,
     start: u32,
     end: u32,
     norm_start: u32,
@@ -53,11 +77,15 @@ struct Token {
 
 /// The tokens of one text, in order, with their normalised forms in one shared buffer.
 ///
-/// Every token takes one word position: the first is at position 0, the next at 1, and so
-/// on, whatever its kind, so two adjacent tokens are 1 apart. Punctuation, white space and
-/// symbols (emoji included) produce no token and take no position, nor does a word whose
-/// folded form has no letter or digit left (a lone combining vowel sign). Normalised forms
-/// are never empty.
+/// Words, hashtags, mentions and links take one word position each: the first is at
+/// position 0, the next at 1, and so on, so two adjacent ones are 1 apart; [`Tokens::iter`],
+/// [`Tokens::get`] and [`Tokens::len`] see only them. Emoji and emoticons are tokens too but
+/// take no position: they sit between words, listed apart by [`Tokens::symbols`], each with
+/// the position of the word that follows it. So an emoji never separates two words: in
+/// `lost 😡 bag`, `lost` is at 0 and `bag` at 1, as they were before emoji were tokens, and
+/// a phrase query `"lost bag"` matches it. Punctuation and white space produce no token,
+/// nor does a word whose folded form has no letter or digit left (a lone combining vowel
+/// sign). Normalised forms are never empty.
 ///
 /// Meant to be reused: [`Tokens::tokenize`] clears and refills it, keeping its allocations,
 /// so tokenizing a stream of posts allocates only while the buffers grow.
@@ -72,10 +100,18 @@ struct Token {
 /// assert_eq!(folded[8], (TokenKind::Mention, "acme@mastodon.social"));
 /// assert_eq!(tokens.get(8).unwrap().mention_name(), Some("acme"));
 /// assert_eq!(tokens.get(9).unwrap().url_host(), Some("shop.acme.com"));
+///
+/// tokens.tokenize("Lost 😡 bag :-(( I don’t get it, sooo bad 👎🏽");
+/// let words: Vec<_> = tokens.iter().map(|t| t.normalized()).collect();
+/// assert_eq!(words, ["lost", "bag", "i", "don't", "get", "it", "soo", "bad"]);
+/// let symbols: Vec<_> = tokens.symbols().map(|t| (t.normalized(), t.position())).collect();
+/// assert_eq!(symbols, [("😡", 1), (":(", 2), ("👎", 8)]);
+/// assert!(tokens.get(6).unwrap().is_elongated());
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Tokens {
     tokens: Vec<Token>,
+    symbols: Vec<Token>,
     norm: String,
 }
 
@@ -101,8 +137,10 @@ impl Tokens {
     /// followed by a handle is a mention, unless the sign follows a letter, digit, `_` or
     /// `&` (`a#b`, `joe@acme.com`, `&#39;`); `http://`, `https://` or `www.` starts a link
     /// unless it follows an ASCII letter, digit or `_`. A hashtag or mention whose folded
-    /// form no longer reads as one gives no token. The stretches between entities are cut
-    /// into words on Unicode word boundaries (UAX #29; apostrophes end a word, see
+    /// form no longer reads as one gives no token. Then symbols: an emoji wherever one
+    /// starts, an emoticon where it stands alone (after white space or at the start, before
+    /// white space or the end). The stretches between them are cut into words on Unicode
+    /// word boundaries (UAX #29; apostrophes end a word except in contractions, see
     /// [`crate`]). Input of any content is accepted; nothing panics.
     pub fn tokenize(&mut self, text: &str) {
         self.clear();
@@ -124,6 +162,8 @@ impl Tokens {
         let bytes = text.as_bytes();
         let mut plain = 0;
         let mut i = 0;
+        // Where the last symbol ended: an emoticon may follow an emoji directly.
+        let mut symbol_end = usize::MAX;
         while i < bytes.len() {
             let candidate = match bytes[i] {
                 b'#' | b'@' => entity::at_boundary(text, i),
@@ -138,6 +178,14 @@ impl Tokens {
                     continue;
                 }
             }
+            if let Some((kind, end)) = symbol_at(text, i, i == symbol_end) {
+                self.push_words(text, plain, i);
+                self.push_symbol(text, i, end, kind);
+                i = end;
+                plain = i;
+                symbol_end = end;
+                continue;
+            }
             i += 1;
         }
         self.push_words(text, plain, bytes.len());
@@ -150,6 +198,13 @@ impl Tokens {
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
+            if emoticon::may_start(b) && (i == 0 || emoticon::is_space_byte(bytes[i - 1])) {
+                if let Some((end, canonical)) = emoticon::at(text, i) {
+                    self.push_symbol(text, i, end, Symbol::Emoticon(canonical));
+                    i = end;
+                    continue;
+                }
+            }
             if segment::is_word_byte(b) {
                 // A word starts here, after a byte that is not part of a word: a link may
                 // start here too.
@@ -164,21 +219,7 @@ impl Tokens {
                 let (end, has_alnum) =
                     segment::ascii_word_end(bytes, i, &|k| entity::detect(text, k).is_some());
                 if has_alnum {
-                    self.norm.push('\u{1}');
-                    let norm_start = self.norm.len();
-                    self.norm.push_str(&text[i..end]);
-                    self.norm[norm_start..].make_ascii_lowercase();
-                    let norm_end = self.norm.len();
-                    self.norm.push('\0');
-                    self.tokens.push(Token {
-                        kind: TokenKind::Word,
-                        start: offset(i),
-                        end: offset(end),
-                        norm_start: offset(norm_start),
-                        norm_end: offset(norm_end),
-                        part_start: offset(norm_start),
-                        part_end: offset(norm_end),
-                    });
+                    self.push_word(text, i, end);
                 }
                 i = end;
             } else if matches!(b, b'#' | b'@')
@@ -194,13 +235,14 @@ impl Tokens {
         }
     }
 
-    /// Every token's normalised form in order, laid out for scanning all of them in one
-    /// pass (with Aho-Corasick, say): each is preceded by its kind's
-    /// [marker](TokenKind::marker) (`\u{1}` word, `\u{2}` hashtag, `\u{3}` mention,
-    /// `\u{4}` link) and followed by [`SCAN_END`] (`\u{0}`). Normalised forms never hold
-    /// these bytes, so the pattern `\u{1}acme\u{0}` finds exactly the word `acme`, and
-    /// `\u{1}refund` every word starting with `refund`. [`Tokens::token_at`] turns the
-    /// offset of a marker into the token's position.
+    /// Every token's normalised form in text order, symbols included, laid out for
+    /// scanning all of them in one pass (with Aho-Corasick, say): each is preceded by its
+    /// kind's [marker](TokenKind::marker) (`\u{1}` word, `\u{2}` hashtag, `\u{3}`
+    /// mention, `\u{4}` link, `\u{5}` emoji, `\u{6}` emoticon) and followed by
+    /// [`SCAN_END`] (`\u{0}`). Normalised forms never hold these bytes, so the pattern
+    /// `\u{1}acme\u{0}` finds exactly the word `acme`, and `\u{1}refund` every word
+    /// starting with `refund`. [`Tokens::token_at`] turns the offset of a marker into the
+    /// token's position.
     ///
     /// ```
     /// let tokens = rapport_text::Tokens::of("Hi #Acme");
@@ -213,53 +255,176 @@ impl Tokens {
     }
 
     /// The position of the token whose marker is at byte `offset` of
-    /// [`Tokens::scan_text`], if one is.
+    /// [`Tokens::scan_text`], if one is (for a symbol, the position of the word after it).
     #[inline]
     pub fn token_at(&self, offset: usize) -> Option<usize> {
-        self.tokens
-            .binary_search_by(|t| (t.norm_start as usize).cmp(&(offset + 1)))
-            .ok()
+        let find = |list: &[Token]| {
+            list.binary_search_by(|t| (t.norm_start as usize).cmp(&(offset + 1)))
+                .ok()
+                .and_then(|i| list.get(i))
+                .map(|t| t.position as usize)
+        };
+        find(&self.tokens).or_else(|| find(&self.symbols))
     }
 
     /// Removes every token, keeping the allocations.
     pub fn clear(&mut self) {
         self.tokens.clear();
+        self.symbols.clear();
         self.norm.clear();
     }
 
-    /// How many tokens (and so positions) there are.
+    /// How many positioned tokens (words, hashtags, mentions, links), and so positions,
+    /// there are; symbols are not counted.
     #[inline]
     pub fn len(&self) -> usize {
         self.tokens.len()
     }
 
-    /// Whether there is no token.
+    /// Whether there is no token at all, positioned or symbol.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
+        self.tokens.is_empty() && self.symbols.is_empty()
     }
 
-    /// The token at `position`.
+    /// The positioned token at `position`.
     #[inline]
     pub fn get(&self, position: usize) -> Option<TokenRef<'_>> {
         self.tokens.get(position).map(|token| TokenRef {
             token,
             norm: &self.norm,
-            position,
         })
     }
 
-    /// The tokens in order.
+    /// The positioned tokens (words, hashtags, mentions, links) in order.
     #[inline]
     pub fn iter(&self) -> impl ExactSizeIterator<Item = TokenRef<'_>> + '_ {
-        self.tokens
-            .iter()
-            .enumerate()
-            .map(|(position, token)| TokenRef {
-                token,
-                norm: &self.norm,
-                position,
-            })
+        self.tokens.iter().map(|token| TokenRef {
+            token,
+            norm: &self.norm,
+        })
+    }
+
+    /// The emoji and emoticons in order. Each takes no position of its own: its
+    /// [`TokenRef::position`] is the position of the word that follows it ([`Tokens::len`]
+    /// after the last word), so symbols between the same two words share a position.
+    #[inline]
+    pub fn symbols(&self) -> impl ExactSizeIterator<Item = TokenRef<'_>> + '_ {
+        self.symbols.iter().map(|token| TokenRef {
+            token,
+            norm: &self.norm,
+        })
+    }
+
+    /// Pushes the word `text[start..end]`, or joins it to the word before when the two
+    /// form a contraction.
+    fn push_word(&mut self, text: &str, start: usize, end: usize) {
+        if self.join_contraction(text, start, end) {
+            return;
+        }
+        let word = &text[start..end];
+        let norm = &mut self.norm;
+        norm.push('\u{1}');
+        let norm_start = norm.len();
+        let ascii = word.is_ascii();
+        if ascii {
+            norm.push_str(word);
+            norm[norm_start..].make_ascii_lowercase();
+        } else {
+            fold_into(word, norm);
+        }
+        if norm.len() == norm_start
+            || (!ascii && !norm[norm_start..].chars().any(char::is_alphanumeric))
+        {
+            // Only marks (a lone vowel sign, say, or one on a bracket): nothing to match.
+            norm.truncate(norm_start - 1);
+            return;
+        }
+        let elongated = (!ascii || elongation::ascii_has_run(&norm.as_bytes()[norm_start..]))
+            && elongation::squeeze_tail(norm, norm_start);
+        let norm_end = norm.len();
+        norm.push('\0');
+        self.tokens.push(Token {
+            kind: TokenKind::Word,
+            position: offset(self.tokens.len()),
+            elongated,
+            start: offset(start),
+            end: offset(end),
+            norm_start: offset(norm_start),
+            norm_end: offset(norm_end),
+            part_start: offset(norm_start),
+            part_end: offset(norm_end),
+        });
+    }
+
+    /// Joins the word `text[start..end]` to the previous word if only an apostrophe
+    /// separates them and together they are a contraction (`don` `'` `t`); returns
+    /// whether it did. The joined normalised form uses a straight apostrophe.
+    fn join_contraction(&mut self, text: &str, start: usize, end: usize) -> bool {
+        // An apostrophe ends with `'` or with 0x99 (`’` is E2 80 99): a cheap first test.
+        if start == 0 || !matches!(text.as_bytes()[start - 1], b'\'' | 0x99) {
+            return false;
+        }
+        let Some(prev) = self.tokens.last_mut() else {
+            return false;
+        };
+        let second = &text[start..end];
+        if prev.kind != TokenKind::Word || second.len() > 3 || !second.is_ascii() {
+            return false;
+        }
+        let gap = text.get(prev.end as usize..start);
+        // The previous word's normalised form must end the buffer (nothing came since).
+        if !matches!(gap, Some("'" | "\u{2019}")) || prev.norm_end as usize + 1 != self.norm.len() {
+            return false;
+        }
+        let mut lower = [0u8; 3];
+        lower[..second.len()].copy_from_slice(second.as_bytes());
+        lower.make_ascii_lowercase();
+        let Ok(lower) = std::str::from_utf8(&lower[..second.len()]) else {
+            return false;
+        };
+        let first = self
+            .norm
+            .get(prev.norm_start as usize..prev.norm_end as usize)
+            .unwrap_or("");
+        if !contraction::joins(first, lower) {
+            return false;
+        }
+        self.norm.truncate(prev.norm_end as usize);
+        self.norm.push('\'');
+        self.norm.push_str(lower);
+        prev.end = offset(end);
+        prev.norm_end = offset(self.norm.len());
+        prev.part_end = prev.norm_end;
+        self.norm.push('\0');
+        true
+    }
+
+    /// Pushes the emoji or emoticon `text[start..end]`.
+    fn push_symbol(&mut self, text: &str, start: usize, end: usize, symbol: Symbol) {
+        let kind = match symbol {
+            Symbol::Emoji => TokenKind::Emoji,
+            Symbol::Emoticon(_) => TokenKind::Emoticon,
+        };
+        self.norm.push(char::from(kind.marker()));
+        let norm_start = self.norm.len();
+        match symbol {
+            Symbol::Emoji => emoji::normalize_into(&text[start..end], &mut self.norm),
+            Symbol::Emoticon(canonical) => self.norm.push_str(canonical),
+        }
+        let norm_end = self.norm.len();
+        self.norm.push(char::from(SCAN_END));
+        self.symbols.push(Token {
+            kind,
+            position: offset(self.tokens.len()),
+            elongated: false,
+            start: offset(start),
+            end: offset(end),
+            norm_start: offset(norm_start),
+            norm_end: offset(norm_end),
+            part_start: offset(norm_start),
+            part_end: offset(norm_end),
+        });
     }
 
     fn push_words(&mut self, text: &str, from: usize, to: usize) {
@@ -267,30 +432,8 @@ impl Tokens {
             return;
         }
         let stretch = &text[from..to];
-        let Tokens { tokens, norm } = self;
         segment::words(stretch, &mut |a, b| {
-            norm.push('\u{1}');
-            let norm_start = norm.len();
-            fold_into(&stretch[a..b], norm);
-            let norm_end = norm.len();
-            let word = &stretch[a..b];
-            if norm_end == norm_start
-                || (!word.is_ascii() && !norm[norm_start..].chars().any(char::is_alphanumeric))
-            {
-                // Only marks (a lone vowel sign, say, or one on a bracket): nothing to match.
-                norm.truncate(norm_start - 1);
-                return;
-            }
-            norm.push('\0');
-            tokens.push(Token {
-                kind: TokenKind::Word,
-                start: offset(from + a),
-                end: offset(from + b),
-                norm_start: offset(norm_start),
-                norm_end: offset(norm_end),
-                part_start: offset(norm_start),
-                part_end: offset(norm_end),
-            });
+            self.push_word(text, from + a, from + b)
         });
     }
 
@@ -345,6 +488,8 @@ impl Tokens {
         self.norm.push(char::from(SCAN_END));
         self.tokens.push(Token {
             kind,
+            position: offset(self.tokens.len()),
+            elongated: false,
             start: offset(start),
             end: offset(end),
             norm_start: offset(norm_start),
@@ -354,6 +499,47 @@ impl Tokens {
         });
         end
     }
+}
+
+/// A symbol found at some byte of the text.
+#[derive(Debug, Clone, Copy)]
+enum Symbol {
+    Emoji,
+    /// With its canonical form.
+    Emoticon(&'static str),
+}
+
+/// The symbol starting at byte `i` of `text`, and where it ends, if one starts there: an
+/// emoticon standing alone (after the start, white space or another symbol) or an emoji.
+#[inline]
+fn symbol_at(text: &str, i: usize, after_symbol: bool) -> Option<(Symbol, usize)> {
+    let bytes = text.as_bytes();
+    let b = bytes[i];
+    if emoticon::may_start(b)
+        && (after_symbol
+            || text[..i]
+                .chars()
+                .next_back()
+                .is_none_or(char::is_whitespace))
+    {
+        if let Some((end, canonical)) = emoticon::at(text, i) {
+            return Some((Symbol::Emoticon(canonical), end));
+        }
+    }
+    let emoji_start = if b.is_ascii() {
+        // A keycap's base: a digit, `#` or `*` before U+FE0F or U+20E3 (lead bytes EF, E2).
+        matches!(b, b'0'..=b'9' | b'#' | b'*')
+            && matches!(bytes.get(i + 1), Some(0xEF | 0xE2))
+            && emoji::keycap_at(text, i)
+    } else {
+        emoji::may_start(b)
+    };
+    if emoji_start {
+        if let Some(end) = emoji::at(text, i) {
+            return Some((Symbol::Emoji, end));
+        }
+    }
+    None
 }
 
 /// Offsets fit: texts are capped at `u32::MAX` bytes and folding at most triples a length
@@ -367,7 +553,6 @@ fn offset(value: usize) -> u32 {
 pub struct TokenRef<'a> {
     token: &'a Token,
     norm: &'a str,
-    position: usize,
 }
 
 impl<'a> TokenRef<'a> {
@@ -377,10 +562,18 @@ impl<'a> TokenRef<'a> {
         self.token.kind
     }
 
-    /// Its word position: 0 for the first token, then 1, 2...
+    /// Its word position: 0 for the first word (hashtag, mention, link), then 1, 2...; for
+    /// an emoji or emoticon, the position of the word after it (see [`Tokens::symbols`]).
     #[inline]
     pub fn position(&self) -> usize {
-        self.position
+        self.token.position as usize
+    }
+
+    /// Whether it is a word that was elongated (`soooo`, `goooood`): written with a run of
+    /// three or more equal letters, cut to two in its normalised form. A sign of emphasis.
+    #[inline]
+    pub fn is_elongated(&self) -> bool {
+        self.token.elongated
     }
 
     /// Its byte range in the tokenized text, `#` or `@` included.
@@ -390,7 +583,9 @@ impl<'a> TokenRef<'a> {
     }
 
     /// Its normalised form: folded (lower case, accents removed; see [`crate::fold`]) for
-    /// words, hashtag bodies and handles, lower-cased for links.
+    /// words (elongations cut, contractions with a straight apostrophe), hashtag bodies and
+    /// handles; lower-cased for links; without skin tones or presentation selectors for
+    /// emoji; canonical for emoticons.
     #[inline]
     pub fn normalized(&self) -> &'a str {
         self.slice(self.token.norm_start, self.token.norm_end)

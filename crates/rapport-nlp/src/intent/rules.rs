@@ -2,8 +2,8 @@
 //! compound score when the caller has it.
 //!
 //! Cues are matched on the normalised words of the post (lower case, accents folded,
-//! elongations squeezed, mentions and links left out; an apostrophe splits a word, so
-//! `don't` reads `don t`). Each intent gets a score; the decision, in order:
+//! elongations squeezed, mentions and links left out; the tokenizer keeps a contraction
+//! one word, `don't`, which the cues read `don t`). Each intent gets a score; the decision, in order:
 //!
 //! 1. a purchase cue (`thinking of buying`, `where can I buy`, `which is better`, `how much
 //!    is`...) and no strong complaint → [`Intent::PurchaseIntent`];
@@ -367,7 +367,8 @@ fn find_cues(analyzed: &Analyzed, words: &mut String, sentiment: Option<Sentimen
         if tok.negated && PRAISE.contains(&norm) {
             negated_praise += 1;
         }
-        words.push_str(norm);
+        // Cues are written with contractions split: `don't` reads `don t`.
+        words.extend(norm.chars().map(|c| if c == '\'' { ' ' } else { c }));
         words.push(' ');
     }
     let found = CUES.find(words);

@@ -130,7 +130,8 @@ impl Extractor {
         let (mut caps, mut elongated) = (0, 0);
         for tok in a.toks() {
             match tok.kind {
-                TokenKind::Word | TokenKind::Hashtag => {}
+                // `Analyzed` holds positioned tokens only; symbols would hash like words.
+                TokenKind::Word | TokenKind::Hashtag | TokenKind::Emoji | TokenKind::Emoticon => {}
                 TokenKind::Mention => {
                     hashes.push(slot(b"<mention>", NS_SURFACE, mask));
                     prev_word = None;

@@ -71,15 +71,19 @@ impl Analyzed {
             }
             let raw = self.decoded.get(span.clone()).unwrap_or("");
             let start = self.buf.len();
-            let elongated = squeeze_into(token.normalized(), &mut self.buf);
+            // The tokenizer has cut elongations already and says so; digits still fold here.
+            let elongated = squeeze_into(token.normalized(), &mut self.buf) || token.is_elongated();
             let norm = &self.buf[start..];
             let caps = token.kind() == TokenKind::Word
                 && raw.chars().filter(|c| c.is_alphabetic()).count() >= 2
                 && !raw.chars().any(char::is_lowercase);
             let negated = scope_left > 0;
             scope_left = scope_left.saturating_sub(1);
+            // Contractions are one token (`don't`); a lone `t` after an `n` is the same
+            // negation written with another apostrophe.
             let is_cue = token.kind() == TokenKind::Word
                 && (NEGATIONS.contains(&norm)
+                    || norm.ends_with("n't")
                     || (norm == "t"
                         && self
                             .toks
@@ -229,7 +233,7 @@ mod tests {
     fn squeezes_and_marks_negation() {
         assert_eq!(
             norms("Soooo GOOOD, I don't like the flight 123. ok"),
-            ["soo", "good", "i", "don", "t", "!like", "!the", "!flight", "!000", "ok"]
+            ["soo", "good", "i", "don't", "!like", "!the", "!flight", "!000", "ok"]
         );
         assert_eq!(norms("never again"), ["never", "!again"]);
     }

@@ -1,10 +1,11 @@
 //! Stop words of the languages most posts are in (folded: lower case, no accents, as the
 //! normaliser writes words), and the debris of social text (`rt`, `amp`, the halves of
-//! contractions split at the apostrophe: `don` + `t`).
+//! words split at an apostrophe: `acme` + `s`, `l` + `acme`). Contractions (`don't`,
+//! `it's`, which the tokenizer keeps whole) are all stop words.
 
 /// Whether `word` (normalised) is a stop word.
 pub(crate) fn is_stop_word(word: &str) -> bool {
-    STOP_WORDS.binary_search(&word).is_ok()
+    STOP_WORDS.binary_search(&word).is_ok() || word.contains('\'')
 }
 
 /// Sorted, for binary search (checked by a test).
