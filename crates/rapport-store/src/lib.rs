@@ -6,10 +6,14 @@
 //! and pass the same conformance suite. Only this crate speaks SQL.
 
 mod error;
+mod secrets;
+mod sources;
 mod sqlite;
 mod types;
 
 pub use error::StoreError;
+pub use secrets::{Secret, SecretError, SecretKey, SECRET_KEY_ENV, SECRET_KEY_FILE};
+pub use sources::{NewSource, PollProgress, SourceHealth, SourceId, SourceRecord, SourceStore};
 pub use sqlite::{Durability, SqliteOptions, SqliteStore, SCHEMA_VERSION};
 pub use types::{BatchOutcome, DiskUsage, IngestItem, MentionView, MonitorCount, StoredPost};
 

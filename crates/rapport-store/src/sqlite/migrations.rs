@@ -10,6 +10,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_initial.sql")),
     M::up(include_str!("../../migrations/0002_analysis.sql")),
     M::up(include_str!("../../migrations/0003_quotes.sql")),
+    M::up(include_str!("../../migrations/0004_sources.sql")),
 ];
 
 /// The schema version a fully migrated database reports in `PRAGMA user_version`.

@@ -11,6 +11,7 @@ mod migrations;
 
 pub use migrations::SCHEMA_VERSION;
 mod read;
+mod sources;
 mod write;
 
 use crate::{
