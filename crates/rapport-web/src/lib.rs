@@ -39,6 +39,8 @@ pub struct AppState {
     /// An optional banner shown on every page, e.g.
     /// "Demo data: simulated posts about fictional brands".
     pub notice: Option<String>,
+    /// Receives pushed posts at `/api/hooks/{id}` (see [`routes::webhook`]); `None` answers 404.
+    pub webhooks: Option<routes::webhook::Webhooks>,
 }
 
 impl AppState {
@@ -48,7 +50,14 @@ impl AppState {
             store,
             started_at: chrono::Utc::now(),
             notice: None,
+            webhooks: None,
         }
+    }
+
+    /// The same state, accepting pushed posts at `/api/hooks/{id}`.
+    pub fn with_webhooks(mut self, webhooks: routes::webhook::Webhooks) -> Self {
+        self.webhooks = Some(webhooks);
+        self
     }
 
     /// The same state with a banner shown on every page.
@@ -73,6 +82,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::pages::router())
         .merge(assets::router())
+        .merge(routes::webhook::router())
         .nest("/api", routes::api::router())
         .route("/healthz", axum::routing::get(healthz))
         .fallback(routes::pages::not_found)

@@ -31,6 +31,13 @@ impl DataDir {
         self.root.join("rapport.db")
     }
 
+    /// Opens the embedded store as its concrete type, for the parts of the store beside
+    /// [`Store`] (sources and their checkpoints).
+    pub fn open_sqlite(&self) -> anyhow::Result<SqliteStore> {
+        SqliteStore::open(&self.database(), SqliteOptions::default())
+            .with_context(|| format!("cannot open the store in {}", self.root.display()))
+    }
+
     /// Opens the embedded store, migrating it if needed.
     pub fn open_store(&self) -> anyhow::Result<Arc<dyn Store>> {
         let store = SqliteStore::open(&self.database(), SqliteOptions::default())

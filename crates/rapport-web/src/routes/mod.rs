@@ -6,6 +6,7 @@
 pub mod api;
 pub mod pages;
 pub mod query;
+pub mod webhook;
 
 use rapport_model::{Workspace, WorkspaceId};
 

@@ -4,13 +4,16 @@ mod analyze;
 mod bench;
 mod bench_match;
 mod bench_nlp;
+mod bench_pipeline;
 mod bench_sentiment;
 mod demo;
 mod import;
+mod ingest;
 mod matching;
 mod query;
 mod serve;
 mod simulate;
+mod sources;
 mod train;
 
 use crate::cli::{Cli, Command};
@@ -43,6 +46,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             args.cv,
         ),
         Command::Bench(args) => bench::run(args).await,
+        Command::Sources(args) => sources::run(data_dir()?, args).await,
+        Command::Ingest(args) => ingest::run(data_dir()?, args).await,
     }
 }
 

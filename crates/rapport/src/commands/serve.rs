@@ -8,7 +8,13 @@ use std::process::ExitCode;
 
 /// Serves until Ctrl-C.
 pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let store = data_dir.open_store()?;
+    let sqlite = data_dir.open_sqlite()?;
+    let store: std::sync::Arc<dyn rapport_store::Store> = std::sync::Arc::new(sqlite.clone());
+    // Pushed posts (POST /api/hooks/{id}) go through the same analysis and matching.
+    let key = rapport_store::SecretKey::load_or_create(data_dir.root())?;
+    let ingestor = rapport_engine::Ingestor::new(store.clone()).await?;
+    let webhooks =
+        rapport_web::routes::webhook::Webhooks::new(ingestor, std::sync::Arc::new(sqlite), key);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -20,6 +26,11 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
     println!(
         "no login yet: accounts and roles arrive with the dashboard issue; keep it on 127.0.0.1"
     );
-    rapport_web::serve(listener, AppState::new(store), super::shutdown_signal()).await?;
+    rapport_web::serve(
+        listener,
+        AppState::new(store).with_webhooks(webhooks),
+        super::shutdown_signal(),
+    )
+    .await?;
     Ok(ExitCode::SUCCESS)
 }
