@@ -110,8 +110,8 @@ impl SourceRunner {
         Ok(reports)
     }
 
-    /// Polls every source when it is due until `shutdown` completes; `on_turn` sees each
-    /// turn's report (for logs).
+    /// Polls every source when it is due until `shutdown` completes; `on_turn` sees the
+    /// report of each turn that read something or failed (for logs).
     pub async fn run(
         &mut self,
         shutdown: impl Future<Output = ()>,
@@ -122,7 +122,7 @@ impl SourceRunner {
             let mut next = self.config.interval;
             for index in 0..self.sources.len() {
                 let report = self.turn(index, true).await?;
-                if !report.backing_off || report.pages > 0 {
+                if report.pages > 0 || report.error.is_some() {
                     on_turn(&report);
                 }
                 next = next.min(report.next_poll_in);

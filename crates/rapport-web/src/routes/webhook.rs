@@ -150,7 +150,8 @@ async fn receive(
     if !authenticated(&headers, &body, secret.expose().as_bytes()) {
         return Err(unauthorized());
     }
-    let (posts, rejected) = parse_body(&body)?;
+    let (posts, rejected) =
+        parse_body(&body).map_err(|(status, message)| refuse(status, message))?;
     let mut receipt = HookReceipt {
         rejected,
         ..HookReceipt::default()
@@ -208,8 +209,8 @@ fn authenticated(headers: &HeaderMap, body: &[u8], secret: &[u8]) -> bool {
 }
 
 /// Splits the body into valid posts and refusals.
-fn parse_body(body: &[u8]) -> Result<(Vec<Post>, Vec<RejectedPost>), Response> {
-    let bad = |message: String| refuse(StatusCode::BAD_REQUEST, message);
+fn parse_body(body: &[u8]) -> Result<(Vec<Post>, Vec<RejectedPost>), (StatusCode, String)> {
+    let bad = |message: String| (StatusCode::BAD_REQUEST, message);
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| bad(format!("the body is not JSON: {e}")))?;
     let elements = match value {
@@ -223,7 +224,7 @@ fn parse_body(body: &[u8]) -> Result<(Vec<Post>, Vec<RejectedPost>), Response> {
         _ => return Err(bad("the body must be a post or {\"posts\": [...]}".into())),
     };
     if elements.len() > MAX_POSTS {
-        return Err(refuse(
+        return Err((
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("at most {MAX_POSTS} posts per request"),
         ));
