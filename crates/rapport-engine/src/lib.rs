@@ -11,9 +11,11 @@ mod enrich;
 mod ingest;
 mod matching;
 mod pipeline;
+pub mod sources;
 pub mod triage;
 
 pub use enrich::analyze;
 pub use ingest::{EngineError, Ingestor};
 pub use matching::{compile_monitors, InvalidMonitor, MonitorMatcher};
 pub use pipeline::{Pipeline, PipelineConfig, PipelineHandle, PipelineStats, StatsSnapshot};
+pub use sources::{RunnerConfig, SourceRunner, TurnReport};

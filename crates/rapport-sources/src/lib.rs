@@ -12,16 +12,20 @@
 //!   where (JSON path, line and column). `rapport parse` is its command line.
 //! * [`file`](mod@file), which reads CSV and JSONL exports for `rapport import`.
 //!
-//! Fetching (HTTP, rate limits, retries) and storing the posts are other modules' and
-//! crates' business.
+//! * [`source`]: the contract every polled connector implements ([`source::Source`]), and
+//!   [`http`], the one guarded HTTP client they share (SSRF guard, bounds, rate limits).
+//!
+//! Storing the posts is the store's business, not this crate's.
 
 pub mod bluesky;
 pub mod feed;
 pub mod file;
 pub mod hackernews;
+pub mod http;
 pub mod mastodon;
 mod parse;
 pub mod reddit;
+pub mod source;
 pub mod x;
 
 pub use parse::html::html_to_text;

@@ -54,6 +54,9 @@ pub enum StoreError {
         /// The taken value.
         value: String,
     },
+    /// A stored secret could not be sealed or opened.
+    #[error(transparent)]
+    Secret(#[from] crate::SecretError),
     /// A blocking task running the query was cancelled or panicked.
     #[error("store worker failed: {0}")]
     Worker(String),

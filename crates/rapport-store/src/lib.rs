@@ -9,6 +9,8 @@ mod accounts;
 pub mod analytics;
 mod error;
 pub mod inbox;
+mod secrets;
+mod sources;
 mod sqlite;
 mod types;
 
@@ -18,6 +20,8 @@ pub use accounts::{
 pub use analytics::AnalyticsStore;
 pub use error::StoreError;
 pub use inbox::InboxStore;
+pub use secrets::{Secret, SecretError, SecretKey, SECRET_KEY_ENV, SECRET_KEY_FILE};
+pub use sources::{NewSource, PollProgress, SourceHealth, SourceId, SourceRecord, SourceStore};
 pub use sqlite::{Durability, SqliteOptions, SqliteStore, SCHEMA_VERSION};
 pub use types::{BatchOutcome, DiskUsage, IngestItem, MentionView, MonitorCount, StoredPost};
 

@@ -47,7 +47,7 @@ async fn migrations_apply_on_an_empty_file_and_reopen_cleanly() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, rapport_store::SCHEMA_VERSION);
-    assert!(version >= 3);
+    assert!(version >= 4);
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();

@@ -52,6 +52,8 @@ pub struct AppState {
     /// An optional banner shown on every page, e.g.
     /// "Demo data: simulated posts about fictional brands".
     pub notice: Option<String>,
+    /// Receives pushed posts at `/api/hooks/{id}` (see [`routes::webhook`]); `None` answers 404.
+    pub webhooks: Option<routes::webhook::Webhooks>,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
             limiter: Arc::default(),
             started_at: chrono::Utc::now(),
             notice: None,
+            webhooks: None,
         }
     }
 
@@ -77,6 +80,12 @@ impl AppState {
     /// The same state with another cookie policy (see [`auth::CookiePolicy`]).
     pub fn with_cookies(mut self, cookies: auth::CookiePolicy) -> Self {
         self.cookies = cookies;
+        self
+    }
+
+    /// The same state, accepting pushed posts at `/api/hooks/{id}`.
+    pub fn with_webhooks(mut self, webhooks: routes::webhook::Webhooks) -> Self {
+        self.webhooks = Some(webhooks);
         self
     }
 

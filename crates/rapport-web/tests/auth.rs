@@ -357,6 +357,15 @@ async fn every_route_checks_the_role_and_the_workspace() {
             || Body::Empty,
             ok_all,
         ),
+        // Public: the webhook authenticates itself with the source's secret (see
+        // tests/webhook.rs); this server has none enabled.
+        (
+            Method::POST,
+            "/api/hooks/{source_id}",
+            "/api/hooks/1".into(),
+            || Body::Json(json!({"text": "hello"})),
+            [404; 11],
+        ),
         (
             Method::GET,
             "/static/app.css",

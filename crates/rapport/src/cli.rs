@@ -55,6 +55,10 @@ pub enum Command {
     User(UserArgs),
     /// Manage API tokens for the JSON API.
     Token(TokenArgs),
+    /// List configured sources with their health, or add one.
+    Sources(SourcesArgs),
+    /// Poll every configured source (forever, or one round with --once).
+    Ingest(IngestArgs),
 }
 
 /// Options of `rapport rollup`.
@@ -157,6 +161,54 @@ pub enum TokenAction {
         #[arg(long)]
         name: String,
     },
+}
+
+/// Options of `rapport sources`.
+#[derive(Debug, Args)]
+pub struct SourcesArgs {
+    /// The configuration file (default: rapport.toml in the data directory).
+    #[arg(long, env = "RAPPORT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Add a source instead of listing them.
+    #[command(subcommand)]
+    pub action: Option<SourcesAction>,
+}
+
+/// The `rapport sources` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SourcesAction {
+    /// Add (or update, by workspace and name) a source in the store.
+    Add {
+        /// The workspace's name (created if missing).
+        #[arg(long)]
+        workspace: String,
+        /// The connector: jsonfeed or webhook.
+        #[arg(long)]
+        kind: String,
+        /// A name unique within the workspace.
+        #[arg(long)]
+        name: String,
+        /// The URL to poll (jsonfeed).
+        #[arg(long)]
+        url: Option<String>,
+        /// The environment variable holding its token or webhook secret (stored encrypted).
+        #[arg(long, value_name = "VAR")]
+        token_env: Option<String>,
+    },
+}
+
+/// Options of `rapport ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Run every source one round (each until caught up) and exit.
+    #[arg(long)]
+    pub once: bool,
+    /// The configuration file (default: rapport.toml in the data directory).
+    #[arg(long, env = "RAPPORT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A sentiment model from `rapport train` for the stored posts' labels.
+    #[arg(long, env = "RAPPORT_SENTIMENT_MODEL")]
+    pub model: Option<PathBuf>,
 }
 
 /// Options of `rapport analyze`.
@@ -375,6 +427,22 @@ pub enum BenchWhich {
         /// A model from `rapport train`, to time its predictions too.
         #[arg(long)]
         model: Option<PathBuf>,
+    },
+    /// Simulated posts through the whole pipeline (analysis, 1,000 monitors, SQLite):
+    /// sustained posts/s, arrival-to-stored latency, peak memory, against a naive path.
+    Pipeline {
+        /// Posts to push.
+        #[arg(long, default_value_t = 200_000)]
+        posts: usize,
+        /// Monitors to match.
+        #[arg(long, default_value_t = 1_000)]
+        monitors: usize,
+        /// Posts per transaction.
+        #[arg(long, default_value_t = 2_000)]
+        batch: usize,
+        /// Posts for the naive baseline (one transaction per post).
+        #[arg(long, default_value_t = 5_000)]
+        baseline_posts: usize,
     },
     /// VADER-compatible sentiment on one core against the Python reference (vaderSentiment
     /// 3.3.2) in the same run, over the airline tweets.

@@ -37,7 +37,7 @@ impl DataDir {
     }
 
     /// Opens the embedded store as itself, for the interfaces beyond [`Store`] (accounts,
-    /// inbox, analytics).
+    /// sources, inbox, analytics).
     pub fn open_sqlite(&self) -> anyhow::Result<SqliteStore> {
         SqliteStore::open(&self.database(), SqliteOptions::default())
             .with_context(|| format!("cannot open the store in {}", self.root.display()))

@@ -14,6 +14,7 @@ mod migrations;
 pub use migrations::SCHEMA_VERSION;
 mod read;
 mod rollups;
+mod sources;
 mod write;
 
 use crate::{

@@ -72,6 +72,17 @@ pub(super) fn write_batch(
     cache: &mut AuthorCache,
     items: &[IngestItem],
 ) -> StoreResult<BatchOutcome> {
+    write_batch_and(conn, cache, items, |_, _| Ok(()))
+}
+
+/// [`write_batch`], running `also` inside the same transaction after the items (a source's
+/// checkpoint): both commit or neither does.
+pub(super) fn write_batch_and(
+    conn: &mut Connection,
+    cache: &mut AuthorCache,
+    items: &[IngestItem],
+    also: impl FnOnce(&Transaction<'_>, &BatchOutcome) -> StoreResult<()>,
+) -> StoreResult<BatchOutcome> {
     // IMMEDIATE takes the write lock at BEGIN (waiting under busy_timeout while a checkpoint
     // truncates the log); a deferred transaction that reads first could not wait for it.
     let tx = conn
@@ -82,6 +93,7 @@ pub(super) fn write_batch(
         let mut statements = BatchStatements::prepare(&tx)?;
         write_items(&tx, &mut statements, cache, &mut staged, items)?
     };
+    also(&tx, &outcome)?;
     tx.commit().map_err(StoreError::sqlite("commit batch"))?;
     cache.merge(staged);
     Ok(outcome)

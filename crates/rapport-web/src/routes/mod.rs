@@ -9,6 +9,7 @@ pub mod pages;
 pub mod query;
 pub mod table;
 pub mod users;
+pub mod webhook;
 
 use rapport_model::{Workspace, WorkspaceId};
 

@@ -11,7 +11,7 @@ use axum::{
 };
 use rapport_model::Role;
 
-use super::{api, login, pages, query, users};
+use super::{api, login, pages, query, users, webhook};
 use crate::{
     auth::{Access, Kind},
     AppState,
@@ -100,6 +100,12 @@ pub(crate) fn routes() -> Vec<Route> {
             "/w/{id}/tokens/{token_id}/revoke",
             Workspace(Role::Admin),
             post(users::revoke_token),
+        ),
+        route(
+            M::POST,
+            "/api/hooks/{source_id}",
+            Public,
+            webhook::handler(),
         ),
         route(M::GET, "/api/workspaces", SignedIn, get(api::workspaces)),
         route(M::GET, "/api/stats", SignedIn, get(api::stats)),

@@ -26,12 +26,18 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         } => super::bench_match::run(&monitors, posts, naive_posts)?,
         BenchWhich::Sentiment { texts } => super::bench_sentiment::run(texts)?,
         BenchWhich::Nlp { posts, model } => super::bench_nlp::run(posts, model.as_deref())?,
+        BenchWhich::Pipeline {
+            posts,
+            monitors,
+            batch,
+            baseline_posts,
+        } => super::bench_pipeline::run(posts, monitors, batch.max(1), baseline_posts).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Simulated posts (realistic short social posts), generated before any timing starts.
-fn simulated_posts(count: usize) -> anyhow::Result<Vec<Post>> {
+pub(super) fn simulated_posts(count: usize) -> anyhow::Result<Vec<Post>> {
     let days = 7.0;
     let start = chrono::DateTime::parse_from_rfc3339("2026-01-05T00:00:00Z")
         .map(|t| t.with_timezone(&chrono::Utc))

@@ -4,15 +4,18 @@ mod analyze;
 mod bench;
 mod bench_match;
 mod bench_nlp;
+mod bench_pipeline;
 mod bench_sentiment;
 mod demo;
 mod import;
+mod ingest;
 mod matching;
 mod parse;
 mod query;
 mod rollup;
 mod serve;
 mod simulate;
+mod sources;
 mod token;
 mod train;
 mod user;
@@ -51,6 +54,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Parse(args) => parse::run(args),
         Command::User(args) => user::run(data_dir()?, args.action).await,
         Command::Token(args) => token::run(data_dir()?, args.action).await,
+        Command::Sources(args) => sources::run(data_dir()?, args).await,
+        Command::Ingest(args) => ingest::run(data_dir()?, args).await,
     }
 }
 

@@ -10,6 +10,15 @@ use std::process::ExitCode;
 pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let sqlite = data_dir.open_sqlite()?;
     super::require_user_beyond_loopback(&sqlite, args.addr).await?;
+    let store: std::sync::Arc<dyn rapport_store::Store> = std::sync::Arc::new(sqlite.clone());
+    // Pushed posts (POST /api/hooks/{id}) go through the same analysis and matching.
+    let key = rapport_store::SecretKey::load_or_create(data_dir.root())?;
+    let ingestor = rapport_engine::Ingestor::new(store.clone()).await?;
+    let webhooks = rapport_web::routes::webhook::Webhooks::new(
+        ingestor,
+        std::sync::Arc::new(sqlite.clone()),
+        key,
+    );
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -19,7 +28,9 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
         data_dir.root().display()
     );
     println!("log in with an account from `rapport user add` (list them with `rapport user list`)");
-    let state = AppState::sqlite(sqlite).with_cookies(super::cookie_policy(addr));
+    let state = AppState::sqlite(sqlite)
+        .with_cookies(super::cookie_policy(addr))
+        .with_webhooks(webhooks);
     rapport_web::serve(listener, state, super::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }

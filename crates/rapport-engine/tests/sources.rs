@@ -1,0 +1,186 @@
+//! The source runner against a real SQLite store and a local server speaking the JSON-feed
+//! shape (rapport's post JSON, `?after=<native id>` paging; `Retry-After` per RFC 9110).
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use rapport_engine::sources::{RunnerConfig, SourceRunner};
+use rapport_engine::Ingestor;
+use rapport_model::{MonitorKind, NewMonitor};
+use rapport_sources::http::{FetchLimits, Fetcher, SafetyPolicy};
+use rapport_sources::source::{JsonFeedConfig, JsonFeedSource};
+use rapport_store::{
+    NewSource, SecretKey, SourceId, SourceStore, SqliteOptions, SqliteStore, Store,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+async fn posts(State(total): State<usize>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let start = q
+        .get("after")
+        .and_then(|a| a.trim_start_matches('p').parse::<usize>().ok())
+        .map_or(0, |n| n + 1);
+    let lines: Vec<String> = (start..(start + 40).min(total))
+        .map(|i| {
+            let text = if i % 5 == 0 { "my orvella grinder broke" } else { "nice weather" };
+            format!(
+                r#"{{"network":"feed","native_id":"p{i:05}","author":{{"handle":"a{}"}},"text":"{text}","created_at":"2026-03-01T12:00:00Z"}}"#,
+                i % 13
+            )
+        })
+        .collect();
+    lines.join("\n").into_response()
+}
+
+async fn serve(total: usize) -> String {
+    let app = Router::new()
+        .route("/posts", get(posts))
+        .route(
+            "/broken",
+            get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
+        )
+        .route(
+            "/limited",
+            get(|| async {
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, "120")],
+                )
+            }),
+        )
+        .with_state(total);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://127.0.0.1:{}", addr.port())
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    store: SqliteStore,
+    runner: SourceRunner,
+}
+
+async fn setup(base: &str, paths: &[&str]) -> (Setup, Vec<SourceId>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
+    let workspace = store.create_workspace("Orvella").await.unwrap();
+    store
+        .create_monitor(NewMonitor {
+            workspace_id: workspace.id,
+            name: "Orvella".into(),
+            kind: MonitorKind::Brand,
+            query: "orvella".into(),
+        })
+        .await
+        .unwrap();
+    let key = SecretKey::generate().unwrap();
+    let shared: Arc<dyn Store> = Arc::new(store.clone());
+    let ingestor = Ingestor::new(shared).await.unwrap();
+    let config = RunnerConfig {
+        interval: Duration::from_secs(60),
+        ..RunnerConfig::default()
+    };
+    let mut runner = SourceRunner::new(ingestor, Arc::new(store.clone()), config);
+    let fetcher = Fetcher::new(
+        SafetyPolicy {
+            allow_private: false,
+            allow: vec!["127.0.0.1".parse().unwrap()],
+        },
+        FetchLimits::default(),
+    )
+    .unwrap();
+    let mut ids = Vec::new();
+    for path in paths {
+        let url = format!("{base}{path}");
+        let record = store
+            .upsert_source(
+                NewSource {
+                    workspace_id: workspace.id,
+                    kind: "jsonfeed".into(),
+                    name: path.to_string(),
+                    config: serde_json::to_string(&JsonFeedConfig { url: url.clone() }).unwrap(),
+                    credentials: None,
+                    enabled: true,
+                },
+                &key,
+            )
+            .await
+            .unwrap();
+        let source =
+            JsonFeedSource::new(*path, &JsonFeedConfig { url }, None, fetcher.clone()).unwrap();
+        runner.add(record.id, Box::new(source));
+        ids.push(record.id);
+    }
+    (
+        Setup {
+            _dir: dir,
+            store,
+            runner,
+        },
+        ids,
+    )
+}
+
+#[tokio::test]
+async fn one_round_drains_a_source_and_stores_posts_with_their_checkpoint() {
+    let base = serve(1_000).await;
+    let (mut s, ids) = setup(&base, &["/posts"]).await;
+    let reports = s.runner.run_once().await.unwrap();
+    assert_eq!(reports[0].error, None);
+    assert_eq!(reports[0].posts, 1_000);
+    assert_eq!(reports[0].outcome.inserted, 1_000);
+    assert_eq!(reports[0].outcome.new_mentions, 200);
+    assert_eq!(reports[0].next_poll_in, Duration::from_secs(60));
+    assert_eq!(s.store.post_count().await.unwrap(), 1_000);
+    let record = s.store.source(ids[0]).await.unwrap().unwrap();
+    assert!(record.checkpoint.unwrap().contains("p00999"));
+    assert_eq!(record.health.posts_seen, 1_000);
+    assert_eq!(record.health.consecutive_failures, 0);
+
+    // A second round starts from the checkpoint: nothing is read twice.
+    let again = s.runner.run_once().await.unwrap();
+    assert_eq!(again[0].posts, 0);
+    assert_eq!(
+        s.store
+            .source(ids[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .health
+            .posts_seen,
+        1_000
+    );
+}
+
+#[tokio::test]
+async fn failing_sources_back_off_and_honour_retry_after() {
+    let base = serve(10).await;
+    let (mut s, ids) = setup(&base, &["/broken", "/limited", "/posts"]).await;
+    let reports = s.runner.run_once().await.unwrap();
+    assert!(reports[0].error.as_deref().unwrap().contains("HTTP 500"));
+    assert!(reports[1].error.as_deref().unwrap().contains("HTTP 429"));
+    assert!(reports[1].next_poll_in >= Duration::from_secs(120));
+    // One failing source does not stop the others.
+    assert_eq!(reports[2].posts, 10);
+
+    let broken = s.store.source(ids[0]).await.unwrap().unwrap();
+    assert_eq!(broken.health.consecutive_failures, 1);
+    assert!(broken.health.last_error.unwrap().contains("500"));
+    let limited = s.store.source(ids[1]).await.unwrap().unwrap();
+    let due = limited.health.next_poll_at.unwrap() - chrono::Utc::now();
+    assert!(due > chrono::Duration::seconds(100), "{due}");
+
+    // Another round does not poll the sources still backing off (unless the jittered
+    // backoff of the first was zero, when it is polled and fails again).
+    let second = s.runner.run_once().await.unwrap();
+    assert!(second[1].backing_off);
+    assert_eq!(second[1].pages, 0);
+    let after = s.store.source(ids[1]).await.unwrap().unwrap();
+    assert_eq!(after.health.consecutive_failures, 1);
+    let broken = s.store.source(ids[0]).await.unwrap().unwrap();
+    assert!(broken.health.consecutive_failures <= 2);
+}

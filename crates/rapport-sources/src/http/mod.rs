@@ -1,0 +1,441 @@
+//! The one HTTP client setup every connector uses: the SSRF guard ([`guard`]), bounded
+//! response size and time, conditional GET, and rate-limit hints ([`limits`]).
+//!
+//! [`Fetcher::get`] answers [`FetchOutcome::Fresh`] (a body within limits, with its
+//! validators and rate-limit hints) or [`FetchOutcome::NotModified`]; every failure is a
+//! [`FetchError`] naming the URL (without its query, which may hold keys), the status and why,
+//! and saying when the server allows the next call ([`FetchError::retry_after`]).
+
+pub mod guard;
+pub mod limits;
+
+pub use guard::{forbidden_range, AllowRule, Refused, SafetyPolicy, UrlRefused};
+pub use limits::{parse_reset, parse_retry_after, Backoff, RateLimit};
+
+use chrono::Utc;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{redirect, StatusCode, Url};
+use std::error::Error as _;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Bounds on one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchLimits {
+    /// Largest response body read, in bytes.
+    pub max_bytes: u64,
+    /// Longest a whole request may take, body included.
+    pub total_time: Duration,
+    /// Longest a connection may take to open.
+    pub connect_time: Duration,
+    /// Most redirects followed.
+    pub max_redirects: usize,
+}
+
+impl Default for FetchLimits {
+    fn default() -> Self {
+        FetchLimits {
+            max_bytes: 8 * 1024 * 1024,
+            total_time: Duration::from_secs(30),
+            connect_time: Duration::from_secs(10),
+            max_redirects: 5,
+        }
+    }
+}
+
+/// Cache validators of a response, sent back to make the next GET conditional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Validators {
+    /// The `ETag`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// The `Last-Modified` date, as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+/// A GET to make.
+#[derive(Clone)]
+pub struct FetchRequest {
+    /// The URL.
+    pub url: Url,
+    /// Validators of the last response, for a conditional GET.
+    pub validators: Validators,
+    /// An `Authorization: Bearer` token; never logged or shown.
+    bearer: Option<String>,
+    /// The `Accept` header.
+    pub accept: &'static str,
+}
+
+impl fmt::Debug for FetchRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FetchRequest")
+            .field("url", &redact_url(&self.url))
+            .field("validators", &self.validators)
+            .field("bearer", &self.bearer.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+impl FetchRequest {
+    /// A plain GET of `url`.
+    pub fn get(url: Url) -> FetchRequest {
+        FetchRequest {
+            url,
+            validators: Validators::default(),
+            bearer: None,
+            accept: "application/json",
+        }
+    }
+
+    /// The same request, conditional on `validators`.
+    pub fn if_changed(mut self, validators: Validators) -> FetchRequest {
+        self.validators = validators;
+        self
+    }
+
+    /// The same request, authenticated with a bearer token.
+    pub fn bearer(mut self, token: &str) -> FetchRequest {
+        self.bearer = Some(token.to_string());
+        self
+    }
+}
+
+/// A response body within limits.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The URL finally answered (after redirects), without its query.
+    pub url: String,
+    /// The status (2xx).
+    pub status: u16,
+    /// The body.
+    pub body: Vec<u8>,
+    /// Its validators, for the next conditional GET.
+    pub validators: Validators,
+    /// What the server said about calling again.
+    pub rate_limit: RateLimit,
+}
+
+/// What a GET gave.
+#[derive(Debug, Clone)]
+pub enum FetchOutcome {
+    /// A new body.
+    Fresh(Fetched),
+    /// 304: nothing changed since the validators sent.
+    NotModified {
+        /// What the server said about calling again.
+        rate_limit: RateLimit,
+    },
+}
+
+impl FetchOutcome {
+    /// What the server said about calling again.
+    pub fn rate_limit(&self) -> RateLimit {
+        match self {
+            FetchOutcome::Fresh(fetched) => fetched.rate_limit,
+            FetchOutcome::NotModified { rate_limit } => *rate_limit,
+        }
+    }
+}
+
+/// Why a GET failed. Each variant names the URL without its query string.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// The URL cannot be fetched at all (scheme, missing host).
+    #[error("cannot fetch {url}: {reason}")]
+    BadUrl {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The destination (or a redirect's) is an address the safety policy refuses.
+    #[error("refused to fetch {url}: {reason}")]
+    Refused {
+        /// The URL.
+        url: String,
+        /// Which host and address, and why.
+        reason: String,
+    },
+    /// The body is larger than allowed.
+    #[error("{url}: the response exceeds {limit} bytes; stopped reading")]
+    TooLarge {
+        /// The URL.
+        url: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// The request took longer than allowed.
+    #[error("{url}: no complete response within {after:?}")]
+    Timeout {
+        /// The URL.
+        url: String,
+        /// The limit.
+        after: Duration,
+    },
+    /// The server answered with an error status.
+    #[error("{url}: HTTP {status}{}", .retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default())]
+    Status {
+        /// The URL.
+        url: String,
+        /// The status code.
+        status: u16,
+        /// When the server allows the next call (429 and 503 usually say).
+        retry_after: Option<Duration>,
+    },
+    /// The connection failed (DNS, TCP, TLS, a broken body, too many redirects).
+    #[error("{url}: {message}")]
+    Network {
+        /// The URL.
+        url: String,
+        /// What failed.
+        message: String,
+    },
+}
+
+impl FetchError {
+    /// When the server allows the next call, if it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether retrying later could help (not for refused or malformed URLs).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FetchError::BadUrl { .. } | FetchError::Refused { .. } => false,
+            FetchError::Status { status, .. } => *status == 429 || *status >= 500 || *status == 408,
+            _ => true,
+        }
+    }
+}
+
+/// The URL as it may be shown: scheme, host, port and path, no credentials, no query.
+pub fn redact_url(url: &Url) -> String {
+    let mut shown = format!("{}://{}", url.scheme(), url.host_str().unwrap_or(""));
+    if let Some(port) = url.port() {
+        shown.push_str(&format!(":{port}"));
+    }
+    shown.push_str(url.path());
+    if url.query().is_some() {
+        shown.push_str("?…");
+    }
+    shown
+}
+
+/// The HTTP client of every connector. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    policy: Arc<SafetyPolicy>,
+    limits: FetchLimits,
+}
+
+impl Fetcher {
+    /// A client enforcing `policy` and `limits`.
+    pub fn new(policy: SafetyPolicy, limits: FetchLimits) -> Result<Fetcher, FetchError> {
+        let policy = Arc::new(policy);
+        let redirect_policy = {
+            let policy = policy.clone();
+            let max = limits.max_redirects;
+            redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() > max {
+                    attempt.error(format!("more than {max} redirects"))
+                } else if let Err(refused) = policy.check_url(attempt.url()) {
+                    attempt.error(refused)
+                } else {
+                    attempt.follow()
+                }
+            })
+        };
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("rapport/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(guard::GuardedResolver::new(policy.clone()))
+            .redirect(redirect_policy)
+            // A proxy would be resolved instead of the destination, bypassing the guard.
+            .no_proxy()
+            .timeout(limits.total_time)
+            .connect_timeout(limits.connect_time)
+            .build()
+            .map_err(|e| FetchError::Network {
+                url: String::new(),
+                message: format!("cannot build the HTTP client: {e}"),
+            })?;
+        Ok(Fetcher {
+            client,
+            policy,
+            limits,
+        })
+    }
+
+    /// The safety policy it enforces.
+    pub fn policy(&self) -> &SafetyPolicy {
+        &self.policy
+    }
+
+    /// GETs `request.url` within the limits.
+    pub async fn get(&self, request: FetchRequest) -> Result<FetchOutcome, FetchError> {
+        let shown = redact_url(&request.url);
+        self.policy
+            .check_url(&request.url)
+            .map_err(|refused| match refused {
+                UrlRefused::Address(r) => FetchError::Refused {
+                    url: shown.clone(),
+                    reason: r.to_string(),
+                },
+                other => FetchError::BadUrl {
+                    url: shown.clone(),
+                    reason: other.to_string(),
+                },
+            })?;
+        let limit = self.limits.total_time;
+        match tokio::time::timeout(limit, self.get_unbounded(request, &shown)).await {
+            Ok(result) => result,
+            Err(_) => Err(FetchError::Timeout {
+                url: shown,
+                after: limit,
+            }),
+        }
+    }
+
+    async fn get_unbounded(
+        &self,
+        request: FetchRequest,
+        shown: &str,
+    ) -> Result<FetchOutcome, FetchError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_static(request.accept));
+        let mut add = |name, value: &Option<String>| {
+            if let Some(v) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+                headers.insert(name, v);
+            }
+        };
+        add(header::IF_NONE_MATCH, &request.validators.etag);
+        add(header::IF_MODIFIED_SINCE, &request.validators.last_modified);
+        if let Some(token) = &request.bearer {
+            let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                FetchError::BadUrl {
+                    url: shown.to_string(),
+                    reason: "the token holds characters not allowed in a header".into(),
+                }
+            })?;
+            value.set_sensitive(true);
+            headers.insert(header::AUTHORIZATION, value);
+        }
+        let mut response = self
+            .client
+            .get(request.url.clone())
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|e| self.classify(e, shown))?;
+        let status = response.status();
+        let rate_limit = RateLimit::from_headers(response.headers(), Utc::now());
+        let final_url = redact_url(response.url());
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(FetchOutcome::NotModified { rate_limit });
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                url: final_url,
+                status: status.as_u16(),
+                retry_after: rate_limit.wait(),
+            });
+        }
+        let header_text = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let validators = Validators {
+            etag: header_text(header::ETAG),
+            last_modified: header_text(header::LAST_MODIFIED),
+        };
+        let max = self.limits.max_bytes;
+        let too_large = || FetchError::TooLarge {
+            url: final_url.clone(),
+            limit: max,
+        };
+        if response.content_length().is_some_and(|len| len > max) {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.classify(e, &final_url))?
+        {
+            if body.len() as u64 + chunk.len() as u64 > max {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(FetchOutcome::Fresh(Fetched {
+            url: final_url,
+            status: status.as_u16(),
+            body,
+            validators,
+            rate_limit,
+        }))
+    }
+
+    /// Turns a reqwest error into ours, finding a refusal by the guard in its causes.
+    fn classify(&self, error: reqwest::Error, shown: &str) -> FetchError {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+        while let Some(e) = cause {
+            if let Some(refused) = e.downcast_ref::<Refused>() {
+                return FetchError::Refused {
+                    url: shown.to_string(),
+                    reason: refused.to_string(),
+                };
+            }
+            if let Some(refused) = e.downcast_ref::<UrlRefused>() {
+                return FetchError::Refused {
+                    url: shown.to_string(),
+                    reason: format!("a redirect was refused: {refused}"),
+                };
+            }
+            if let Some(guard::ResolveError::Refused(refused)) =
+                e.downcast_ref::<guard::ResolveError>()
+            {
+                return FetchError::Refused {
+                    url: shown.to_string(),
+                    reason: refused.to_string(),
+                };
+            }
+            cause = e.source();
+        }
+        if error.is_timeout() {
+            return FetchError::Timeout {
+                url: shown.to_string(),
+                after: self.limits.total_time,
+            };
+        }
+        // reqwest's message can include the full URL with its query; say only what failed.
+        let mut message = String::new();
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = error.source();
+        while let Some(e) = cause {
+            if !message.is_empty() {
+                message.push_str(": ");
+            }
+            message.push_str(&e.to_string());
+            cause = e.source();
+        }
+        if message.is_empty() {
+            message = if error.is_redirect() {
+                "redirect failed".into()
+            } else {
+                "request failed".into()
+            };
+        }
+        FetchError::Network {
+            url: shown.to_string(),
+            message,
+        }
+    }
+}

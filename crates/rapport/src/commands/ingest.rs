@@ -1,0 +1,86 @@
+//! `rapport ingest`: poll every configured source, storing posts and checkpoints together;
+//! `--once` runs one round (each source until it is caught up) and exits.
+
+use crate::cli::IngestArgs;
+use crate::config::Config;
+use crate::data_dir::DataDir;
+use rapport_engine::sources::{RunnerConfig, SourceRunner, TurnReport};
+use rapport_engine::Ingestor;
+use rapport_sources::http::Fetcher;
+use rapport_store::{SecretKey, SourceStore, Store};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Runs the sources once or until Ctrl-C.
+pub async fn run(data_dir: DataDir, args: IngestArgs) -> anyhow::Result<ExitCode> {
+    let sqlite = data_dir.open_sqlite()?;
+    let key = SecretKey::load_or_create(data_dir.root())?;
+    let (config, _) = Config::load(args.config.as_deref(), data_dir.root())?;
+    super::sources::sync_config(&sqlite, &key, &config).await?;
+
+    let fetcher = Fetcher::new(config.safety_policy(), config.fetch_limits())?;
+    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+    let source_store: Arc<dyn SourceStore> = Arc::new(sqlite.clone());
+    let ingestor = Ingestor::new(store).await?;
+    super::use_sentiment_model(&ingestor, args.model.as_deref())?;
+    let runner_config = RunnerConfig {
+        interval: config.interval(),
+        ..RunnerConfig::default()
+    };
+    let mut runner = SourceRunner::new(ingestor, source_store, runner_config);
+    let count = super::sources::add_polled_sources(&mut runner, &sqlite, &key, &fetcher).await?;
+    if count == 0 {
+        println!("no sources to poll: declare [[source]] tables in rapport.toml or run `rapport sources add`");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.once {
+        let reports = runner.run_once().await?;
+        for report in &reports {
+            println!("{}", describe(report));
+        }
+        let failed = reports.iter().any(|r| r.error.is_some());
+        return Ok(if failed {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    println!("polling {count} sources; Ctrl-C to stop");
+    runner
+        .run(super::shutdown_signal(), |report| {
+            println!("{}", describe(report))
+        })
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line per turn: what was read and stored, or why not.
+fn describe(report: &TurnReport) -> String {
+    let head = format!("source {} {}", report.source, report.name);
+    if report.backing_off && report.pages == 0 {
+        return format!(
+            "{head}: backing off after errors, next poll in {}s",
+            report.next_poll_in.as_secs()
+        );
+    }
+    let mut line = format!(
+        "{head}: {} pages, {} posts ({} new, {} updated, {} unchanged), {} skipped",
+        report.pages,
+        report.posts,
+        report.outcome.inserted,
+        report.outcome.updated,
+        report.outcome.unchanged,
+        report.skipped
+    );
+    match &report.error {
+        Some(error) => line.push_str(&format!(
+            "; error: {error}; retry in {}s",
+            report.next_poll_in.as_secs()
+        )),
+        None => line.push_str(&format!(
+            "; next poll in {}s",
+            report.next_poll_in.as_secs()
+        )),
+    }
+    line
+}

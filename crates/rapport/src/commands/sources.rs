@@ -1,0 +1,240 @@
+//! `rapport sources`: the configured sources with their health; `rapport sources add`.
+//! Also what `rapport ingest` shares: bringing `rapport.toml` into the store and turning
+//! stored sources into connectors.
+
+use crate::cli::{SourcesAction, SourcesArgs};
+use crate::config::{Config, SourceConfig};
+use crate::data_dir::DataDir;
+use anyhow::{bail, Context};
+use rapport_engine::sources::SourceRunner;
+use rapport_model::{Timestamp, Workspace};
+use rapport_sources::http::Fetcher;
+use rapport_sources::source::{JsonFeedConfig, JsonFeedSource, Source};
+use rapport_store::{NewSource, Secret, SecretKey, SourceRecord, SourceStore, SqliteStore, Store};
+use std::process::ExitCode;
+
+/// Source kinds that are pushed to the webhook rather than polled.
+pub const WEBHOOK_KIND: &str = "webhook";
+
+/// Lists sources (after bringing the configuration file in), or adds one.
+pub async fn run(data_dir: DataDir, args: SourcesArgs) -> anyhow::Result<ExitCode> {
+    let store = data_dir.open_sqlite()?;
+    let key = SecretKey::load_or_create(data_dir.root())?;
+    let (config, _) = Config::load(args.config.as_deref(), data_dir.root())?;
+    sync_config(&store, &key, &config).await?;
+    if let Some(SourcesAction::Add {
+        workspace,
+        kind,
+        name,
+        url,
+        token_env,
+    }) = args.action
+    {
+        let wanted = SourceConfig {
+            workspace,
+            kind,
+            name,
+            url,
+            token_env,
+            enabled: true,
+        };
+        let saved = save_source(&store, &key, &wanted).await?;
+        println!(
+            "source {} saved: {} ({}) in workspace {}",
+            saved.id, saved.name, saved.kind, wanted.workspace
+        );
+        if saved.kind == WEBHOOK_KIND {
+            println!("posts can be sent to POST /api/hooks/{}", saved.id);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    print_table(&store).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Saves every `[[source]]` of the configuration into the store (by workspace and name).
+pub async fn sync_config(
+    store: &SqliteStore,
+    key: &SecretKey,
+    config: &Config,
+) -> anyhow::Result<()> {
+    for source in &config.sources {
+        save_source(store, key, source)
+            .await
+            .with_context(|| format!("configured source '{}'", source.name))?;
+    }
+    Ok(())
+}
+
+async fn workspace_named(store: &SqliteStore, name: &str) -> anyhow::Result<Workspace> {
+    let existing = store.workspaces().await?;
+    if let Some(found) = existing.into_iter().find(|w| w.name == name) {
+        return Ok(found);
+    }
+    let created = store.create_workspace(name).await?;
+    eprintln!("created workspace {} ({})", created.name, created.id);
+    Ok(created)
+}
+
+async fn save_source(
+    store: &SqliteStore,
+    key: &SecretKey,
+    source: &SourceConfig,
+) -> anyhow::Result<SourceRecord> {
+    let config = match source.kind.as_str() {
+        "jsonfeed" => {
+            let Some(url) = &source.url else {
+                bail!("a jsonfeed source needs a url");
+            };
+            serde_json::to_string(&JsonFeedConfig { url: url.clone() })?
+        }
+        WEBHOOK_KIND => {
+            if source.token_env.is_none() {
+                bail!("a webhook source needs token_env: the secret its callers authenticate with");
+            }
+            "{}".to_string()
+        }
+        other => bail!("unknown source kind '{other}' (known: jsonfeed, webhook)"),
+    };
+    let credentials = match &source.token_env {
+        None => None,
+        Some(var) => match std::env::var(var) {
+            Ok(token) if !token.is_empty() => Some(Secret::new(token)),
+            _ => bail!("the environment variable {var} (token_env) is not set"),
+        },
+    };
+    let workspace = workspace_named(store, &source.workspace).await?;
+    Ok(store
+        .upsert_source(
+            NewSource {
+                workspace_id: workspace.id,
+                kind: source.kind.clone(),
+                name: source.name.clone(),
+                config,
+                credentials,
+                enabled: source.enabled,
+            },
+            key,
+        )
+        .await?)
+}
+
+/// Builds a connector for every enabled, polled source in the store; sources that cannot
+/// be built are reported and left out.
+pub async fn add_polled_sources(
+    runner: &mut SourceRunner,
+    store: &SqliteStore,
+    key: &SecretKey,
+    fetcher: &Fetcher,
+) -> anyhow::Result<usize> {
+    let mut added = 0;
+    for record in store.sources().await? {
+        if !record.enabled || record.kind == WEBHOOK_KIND {
+            continue;
+        }
+        match connector(&record, store, key, fetcher).await {
+            Ok(source) => {
+                runner.add(record.id, source);
+                added += 1;
+            }
+            Err(e) => eprintln!("source {} ({}) is skipped: {e:#}", record.id, record.name),
+        }
+    }
+    Ok(added)
+}
+
+async fn connector(
+    record: &SourceRecord,
+    store: &SqliteStore,
+    key: &SecretKey,
+    fetcher: &Fetcher,
+) -> anyhow::Result<Box<dyn Source>> {
+    let token = store
+        .source_credentials(record.id, key)
+        .await?
+        .map(|secret| secret.expose().to_string());
+    match record.kind.as_str() {
+        "jsonfeed" => {
+            let config: JsonFeedConfig = serde_json::from_str(&record.config)
+                .context("its stored config is not a jsonfeed config")?;
+            Ok(Box::new(JsonFeedSource::new(
+                record.name.clone(),
+                &config,
+                token,
+                fetcher.clone(),
+            )?))
+        }
+        other => bail!("kind '{other}' cannot be polled yet"),
+    }
+}
+
+/// Control characters (terminal escapes) in names and errors print as `?`.
+fn printable(text: &str, max: usize) -> String {
+    let mut shown: String = text
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .take(max)
+        .collect();
+    if text.chars().count() > max {
+        shown.push('…');
+    }
+    shown
+}
+
+fn when(t: Option<Timestamp>) -> String {
+    t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+async fn print_table(store: &SqliteStore) -> anyhow::Result<()> {
+    let sources = store.sources().await?;
+    if sources.is_empty() {
+        println!(
+            "no sources: declare [[source]] tables in rapport.toml or run `rapport sources add`"
+        );
+        return Ok(());
+    }
+    let workspaces = store.workspaces().await?;
+    println!(
+        "{:>4}  {:<18} {:<9} {:<20} {:<19} {:<19} {:<40} {:>5} {:>8}",
+        "id",
+        "workspace",
+        "kind",
+        "name",
+        "last success",
+        "next poll",
+        "last error",
+        "fails",
+        "posts"
+    );
+    for s in sources {
+        let workspace = workspaces
+            .iter()
+            .find(|w| w.id == s.workspace_id)
+            .map(|w| w.name.as_str())
+            .unwrap_or("?");
+        let error = match (&s.health.last_error, s.health.last_error_at) {
+            (Some(e), Some(at)) => format!("{} {}", at.format("%m-%d %H:%M"), e),
+            (Some(e), None) => e.clone(),
+            _ => "-".into(),
+        };
+        let name = if s.enabled {
+            s.name.clone()
+        } else {
+            format!("{} (off)", s.name)
+        };
+        println!(
+            "{:>4}  {:<18} {:<9} {:<20} {:<19} {:<19} {:<40} {:>5} {:>8}",
+            s.id.0,
+            printable(workspace, 18),
+            printable(&s.kind, 9),
+            printable(&name, 20),
+            when(s.health.last_success),
+            when(s.health.next_poll_at),
+            printable(&error, 39),
+            s.health.consecutive_failures,
+            s.health.posts_seen
+        );
+    }
+    Ok(())
+}
