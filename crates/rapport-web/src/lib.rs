@@ -29,7 +29,7 @@ use axum::{
     Router,
 };
 use rapport_model::Timestamp;
-use rapport_store::{AccountStore, SqliteStore, Store};
+use rapport_store::{AccountStore, AnalyticsStore, InboxStore, SqliteStore, Store};
 use tower_http::trace::TraceLayer;
 
 pub use error::WebError;
@@ -43,6 +43,10 @@ pub struct AppState {
     /// Users, memberships, sessions, API tokens and the audit log (the same
     /// `SqliteStore` as `store` in practice).
     pub accounts: Arc<dyn AccountStore>,
+    /// The team inbox: items, notes, replies, corrections, response times.
+    pub inbox: Arc<dyn InboxStore>,
+    /// Hourly rollups for charts.
+    pub analytics: Arc<dyn AnalyticsStore>,
     /// Whether the session cookie is `Secure` (HTTPS) or may travel over loopback HTTP.
     pub cookies: auth::CookiePolicy,
     /// Failed logins per account and per address.
@@ -59,10 +63,17 @@ pub struct AppState {
 impl AppState {
     /// State over `store` and `accounts`, started now, with no notice and `Secure`
     /// cookies.
-    pub fn new(store: Arc<dyn Store>, accounts: Arc<dyn AccountStore>) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        accounts: Arc<dyn AccountStore>,
+        inbox: Arc<dyn InboxStore>,
+        analytics: Arc<dyn AnalyticsStore>,
+    ) -> Self {
         AppState {
             store,
             accounts,
+            inbox,
+            analytics,
             cookies: auth::CookiePolicy::default(),
             limiter: Arc::default(),
             started_at: chrono::Utc::now(),
@@ -71,10 +82,10 @@ impl AppState {
         }
     }
 
-    /// State over one SQLite store serving as both [`Store`] and [`AccountStore`].
+    /// State over one SQLite store serving as every store interface.
     pub fn sqlite(store: SqliteStore) -> Self {
         let store = Arc::new(store);
-        AppState::new(store.clone(), store)
+        AppState::new(store.clone(), store.clone(), store.clone(), store)
     }
 
     /// The same state with another cookie policy (see [`auth::CookiePolicy`]).

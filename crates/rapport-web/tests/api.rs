@@ -781,7 +781,12 @@ async fn store_failures_are_500_without_internals() {
     let accounts =
         SqliteStore::open(&dir.path().join("accounts.db"), SqliteOptions::default()).expect("open");
     add_admin(&accounts).await;
-    let state = AppState::new(Arc::new(FailingStore), Arc::new(accounts));
+    let state = AppState::new(
+        Arc::new(FailingStore),
+        Arc::new(accounts.clone()),
+        Arc::new(accounts.clone()),
+        Arc::new(accounts),
+    );
     let (addr, _shutdown) = start_server(state).await;
     let client = logged_in_client(addr).await;
     for path in [

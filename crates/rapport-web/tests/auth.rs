@@ -91,7 +91,7 @@ async fn spawn() -> Env {
         SqliteStore::open(&dir.path().join("rapport.db"), SqliteOptions::default()).expect("open");
     let a = store.create_workspace("Acme").await.expect("a");
     let b = store.create_workspace("Globex").await.expect("b");
-    store
+    let monitor = store
         .create_monitor(NewMonitor {
             workspace_id: a.id,
             name: "Acme".into(),
@@ -100,6 +100,32 @@ async fn spawn() -> Env {
         })
         .await
         .expect("monitor");
+    // One complaint in Acme's inbox: inbox item 1.
+    store
+        .write_batch(vec![rapport_store::IngestItem {
+            post: rapport_model::Post {
+                network: rapport_model::Network::Mastodon,
+                native_id: "1".into(),
+                url: None,
+                author: rapport_model::Author::new("angry"),
+                title: None,
+                text: "acme broke my order".into(),
+                language: Some("en".into()),
+                created_at: chrono::Utc::now(),
+                reply_to: None,
+                conversation_id: None,
+                quote_of: None,
+                engagement: Default::default(),
+            },
+            monitors: vec![monitor.id],
+            analysis: None,
+            triage: Some(rapport_model::Triage {
+                reason: rapport_model::InboxReason::Complaint,
+                base_priority: 3.0,
+            }),
+        }])
+        .await
+        .expect("inbox item");
     for role in Role::ALL {
         let user = add_user(&store, &format!("{role}@a.example"), false).await;
         store
@@ -333,6 +359,9 @@ async fn every_route_checks_the_role_and_the_workspace() {
     let manager_api = [401, 403, 403, 200, 200, 403, 200, 403, 403, 200, 200];
     let admin_api = [401, 403, 403, 403, 200, 403, 200, 403, 403, 403, 200];
     let instance_api = [401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403];
+    let agent_page = [401, 403, 200, 200, 200, 403, 200, 401, 401, 401, 401];
+    let agent_api = [401, 403, 200, 200, 200, 403, 200, 403, 200, 200, 200];
+    let no_content = |statuses: [u16; 11]| statuses.map(|s| if s == 200 { 204 } else { s });
     let created = |statuses: [u16; 11]| statuses.map(|s| if s == 200 { 201 } else { s });
     let redirected = |statuses: [u16; 11]| statuses.map(|s| if s == 200 { 303 } else { s });
     let rows: Vec<Row> = vec![
@@ -483,6 +512,74 @@ async fn every_route_checks_the_role_and_the_workspace() {
             "/api/audit".into(),
             || Body::Empty,
             instance_api,
+        ),
+        (
+            Method::GET,
+            "/w/{id}/inbox",
+            format!("/w/{a}/inbox"),
+            || Body::Empty,
+            agent_page,
+        ),
+        (
+            Method::GET,
+            "/w/{id}/inbox/{item}",
+            format!("/w/{a}/inbox/1"),
+            || Body::Empty,
+            agent_page,
+        ),
+        (
+            Method::POST,
+            "/w/{id}/inbox/{item}",
+            format!("/w/{a}/inbox/1"),
+            || {
+                Body::Form(vec![
+                    ("action", "note".into()),
+                    ("value", "seen in the matrix".into()),
+                ])
+            },
+            redirected(agent_page),
+        ),
+        (
+            Method::GET,
+            "/api/workspaces/{id}/inbox",
+            format!("/api/workspaces/{a}/inbox"),
+            || Body::Empty,
+            agent_api,
+        ),
+        (
+            Method::GET,
+            "/api/workspaces/{id}/inbox/{item}",
+            format!("/api/workspaces/{a}/inbox/1"),
+            || Body::Empty,
+            agent_api,
+        ),
+        (
+            Method::POST,
+            "/api/workspaces/{id}/inbox/{item}",
+            format!("/api/workspaces/{a}/inbox/1"),
+            || Body::Json(json!({"status": "open"})),
+            agent_api,
+        ),
+        (
+            Method::POST,
+            "/api/workspaces/{id}/inbox/{item}/notes",
+            format!("/api/workspaces/{a}/inbox/1/notes"),
+            || Body::Json(json!({"body": "matrix"})),
+            created(agent_api),
+        ),
+        (
+            Method::POST,
+            "/api/workspaces/{id}/inbox/{item}/corrections",
+            format!("/api/workspaces/{a}/inbox/1/corrections"),
+            || Body::Json(json!({"intent": "question"})),
+            no_content(agent_api),
+        ),
+        (
+            Method::GET,
+            "/api/workspaces/{id}/response-times",
+            format!("/api/workspaces/{a}/response-times"),
+            || Body::Empty,
+            viewer_api,
         ),
         (
             Method::POST,

@@ -4,6 +4,8 @@
 //! whichever door it came through.
 
 pub mod api;
+pub mod inbox;
+mod inbox_pages;
 pub(crate) mod login;
 pub mod pages;
 pub mod query;

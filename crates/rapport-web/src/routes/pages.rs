@@ -62,10 +62,15 @@ pub(crate) async fn workspace_page(
 /// logout button (a form carrying the CSRF token).
 pub(crate) fn user_menu(caller: &Caller, workspace: Option<&Workspace>) -> Markup {
     let admin_of = workspace.filter(|w| caller.role_in(w.id) == Some(Role::Admin));
+    let agent_of =
+        workspace.filter(|w| caller.role_in(w.id).is_some_and(|r| r.allows(Role::Agent)));
     html! {
         span.user-menu {
             @if let Some(user) = caller.user() {
                 span.user-name title=(user.email) { (user.display_name) }
+            }
+            @if let Some(workspace) = agent_of {
+                a.inbox-link href={ "/w/" (workspace.id) "/inbox" } { "Inbox" }
             }
             @if let Some(workspace) = admin_of {
                 a.users-link href={ "/w/" (workspace.id) "/users" } { "Users" }
@@ -396,7 +401,7 @@ pub(crate) fn relative_time(now: Timestamp, then: Timestamp) -> String {
     }
 }
 
-fn absolute(t: Timestamp) -> String {
+pub(crate) fn absolute(t: Timestamp) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 

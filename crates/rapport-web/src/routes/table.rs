@@ -11,7 +11,7 @@ use axum::{
 };
 use rapport_model::Role;
 
-use super::{api, login, pages, query, users, webhook};
+use super::{api, inbox, inbox_pages, login, pages, query, users, webhook};
 use crate::{
     auth::{Access, Kind},
     AppState,
@@ -139,6 +139,60 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/workspaces/{id}/audit",
             Workspace(Role::Admin),
             get(api::workspace_audit),
+        ),
+        route(
+            M::GET,
+            "/api/workspaces/{id}/inbox",
+            Workspace(Role::Agent),
+            get(inbox::list),
+        ),
+        route(
+            M::GET,
+            "/api/workspaces/{id}/inbox/{item}",
+            Workspace(Role::Agent),
+            get(inbox::detail),
+        ),
+        route(
+            M::POST,
+            "/api/workspaces/{id}/inbox/{item}",
+            Workspace(Role::Agent),
+            post(inbox::change),
+        ),
+        route(
+            M::POST,
+            "/api/workspaces/{id}/inbox/{item}/notes",
+            Workspace(Role::Agent),
+            post(inbox::add_note),
+        ),
+        route(
+            M::POST,
+            "/api/workspaces/{id}/inbox/{item}/corrections",
+            Workspace(Role::Agent),
+            post(inbox::correct),
+        ),
+        route(
+            M::GET,
+            "/api/workspaces/{id}/response-times",
+            Workspace(Role::Viewer),
+            get(inbox::response_times),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/inbox",
+            Workspace(Role::Agent),
+            get(inbox_pages::list),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/inbox/{item}",
+            Workspace(Role::Agent),
+            get(inbox_pages::item),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/inbox/{item}",
+            Workspace(Role::Agent),
+            post(inbox_pages::act),
         ),
         route(
             M::GET,

@@ -156,7 +156,7 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
     let sqlite = data_dir.open_sqlite()?;
     super::require_user_beyond_loopback(&sqlite, args.addr).await?;
     let accounts: Arc<dyn AccountStore> = Arc::new(sqlite.clone());
-    let store: Arc<dyn Store> = Arc::new(sqlite);
+    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
     let world = World::demo();
     let workspace = ensure_workspace(&store, &world).await?;
     let created_users = ensure_demo_users(accounts.as_ref(), &workspace).await?;
@@ -183,9 +183,14 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
             .await
             .with_context(|| format!("cannot listen on {} (is a demo already running? pass --addr to use another port)", args.addr))?;
         let addr = listener.local_addr()?;
-        let app = AppState::new(store.clone(), accounts.clone())
-            .with_cookies(super::cookie_policy(addr))
-            .with_notice(format!(
+        let app = AppState::new(
+            store.clone(),
+            accounts.clone(),
+            Arc::new(sqlite.clone()),
+            Arc::new(sqlite.clone()),
+        )
+        .with_cookies(super::cookie_policy(addr))
+        .with_notice(format!(
             "Demo data: simulated posts about {} and its competitors (fictional brands), seed {}.",
             world.brand.name, state.seed
         ));
