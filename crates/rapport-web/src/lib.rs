@@ -17,6 +17,7 @@
 
 mod assets;
 pub mod auth;
+pub mod charts;
 pub mod error;
 pub mod routes;
 mod security;

@@ -576,6 +576,13 @@ async fn every_route_checks_the_role_and_the_workspace() {
         ),
         (
             Method::GET,
+            "/api/workspaces/{id}/rollups",
+            format!("/api/workspaces/{a}/rollups?days=2"),
+            || Body::Empty,
+            viewer_api,
+        ),
+        (
+            Method::GET,
             "/api/workspaces/{id}/response-times",
             format!("/api/workspaces/{a}/response-times"),
             || Body::Empty,

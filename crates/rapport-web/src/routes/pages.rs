@@ -11,10 +11,13 @@ use axum::{
     http::StatusCode,
 };
 use maud::{html, Markup, DOCTYPE};
-use rapport_model::{Role, Timestamp, Workspace};
+use rapport_model::{MonitorId, MonitorKind, Role, Timestamp, Workspace};
+use rapport_store::analytics::{Bucket, RollupCounts, RollupRow};
 use rapport_store::{MentionView, MonitorCount};
+use std::collections::BTreeMap;
 
 use super::parse_workspace_id;
+use crate::charts::{self, Voice};
 use crate::{
     assets::{APP_CSS, APP_JS, FAVICON},
     auth::Caller,
@@ -119,13 +122,18 @@ async fn dashboard(
 ) -> Result<Markup, WebError> {
     let now = chrono::Utc::now();
     let since = now - chrono::TimeDelta::hours(i64::from(DASHBOARD_HOURS));
-    let (posts, counts, mentions) = tokio::try_join!(
+    let chart_from = now - chrono::TimeDelta::days(CHART_DAYS);
+    let (posts, counts, mentions, rollups) = tokio::try_join!(
         state.store.post_count(),
         state.store.mention_counts(workspace.id, since),
         state
             .store
             .recent_mentions(workspace.id, DASHBOARD_MENTIONS as usize),
+        state
+            .analytics
+            .rollups(workspace.id, chart_from, now, Bucket::Day),
     )?;
+    let charts = Charts::new(&counts, &rollups, now);
     Ok(render_dashboard(&DashboardView {
         state,
         caller,
@@ -135,7 +143,74 @@ async fn dashboard(
         posts,
         counts: &counts,
         mentions: &mentions,
+        charts: &charts,
     }))
+}
+
+/// Days the dashboard's charts cover.
+const CHART_DAYS: i64 = 14;
+
+/// What the dashboard's charts show, from the rollups.
+struct Charts {
+    /// Daily mentions of the brand's monitors (all monitors when none is a brand), with
+    /// every day present.
+    volume: Vec<(Timestamp, RollupCounts)>,
+    /// Brand and product monitors against competitors over the same days.
+    voices: Vec<Voice>,
+}
+
+impl Charts {
+    fn new(counts: &[MonitorCount], rollups: &[RollupRow], now: Timestamp) -> Charts {
+        let kinds: BTreeMap<MonitorId, (&str, MonitorKind)> = counts
+            .iter()
+            .map(|c| (c.monitor.id, (c.monitor.name.as_str(), c.monitor.kind)))
+            .collect();
+        let has_brand = kinds.values().any(|(_, kind)| *kind == MonitorKind::Brand);
+        let today = now.date_naive();
+        let mut days: BTreeMap<chrono::NaiveDate, RollupCounts> = (0..CHART_DAYS)
+            .map(|back| {
+                (
+                    today - chrono::TimeDelta::days(back),
+                    RollupCounts::default(),
+                )
+            })
+            .collect();
+        let mut voices: BTreeMap<MonitorId, Voice> = BTreeMap::new();
+        for row in rollups {
+            let Some((name, kind)) = kinds.get(&row.monitor_id) else {
+                continue;
+            };
+            if !has_brand || *kind == MonitorKind::Brand {
+                if let Some(day) = days.get_mut(&row.start.date_naive()) {
+                    add_counts(day, &row.counts);
+                }
+            }
+            if *kind != MonitorKind::Campaign {
+                let voice = voices.entry(row.monitor_id).or_insert_with(|| Voice {
+                    name: name.to_string(),
+                    ours: *kind != MonitorKind::Competitor,
+                    mentions: 0,
+                    positive: 0,
+                });
+                voice.mentions += row.counts.mentions;
+                voice.positive += row.counts.positive;
+            }
+        }
+        let volume = days
+            .into_iter()
+            .map(|(day, counts)| (day.and_time(chrono::NaiveTime::MIN).and_utc(), counts))
+            .collect();
+        let mut voices: Vec<Voice> = voices.into_values().collect();
+        voices.sort_by(|a, b| b.ours.cmp(&a.ours).then(b.mentions.cmp(&a.mentions)));
+        Charts { volume, voices }
+    }
+}
+
+fn add_counts(total: &mut RollupCounts, more: &RollupCounts) {
+    total.mentions += more.mentions;
+    total.positive += more.positive;
+    total.neutral += more.neutral;
+    total.negative += more.negative;
 }
 
 /// The data of one dashboard render.
@@ -148,6 +223,7 @@ struct DashboardView<'a> {
     posts: u64,
     counts: &'a [MonitorCount],
     mentions: &'a [MentionView],
+    charts: &'a Charts,
 }
 
 fn render_dashboard(view: &DashboardView<'_>) -> Markup {
@@ -182,6 +258,20 @@ fn render_dashboard(view: &DashboardView<'_>) -> Markup {
                 (stat("recent-sum", recent_sum, "mentions · last 24 h"))
                 (stat("total-sum", total_sum, "mentions in total"))
                 (stat("monitor-count", view.counts.len() as u64, "monitors"))
+            }
+            section.panel.charts {
+                div.chart-box {
+                    h2 { "Mentions per day, last " (CHART_DAYS) " days" }
+                    (charts::sentiment_volume(&view.charts.volume, "%b %e"))
+                }
+                div.chart-box {
+                    h2 { "Share of voice, last " (CHART_DAYS) " days" }
+                    @if view.charts.voices.is_empty() {
+                        p.empty { "No brand, product or competitor mentions in this period." }
+                    } @else {
+                        (charts::share_of_voice(&view.charts.voices))
+                    }
+                }
             }
             section.panel {
                 h2 { "Monitors" }

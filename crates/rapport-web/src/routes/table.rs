@@ -11,7 +11,7 @@ use axum::{
 };
 use rapport_model::Role;
 
-use super::{api, inbox, inbox_pages, login, pages, query, users, webhook};
+use super::{analytics, api, inbox, inbox_pages, login, pages, query, users, webhook};
 use crate::{
     auth::{Access, Kind},
     AppState,
@@ -175,6 +175,12 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/workspaces/{id}/response-times",
             Workspace(Role::Viewer),
             get(inbox::response_times),
+        ),
+        route(
+            M::GET,
+            "/api/workspaces/{id}/rollups",
+            Workspace(Role::Viewer),
+            get(analytics::rollups),
         ),
         route(
             M::GET,

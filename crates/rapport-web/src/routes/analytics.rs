@@ -1,0 +1,57 @@
+//! Analytics over JSON, read from the rollups (never from raw posts).
+//!
+//! | Route | Answer |
+//! |---|---|
+//! | `GET /api/workspaces/{id}/rollups?days=14&bucket=day\|hour` | `[RollupRow]`: per monitor and bucket, oldest first (viewer) |
+//!
+//! `days` is 1..=366 and counts back from now; buckets without mentions are absent.
+//! Distinct authors are exact per hour and summed over the hours of a day.
+
+use axum::{
+    extract::{rejection::PathRejection, rejection::QueryRejection, Path, Query, State},
+    Json,
+};
+use chrono::Duration;
+use rapport_store::analytics::{Bucket, RollupRow};
+use serde::Deserialize;
+
+use super::api::{bad_query, workspace_from_path};
+use super::{bounded_param, find_workspace};
+use crate::{
+    error::{ApiError, WebError},
+    AppState,
+};
+
+/// Query of `GET .../rollups`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RollupParams {
+    days: Option<String>,
+    bucket: Option<String>,
+}
+
+/// `hour` or `day`.
+pub(crate) fn parse_bucket(raw: Option<&str>) -> Result<Bucket, WebError> {
+    match raw.map(str::trim) {
+        None | Some("day") => Ok(Bucket::Day),
+        Some("hour") => Ok(Bucket::Hour),
+        Some(other) => Err(WebError::bad_request(format!(
+            "bucket must be \"hour\" or \"day\", not {other:?}"
+        ))),
+    }
+}
+
+/// `GET /api/workspaces/{id}/rollups`.
+pub(crate) async fn rollups(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<RollupParams>, QueryRejection>,
+) -> Result<Json<Vec<RollupRow>>, ApiError> {
+    let id = workspace_from_path(path)?;
+    let Query(params) = query.map_err(bad_query)?;
+    let days = bounded_param("days", params.days.as_deref(), 14, 1, 366)?;
+    let bucket = parse_bucket(params.bucket.as_deref())?;
+    find_workspace(&state, id).await?;
+    let to = chrono::Utc::now();
+    let from = to - Duration::days(i64::from(days));
+    Ok(Json(state.analytics.rollups(id, from, to, bucket).await?))
+}
