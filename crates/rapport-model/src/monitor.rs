@@ -19,6 +19,14 @@ pub enum MonitorKind {
 }
 
 impl MonitorKind {
+    /// Every kind, in the order forms list them.
+    pub const ALL: [MonitorKind; 4] = [
+        MonitorKind::Brand,
+        MonitorKind::Product,
+        MonitorKind::Competitor,
+        MonitorKind::Campaign,
+    ];
+
     /// The stable lower-case name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -309,10 +309,79 @@
     setTimeout(check, INTERVAL_MS);
   }
 
+  // The monitor form: the query is checked as it is typed and the error is shown under
+  // its column; "Preview matches" lists recent posts the query would have matched.
+  function initMonitorForm(form) {
+    var input = document.getElementById("monitor-query");
+    var check = document.getElementById("query-check");
+    var previewButton = document.getElementById("monitor-preview");
+    var list = document.getElementById("preview-list");
+    var timer = null;
+    var asked = 0;
+
+    function show(text, state) {
+      check.textContent = text;
+      check.setAttribute("data-state", state);
+    }
+
+    function run() {
+      var q = input.value;
+      if (!q.trim()) {
+        show("", "empty");
+        return;
+      }
+      var mine = ++asked;
+      getJson("/api/query/check?q=" + encodeURIComponent(q))
+        .then(function (answer) {
+          if (mine !== asked) return;
+          if (answer.valid) show("\u2713 " + answer.canonical, "valid");
+          else show(answer.error.display, "invalid");
+        })
+        .catch(function () {
+          if (mine === asked) show("cannot check the query right now", "unknown");
+        });
+    }
+
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(run, 250);
+    });
+    if (input.value) run();
+
+    previewButton.addEventListener("click", function () {
+      var url = form.getAttribute("data-preview-url") + "?limit=20&q=" + encodeURIComponent(input.value);
+      list.textContent = "";
+      list.appendChild(el("li", "empty", "Looking at recent posts\u2026"));
+      getJson(url)
+        .then(function (preview) {
+          list.textContent = "";
+          if (!preview.posts || preview.posts.length === 0) {
+            list.appendChild(el("li", "empty", "No recent post matches."));
+            return;
+          }
+          preview.posts.forEach(function (p) {
+            var li = el("li", "mention");
+            var meta = el("div", "mention-meta");
+            meta.appendChild(el("span", "handle", "@" + p.author_handle));
+            meta.appendChild(el("span", "net net-" + p.network, p.network));
+            li.appendChild(meta);
+            li.appendChild(el("p", "mention-text", excerpt(p.text, 280)));
+            list.appendChild(li);
+          });
+        })
+        .catch(function () {
+          list.textContent = "";
+          list.appendChild(el("li", "empty", "Fix the query first, then preview."));
+        });
+    });
+  }
+
   function start() {
     var dashboard = document.querySelector("[data-workspace]");
     if (dashboard) initDashboard(dashboard);
     else if (document.querySelector("[data-await-workspace]")) initWelcome();
+    var monitorForm = document.getElementById("monitor-form");
+    if (monitorForm) initMonitorForm(monitorForm);
   }
 
   if (document.readyState === "loading") {

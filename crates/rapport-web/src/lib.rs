@@ -59,6 +59,9 @@ pub struct AppState {
     pub notice: Option<String>,
     /// Receives pushed posts at `/api/hooks/{id}` (see [`routes::webhook`]); `None` answers 404.
     pub webhooks: Option<routes::webhook::Webhooks>,
+    /// The running pipeline's ingestor, told to reload its monitors when one is added
+    /// through the web; `None` when this process ingests nothing.
+    pub ingestor: Option<rapport_engine::Ingestor>,
 }
 
 impl AppState {
@@ -80,6 +83,7 @@ impl AppState {
             started_at: chrono::Utc::now(),
             notice: None,
             webhooks: None,
+            ingestor: None,
         }
     }
 
@@ -93,6 +97,24 @@ impl AppState {
     pub fn with_cookies(mut self, cookies: auth::CookiePolicy) -> Self {
         self.cookies = cookies;
         self
+    }
+
+    /// The same state, telling `ingestor` when monitors change.
+    pub fn with_ingestor(mut self, ingestor: rapport_engine::Ingestor) -> Self {
+        self.ingestor = Some(ingestor);
+        self
+    }
+
+    /// Makes the running pipeline (if this process has one) match new monitors from now on.
+    pub(crate) async fn monitors_changed(&self) {
+        if let Some(ingestor) = &self.ingestor {
+            match ingestor.reload_monitors().await {
+                Ok(count) => tracing::info!(count, "monitors reloaded"),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot reload monitors; new ones apply after a restart")
+                }
+            }
+        }
     }
 
     /// The same state, accepting pushed posts at `/api/hooks/{id}`.

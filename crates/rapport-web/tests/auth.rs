@@ -360,6 +360,7 @@ async fn every_route_checks_the_role_and_the_workspace() {
     let admin_api = [401, 403, 403, 403, 200, 403, 200, 403, 403, 403, 200];
     let instance_api = [401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403];
     let agent_page = [401, 403, 200, 200, 200, 403, 200, 401, 401, 401, 401];
+    let manager_page = [401, 403, 403, 200, 200, 403, 200, 401, 401, 401, 401];
     let agent_api = [401, 403, 200, 200, 200, 403, 200, 403, 200, 200, 200];
     let no_content = |statuses: [u16; 11]| statuses.map(|s| if s == 200 { 204 } else { s });
     let created = |statuses: [u16; 11]| statuses.map(|s| if s == 200 { 201 } else { s });
@@ -512,6 +513,26 @@ async fn every_route_checks_the_role_and_the_workspace() {
             "/api/audit".into(),
             || Body::Empty,
             instance_api,
+        ),
+        (
+            Method::GET,
+            "/w/{id}/monitors",
+            format!("/w/{a}/monitors"),
+            || Body::Empty,
+            viewer_page,
+        ),
+        (
+            Method::POST,
+            "/w/{id}/monitors",
+            format!("/w/{a}/monitors"),
+            || {
+                Body::Form(vec![
+                    ("name", "Matrix form".into()),
+                    ("kind", "campaign".into()),
+                    ("query", "#matrixform".into()),
+                ])
+            },
+            redirected(manager_page),
         ),
         (
             Method::GET,
@@ -1219,4 +1240,73 @@ async fn the_audit_log_records_who_did_what() {
     );
     // No secret in the log.
     assert!(!events.to_string().contains("wrong password"));
+}
+
+#[tokio::test]
+async fn the_monitor_form_points_at_the_typo_and_adds_a_good_query() {
+    let env = spawn().await;
+    let a = env.a.id;
+    let manager = Who::Session(env.login("manager@a.example").await);
+    let typo = env
+        .send(
+            &manager,
+            Method::POST,
+            &format!("/w/{a}/monitors"),
+            Body::Form(vec![
+                ("name", "Launch".into()),
+                ("kind", "campaign".into()),
+                ("query", "acme AND (launch OR \"new kettle)".into()),
+            ]),
+        )
+        .await;
+    assert_eq!(typo.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = typo.text().await.expect("page");
+    assert!(page.contains("column"), "{page}");
+    // The form keeps what was typed (escaped) so it can be fixed in place.
+    assert!(
+        page.contains("value=\"acme AND (launch OR &quot;new kettle)\""),
+        "{page}"
+    );
+    assert!(page.contains("id=\"monitor-error\""));
+
+    let good = env
+        .send(
+            &manager,
+            Method::POST,
+            &format!("/w/{a}/monitors"),
+            Body::Form(vec![
+                ("name", "Launch".into()),
+                ("kind", "campaign".into()),
+                ("query", "acme AND (launch OR \"new kettle\")".into()),
+            ]),
+        )
+        .await;
+    assert_eq!(good.status(), StatusCode::SEE_OTHER);
+    let list = env
+        .send(
+            &manager,
+            Method::GET,
+            &format!("/w/{a}/monitors"),
+            Body::Empty,
+        )
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(list.contains("Launch"), "{list}");
+    // A viewer sees the list but not the form.
+    let viewer = Who::Session(env.login("viewer@a.example").await);
+    let seen = env
+        .send(
+            &viewer,
+            Method::GET,
+            &format!("/w/{a}/monitors"),
+            Body::Empty,
+        )
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(seen.contains("Launch"));
+    assert!(!seen.contains("id=\"monitor-form\""));
 }

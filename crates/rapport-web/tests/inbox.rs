@@ -33,6 +33,8 @@ fn post(id: &str, text: &str, followers: u64) -> Post {
 struct App {
     base: String,
     token: String,
+    manager_token: String,
+    ingestor: Ingestor,
     agent: i64,
     workspace: i64,
     client: reqwest::Client,
@@ -108,6 +110,18 @@ async fn spawn() -> App {
         })
         .await
         .unwrap();
+    let (manager_secret, manager_prefix) = auth::new_api_token().unwrap();
+    store
+        .create_api_token(NewApiToken {
+            token_hash: manager_secret.hash(),
+            prefix: manager_prefix,
+            workspace: ws.id,
+            role: Role::Manager,
+            name: "manager".into(),
+            created_by: None,
+        })
+        .await
+        .unwrap();
     let shared: Arc<dyn Store> = Arc::new(store.clone());
     let ingestor = Ingestor::new(shared).await.unwrap();
     ingestor
@@ -126,12 +140,14 @@ async fn spawn() -> App {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(rapport_web::serve(
         listener,
-        AppState::sqlite(store),
+        AppState::sqlite(store).with_ingestor(ingestor.clone()),
         std::future::pending(),
     ));
     App {
         base: format!("http://{addr}"),
         token: secret.expose().to_string(),
+        manager_token: manager_secret.expose().to_string(),
+        ingestor,
         agent: agent.id.0,
         workspace: ws.id.0,
         client: reqwest::Client::new(),
@@ -250,4 +266,26 @@ async fn an_agent_works_the_inbox_over_the_api() {
         .get(&format!("/api/workspaces/{w}/inbox?status=closed"))
         .await;
     assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn a_monitor_added_through_the_api_applies_to_the_next_posts() {
+    let app = spawn().await;
+    let w = app.workspace;
+    let response = app
+        .client
+        .post(format!("{}/api/workspaces/{w}/monitors", app.base))
+        .bearer_auth(&app.manager_token)
+        .json(&json!({"name": "Rival", "kind": "competitor", "query": "brasswick"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    // The server reloaded the running ingestor's monitors: no restart needed.
+    let outcome = app
+        .ingestor
+        .ingest(vec![post("9", "Is the Brasswick grinder any good?", 5)])
+        .await
+        .unwrap();
+    assert_eq!(outcome.new_mentions, 1);
 }

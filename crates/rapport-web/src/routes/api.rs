@@ -262,6 +262,7 @@ pub(crate) async fn create_monitor(
             serde_json::json!({ "name": monitor.name, "kind": kind.as_str(), "query": monitor.query }),
         ))
         .await?;
+    state.monitors_changed().await;
     Ok((StatusCode::CREATED, Json(monitor)))
 }
 

@@ -8,6 +8,7 @@ pub mod api;
 pub mod inbox;
 mod inbox_pages;
 pub(crate) mod login;
+mod monitors;
 pub mod pages;
 pub mod query;
 pub mod table;

@@ -72,6 +72,9 @@ pub(crate) fn user_menu(caller: &Caller, workspace: Option<&Workspace>) -> Marku
             @if let Some(user) = caller.user() {
                 span.user-name title=(user.email) { (user.display_name) }
             }
+            @if let Some(workspace) = workspace {
+                a.monitors-link href={ "/w/" (workspace.id) "/monitors" } { "Monitors" }
+            }
             @if let Some(workspace) = agent_of {
                 a.inbox-link href={ "/w/" (workspace.id) "/inbox" } { "Inbox" }
             }

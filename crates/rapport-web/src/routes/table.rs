@@ -11,7 +11,7 @@ use axum::{
 };
 use rapport_model::Role;
 
-use super::{analytics, api, inbox, inbox_pages, login, pages, query, users, webhook};
+use super::{analytics, api, inbox, inbox_pages, login, monitors, pages, query, users, webhook};
 use crate::{
     auth::{Access, Kind},
     AppState,
@@ -181,6 +181,18 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/workspaces/{id}/rollups",
             Workspace(Role::Viewer),
             get(analytics::rollups),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/monitors",
+            Workspace(Role::Viewer),
+            get(monitors::page),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/monitors",
+            Workspace(Role::Manager),
+            post(monitors::create),
         ),
         route(
             M::GET,

@@ -173,6 +173,7 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
 
     let ingestor = Ingestor::new(store.clone()).await?;
     super::use_sentiment_model(&ingestor, args.model.as_deref())?;
+    let web_ingestor = ingestor.clone();
     let (pipeline, handle) = Pipeline::spawn(ingestor, PipelineConfig::default());
     let (stop_tx, stop_rx) = watch::channel(false);
 
@@ -190,6 +191,7 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
             Arc::new(sqlite.clone()),
         )
         .with_cookies(super::cookie_policy(addr))
+        .with_ingestor(web_ingestor.clone())
         .with_notice(format!(
             "Demo data: simulated posts about {} and its competitors (fictional brands), seed {}.",
             world.brand.name, state.seed

@@ -15,7 +15,7 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
     let key = rapport_store::SecretKey::load_or_create(data_dir.root())?;
     let ingestor = rapport_engine::Ingestor::new(store.clone()).await?;
     let webhooks = rapport_web::routes::webhook::Webhooks::new(
-        ingestor,
+        ingestor.clone(),
         std::sync::Arc::new(sqlite.clone()),
         key,
     );
@@ -30,7 +30,8 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
     println!("log in with an account from `rapport user add` (list them with `rapport user list`)");
     let state = AppState::sqlite(sqlite)
         .with_cookies(super::cookie_policy(addr))
-        .with_webhooks(webhooks);
+        .with_webhooks(webhooks)
+        .with_ingestor(ingestor);
     rapport_web::serve(listener, state, super::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
