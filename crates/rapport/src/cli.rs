@@ -251,6 +251,16 @@ pub struct TrainArgs {
     /// Also report K-fold cross-validation (e.g. 5).
     #[arg(long, value_name = "K")]
     pub cv: Option<usize>,
+    /// Add the corrections agents made in this workspace's inbox (name or id) to the
+    /// examples: a model that learns the workspace's own language.
+    #[arg(long, value_name = "WORKSPACE")]
+    pub corrections: Option<String>,
+    /// Which corrections: `sentiment` or `intent` (match the labels of --input).
+    #[arg(long, default_value = "sentiment", value_name = "sentiment|intent")]
+    pub correction_field: String,
+    /// How many times each correction counts (they are few and deliberate).
+    #[arg(long, default_value_t = 5)]
+    pub correction_weight: usize,
 }
 
 /// Options of `rapport query`.

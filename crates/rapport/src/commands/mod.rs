@@ -41,14 +41,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &args.id_field,
             args.model.as_deref(),
         ),
-        Command::Train(args) => train::run(
-            &args.input,
-            &args.format,
-            &args.text_field,
-            &args.label_field,
-            &args.out,
-            args.cv,
-        ),
+        Command::Train(args) => {
+            let corrections = match &args.corrections {
+                Some(workspace) => {
+                    train::workspace_corrections(
+                        &data_dir()?,
+                        workspace,
+                        &args.correction_field,
+                        args.correction_weight,
+                    )
+                    .await?
+                }
+                None => Vec::new(),
+            };
+            train::run(
+                &args.input,
+                &args.format,
+                &args.text_field,
+                &args.label_field,
+                &args.out,
+                args.cv,
+                corrections,
+            )
+        }
         Command::Bench(args) => bench::run(args).await,
         Command::Rollup(args) => rollup::run(data_dir()?, args).await,
         Command::Parse(args) => parse::run(args),

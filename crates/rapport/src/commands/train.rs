@@ -74,7 +74,43 @@ pub fn read_examples(
     Ok(examples)
 }
 
-/// Runs `rapport train`: see the [module](self).
+/// The corrections agents made in a workspace's inbox, as examples, each repeated `weight`
+/// times. `field` is `sentiment` or `intent`.
+pub async fn workspace_corrections(
+    data_dir: &crate::data_dir::DataDir,
+    workspace: &str,
+    field: &str,
+    weight: usize,
+) -> anyhow::Result<Vec<(String, Label)>> {
+    use rapport_store::{inbox::Correction, InboxStore};
+    if field != "sentiment" && field != "intent" {
+        bail!("--correction-field must be sentiment or intent, not {field:?}");
+    }
+    let store = data_dir.open_sqlite()?;
+    let workspace = super::find_workspace(&store, workspace).await?;
+    let corrections = store.corrections(workspace.id).await?;
+    let mut examples = Vec::new();
+    for example in corrections {
+        let label = match example.correction {
+            Correction::Sentiment(label) if field == "sentiment" => label.as_str(),
+            Correction::Intent(intent) if field == "intent" => intent.as_str(),
+            _ => continue,
+        };
+        for _ in 0..weight.max(1) {
+            examples.push((example.text.clone(), Label::new(label)));
+        }
+    }
+    println!(
+        "{} {field} corrections from workspace {:?} (each counted {} times)",
+        examples.len() / weight.max(1),
+        workspace.name,
+        weight.max(1)
+    );
+    Ok(examples)
+}
+
+/// Runs `rapport train`: see the [module](self). `extra` examples (agents' corrections)
+/// are added to those read from `input`.
 pub fn run(
     input: &Path,
     format: &str,
@@ -82,9 +118,11 @@ pub fn run(
     label_field: &str,
     out: &Path,
     cv_folds: Option<usize>,
+    extra: Vec<(String, Label)>,
 ) -> anyhow::Result<ExitCode> {
     let format = Format::parse(format)?;
-    let examples = read_examples(input, format, text_field, label_field)?;
+    let mut examples = read_examples(input, format, text_field, label_field)?;
+    examples.extend(extra);
     if examples.is_empty() {
         bail!("no labelled examples in {}", input.display());
     }
@@ -156,7 +194,8 @@ mod tests {
         let examples = read_examples(&input, Format::Jsonl, "text", "label").expect("reads");
         assert_eq!(examples.len(), 40);
         let out = dir.path().join("model.bin");
-        let code = run(&input, "jsonl", "text", "label", &out, Some(3)).expect("trains");
+        let code =
+            run(&input, "jsonl", "text", "label", &out, Some(3), Vec::new()).expect("trains");
         assert_eq!(code, ExitCode::SUCCESS);
         let model = Model::load(&out).expect("loads");
         assert_eq!(model.predict("awful, lost my bag").0.as_str(), "negative");
@@ -180,8 +219,89 @@ mod tests {
             "text",
             "label",
             &dir.path().join("m"),
-            None
+            None,
+            Vec::new()
         )
         .is_err());
+    }
+
+    #[tokio::test]
+    async fn an_agents_correction_teaches_the_workspace_model() {
+        use rapport_model::{MonitorKind, NewMonitor, Post};
+        use rapport_store::{inbox::Correction, InboxStore, IngestItem, Store};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data_dir = crate::data_dir::DataDir::create(dir.path()).expect("data dir");
+        let store = data_dir.open_sqlite().expect("store");
+        let ws = store.create_workspace("Lumora").await.expect("workspace");
+        let monitor = store
+            .create_monitor(NewMonitor {
+                workspace_id: ws.id,
+                name: "Lumora".into(),
+                kind: MonitorKind::Brand,
+                query: "lumora".into(),
+            })
+            .await
+            .expect("monitor");
+        // Local slang the base data does not know: "sick" is praise here.
+        let text = "lumora kettle is sick";
+        let post: Post = serde_json::from_value(serde_json::json!({
+            "network": "mastodon", "native_id": "1", "author": {"handle": "a"},
+            "text": text, "created_at": "2026-05-01T10:00:00Z"
+        }))
+        .expect("post");
+        let outcome = store
+            .write_batch(vec![IngestItem {
+                post: post.clone(),
+                monitors: vec![monitor.id],
+                analysis: None,
+                triage: None,
+            }])
+            .await
+            .expect("stored");
+        assert_eq!(outcome.inserted, 1);
+        let stored = store
+            .get_post(&post.key())
+            .await
+            .expect("read")
+            .expect("post");
+        store
+            .record_correction(
+                ws.id,
+                stored.id,
+                Correction::Sentiment(rapport_model::SentimentLabel::Positive),
+                None,
+            )
+            .await
+            .expect("corrected");
+        let extra = workspace_corrections(&data_dir, "Lumora", "sentiment", 5)
+            .await
+            .expect("reads corrections");
+        assert_eq!(extra.len(), 5);
+        assert!(workspace_corrections(&data_dir, "Lumora", "mood", 5)
+            .await
+            .is_err());
+        assert!(workspace_corrections(&data_dir, "Nobody", "sentiment", 5)
+            .await
+            .is_err());
+
+        let input = dir.path().join("base.jsonl");
+        let mut lines = String::new();
+        for i in 0..15 {
+            lines.push_str(&format!(
+                "{{\"text\": \"great service {i}, thanks\", \"label\": \"positive\"}}\n"
+            ));
+            lines.push_str(&format!(
+                "{{\"text\": \"I feel sick, awful trip {i}\", \"label\": \"negative\"}}\n"
+            ));
+        }
+        std::fs::write(&input, lines).expect("writes");
+        let plain = dir.path().join("plain.bin");
+        let tuned = dir.path().join("tuned.bin");
+        run(&input, "jsonl", "text", "label", &plain, None, Vec::new()).expect("trains");
+        run(&input, "jsonl", "text", "label", &tuned, None, extra).expect("trains");
+        let plain = Model::load(&plain).expect("loads");
+        let tuned = Model::load(&tuned).expect("loads");
+        assert_eq!(plain.predict(text).0.as_str(), "negative");
+        assert_eq!(tuned.predict(text).0.as_str(), "positive");
     }
 }
