@@ -339,3 +339,44 @@ async fn analysis_is_stored_read_back_and_replaced_only_by_a_newer_one() {
     let stored = store.get_post(&p.key()).await.unwrap().unwrap();
     assert_eq!(stored.analysis, Some(newer));
 }
+
+#[tokio::test]
+async fn a_post_edited_within_its_first_batch_is_indexed_once_with_its_final_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let first = post(Network::Mastodon, "e1", "alphaword original text");
+    let mut edited = first.clone();
+    edited.text = "betaword corrected text".into();
+    let other = post(Network::Mastodon, "e2", "gammaword");
+    store
+        .write_batch(vec![
+            IngestItem::unmatched(first),
+            IngestItem::unmatched(other),
+            IngestItem::unmatched(edited.clone()),
+        ])
+        .await
+        .unwrap();
+    assert!(store
+        .search_posts("alphaword", 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.search_posts("betaword", 10).await.unwrap().len(), 1);
+    assert_eq!(store.search_posts("gammaword", 10).await.unwrap().len(), 1);
+    // A later edit of an indexed post still replaces its entry.
+    let mut again = edited;
+    again.text = "deltaword".into();
+    store
+        .write_batch(vec![IngestItem::unmatched(again)])
+        .await
+        .unwrap();
+    assert!(store.search_posts("betaword", 10).await.unwrap().is_empty());
+    assert_eq!(store.search_posts("deltaword", 10).await.unwrap().len(), 1);
+    drop(store);
+    let conn = rusqlite::Connection::open(dir.path().join("rapport.db")).unwrap();
+    conn.execute(
+        "INSERT INTO posts_fts (posts_fts, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .unwrap();
+}

@@ -19,6 +19,12 @@ const UPDATE_COUNTS: &str =
 const UPDATE_TEXT: &str = "UPDATE posts SET text = ?2 WHERE id = ?1";
 const UPDATE_ANALYSIS: &str = "UPDATE posts SET sentiment = ?2, compound = ?3, pos = ?4, neu = ?5, neg = ?6, intent = ?7, fingerprint = ?8, lang = coalesce(?9, lang) WHERE id = ?1";
 const FTS_INSERT: &str = "INSERT INTO posts_fts (rowid, text) VALUES (?1, ?2)";
+/// Indexes every post inserted by this batch at once: new rows get ids above the largest id
+/// before the batch (`INTEGER PRIMARY KEY` without AUTOINCREMENT takes max + 1), so one
+/// statement replaces a statement per post (bind, step, reset each time).
+const FTS_INSERT_NEW: &str =
+    "INSERT INTO posts_fts (rowid, text) SELECT id, text FROM posts WHERE id > ?1";
+const MAX_POST_ID: &str = "SELECT coalesce(max(id), 0) FROM posts";
 const FTS_DELETE: &str = "INSERT INTO posts_fts (posts_fts, rowid, text) VALUES ('delete', ?1, ?2)";
 const INSERT_MENTION: &str = "INSERT OR IGNORE INTO mentions (monitor_id, post_id, workspace_id, post_created_at, matched_at)
      VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -41,6 +47,9 @@ pub(super) struct BatchStatements<'tx> {
     pub(super) monitor_workspace: CachedStatement<'tx>,
     pub(super) authors: authors::AuthorStatements<'tx>,
     pub(super) rollups: RollupStatements<'tx>,
+    /// The largest post id before the batch: rows above it are this batch's new posts,
+    /// indexed together at the end.
+    pub(super) first_new_above: i64,
 }
 
 impl<'tx> BatchStatements<'tx> {
@@ -62,6 +71,9 @@ impl<'tx> BatchStatements<'tx> {
             monitor_workspace: prepare(MONITOR_WORKSPACE)?,
             authors: authors::AuthorStatements::prepare(tx)?,
             rollups: RollupStatements::prepare(tx)?,
+            first_new_above: tx
+                .query_row(MAX_POST_ID, [], |r| r.get(0))
+                .map_err(StoreError::sqlite("find the last post id"))?,
         })
     }
 }
@@ -91,7 +103,13 @@ pub(super) fn write_batch_and(
     let mut staged = AuthorCache::default();
     let outcome = {
         let mut statements = BatchStatements::prepare(&tx)?;
-        write_items(&tx, &mut statements, cache, &mut staged, items)?
+        let outcome = write_items(&tx, &mut statements, cache, &mut staged, items)?;
+        if outcome.inserted > 0 {
+            tx.prepare_cached(FTS_INSERT_NEW)
+                .and_then(|mut stmt| stmt.execute([statements.first_new_above]))
+                .map_err(StoreError::sqlite("index new posts"))?;
+        }
+        outcome
     };
     also(&tx, &outcome)?;
     tx.commit().map_err(StoreError::sqlite("commit batch"))?;
@@ -255,10 +273,6 @@ fn upsert_post(
         .map_err(StoreError::sqlite("insert post"))?;
     if inserted == 1 {
         let id = tx.last_insert_rowid();
-        statements
-            .fts_insert
-            .execute(params![id, post.text])
-            .map_err(StoreError::sqlite("index post text"))?;
         let contribution = Contribution::new(
             followers,
             engagement_total(likes, reposts, replies),
@@ -312,18 +326,25 @@ fn upsert_post(
             .map_err(StoreError::sqlite("update post engagement"))?;
     }
     if text_changed {
-        statements
-            .fts_delete
-            .execute(params![id, old_text])
-            .map_err(StoreError::sqlite("unindex edited post"))?;
+        // A post inserted earlier in this batch is not indexed yet: the batch's end indexes
+        // its final text.
+        let indexed = id <= statements.first_new_above;
+        if indexed {
+            statements
+                .fts_delete
+                .execute(params![id, old_text])
+                .map_err(StoreError::sqlite("unindex edited post"))?;
+        }
         statements
             .update_text
             .execute(params![id, post.text])
             .map_err(StoreError::sqlite("update post text"))?;
-        statements
-            .fts_insert
-            .execute(params![id, post.text])
-            .map_err(StoreError::sqlite("index post text"))?;
+        if indexed {
+            statements
+                .fts_insert
+                .execute(params![id, post.text])
+                .map_err(StoreError::sqlite("index post text"))?;
+        }
     }
     if item.analysis.is_some() {
         // A re-analysis (a newer model, an edited text) replaces the stored one; it is not a
