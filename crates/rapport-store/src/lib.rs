@@ -23,7 +23,9 @@ pub use inbox::InboxStore;
 pub use secrets::{Secret, SecretError, SecretKey, SECRET_KEY_ENV, SECRET_KEY_FILE};
 pub use sources::{NewSource, PollProgress, SourceHealth, SourceId, SourceRecord, SourceStore};
 pub use sqlite::{Durability, SqliteOptions, SqliteStore, SCHEMA_VERSION};
-pub use types::{BatchOutcome, DiskUsage, IngestItem, MentionView, MonitorCount, StoredPost};
+pub use types::{
+    BatchOutcome, DiskUsage, IngestItem, MentionFilter, MentionView, MonitorCount, StoredPost,
+};
 
 use async_trait::async_trait;
 use rapport_model::{Monitor, NewMonitor, PostKey, Timestamp, Workspace, WorkspaceId};
@@ -79,6 +81,15 @@ pub trait Store: Send + Sync + 'static {
     async fn recent_mentions(
         &self,
         workspace: WorkspaceId,
+        limit: usize,
+    ) -> StoreResult<Vec<MentionView>>;
+
+    /// A workspace's mentions that pass `filter`, newest first (by post time), at most
+    /// `limit`. Page with `filter.until` set to the last one's post time.
+    async fn find_mentions(
+        &self,
+        workspace: WorkspaceId,
+        filter: &MentionFilter,
         limit: usize,
     ) -> StoreResult<Vec<MentionView>>;
 

@@ -1,6 +1,8 @@
 //! Values the store takes and returns.
 
-use rapport_model::{Analysis, Monitor, MonitorId, Post, PostId, Timestamp, Triage};
+use rapport_model::{
+    Analysis, Intent, Monitor, MonitorId, Network, Post, PostId, SentimentLabel, Timestamp, Triage,
+};
 use serde::{Deserialize, Serialize};
 
 /// One post to store, with the monitors it matched (possibly none) and what the pipeline
@@ -103,4 +105,25 @@ pub struct DiskUsage {
     pub fulltext_bytes: u64,
     /// The write-ahead log file now: transient, emptied by checkpoints.
     pub wal_bytes: u64,
+}
+
+/// Which of a workspace's mentions to list (every field narrows; `None` means any).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct MentionFilter {
+    /// One monitor.
+    pub monitor: Option<MonitorId>,
+    /// One network.
+    pub network: Option<Network>,
+    /// One sentiment label.
+    pub sentiment: Option<SentimentLabel>,
+    /// One intent.
+    pub intent: Option<Intent>,
+    /// One language tag (`en`).
+    pub language: Option<String>,
+    /// Posts published at or after this time.
+    pub since: Option<Timestamp>,
+    /// Posts published before this time (also the cursor of the next page).
+    pub until: Option<Timestamp>,
+    /// Words the post text must all contain (full-text search; operators not interpreted).
+    pub text: Option<String>,
 }

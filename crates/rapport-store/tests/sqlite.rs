@@ -380,3 +380,142 @@ async fn a_post_edited_within_its_first_batch_is_indexed_once_with_its_final_tex
     )
     .unwrap();
 }
+
+#[tokio::test]
+async fn mentions_filter_by_monitor_network_labels_language_time_and_words() {
+    use rapport_model::{Analysis, Intent, SentimentLabel, SentimentScores};
+    use rapport_store::MentionFilter;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let ws = store.create_workspace("W").await.unwrap();
+    let monitor = |name: &str| NewMonitor {
+        workspace_id: ws.id,
+        name: name.into(),
+        kind: MonitorKind::Brand,
+        query: name.into(),
+    };
+    let brand = store.create_monitor(monitor("brand")).await.unwrap().id;
+    let rival = store.create_monitor(monitor("rival")).await.unwrap().id;
+    let analysed = |sentiment, intent| Analysis {
+        sentiment,
+        scores: SentimentScores::default(),
+        intent,
+        fingerprint: 1,
+    };
+    let mut items = Vec::new();
+    let specs = [
+        (
+            "1",
+            Network::Mastodon,
+            "en",
+            SentimentLabel::Negative,
+            Intent::Complaint,
+            "kettle leaks water",
+            brand,
+            0,
+        ),
+        (
+            "2",
+            Network::Bluesky,
+            "de",
+            SentimentLabel::Positive,
+            Intent::Praise,
+            "wunderbar kettle",
+            brand,
+            1,
+        ),
+        (
+            "3",
+            Network::Mastodon,
+            "en",
+            SentimentLabel::Neutral,
+            Intent::Question,
+            "does the grinder fit",
+            rival,
+            2,
+        ),
+        (
+            "4",
+            Network::X,
+            "en",
+            SentimentLabel::Negative,
+            Intent::Complaint,
+            "grinder leaks too",
+            rival,
+            30,
+        ),
+    ];
+    for (id, network, lang, sentiment, intent, text, monitor, hours) in specs {
+        let mut p = post(network, id, text);
+        p.language = Some(lang.into());
+        p.created_at = p.created_at + Duration::hours(hours);
+        items.push(IngestItem {
+            post: p,
+            monitors: vec![monitor],
+            analysis: Some(analysed(sentiment, intent)),
+            triage: None,
+        });
+    }
+    store.write_batch(items).await.unwrap();
+    let ids = |filter: MentionFilter| {
+        let store = &store;
+        async move {
+            store
+                .find_mentions(ws.id, &filter, 10)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|m| m.post.post.native_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(ids(MentionFilter::default()).await, ["4", "3", "2", "1"]);
+    let by_monitor = MentionFilter {
+        monitor: Some(brand),
+        ..Default::default()
+    };
+    assert_eq!(ids(by_monitor).await, ["2", "1"]);
+    let by_network = MentionFilter {
+        network: Some(Network::Mastodon),
+        ..Default::default()
+    };
+    assert_eq!(ids(by_network).await, ["3", "1"]);
+    let negative = MentionFilter {
+        sentiment: Some(SentimentLabel::Negative),
+        ..Default::default()
+    };
+    assert_eq!(ids(negative).await, ["4", "1"]);
+    let questions = MentionFilter {
+        intent: Some(Intent::Question),
+        ..Default::default()
+    };
+    assert_eq!(ids(questions).await, ["3"]);
+    let german = MentionFilter {
+        language: Some("de".into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(german).await, ["2"]);
+    let start = post(Network::X, "x", "x").created_at;
+    let window = MentionFilter {
+        since: Some(start + Duration::hours(1)),
+        until: Some(start + Duration::hours(30)),
+        ..Default::default()
+    };
+    assert_eq!(ids(window).await, ["3", "2"]);
+    let words = MentionFilter {
+        text: Some("leaks".into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(words).await, ["4", "1"]);
+    let combined = MentionFilter {
+        text: Some("leaks".into()),
+        monitor: Some(brand),
+        ..Default::default()
+    };
+    assert_eq!(ids(combined).await, ["1"]);
+    let nothing = MentionFilter {
+        text: Some("\"".into()),
+        ..Default::default()
+    };
+    assert!(ids(nothing).await.is_empty());
+}

@@ -101,6 +101,9 @@
     var base = "/api/workspaces/" + encodeURIComponent(workspace);
     var countsUrl = base + "/counts?hours=" + hours;
     var mentionsUrl = base + "/mentions?limit=" + limit;
+    // The page's filters (already a query string, built by the server) stay on while live.
+    var filter = root.getAttribute("data-filter");
+    if (filter) mentionsUrl += "&" + filter;
 
     var live = document.getElementById("live");
     var liveLabel = document.getElementById("live-label");

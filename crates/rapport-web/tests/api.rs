@@ -766,6 +766,14 @@ impl Store for FailingStore {
     async fn recent_mentions(&self, _: WorkspaceId, _: usize) -> StoreResult<Vec<MentionView>> {
         failure()
     }
+    async fn find_mentions(
+        &self,
+        _: WorkspaceId,
+        _: &rapport_store::MentionFilter,
+        _: usize,
+    ) -> StoreResult<Vec<MentionView>> {
+        failure()
+    }
     async fn mention_counts(&self, _: WorkspaceId, _: Timestamp) -> StoreResult<Vec<MonitorCount>> {
         failure()
     }

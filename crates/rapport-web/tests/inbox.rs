@@ -289,3 +289,50 @@ async fn a_monitor_added_through_the_api_applies_to_the_next_posts() {
         .unwrap();
     assert_eq!(outcome.new_mentions, 1);
 }
+
+#[tokio::test]
+async fn mentions_can_be_filtered_over_the_api() {
+    let app = spawn().await;
+    let w = app.workspace;
+    let ids = |body: Value| -> Vec<String> {
+        body.as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["native_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (status, all) = app.get(&format!("/api/workspaces/{w}/mentions")).await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(ids(all).len(), 3);
+    let (_, negative) = app
+        .get(&format!("/api/workspaces/{w}/mentions?sentiment=negative"))
+        .await;
+    assert_eq!(ids(negative), ["2"]);
+    let (_, questions) = app
+        .get(&format!(
+            "/api/workspaces/{w}/mentions?intent=question&network=mastodon&lang=en&hours=2"
+        ))
+        .await;
+    assert_eq!(ids(questions), ["1"]);
+    let (_, words) = app
+        .get(&format!("/api/workspaces/{w}/mentions?q=love+kettle"))
+        .await;
+    assert_eq!(ids(words), ["3"]);
+    for (bad, what) in [
+        ("sentiment=furious", "sentiment"),
+        ("network=myspace", "network"),
+        ("hours=0", "hours"),
+        ("before=yesterday", "before"),
+        ("lang=%3Cscript%3E", "lang"),
+        ("monitor=x", "monitor"),
+    ] {
+        let (status, body) = app
+            .get(&format!("/api/workspaces/{w}/mentions?{bad}"))
+            .await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(
+            body["error"].as_str().unwrap().contains(what),
+            "{bad}: {body}"
+        );
+    }
+}

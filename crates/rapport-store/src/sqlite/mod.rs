@@ -18,8 +18,8 @@ mod sources;
 mod write;
 
 use crate::{
-    BatchOutcome, DiskUsage, IngestItem, MentionView, MonitorCount, Store, StoreError, StoreResult,
-    StoredPost,
+    BatchOutcome, DiskUsage, IngestItem, MentionFilter, MentionView, MonitorCount, Store,
+    StoreError, StoreResult, StoredPost,
 };
 use async_trait::async_trait;
 use rapport_model::{Monitor, NewMonitor, PostKey, Timestamp, Workspace, WorkspaceId};
@@ -270,7 +270,20 @@ impl Store for SqliteStore {
         workspace: WorkspaceId,
         limit: usize,
     ) -> StoreResult<Vec<MentionView>> {
-        self.with_reader(move |conn| read::recent_mentions(conn, workspace, limit))
+        self.with_reader(move |conn| {
+            read::find_mentions(conn, workspace, &MentionFilter::default(), limit)
+        })
+        .await
+    }
+
+    async fn find_mentions(
+        &self,
+        workspace: WorkspaceId,
+        filter: &MentionFilter,
+        limit: usize,
+    ) -> StoreResult<Vec<MentionView>> {
+        let filter = filter.clone();
+        self.with_reader(move |conn| read::find_mentions(conn, workspace, &filter, limit))
             .await
     }
 

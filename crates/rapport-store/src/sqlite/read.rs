@@ -1,12 +1,15 @@
 //! Reads: posts, search, workspaces, monitors, mentions, disk usage.
 
 use super::codec::{count_from_sql, from_millis, network, to_millis};
-use crate::{DiskUsage, MentionView, MonitorCount, StoreError, StoreResult, StoredPost};
+use crate::{
+    DiskUsage, MentionFilter, MentionView, MonitorCount, StoreError, StoreResult, StoredPost,
+};
 use rapport_model::{
     Analysis, Author, Engagement, Monitor, MonitorId, MonitorKind, Post, PostId, PostKey,
     SentimentScores, Timestamp, Workspace, WorkspaceId,
 };
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use std::path::Path;
 
 /// The columns [`RawPost::read`] expects, in order, for a `posts p JOIN authors a`.
@@ -298,33 +301,77 @@ pub(super) fn monitors(
     raws.into_iter().map(monitor_from_raw).collect()
 }
 
-pub(super) fn recent_mentions(
+pub(super) fn find_mentions(
     conn: &Connection,
     workspace: WorkspaceId,
+    filter: &MentionFilter,
     limit: usize,
 ) -> StoreResult<Vec<MentionView>> {
-    let sql = format!(
+    let mut sql = format!(
         "SELECT x.monitor_id, m.name, {POST_COLUMNS} FROM mentions x \
          JOIN monitors m ON m.id = x.monitor_id \
          JOIN posts p ON p.id = x.post_id JOIN authors a ON a.id = p.author_id \
-         WHERE x.workspace_id = ?1 ORDER BY x.post_created_at DESC, x.post_id DESC LIMIT ?2"
+         WHERE x.workspace_id = ?"
     );
+    let mut values: Vec<Value> = vec![Value::Integer(workspace.0)];
+    let mut narrow = |clause: &str, value: Value| {
+        sql.push_str(clause);
+        values.push(value);
+    };
+    if let Some(monitor) = filter.monitor {
+        narrow(" AND x.monitor_id = ?", Value::Integer(monitor.0));
+    }
+    if let Some(network) = filter.network {
+        narrow(" AND p.network = ?", Value::Text(network.as_str().into()));
+    }
+    if let Some(sentiment) = filter.sentiment {
+        narrow(
+            " AND p.sentiment = ?",
+            Value::Text(sentiment.as_str().into()),
+        );
+    }
+    if let Some(intent) = filter.intent {
+        narrow(" AND p.intent = ?", Value::Text(intent.as_str().into()));
+    }
+    if let Some(language) = &filter.language {
+        narrow(" AND p.lang = ?", Value::Text(language.clone()));
+    }
+    if let Some(since) = filter.since {
+        narrow(
+            " AND x.post_created_at >= ?",
+            Value::Integer(to_millis(since)),
+        );
+    }
+    if let Some(until) = filter.until {
+        narrow(
+            " AND x.post_created_at < ?",
+            Value::Integer(to_millis(until)),
+        );
+    }
+    if let Some(words) = filter.text.as_deref() {
+        match fts_query(words) {
+            Some(fts) => narrow(
+                " AND x.post_id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)",
+                Value::Text(fts),
+            ),
+            None => {}
+        }
+    }
+    sql.push_str(" ORDER BY x.post_created_at DESC, x.post_id DESC LIMIT ?");
+    values.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
     let mut stmt = conn
         .prepare_cached(&sql)
-        .map_err(StoreError::sqlite("recent mentions"))?;
+        .map_err(StoreError::sqlite("list mentions"))?;
     let rows = stmt
-        .query_map(
-            params![workspace.0, i64::try_from(limit).unwrap_or(i64::MAX)],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    RawPost::read(r, 2)?,
-                ))
-            },
-        )
+        .query_map(params_from_iter(values), |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                RawPost::read(r, 2)?,
+            ))
+        })
         .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-        .map_err(StoreError::sqlite("recent mentions"))?;
+        .map_err(StoreError::sqlite("list mentions"))?;
     rows.into_iter()
         .map(|(monitor, name, raw)| {
             Ok(MentionView {

@@ -5,7 +5,7 @@
 //! | `GET /api/workspaces` | `[Workspace]`, oldest first |
 //! | `GET /api/stats` | [`Stats`] |
 //! | `GET /api/workspaces/{id}/counts?hours=24` | `[MonitorCounts]`; `hours` in 1..=8760 |
-//! | `GET /api/workspaces/{id}/mentions?limit=50` | `[MentionItem]`, newest first; `limit` in 1..=500 |
+//! | `GET /api/workspaces/{id}/mentions?limit=50&monitor=&network=&sentiment=&intent=&lang=&hours=&q=&before=` | `[MentionItem]`, newest first; `limit` in 1..=500; `q` is full-text (all words); `before` (RFC 3339) pages |
 //! | `POST /api/workspaces/{id}/monitors` | 201 `Monitor`; body [`NewMonitorBody`] (manager) |
 //! | `GET /api/workspaces/{id}/audit?limit=100` | `[AuditEvent]`, newest first (admin) |
 //! | `GET /api/audit?limit=100` | the whole instance's `[AuditEvent]` (instance admin) |
@@ -31,7 +31,7 @@ use rapport_model::{
     AuditEvent, Engagement, Intent, Monitor, MonitorId, MonitorKind, Network, NewMonitor, PostId,
     SentimentLabel, Timestamp, Workspace, WorkspaceId,
 };
-use rapport_store::{MentionView, MonitorCount};
+use rapport_store::{MentionFilter, MentionView, MonitorCount};
 use serde::{Deserialize, Serialize};
 
 use super::{bounded_param, find_workspace, parse_workspace_id};
@@ -175,10 +175,92 @@ pub(crate) struct CountsParams {
     hours: Option<String>,
 }
 
-/// Query of `/mentions`.
-#[derive(Debug, Deserialize)]
+/// Query of `/mentions`: every filter optional.
+#[derive(Debug, Default, Deserialize, Serialize)]
 pub(crate) struct MentionsParams {
-    limit: Option<String>,
+    #[serde(skip_serializing)]
+    pub(crate) limit: Option<String>,
+    pub(crate) monitor: Option<String>,
+    pub(crate) network: Option<String>,
+    pub(crate) sentiment: Option<String>,
+    pub(crate) intent: Option<String>,
+    pub(crate) lang: Option<String>,
+    pub(crate) hours: Option<String>,
+    pub(crate) q: Option<String>,
+    pub(crate) before: Option<String>,
+}
+
+impl MentionsParams {
+    /// The store filter these parameters ask for, or a 400 that names the bad one.
+    pub(crate) fn filter(&self) -> Result<MentionFilter, WebError> {
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let monitor = given(&self.monitor)
+            .map(|raw| {
+                raw.parse::<i64>()
+                    .ok()
+                    .filter(|id| *id > 0)
+                    .map(MonitorId)
+                    .ok_or_else(|| WebError::bad_request("monitor must be a monitor id"))
+            })
+            .transpose()?;
+        let network = given(&self.network)
+            .map(|raw| {
+                raw.parse::<Network>()
+                    .map_err(|e| WebError::bad_request(e.to_string()))
+            })
+            .transpose()?;
+        let sentiment = given(&self.sentiment)
+            .map(|raw| raw.parse::<SentimentLabel>().map_err(WebError::bad_request))
+            .transpose()?;
+        let intent = given(&self.intent)
+            .map(|raw| raw.parse::<Intent>().map_err(WebError::bad_request))
+            .transpose()?;
+        let language = given(&self.lang);
+        if language.as_deref().is_some_and(|l| {
+            l.len() > 35 || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        }) {
+            return Err(WebError::bad_request(
+                "lang must be a language tag such as en or pt-BR",
+            ));
+        }
+        let since = match given(&self.hours) {
+            Some(raw) => {
+                let hours = bounded_param("hours", Some(&raw), HOURS_DEFAULT, 1, HOURS_MAX)?;
+                Some(chrono::Utc::now() - chrono::TimeDelta::hours(i64::from(hours)))
+            }
+            None => None,
+        };
+        let until = given(&self.before)
+            .map(|raw| {
+                chrono::DateTime::parse_from_rfc3339(&raw)
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .map_err(|_| {
+                        WebError::bad_request(
+                            "before must be an RFC 3339 time, e.g. 2026-05-01T12:00:00Z",
+                        )
+                    })
+            })
+            .transpose()?;
+        let text = given(&self.q);
+        if text.as_deref().is_some_and(|q| q.chars().count() > 500) {
+            return Err(WebError::bad_request("q is at most 500 characters"));
+        }
+        Ok(MentionFilter {
+            monitor,
+            network,
+            sentiment,
+            intent,
+            language,
+            since,
+            until,
+            text,
+        })
+    }
 }
 
 /// Body of `POST /api/workspaces/{id}/monitors`.
@@ -332,9 +414,10 @@ pub(crate) async fn mentions(
         1,
         LIMIT_MAX,
     )?;
+    let filter = params.filter()?;
     find_workspace(&state, id).await?;
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let views = state.store.recent_mentions(id, limit).await?;
+    let views = state.store.find_mentions(id, &filter, limit).await?;
     Ok(Json(views.into_iter().map(MentionItem::from).collect()))
 }
 

@@ -7,7 +7,7 @@
 //! needs from `data-*` attributes and keeps the numbers live.
 
 use axum::{
-    extract::{rejection::PathRejection, Path, State},
+    extract::{rejection::PathRejection, rejection::QueryRejection, Path, Query, State},
     http::StatusCode,
 };
 use maud::{html, Markup, DOCTYPE};
@@ -16,6 +16,7 @@ use rapport_store::analytics::{Bucket, RollupCounts, RollupRow};
 use rapport_store::{MentionView, MonitorCount};
 use std::collections::BTreeMap;
 
+use super::api::MentionsParams;
 use super::parse_workspace_id;
 use crate::charts::{self, Voice};
 use crate::{
@@ -39,7 +40,14 @@ pub(crate) async fn index(
 ) -> Result<Markup, PageError> {
     let workspaces = caller.visible(state.store.workspaces().await?);
     match workspaces.first().cloned() {
-        Some(first) => Ok(dashboard(&state, &caller, first, workspaces).await?),
+        Some(first) => Ok(dashboard(
+            &state,
+            &caller,
+            first,
+            workspaces,
+            &MentionsParams::default(),
+        )
+        .await?),
         None => Ok(welcome(&state, &caller)),
     }
 }
@@ -49,16 +57,18 @@ pub(crate) async fn workspace_page(
     State(state): State<AppState>,
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
+    query: Result<Query<MentionsParams>, QueryRejection>,
 ) -> Result<Markup, PageError> {
     let Path(raw) = path.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
     let id = parse_workspace_id(&raw).map_err(|_| WebError::not_found("no such workspace"))?;
+    let Query(params) = query.map_err(super::api::bad_query)?;
     let workspaces = caller.visible(state.store.workspaces().await?);
     let workspace = workspaces
         .iter()
         .find(|workspace| workspace.id == id)
         .cloned()
         .ok_or_else(|| WebError::not_found(format!("workspace {id} does not exist")))?;
-    Ok(dashboard(&state, &caller, workspace, workspaces).await?)
+    Ok(dashboard(&state, &caller, workspace, workspaces, &params).await?)
 }
 
 /// The signed-in user, a link to the workspace's users page for its admins, and the
@@ -122,7 +132,16 @@ async fn dashboard(
     caller: &Caller,
     workspace: Workspace,
     workspaces: Vec<Workspace>,
+    params: &MentionsParams,
 ) -> Result<Markup, WebError> {
+    let filter = params.filter()?;
+    // Only the filters actually set (an empty select means "any").
+    let filter_query = serde_urlencoded::to_string(params)
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.ends_with('='))
+        .collect::<Vec<_>>()
+        .join("&");
     let now = chrono::Utc::now();
     let since = now - chrono::TimeDelta::hours(i64::from(DASHBOARD_HOURS));
     let chart_from = now - chrono::TimeDelta::days(CHART_DAYS);
@@ -131,7 +150,7 @@ async fn dashboard(
         state.store.mention_counts(workspace.id, since),
         state
             .store
-            .recent_mentions(workspace.id, DASHBOARD_MENTIONS as usize),
+            .find_mentions(workspace.id, &filter, DASHBOARD_MENTIONS as usize),
         state
             .analytics
             .rollups(workspace.id, chart_from, now, Bucket::Day),
@@ -147,6 +166,8 @@ async fn dashboard(
         counts: &counts,
         mentions: &mentions,
         charts: &charts,
+        params,
+        filter_query: &filter_query,
     }))
 }
 
@@ -227,6 +248,9 @@ struct DashboardView<'a> {
     counts: &'a [MonitorCount],
     mentions: &'a [MentionView],
     charts: &'a Charts,
+    params: &'a MentionsParams,
+    /// The filter as a query string, for the live refresh to keep.
+    filter_query: &'a str,
 }
 
 fn render_dashboard(view: &DashboardView<'_>) -> Markup {
@@ -255,7 +279,8 @@ fn render_dashboard(view: &DashboardView<'_>) -> Markup {
         main #dashboard .main
             data-workspace=(view.workspace.id)
             data-hours=(DASHBOARD_HOURS)
-            data-limit=(DASHBOARD_MENTIONS) {
+            data-limit=(DASHBOARD_MENTIONS)
+            data-filter=(view.filter_query) {
             section.stats aria-label="Totals" {
                 (stat("posts", view.posts, "stored posts"))
                 (stat("recent-sum", recent_sum, "mentions · last 24 h"))
@@ -292,6 +317,7 @@ fn render_dashboard(view: &DashboardView<'_>) -> Markup {
             }
             section.panel {
                 h2 { "Recent mentions" }
+                (filter_form(view))
                 ol #mentions .mentions {
                     @for mention in view.mentions {
                         (mention_item(mention, view.now))
@@ -309,6 +335,54 @@ fn render_dashboard(view: &DashboardView<'_>) -> Markup {
         topbar,
         html! { (main) (footer(view.state)) },
     )
+}
+
+/// The mention filters, as a plain GET form (it works without script; the live refresh keeps
+/// the filter).
+fn filter_form(view: &DashboardView<'_>) -> Markup {
+    let p = view.params;
+    let chosen = |value: &Option<String>, option: &str| value.as_deref() == Some(option);
+    html! {
+        form.filters method="get" action={ "/w/" (view.workspace.id) } {
+            select name="monitor" aria-label="Monitor" {
+                option value="" { "all monitors" }
+                @for count in view.counts {
+                    @let id = count.monitor.id.to_string();
+                    option value=(id) selected[chosen(&p.monitor, &id)] { (count.monitor.name) }
+                }
+            }
+            select name="network" aria-label="Network" {
+                option value="" { "all networks" }
+                @for network in rapport_model::Network::ALL {
+                    option value=(network.as_str()) selected[chosen(&p.network, network.as_str())] { (network.label()) }
+                }
+            }
+            select name="sentiment" aria-label="Sentiment" {
+                option value="" { "any sentiment" }
+                @for label in ["positive", "neutral", "negative"] {
+                    option value=(label) selected[chosen(&p.sentiment, label)] { (label) }
+                }
+            }
+            select name="intent" aria-label="Intent" {
+                option value="" { "any intent" }
+                @for intent in rapport_model::Intent::ALL {
+                    option value=(intent.as_str()) selected[chosen(&p.intent, intent.as_str())] { (intent.as_str().replace('_', " ")) }
+                }
+            }
+            select name="hours" aria-label="Time" {
+                option value="" { "any time" }
+                @for (hours, label) in [("1", "last hour"), ("24", "last 24 h"), ("168", "last 7 days"), ("720", "last 30 days")] {
+                    option value=(hours) selected[chosen(&p.hours, hours)] { (label) }
+                }
+            }
+            input type="text" name="lang" size="4" placeholder="lang" aria-label="Language" value=[p.lang.as_deref()];
+            input type="search" name="q" placeholder="words in the text" aria-label="Search the text" value=[p.q.as_deref()];
+            button type="submit" { "Filter" }
+            @if !view.filter_query.is_empty() {
+                a href={ "/w/" (view.workspace.id) } { "clear" }
+            }
+        }
+    }
 }
 
 /// The page shown before any workspace exists. Its script reloads it once one appears.
