@@ -348,14 +348,12 @@ pub(super) fn find_mentions(
             Value::Integer(to_millis(until)),
         );
     }
-    if let Some(words) = filter.text.as_deref() {
-        match fts_query(words) {
-            Some(fts) => narrow(
-                " AND x.post_id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)",
-                Value::Text(fts),
-            ),
-            None => {}
-        }
+    // Blank text is no filter.
+    if let Some(fts) = filter.text.as_deref().and_then(fts_query) {
+        narrow(
+            " AND x.post_id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)",
+            Value::Text(fts),
+        );
     }
     sql.push_str(" ORDER BY x.post_created_at DESC, x.post_id DESC LIMIT ?");
     values.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
