@@ -448,7 +448,7 @@ async fn mentions_filter_by_monitor_network_labels_language_time_and_words() {
     for (id, network, lang, sentiment, intent, text, monitor, hours) in specs {
         let mut p = post(network, id, text);
         p.language = Some(lang.into());
-        p.created_at = p.created_at + Duration::hours(hours);
+        p.created_at += Duration::hours(hours);
         items.push(IngestItem {
             post: p,
             monitors: vec![monitor],
