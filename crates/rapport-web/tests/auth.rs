@@ -604,6 +604,20 @@ async fn every_route_checks_the_role_and_the_workspace() {
         ),
         (
             Method::GET,
+            "/api/workspaces/{id}/reply-templates",
+            format!("/api/workspaces/{a}/reply-templates"),
+            || Body::Empty,
+            agent_api,
+        ),
+        (
+            Method::POST,
+            "/api/workspaces/{id}/reply-templates",
+            format!("/api/workspaces/{a}/reply-templates"),
+            || Body::Json(json!({"name": "sorry", "body": "Sorry {{author}}!"})),
+            created(manager_api),
+        ),
+        (
+            Method::GET,
             "/api/workspaces/{id}/response-times",
             format!("/api/workspaces/{a}/response-times"),
             || Body::Empty,

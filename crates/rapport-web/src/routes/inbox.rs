@@ -9,6 +9,8 @@
 //! | `POST /api/workspaces/{id}/inbox/{item}/notes` | body `{"body": "..."}`; the note (agent) |
 //! | `POST /api/workspaces/{id}/inbox/{item}/corrections` | body `{"sentiment": ...}` or `{"intent": ...}`; 204 (agent) |
 //! | `GET /api/workspaces/{id}/response-times?days=7&target_minutes=60` | `[ResponseStats]`: the workspace, then per agent (viewer) |
+//! | `GET /api/workspaces/{id}/reply-templates` | `[SavedReply]` by name (agent) |
+//! | `POST /api/workspaces/{id}/reply-templates` | body [`TemplateBody`]; 201 `SavedReply` (manager) |
 //!
 //! Pagination is by cursor: pass a page's `next` as `after` to get the following one.
 //! Replying through a network needs the connectors' write side and a connected account;
@@ -468,4 +470,100 @@ pub(crate) async fn response_times(
             .response_stats(id, since, u64::from(target) * 60)
             .await?,
     ))
+}
+
+/// Longest saved reply name, in characters.
+pub const TEMPLATE_NAME_MAX: usize = 80;
+/// Longest saved reply body, in characters.
+pub const TEMPLATE_BODY_MAX: usize = 2000;
+
+/// Body of `POST /api/workspaces/{id}/reply-templates`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateBody {
+    /// A short name agents pick it by; saving an existing name replaces its text.
+    pub name: String,
+    /// The text, with `{{author}}`, `{{name}}`, `{{network}}` or `{{agent}}` variables.
+    pub body: String,
+}
+
+/// The variables a saved reply may use, in the order documented.
+pub const TEMPLATE_VARIABLES: [&str; 4] = ["author", "name", "network", "agent"];
+
+/// Fills a saved reply's `{{variables}}` for one post. Unknown variables are left as
+/// written, so a typo shows instead of vanishing.
+pub fn render_template(body: &str, post: &rapport_model::Post, agent: Option<&str>) -> String {
+    let author = format!("@{}", post.author.handle);
+    let name = post
+        .author
+        .display_name
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or(&post.author.handle);
+    body.replace("{{author}}", &author)
+        .replace("{{name}}", name)
+        .replace("{{network}}", post.network.label())
+        .replace("{{agent}}", agent.unwrap_or("the team"))
+}
+
+/// `GET /api/workspaces/{id}/reply-templates`.
+pub(crate) async fn templates(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Vec<rapport_store::inbox::SavedReply>>, ApiError> {
+    let id = super::api::workspace_from_path(path)?;
+    find_workspace(&state, id).await?;
+    Ok(Json(state.inbox.reply_templates(id).await?))
+}
+
+/// `POST /api/workspaces/{id}/reply-templates` (managers).
+pub(crate) async fn save_template(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<TemplateBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<rapport_store::inbox::SavedReply>), ApiError> {
+    let id = super::api::workspace_from_path(path)?;
+    let Json(body) = body.map_err(|e| WebError::bad_request(e.body_text()))?;
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > TEMPLATE_NAME_MAX {
+        return Err(WebError::bad_request(format!(
+            "a saved reply's name is 1 to {TEMPLATE_NAME_MAX} characters"
+        ))
+        .into());
+    }
+    let text = body.body.trim();
+    if text.is_empty() || text.chars().count() > TEMPLATE_BODY_MAX {
+        return Err(WebError::bad_request(format!(
+            "a saved reply is 1 to {TEMPLATE_BODY_MAX} characters"
+        ))
+        .into());
+    }
+    find_workspace(&state, id).await?;
+    let saved = state.inbox.save_reply_template(id, name, text).await?;
+    Ok((StatusCode::CREATED, Json(saved)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saved_replies_fill_their_variables_and_keep_unknown_ones() {
+        let post: rapport_model::Post = serde_json::from_value(serde_json::json!({
+            "network": "bluesky", "native_id": "1",
+            "author": {"handle": "kim.bsky.social", "display_name": "Kim"},
+            "text": "help", "created_at": "2026-05-01T10:00:00Z"
+        }))
+        .unwrap();
+        let text = render_template(
+            "Hi {{name}} ({{author}}), sorry about that! DM us on {{network}}. {{agent}} {{typo}}",
+            &post,
+            Some("Sam"),
+        );
+        assert_eq!(
+            text,
+            "Hi Kim (@kim.bsky.social), sorry about that! DM us on Bluesky. Sam {{typo}}"
+        );
+        assert!(render_template("{{agent}}", &post, None).contains("the team"));
+    }
 }

@@ -15,8 +15,8 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use super::inbox::{
-    apply_change, apply_correction, detail_of, note_text, parse_statuses, CorrectionBody,
-    InboxChange, InboxDetail, InboxItemView,
+    apply_change, apply_correction, detail_of, note_text, parse_statuses, render_template,
+    CorrectionBody, InboxChange, InboxDetail, InboxItemView,
 };
 use super::pages::{absolute, excerpt, layout, relative_time, safe_link, user_menu};
 use super::{find_workspace, parse_workspace_id};
@@ -194,11 +194,28 @@ pub(crate) async fn item(
     let workspace = find_workspace(&state, id).await?;
     let detail = detail_of(&state, id, item).await?;
     let names = member_names(&state, id).await?;
+    let agent = caller.user().map(|u| u.display_name.clone());
+    let templates: Vec<(String, String)> = state
+        .inbox
+        .reply_templates(id)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let text = render_template(&t.body, &detail.item.post.post, agent.as_deref());
+            (t.name, text)
+        })
+        .collect();
     Ok(layout(
         &format!("Inbox item {item}"),
         state.notice.as_deref(),
         user_menu(&caller, Some(&workspace)),
-        item_body(id, &detail, &names, caller.csrf().unwrap_or_default()),
+        item_body(
+            id,
+            &detail,
+            &names,
+            &templates,
+            caller.csrf().unwrap_or_default(),
+        ),
     ))
 }
 
@@ -224,6 +241,7 @@ fn item_body(
     workspace: WorkspaceId,
     detail: &InboxDetail,
     names: &BTreeMap<i64, String>,
+    templates: &[(String, String)],
     csrf: &str,
 ) -> Markup {
     let item = &detail.item;
@@ -319,6 +337,15 @@ fn item_body(
                     label for="note" { "Internal note (never sent)" }
                     textarea id="note" name="value" rows="3" maxlength="5000" required {}
                     button type="submit" { "Add note" }
+                }
+                h2 { "Saved replies" }
+                @if templates.is_empty() {
+                    p.empty { "No saved replies yet (managers add them through the API)." }
+                }
+                ul.templates {
+                    @for (name, text) in templates {
+                        li { strong { (name) } p.template-text { (text) } }
+                    }
                 }
                 h2 { "Replies" }
                 p.notice {

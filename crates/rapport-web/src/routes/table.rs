@@ -172,6 +172,18 @@ pub(crate) fn routes() -> Vec<Route> {
         ),
         route(
             M::GET,
+            "/api/workspaces/{id}/reply-templates",
+            Workspace(Role::Agent),
+            get(inbox::templates),
+        ),
+        route(
+            M::POST,
+            "/api/workspaces/{id}/reply-templates",
+            Workspace(Role::Manager),
+            post(inbox::save_template),
+        ),
+        route(
+            M::GET,
             "/api/workspaces/{id}/response-times",
             Workspace(Role::Viewer),
             get(inbox::response_times),
