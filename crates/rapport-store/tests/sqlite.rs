@@ -519,3 +519,34 @@ async fn mentions_filter_by_monitor_network_labels_language_time_and_words() {
     };
     assert!(ids(nothing).await.is_empty());
 }
+
+#[tokio::test]
+async fn commits_by_any_connection_wake_the_change_watcher() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let mut changes = store
+        .watch_changes(std::time::Duration::from_millis(20))
+        .unwrap();
+    let before = *changes.borrow();
+    store
+        .write_batch(vec![IngestItem::unmatched(post(Network::X, "w1", "hello"))])
+        .await
+        .unwrap();
+    // A deadline so a broken watcher fails the test instead of hanging it.
+    tokio::time::timeout(std::time::Duration::from_secs(10), changes.changed())
+        .await
+        .expect("a change is announced")
+        .unwrap();
+    assert!(*changes.borrow() > before);
+    // Another process (here another connection) committing is seen too.
+    let conn = rusqlite::Connection::open(dir.path().join("rapport.db")).unwrap();
+    conn.execute(
+        "INSERT INTO workspaces (name, created_at) VALUES ('x', 0)",
+        [],
+    )
+    .unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), changes.changed())
+        .await
+        .expect("a change is announced")
+        .unwrap();
+}

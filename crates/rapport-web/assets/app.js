@@ -291,6 +291,22 @@
     document.addEventListener("visibilitychange", function () {
       if (!document.hidden) schedule(0);
     });
+
+    // Pushed updates: the server announces each commit over server-sent events and the page
+    // refreshes then; without EventSource, or while the stream is down, it polls.
+    if (window.EventSource) {
+      var source = new EventSource(base + "/events");
+      source.addEventListener("change", function () {
+        schedule(0);
+      });
+      source.addEventListener("open", function () {
+        INTERVAL_MS = 30000; // a slow safety net while pushes arrive
+      });
+      source.addEventListener("error", function () {
+        INTERVAL_MS = 2000; // EventSource reconnects by itself; poll meanwhile
+        setState("offline", "reconnecting");
+      });
+    }
     schedule(0);
   }
 

@@ -36,6 +36,9 @@ use tower_http::trace::TraceLayer;
 pub use error::WebError;
 pub use routes::table::{route_specs, RouteSpec};
 
+/// How often the store's change watcher looks for commits.
+pub const CHANGE_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// What every request handler can reach. Cheap to clone (the stores are shared).
 #[derive(Clone)]
 pub struct AppState {
@@ -62,6 +65,9 @@ pub struct AppState {
     /// The running pipeline's ingestor, told to reload its monitors when one is added
     /// through the web; `None` when this process ingests nothing.
     pub ingestor: Option<rapport_engine::Ingestor>,
+    /// Bumped after every commit to the store (see `SqliteStore::watch_changes`): the
+    /// live pages' server-sent events follow it. `None`: the events tick on a timer.
+    pub changes: Option<tokio::sync::watch::Receiver<u64>>,
 }
 
 impl AppState {
@@ -84,18 +90,28 @@ impl AppState {
             notice: None,
             webhooks: None,
             ingestor: None,
+            changes: None,
         }
     }
 
     /// State over one SQLite store serving as every store interface.
     pub fn sqlite(store: SqliteStore) -> Self {
+        let changes = store.watch_changes(CHANGE_POLL).ok();
         let store = Arc::new(store);
-        AppState::new(store.clone(), store.clone(), store.clone(), store)
+        let mut state = AppState::new(store.clone(), store.clone(), store.clone(), store);
+        state.changes = changes;
+        state
     }
 
     /// The same state with another cookie policy (see [`auth::CookiePolicy`]).
     pub fn with_cookies(mut self, cookies: auth::CookiePolicy) -> Self {
         self.cookies = cookies;
+        self
+    }
+
+    /// The same state, pushing live updates when `changes` moves.
+    pub fn with_changes(mut self, changes: tokio::sync::watch::Receiver<u64>) -> Self {
+        self.changes = Some(changes);
         self
     }
 

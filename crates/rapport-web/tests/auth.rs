@@ -597,6 +597,13 @@ async fn every_route_checks_the_role_and_the_workspace() {
         ),
         (
             Method::GET,
+            "/api/workspaces/{id}/events",
+            format!("/api/workspaces/{a}/events"),
+            || Body::Empty,
+            viewer_api,
+        ),
+        (
+            Method::GET,
             "/api/workspaces/{id}/rollups",
             format!("/api/workspaces/{a}/rollups?days=2"),
             || Body::Empty,

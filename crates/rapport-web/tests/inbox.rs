@@ -336,3 +336,46 @@ async fn mentions_can_be_filtered_over_the_api() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_event_stream_announces_new_posts() {
+    let app = spawn().await;
+    let w = app.workspace;
+    let mut response = app
+        .client
+        .get(format!("{}/api/workspaces/{w}/events", app.base))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "text/event-stream"
+    );
+    let first = next_chunk(&mut response).await;
+    assert!(first.contains("event: change"), "{first}");
+    app.ingestor
+        .ingest(vec![post(
+            "77",
+            "Lumora kettle question: does it whistle?",
+            1,
+        )])
+        .await
+        .unwrap();
+    let mut seen = String::new();
+    while !seen.contains("data: 1") {
+        seen.push_str(&next_chunk(&mut response).await);
+    }
+}
+
+/// The next chunk of a streamed body; the deadline only keeps a broken stream from hanging
+/// the test.
+async fn next_chunk(response: &mut reqwest::Response) -> String {
+    tokio::time::timeout(std::time::Duration::from_secs(20), response.chunk())
+        .await
+        .expect("an event within the deadline")
+        .unwrap()
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default()
+}

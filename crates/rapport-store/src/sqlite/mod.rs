@@ -6,6 +6,7 @@
 
 mod accounts;
 mod authors;
+mod changes;
 mod checkpoint;
 mod codec;
 mod inbox;

@@ -11,7 +11,9 @@ use axum::{
 };
 use rapport_model::Role;
 
-use super::{analytics, api, inbox, inbox_pages, login, monitors, pages, query, users, webhook};
+use super::{
+    analytics, api, events, inbox, inbox_pages, login, monitors, pages, query, users, webhook,
+};
 use crate::{
     auth::{Access, Kind},
     AppState,
@@ -187,6 +189,12 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/workspaces/{id}/response-times",
             Workspace(Role::Viewer),
             get(inbox::response_times),
+        ),
+        route(
+            M::GET,
+            "/api/workspaces/{id}/events",
+            Workspace(Role::Viewer),
+            get(events::events),
         ),
         route(
             M::GET,

@@ -192,6 +192,7 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
         )
         .with_cookies(super::cookie_policy(addr))
         .with_ingestor(web_ingestor.clone())
+        .with_changes(sqlite.watch_changes(rapport_web::CHANGE_POLL)?)
         .with_notice(format!(
             "Demo data: simulated posts about {} and its competitors (fictional brands), seed {}.",
             world.brand.name, state.seed
