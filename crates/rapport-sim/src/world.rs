@@ -379,23 +379,28 @@ impl World {
     /// the campaign hashtag. Keywords are lower case and joined with ` OR `.
     pub fn suggested_monitors(&self) -> Vec<SuggestedMonitor> {
         let mut monitors = Vec::new();
+        // What a company posts itself is not a mention of it: each monitor leaves out the
+        // posts of the accounts of the brand it listens to.
         monitors.push(SuggestedMonitor {
             name: self.brand.name.clone(),
             kind: MonitorKind::Brand,
-            query: brand_query(&self.brand, false),
+            query: without_own_posts(&self.brand, brand_query(&self.brand, false)),
         });
         for p in &self.brand.products {
             monitors.push(SuggestedMonitor {
                 name: p.name.clone(),
                 kind: MonitorKind::Product,
-                query: join_keywords([p.name.to_lowercase(), format!("#{}", p.hashtag)]),
+                query: without_own_posts(
+                    &self.brand,
+                    join_keywords([p.name.to_lowercase(), format!("#{}", p.hashtag)]),
+                ),
             });
         }
         for c in &self.competitors {
             monitors.push(SuggestedMonitor {
                 name: c.name.clone(),
                 kind: MonitorKind::Competitor,
-                query: brand_query(c, true),
+                query: without_own_posts(c, brand_query(c, true)),
             });
         }
         if !self.campaign_hashtag.trim().is_empty() {
@@ -407,6 +412,19 @@ impl World {
         }
         monitors
     }
+}
+
+/// `(query) NOT (author:one OR author:two ...)` over the brand's accounts on every network.
+fn without_own_posts(brand: &Brand, query: String) -> String {
+    let accounts: Vec<String> = Network::ALL
+        .iter()
+        .filter_map(|n| brand.handle_on(*n))
+        .map(|handle| format!("author:{handle}"))
+        .collect();
+    if accounts.is_empty() {
+        return query;
+    }
+    format!("({query}) NOT ({})", accounts.join(" OR "))
 }
 
 fn brand_query(brand: &Brand, with_products: bool) -> String {
@@ -442,7 +460,11 @@ mod tests {
     fn demo_monitors_cover_brand_products_competitors_and_campaign() {
         let world = World::demo();
         let monitors = world.suggested_monitors();
-        assert_eq!(monitors[0].query, "orvella OR #orvella OR @orvella");
+        assert_eq!(
+            monitors[0].query,
+            "(orvella OR #orvella OR @orvella) NOT (author:orvella@mastodon.social OR \
+             author:orvella.bsky.social OR author:orvella OR author:OrvellaOfficial)"
+        );
         assert_eq!(monitors[0].kind, MonitorKind::Brand);
         let products = monitors
             .iter()

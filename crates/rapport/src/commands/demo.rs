@@ -282,3 +282,47 @@ async fn feed(
     progress.finish();
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use rapport_engine::MonitorMatcher;
+    use rapport_model::{Monitor, MonitorId, Network, Post, WorkspaceId};
+
+    #[test]
+    fn the_demo_monitors_leave_out_the_brands_own_posts() {
+        let world = rapport_sim::World::demo();
+        let monitors: Vec<Monitor> = world
+            .suggested_monitors()
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| Monitor {
+                id: MonitorId(i as i64 + 1),
+                workspace_id: WorkspaceId(1),
+                name: m.name,
+                kind: m.kind,
+                query: m.query,
+                created_at: chrono::Utc::now(),
+            })
+            .collect();
+        let (matcher, invalid) = rapport_engine::compile_monitors(&monitors);
+        assert!(invalid.is_empty());
+        let post = |network: Network, author: &str| -> Post {
+            serde_json::from_value(serde_json::json!({
+                "network": network, "native_id": "1", "author": {"handle": author},
+                "text": "Something wrong with your Orvella Kettio? Tell us", "created_at": "2026-05-01T10:00:00Z"
+            }))
+            .expect("post")
+        };
+        let brand = MonitorId(1);
+        for (network, own) in [
+            (Network::X, "orvella"),
+            (Network::Bluesky, "orvella.bsky.social"),
+            (Network::Mastodon, "orvella@mastodon.social"),
+        ] {
+            let own_post = MonitorMatcher::matches(&matcher, &post(network, own));
+            assert!(!own_post.contains(&brand), "{own}");
+            let customer = MonitorMatcher::matches(&matcher, &post(network, "a_customer"));
+            assert!(customer.contains(&brand));
+        }
+    }
+}
