@@ -5,7 +5,9 @@
 //! `cursor` page by page, then moves `since` on; the overlap is dropped by id. A token
 //! (an access JWT) is sent when configured.
 
-use super::{fetch, nothing, oldest_first, parse, read_checkpoint, write_checkpoint, Fetch, RecentIds};
+use super::{
+    fetch, nothing, oldest_first, parse, read_checkpoint, write_checkpoint, Fetch, RecentIds,
+};
 use crate::http::{redact_url, FetchRequest, Fetcher};
 use crate::source::{Poll, Source, SourceError, SourceInfo};
 use crate::Cursor;
@@ -109,7 +111,10 @@ impl Source for BlueskySearchSource {
             let mut pairs = url.query_pairs_mut();
             if let Some(since) = state.since {
                 let from = since - OVERLAP;
-                pairs.append_pair("since", &from.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+                pairs.append_pair(
+                    "since",
+                    &from.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                );
             }
             if let Some(cursor) = &state.cursor {
                 pairs.append_pair("cursor", cursor);
@@ -146,7 +151,11 @@ impl Source for BlueskySearchSource {
         Ok(Poll {
             posts,
             checkpoint: Some(write_checkpoint(&self.name, &state)?),
-            wait: if more { hint.or(Some(Duration::ZERO)) } else { hint },
+            wait: if more {
+                hint.or(Some(Duration::ZERO))
+            } else {
+                hint
+            },
             skipped,
         })
     }

@@ -2,7 +2,9 @@
 //! `Last-Modified`, item identity by guid or link (the parser's native id), and the ids
 //! already emitted kept in the checkpoint so a feed repeating its items emits each once.
 
-use super::{fetch, nothing, oldest_first, parse, read_checkpoint, write_checkpoint, Fetch, RecentIds};
+use super::{
+    fetch, nothing, oldest_first, parse, read_checkpoint, write_checkpoint, Fetch, RecentIds,
+};
 use crate::http::{redact_url, FetchRequest, Fetcher, Validators};
 use crate::source::{Poll, Source, SourceError, SourceInfo};
 use async_trait::async_trait;
@@ -35,7 +37,11 @@ pub struct FeedSource {
 
 impl FeedSource {
     /// A feed source named `name`.
-    pub fn new(name: &str, config: FeedConfig, fetcher: Fetcher) -> Result<FeedSource, SourceError> {
+    pub fn new(
+        name: &str,
+        config: FeedConfig,
+        fetcher: Fetcher,
+    ) -> Result<FeedSource, SourceError> {
         Ok(FeedSource {
             name: name.to_string(),
             url: super::base_url(name, "url", &config.url)?,

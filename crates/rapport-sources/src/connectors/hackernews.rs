@@ -3,7 +3,9 @@
 //! `numericFilters=created_at_i>=X` from the newest date stored, paged with `page` until
 //! the last page, then `X` moves on; the same-second overlap is dropped by id.
 
-use super::{fetch, nothing, oldest_first, parse, read_checkpoint, write_checkpoint, Fetch, RecentIds};
+use super::{
+    fetch, nothing, oldest_first, parse, read_checkpoint, write_checkpoint, Fetch, RecentIds,
+};
 use crate::http::{redact_url, FetchRequest, Fetcher};
 use crate::source::{Poll, Source, SourceError, SourceInfo};
 use crate::Cursor;
@@ -121,7 +123,11 @@ impl Source for HackerNewsSource {
         Ok(Poll {
             posts,
             checkpoint: Some(write_checkpoint(&self.name, &state)?),
-            wait: if more { hint.or(Some(Duration::ZERO)) } else { hint },
+            wait: if more {
+                hint.or(Some(Duration::ZERO))
+            } else {
+                hint
+            },
             skipped,
         })
     }

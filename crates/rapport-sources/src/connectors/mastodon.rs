@@ -4,7 +4,9 @@
 //! (<https://docs.joinmastodon.org/api/guidelines/#pagination>) or, where the endpoint
 //! sends none (search), from the items. The bearer token is the source's sealed credential.
 
-use super::{fetch, max_id, nothing, oldest_first, parse, read_checkpoint, write_checkpoint, Fetch};
+use super::{
+    fetch, max_id, nothing, oldest_first, parse, read_checkpoint, write_checkpoint, Fetch,
+};
 use crate::http::{redact_url, FetchRequest, Fetcher};
 use crate::mastodon::parse_link_header;
 use crate::source::{Poll, Source, SourceError, SourceInfo};
@@ -97,7 +99,10 @@ impl MastodonSource {
             MastodonTimeline::Public => "/api/v1/timelines/public".to_string(),
             MastodonTimeline::Search => {
                 if query.is_empty() {
-                    return Err(super::config_error(name, "a search needs query: the text to search"));
+                    return Err(super::config_error(
+                        name,
+                        "a search needs query: the text to search",
+                    ));
                 }
                 "/api/v2/search".to_string()
             }

@@ -132,7 +132,10 @@ pub(crate) fn base_url(name: &str, field: &str, base: &str) -> Result<url::Url, 
     let url = url::Url::parse(base)
         .map_err(|e| config_error(name, format!("{field} is not a valid URL: {e}")))?;
     if url.scheme() != "https" && url.scheme() != "http" {
-        return Err(config_error(name, format!("{field} must be an http(s) URL")));
+        return Err(config_error(
+            name,
+            format!("{field} must be an http(s) URL"),
+        ));
     }
     Ok(url)
 }

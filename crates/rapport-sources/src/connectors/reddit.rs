@@ -6,7 +6,9 @@
 //! <https://github.com/reddit-archive/reddit/wiki/API>); with a token, requests go to
 //! `oauth.reddit.com` with it as a bearer.
 
-use super::{fetch, nothing, oldest_first, parse, read_checkpoint, write_checkpoint, Fetch, RecentIds};
+use super::{
+    fetch, nothing, oldest_first, parse, read_checkpoint, write_checkpoint, Fetch, RecentIds,
+};
 use crate::http::{redact_url, FetchRequest, Fetcher};
 use crate::source::{Poll, Source, SourceError, SourceInfo};
 use crate::Cursor;
@@ -86,10 +88,17 @@ impl RedditSource {
             "https://www.reddit.com"
         };
         let base = super::base_url(name, "base", config.base.as_deref().unwrap_or(default_base))?;
-        let path = match config.subreddit.as_deref().map(|s| s.trim().trim_start_matches("r/")) {
+        let path = match config
+            .subreddit
+            .as_deref()
+            .map(|s| s.trim().trim_start_matches("r/"))
+        {
             Some(sub) if !sub.is_empty() => {
                 if !sub.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    return Err(super::config_error(name, "subreddit holds characters a subreddit name cannot"));
+                    return Err(super::config_error(
+                        name,
+                        "subreddit holds characters a subreddit name cannot",
+                    ));
                 }
                 format!("/r/{sub}/search.json")
             }
@@ -157,7 +166,11 @@ impl Source for RedditSource {
         Ok(Poll {
             posts,
             checkpoint: Some(write_checkpoint(&self.name, &state)?),
-            wait: if more { hint.or(Some(Duration::ZERO)) } else { hint },
+            wait: if more {
+                hint.or(Some(Duration::ZERO))
+            } else {
+                hint
+            },
             skipped,
         })
     }

@@ -4,7 +4,9 @@
 //! post stored, and follows `next_token` page by page (newest to oldest, all newer than
 //! `since_id`) before moving `since_id` on. A 429 answers the wait to `x-rate-limit-reset`.
 
-use super::{fetch, max_id, nothing, oldest_first, parse, read_checkpoint, write_checkpoint, Fetch};
+use super::{
+    fetch, max_id, nothing, oldest_first, parse, read_checkpoint, write_checkpoint, Fetch,
+};
 use crate::http::{redact_url, FetchRequest, Fetcher};
 use crate::source::{Poll, Source, SourceError, SourceInfo};
 use crate::Cursor;
@@ -148,7 +150,11 @@ impl Source for XSearchSource {
         Ok(Poll {
             posts: oldest_first(page.posts),
             checkpoint: Some(write_checkpoint(&self.name, &next)?),
-            wait: if more { hint.or(Some(Duration::ZERO)) } else { hint },
+            wait: if more {
+                hint.or(Some(Duration::ZERO))
+            } else {
+                hint
+            },
             skipped: page.skipped.len(),
         })
     }
