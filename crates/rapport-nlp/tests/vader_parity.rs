@@ -18,7 +18,11 @@ const REQUIRED: f64 = 0.995;
 
 /// `../shared/data` (beside the project root), if this checkout has it.
 fn shared_data() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    let dir = PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
+    )
+    .join("../../../shared/data");
     if dir.is_dir() {
         Some(dir)
     } else {

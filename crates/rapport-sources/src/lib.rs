@@ -18,6 +18,7 @@
 //! Storing the posts is the store's business, not this crate's.
 
 pub mod bluesky;
+pub mod connectors;
 pub mod feed;
 pub mod file;
 pub mod hackernews;

@@ -54,6 +54,24 @@ pub enum SourceError {
         /// What is wrong.
         message: String,
     },
+    /// The network refused the credentials (HTTP 401 or 403).
+    #[error("{source_name}: {url} answered HTTP {status}: the credentials are missing, wrong or lack a permission; check the source's token")]
+    Unauthorized {
+        /// The source.
+        source_name: String,
+        /// The URL, without its query.
+        url: String,
+        /// 401 or 403.
+        status: u16,
+    },
+    /// The network answered a document that could not be read at all.
+    #[error("{source_name}: {error}")]
+    Parse {
+        /// The source.
+        source_name: String,
+        /// What could not be read, and where.
+        error: crate::ParseError,
+    },
     /// The source's configuration is unusable.
     #[error("{source_name}: bad configuration: {message}")]
     Config {

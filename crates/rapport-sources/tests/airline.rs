@@ -12,8 +12,11 @@ use std::{
 const MAP: &str = "id=tweet_id,text=text,author=name,created=tweet_created,reposts=retweet_count";
 
 fn data_file() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/airline-tweets/train.csv");
+    let path = PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
+    )
+    .join("../../../shared/data/airline-tweets/train.csv");
     if path.is_file() {
         Some(path)
     } else {

@@ -182,15 +182,20 @@ pub enum SourcesAction {
         /// The workspace's name (created if missing).
         #[arg(long)]
         workspace: String,
-        /// The connector: jsonfeed or webhook.
+        /// The connector: jsonfeed, feed, mastodon, bluesky_search, x_search, reddit,
+        /// hackernews or webhook.
         #[arg(long)]
         kind: String,
         /// A name unique within the workspace.
         #[arg(long)]
         name: String,
-        /// The URL to poll (jsonfeed).
+        /// The URL to poll (jsonfeed, feed).
         #[arg(long)]
         url: Option<String>,
+        /// A connector setting, repeatable: `--set instance=https://mastodon.social
+        /// --set timeline=hashtag --set query=rust` (see the connector's config).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        settings: Vec<String>,
         /// The environment variable holding its token or webhook secret (stored encrypted).
         #[arg(long, value_name = "VAR")]
         token_env: Option<String>,

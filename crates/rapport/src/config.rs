@@ -64,7 +64,8 @@ pub struct IngestConfig {
 pub struct SourceConfig {
     /// The workspace's name (created if it does not exist).
     pub workspace: String,
-    /// The connector: `jsonfeed` (polled) or `webhook` (pushed to `/api/hooks/{id}`).
+    /// The connector: `jsonfeed`, `feed`, `mastodon`, `bluesky_search`, `x_search`, `reddit`,
+    /// `hackernews` (polled) or `webhook` (pushed to `/api/hooks/{id}`).
     pub kind: String,
     /// A name unique within the workspace.
     pub name: String,
@@ -73,6 +74,10 @@ pub struct SourceConfig {
     /// The environment variable holding the token or webhook secret; it is stored
     /// encrypted, never in this file.
     pub token_env: Option<String>,
+    /// The connector's own settings (see its config type in `rapport_sources::connectors`),
+    /// e.g. `settings = { instance = "https://mastodon.social", timeline = "hashtag", query = "rust" }`.
+    #[serde(default)]
+    pub settings: serde_json::Map<String, serde_json::Value>,
     /// Whether to poll it (default true).
     #[serde(default = "enabled_by_default")]
     pub enabled: bool,

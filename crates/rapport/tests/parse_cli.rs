@@ -8,10 +8,13 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 fn fixture(network: &str, name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../rapport-sources/tests/fixtures")
-        .join(network)
-        .join(name)
+    PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
+    )
+    .join("../rapport-sources/tests/fixtures")
+    .join(network)
+    .join(name)
 }
 
 fn parse(network: &str, file: &std::path::Path) -> (bool, String, String) {

@@ -22,7 +22,11 @@ pub struct AirlineRow {
 pub fn data_dir() -> PathBuf {
     match std::env::var_os("RAPPORT_SHARED_DATA") {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+        None => PathBuf::from(
+            std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
+        )
+        .join("../../../shared/data"),
     }
 }
 
@@ -108,7 +112,11 @@ pub mod lang_eval;
 
 /// The multilingual sample of `tests/data/lang_sample.tsv` as (source, ISO 639-1, text).
 pub fn lang_sample() -> Vec<(String, String, String)> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/lang_sample.tsv");
+    let path = PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
+    )
+    .join("tests/data/lang_sample.tsv");
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()

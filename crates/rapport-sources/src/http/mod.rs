@@ -66,6 +66,8 @@ pub struct FetchRequest {
     bearer: Option<String>,
     /// The `Accept` header.
     pub accept: &'static str,
+    /// A `User-Agent` replacing the client's (Reddit asks each app for its own).
+    pub user_agent: Option<String>,
 }
 
 impl fmt::Debug for FetchRequest {
@@ -86,12 +88,25 @@ impl FetchRequest {
             validators: Validators::default(),
             bearer: None,
             accept: "application/json",
+            user_agent: None,
         }
     }
 
     /// The same request, conditional on `validators`.
     pub fn if_changed(mut self, validators: Validators) -> FetchRequest {
         self.validators = validators;
+        self
+    }
+
+    /// The same request, with `Accept: accept`.
+    pub fn accept(mut self, accept: &'static str) -> FetchRequest {
+        self.accept = accept;
+        self
+    }
+
+    /// The same request, sent with this `User-Agent`.
+    pub fn user_agent(mut self, user_agent: &str) -> FetchRequest {
+        self.user_agent = Some(user_agent.to_string());
         self
     }
 
@@ -115,6 +130,8 @@ pub struct Fetched {
     pub validators: Validators,
     /// What the server said about calling again.
     pub rate_limit: RateLimit,
+    /// The `Link` header (RFC 8288), which Mastodon pages with.
+    pub link: Option<String>,
 }
 
 /// What a GET gave.
@@ -315,6 +332,7 @@ impl Fetcher {
         };
         add(header::IF_NONE_MATCH, &request.validators.etag);
         add(header::IF_MODIFIED_SINCE, &request.validators.last_modified);
+        add(header::USER_AGENT, &request.user_agent);
         if let Some(token) = &request.bearer {
             let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
                 FetchError::BadUrl {
@@ -356,6 +374,7 @@ impl Fetcher {
             etag: header_text(header::ETAG),
             last_modified: header_text(header::LAST_MODIFIED),
         };
+        let link = header_text(header::LINK);
         let max = self.limits.max_bytes;
         let too_large = || FetchError::TooLarge {
             url: final_url.clone(),
@@ -381,6 +400,7 @@ impl Fetcher {
             body,
             validators,
             rate_limit,
+            link,
         }))
     }
 

@@ -62,10 +62,13 @@ pub fn utc(s: &str) -> Timestamp {
 
 /// The bytes of `tests/fixtures/<network>/<name>`.
 pub fn fixture(network: &str, name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(network)
-        .join(name);
+    let path = std::path::PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
+    )
+    .join("tests/fixtures")
+    .join(network)
+    .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
 

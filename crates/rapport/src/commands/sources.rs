@@ -8,8 +8,9 @@ use crate::data_dir::DataDir;
 use anyhow::{bail, Context};
 use rapport_engine::sources::SourceRunner;
 use rapport_model::{Timestamp, Workspace};
-use rapport_sources::http::Fetcher;
-use rapport_sources::source::{JsonFeedConfig, JsonFeedSource, Source};
+use rapport_sources::connectors;
+use rapport_sources::http::{FetchLimits, Fetcher, SafetyPolicy};
+use rapport_sources::source::{JsonFeedConfig, Source};
 use rapport_store::{NewSource, Secret, SecretKey, SourceRecord, SourceStore, SqliteStore, Store};
 use std::process::ExitCode;
 
@@ -27,15 +28,30 @@ pub async fn run(data_dir: DataDir, args: SourcesArgs) -> anyhow::Result<ExitCod
         kind,
         name,
         url,
+        settings,
         token_env,
     }) = args.action
     {
+        let mut parsed = serde_json::Map::new();
+        for setting in settings {
+            let Some((key, value)) = setting.split_once('=') else {
+                bail!("--set takes KEY=VALUE, not '{setting}'");
+            };
+            // `true` and `false` are booleans; anything else is text.
+            let value = match value {
+                "true" => serde_json::Value::Bool(true),
+                "false" => serde_json::Value::Bool(false),
+                _ => value.to_string().into(),
+            };
+            parsed.insert(key.trim().to_string(), value);
+        }
         let wanted = SourceConfig {
             workspace,
             kind,
             name,
             url,
             token_env,
+            settings: parsed,
             enabled: true,
         };
         let saved = save_source(&store, &key, &wanted).await?;
@@ -94,7 +110,17 @@ async fn save_source(
             }
             "{}".to_string()
         }
-        other => bail!("unknown source kind '{other}' (known: jsonfeed, webhook)"),
+        kind if connectors::POLLED_KINDS.contains(&kind) => {
+            let mut settings = source.settings.clone();
+            if let Some(url) = &source.url {
+                settings.insert("url".into(), url.clone().into());
+            }
+            serde_json::to_string(&settings)?
+        }
+        other => bail!(
+            "unknown source kind '{other}' (known: {}, {WEBHOOK_KIND})",
+            connectors::POLLED_KINDS.join(", ")
+        ),
     };
     let credentials = match &source.token_env {
         None => None,
@@ -103,6 +129,12 @@ async fn save_source(
             _ => bail!("the environment variable {var} (token_env) is not set"),
         },
     };
+    if source.kind != WEBHOOK_KIND {
+        // Refuse a config the connector cannot use now rather than at the first poll.
+        let fetcher = Fetcher::new(SafetyPolicy::default(), FetchLimits::default())?;
+        let token = credentials.as_ref().map(|s| s.expose().to_string());
+        connectors::build(&source.kind, &source.name, &config, token, fetcher)?;
+    }
     let workspace = workspace_named(store, &source.workspace).await?;
     Ok(store
         .upsert_source(
@@ -153,19 +185,13 @@ async fn connector(
         .source_credentials(record.id, key)
         .await?
         .map(|secret| secret.expose().to_string());
-    match record.kind.as_str() {
-        "jsonfeed" => {
-            let config: JsonFeedConfig = serde_json::from_str(&record.config)
-                .context("its stored config is not a jsonfeed config")?;
-            Ok(Box::new(JsonFeedSource::new(
-                record.name.clone(),
-                &config,
-                token,
-                fetcher.clone(),
-            )?))
-        }
-        other => bail!("kind '{other}' cannot be polled yet"),
-    }
+    Ok(connectors::build(
+        &record.kind,
+        &record.name,
+        &record.config,
+        token,
+        fetcher.clone(),
+    )?)
 }
 
 /// Control characters (terminal escapes) in names and errors print as `?`.

@@ -34,9 +34,12 @@ pub fn run(command: &mut Command) -> (bool, String, String) {
 
 /// `../shared/data/NAME` from the project root, if this checkout has it.
 pub fn shared_data(name: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(name);
+    let path = std::path::PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
+    )
+    .join("../../../shared/data")
+    .join(name);
     if path.exists() {
         Some(path)
     } else {
