@@ -74,7 +74,7 @@ fn header_value(response: &reqwest::Response, name: header::HeaderName) -> Strin
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    rapport_sources::http::client_builder()
         .no_proxy()
         .build()
         .expect("client")
@@ -99,7 +99,7 @@ async fn add_admin(accounts: &SqliteStore) {
 /// Logs the instance admin in at `addr` and returns a client that sends its session
 /// cookie with every request.
 async fn logged_in_client(addr: SocketAddr) -> reqwest::Client {
-    let response = reqwest::Client::builder()
+    let response = rapport_sources::http::client_builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -118,7 +118,7 @@ async fn logged_in_client(addr: SocketAddr) -> reqwest::Client {
     let pair = cookie.split(';').next().expect("cookie pair").to_string();
     let mut headers = header::HeaderMap::new();
     headers.insert(header::COOKIE, pair.parse().expect("cookie header"));
-    reqwest::Client::builder()
+    rapport_sources::http::client_builder()
         .no_proxy()
         .default_headers(headers)
         .build()

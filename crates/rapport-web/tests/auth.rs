@@ -48,7 +48,7 @@ struct Env {
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    rapport_sources::http::client_builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use rapport_engine::Ingestor;
 use rapport_model::{Author, Engagement, Membership, MonitorKind, Network, NewMonitor, Post, Role};
 use rapport_store::{AccountStore, NewUser, SqliteOptions, SqliteStore, Store};
@@ -74,8 +75,7 @@ async fn browser() -> Option<(Driver, Client)> {
     let caps = caps.as_object().expect("object").clone();
     // chromedriver takes a moment to listen.
     for _ in 0..100 {
-        let connected = ClientBuilder::rustls()
-            .expect("tls")
+        let connected = ClientBuilder::new(HttpConnector::new())
             .capabilities(caps.clone())
             .connect(&format!("http://127.0.0.1:{port}"))
             .await;

@@ -150,7 +150,9 @@ async fn spawn() -> App {
         ingestor,
         agent: agent.id.0,
         workspace: ws.id.0,
-        client: reqwest::Client::new(),
+        client: rapport_sources::http::client_builder()
+            .build()
+            .expect("client"),
         _dir: dir,
     }
 }

@@ -66,7 +66,9 @@ async fn spawn_app() -> App {
     App {
         url: format!("http://{addr}/api/hooks/1"),
         store,
-        client: reqwest::Client::new(),
+        client: rapport_sources::http::client_builder()
+            .build()
+            .expect("client"),
         _dir: dir,
     }
 }

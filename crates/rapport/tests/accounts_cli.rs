@@ -117,7 +117,7 @@ async fn a_user_added_on_the_command_line_logs_in_over_http() {
     };
     std::thread::spawn(move || for _ in lines {});
 
-    let client = reqwest::Client::builder()
+    let client = rapport_sources::http::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

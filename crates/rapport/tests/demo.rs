@@ -19,7 +19,7 @@ impl Drop for Running {
 
 /// Logs in at `base` and returns a client sending the session cookie.
 async fn log_in(base: &str, email: &str, password: &str) -> reqwest::Client {
-    let response = reqwest::Client::builder()
+    let response = rapport_sources::http::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
@@ -42,7 +42,7 @@ async fn log_in(base: &str, email: &str, password: &str) -> reqwest::Client {
     let pair = cookie.split(';').next().unwrap().to_string();
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("cookie", pair.parse().unwrap());
-    reqwest::Client::builder()
+    rapport_sources::http::client_builder()
         .default_headers(headers)
         .build()
         .unwrap()
@@ -111,7 +111,7 @@ async fn the_demo_serves_a_dashboard_whose_numbers_move() {
         "the first run prints every demo login"
     );
     // Without a login the dashboard sends the browser to the login page.
-    let anonymous = reqwest::Client::builder()
+    let anonymous = rapport_sources::http::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -20,6 +20,25 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Makes rustls's ring provider the process default, once.
+///
+/// reqwest is built without a bundled provider (aws-lc-sys was the slowest part of a cold
+/// build); every reqwest client in the process, ours or a test's, needs one installed first.
+pub fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // An error means another provider is already the default, which serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// `reqwest::Client::builder()` with the TLS provider installed: the way to build any
+/// other reqwest client in this workspace (tests talking to a local server included).
+pub fn client_builder() -> reqwest::ClientBuilder {
+    install_tls_provider();
+    reqwest::Client::builder()
+}
+
 /// Bounds on one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FetchLimits {
@@ -268,7 +287,7 @@ impl Fetcher {
                 }
             })
         };
-        let client = reqwest::Client::builder()
+        let client = client_builder()
             .user_agent(concat!("rapport/", env!("CARGO_PKG_VERSION")))
             .dns_resolver(guard::GuardedResolver::new(policy.clone()))
             .redirect(redirect_policy)
