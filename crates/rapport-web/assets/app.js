@@ -98,7 +98,7 @@
     var workspace = root.getAttribute("data-workspace");
     var hours = parseInt(root.getAttribute("data-hours"), 10) || 24;
     var limit = parseInt(root.getAttribute("data-limit"), 10) || 30;
-    var base = "/api/workspaces/" + encodeURIComponent(workspace);
+    var base = "/api/v1/workspaces/" + encodeURIComponent(workspace);
     var countsUrl = base + "/counts?hours=" + hours;
     var mentionsUrl = base + "/mentions?limit=" + limit;
     // The page's filters (already a query string, built by the server) stay on while live.
@@ -266,7 +266,7 @@
       }
       if (busy) return;
       busy = true;
-      Promise.all([getJson("/api/stats"), getJson(countsUrl), getJson(mentionsUrl)])
+      Promise.all([getJson("/api/v1/stats"), getJson(countsUrl), getJson(mentionsUrl)])
         .then(function (results) {
           renderStats(results[0]);
           renderCounts(results[1]);
@@ -313,7 +313,7 @@
   // The welcome page waits for the first workspace, then shows its dashboard.
   function initWelcome() {
     function check() {
-      getJson("/api/workspaces")
+      getJson("/api/v1/workspaces")
         .then(function (workspaces) {
           if (Array.isArray(workspaces) && workspaces.length > 0) {
             window.location.reload();
@@ -350,7 +350,7 @@
         return;
       }
       var mine = ++asked;
-      getJson("/api/query/check?q=" + encodeURIComponent(q))
+      getJson("/api/v1/query/check?q=" + encodeURIComponent(q))
         .then(function (answer) {
           if (mine !== asked) return;
           if (answer.valid) show("\u2713 " + answer.canonical, "valid");

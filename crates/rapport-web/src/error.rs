@@ -99,14 +99,57 @@ impl WebError {
     }
 }
 
-/// The JSON body of every API error.
+/// The JSON body of every API error: `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// What went wrong, for humans.
-    pub error: String,
+    /// What went wrong.
+    pub error: ErrorDetail,
 }
 
-/// A [`WebError`] answered as `{"error": "..."}` with the matching status.
+/// The error inside an [`ErrorBody`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable, machine-readable kind: `bad_request`, `unauthorized`, `forbidden`,
+    /// `not_found`, `conflict`, `too_many_requests`, `payload_too_large`, `internal`.
+    pub code: String,
+    /// What went wrong, for humans: what to fix and where.
+    pub message: String,
+}
+
+impl ErrorBody {
+    /// A body with `code` and `message`.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        ErrorBody {
+            error: ErrorDetail {
+                code: code.into(),
+                message: message.into(),
+            },
+        }
+    }
+}
+
+/// The stable code of an HTTP error status, as [`ErrorDetail::code`] spells it.
+pub fn status_code_name(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::CONFLICT => "conflict",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "unprocessable",
+        StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        s if s.is_server_error() => "internal",
+        _ => "error",
+    }
+}
+
+/// A [`WebError`] answered as an [`ErrorBody`] with the matching status.
 #[derive(Debug)]
 pub struct ApiError(pub WebError);
 
@@ -118,10 +161,9 @@ impl<E: Into<WebError>> From<E> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: self.0.public_message(),
-        };
-        let mut response = (self.0.status(), Json(body)).into_response();
+        let status = self.0.status();
+        let body = ErrorBody::new(status_code_name(status), self.0.public_message());
+        let mut response = (status, Json(body)).into_response();
         if matches!(self.0, WebError::Unauthorized) {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

@@ -5,7 +5,7 @@
 //! shutdown future completes. `rapport demo` and `rapport serve` both start it.
 //!
 //! Layout:
-//! - [`routes::api`]: JSON endpoints under `/api`, errors as `{"error": "..."}`;
+//! - [`routes::api`]: JSON endpoints under `/api/v1`, errors as `{"error": {"code": "...", "message": "..."}}`;
 //! - [`routes::pages`]: server-rendered HTML (maud, escaped at compile time);
 //! - `assets`: the stylesheet, script and icon, embedded in the binary;
 //! - `security`: headers every response carries (CSP, nosniff, no framing...);
@@ -55,12 +55,12 @@ pub struct AppState {
     pub cookies: auth::CookiePolicy,
     /// Failed logins per account and per address.
     pub limiter: Arc<auth::LoginLimiter>,
-    /// When the server started; reported by `/api/stats` and the page footer.
+    /// When the server started; reported by `/api/v1/stats` and the page footer.
     pub started_at: Timestamp,
     /// An optional banner shown on every page, e.g.
     /// "Demo data: simulated posts about fictional brands".
     pub notice: Option<String>,
-    /// Receives pushed posts at `/api/hooks/{id}` (see [`routes::webhook`]); `None` answers 404.
+    /// Receives pushed posts at `/api/v1/hooks/{id}` (see [`routes::webhook`]); `None` answers 404.
     pub webhooks: Option<routes::webhook::Webhooks>,
     /// The running pipeline's ingestor, told to reload its monitors when one is added
     /// through the web; `None` when this process ingests nothing.
@@ -133,7 +133,7 @@ impl AppState {
         }
     }
 
-    /// The same state, accepting pushed posts at `/api/hooks/{id}`.
+    /// The same state, accepting pushed posts at `/api/v1/hooks/{id}`.
     pub fn with_webhooks(mut self, webhooks: routes::webhook::Webhooks) -> Self {
         self.webhooks = Some(webhooks);
         self

@@ -328,7 +328,7 @@ fn assert_security_headers(response: &reqwest::Response) {
 
 fn assert_json_error(status: StatusCode, body: &Value, expected: StatusCode, needle: &str) {
     assert_eq!(status, expected, "{body}");
-    let message = body["error"].as_str().expect("error message");
+    let message = body["error"]["message"].as_str().expect("error message");
     assert!(message.contains(needle), "{message:?} lacks {needle:?}");
     assert_eq!(body.as_object().map(|o| o.len()), Some(1), "{body}");
 }
@@ -344,7 +344,7 @@ async fn healthz_answers_ok() {
 #[tokio::test]
 async fn workspaces_are_listed() {
     let app = spawn_app().await;
-    let (status, body) = app.json("/api/workspaces").await;
+    let (status, body) = app.json("/api/v1/workspaces").await;
     assert_eq!(status, StatusCode::OK);
     let workspaces: Vec<Workspace> = serde_json::from_value(body).expect("workspaces");
     assert_eq!(
@@ -357,7 +357,7 @@ async fn workspaces_are_listed() {
 async fn stats_count_posts_and_list_workspaces() {
     let app = spawn_app().await;
     let before = Utc::now();
-    let (status, body) = app.json("/api/stats").await;
+    let (status, body) = app.json("/api/v1/stats").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["posts"], 6);
     let names: Vec<&str> = body["workspaces"]
@@ -380,7 +380,7 @@ async fn stats_count_posts_and_list_workspaces() {
 async fn counts_per_monitor_split_recent_from_total() {
     let app = spawn_app().await;
     let id = app.workspace.id;
-    let (status, body) = app.json(&format!("/api/workspaces/{id}/counts")).await;
+    let (status, body) = app.json(&format!("/api/v1/workspaces/{id}/counts")).await;
     assert_eq!(status, StatusCode::OK);
     let counts: Vec<MonitorCounts> = serde_json::from_value(body.clone()).expect("counts");
     let find = |name: &str| {
@@ -413,7 +413,7 @@ async fn counts_per_monitor_split_recent_from_total() {
 
     // A wider window includes the two-day-old post.
     let (_, body) = app
-        .json(&format!("/api/workspaces/{id}/counts?hours=72"))
+        .json(&format!("/api/v1/workspaces/{id}/counts?hours=72"))
         .await;
     let counts: Vec<MonitorCounts> = serde_json::from_value(body).expect("counts");
     let acme = counts.iter().find(|c| c.name == "Acme").expect("acme");
@@ -421,7 +421,7 @@ async fn counts_per_monitor_split_recent_from_total() {
 
     // A workspace without monitors has no counts.
     let other = app.other_workspace.id;
-    let (status, body) = app.json(&format!("/api/workspaces/{other}/counts")).await;
+    let (status, body) = app.json(&format!("/api/v1/workspaces/{other}/counts")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, serde_json::json!([]));
 }
@@ -432,7 +432,7 @@ async fn counts_reject_bad_hours() {
     let id = app.workspace.id;
     for hours in ["0", "8761", "-1", "abc", "", "2.5", "99999999999"] {
         let (status, body) = app
-            .json(&format!("/api/workspaces/{id}/counts?hours={hours}"))
+            .json(&format!("/api/v1/workspaces/{id}/counts?hours={hours}"))
             .await;
         assert_json_error(
             status,
@@ -442,11 +442,11 @@ async fn counts_reject_bad_hours() {
         );
     }
     let (status, _) = app
-        .json(&format!("/api/workspaces/{id}/counts?hours=8760"))
+        .json(&format!("/api/v1/workspaces/{id}/counts?hours=8760"))
         .await;
     assert_eq!(status, StatusCode::OK);
     let (status, body) = app
-        .json(&format!("/api/workspaces/{id}/counts?hours=1&hours=2"))
+        .json(&format!("/api/v1/workspaces/{id}/counts?hours=1&hours=2"))
         .await;
     assert_json_error(
         status,
@@ -460,7 +460,7 @@ async fn counts_reject_bad_hours() {
 async fn mentions_are_newest_first_and_keep_text_as_data() {
     let app = spawn_app().await;
     let id = app.workspace.id;
-    let (status, body) = app.json(&format!("/api/workspaces/{id}/mentions")).await;
+    let (status, body) = app.json(&format!("/api/v1/workspaces/{id}/mentions")).await;
     assert_eq!(status, StatusCode::OK);
     let mentions: Vec<MentionItem> = serde_json::from_value(body.clone()).expect("mentions");
     // Five matched posts, one of them matched by two monitors.
@@ -486,7 +486,7 @@ async fn mentions_are_newest_first_and_keep_text_as_data() {
     );
 
     let (status, body) = app
-        .json(&format!("/api/workspaces/{id}/mentions?limit=2"))
+        .json(&format!("/api/v1/workspaces/{id}/mentions?limit=2"))
         .await;
     assert_eq!(status, StatusCode::OK);
     let mentions: Vec<MentionItem> = serde_json::from_value(body).expect("mentions");
@@ -494,7 +494,7 @@ async fn mentions_are_newest_first_and_keep_text_as_data() {
     assert_eq!(ids, ["hostile", "1"]);
 
     let other = app.other_workspace.id;
-    let (status, body) = app.json(&format!("/api/workspaces/{other}/mentions")).await;
+    let (status, body) = app.json(&format!("/api/v1/workspaces/{other}/mentions")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, serde_json::json!([]));
 }
@@ -505,7 +505,7 @@ async fn mentions_reject_bad_limit() {
     let id = app.workspace.id;
     for limit in ["0", "501", "-5", "ten", ""] {
         let (status, body) = app
-            .json(&format!("/api/workspaces/{id}/mentions?limit={limit}"))
+            .json(&format!("/api/v1/workspaces/{id}/mentions?limit={limit}"))
             .await;
         assert_json_error(
             status,
@@ -515,7 +515,7 @@ async fn mentions_reject_bad_limit() {
         );
     }
     let (status, _) = app
-        .json(&format!("/api/workspaces/{id}/mentions?limit=500"))
+        .json(&format!("/api/v1/workspaces/{id}/mentions?limit=500"))
         .await;
     assert_eq!(status, StatusCode::OK);
 }
@@ -524,17 +524,17 @@ async fn mentions_reject_bad_limit() {
 async fn unknown_workspaces_and_routes_are_json_errors() {
     let app = spawn_app().await;
     for path in [
-        "/api/workspaces/999/counts",
-        "/api/workspaces/999/mentions",
-        "/api/workspaces/999/mentions?limit=5",
+        "/api/v1/workspaces/999/counts",
+        "/api/v1/workspaces/999/mentions",
+        "/api/v1/workspaces/999/mentions?limit=5",
     ] {
         let (status, body) = app.json(path).await;
         assert_json_error(status, &body, StatusCode::NOT_FOUND, "workspace 999");
     }
     for path in [
-        "/api/workspaces/abc/counts",
-        "/api/workspaces/0/mentions",
-        "/api/workspaces/-1/mentions",
+        "/api/v1/workspaces/abc/counts",
+        "/api/v1/workspaces/0/mentions",
+        "/api/v1/workspaces/-1/mentions",
     ] {
         let (status, body) = app.json(path).await;
         assert_json_error(status, &body, StatusCode::BAD_REQUEST, "workspace id");
@@ -650,7 +650,7 @@ async fn welcome_page_without_workspaces() {
     assert!(!html.contains("class=\"notice\""), "no notice configured");
 
     let body: Value = client
-        .get(format!("http://{addr}/api/stats"))
+        .get(format!("http://{addr}/api/v1/stats"))
         .send()
         .await
         .expect("request")
@@ -667,15 +667,15 @@ async fn security_headers_on_every_response() {
     for path in [
         "/",
         "/healthz",
-        "/api/stats",
-        "/api/workspaces/999/counts",
+        "/api/v1/stats",
+        "/api/v1/workspaces/999/counts",
         "/static/app.js",
         "/missing",
     ] {
         let response = app.get(path).await;
         assert_security_headers(&response);
     }
-    let response = app.get("/api/stats").await;
+    let response = app.get("/api/v1/stats").await;
     assert_eq!(header_value(&response, header::CACHE_CONTROL), "no-store");
 }
 
@@ -798,10 +798,10 @@ async fn store_failures_are_500_without_internals() {
     let (addr, _shutdown) = start_server(state).await;
     let client = logged_in_client(addr).await;
     for path in [
-        "/api/stats",
-        "/api/workspaces",
-        "/api/workspaces/1/counts",
-        "/api/workspaces/1/mentions",
+        "/api/v1/stats",
+        "/api/v1/workspaces",
+        "/api/v1/workspaces/1/counts",
+        "/api/v1/workspaces/1/mentions",
     ] {
         let response = client
             .get(format!("http://{addr}{path}"))
@@ -814,7 +814,7 @@ async fn store_failures_are_500_without_internals() {
             "{path}"
         );
         let body: Value = response.json().await.expect("json");
-        assert_eq!(body, serde_json::json!({"error": "internal server error"}));
+        assert_eq!(body, serde_json::json!({"error": {"code": "internal", "message": "internal server error"}}));
     }
     let response = client
         .get(format!("http://{addr}/"))
@@ -862,13 +862,13 @@ async fn serve_returns_after_shutdown() {
 #[tokio::test]
 async fn query_check_returns_the_canonical_form_or_a_positioned_error() {
     let app = spawn_app().await;
-    let (status, body) = app.json("/api/query/check?q=acme%20-bean").await;
+    let (status, body) = app.json("/api/v1/query/check?q=acme%20-bean").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["valid"], false);
     assert!(body["error"]["column"].as_u64().is_some(), "{body}");
 
     let (status, body) = app
-        .json("/api/query/check?q=acme%20(%22rival%20roasters%22%20OR%20bean*)")
+        .json("/api/v1/query/check?q=acme%20(%22rival%20roasters%22%20OR%20bean*)")
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["valid"], true);
@@ -877,7 +877,7 @@ async fn query_check_returns_the_canonical_form_or_a_positioned_error() {
         "{body}"
     );
 
-    let (status, body) = app.json("/api/query/check?q=autor:bob").await;
+    let (status, body) = app.json("/api/v1/query/check?q=autor:bob").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         body["error"]["message"],
@@ -889,7 +889,7 @@ async fn query_check_returns_the_canonical_form_or_a_positioned_error() {
         .unwrap()
         .contains("autor:bob\n  ^"));
 
-    let (status, _) = app.json("/api/query/check").await;
+    let (status, _) = app.json("/api/v1/query/check").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
@@ -898,7 +898,7 @@ async fn preview_matches_stored_posts_of_the_window() {
     let app = spawn_app().await;
     let id = app.workspace.id;
     let (status, body) = app
-        .json(&format!("/api/workspaces/{id}/preview?q=acme&days=1"))
+        .json(&format!("/api/v1/workspaces/{id}/preview?q=acme&days=1"))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["canonical"], "acme");
@@ -919,22 +919,22 @@ async fn preview_matches_stored_posts_of_the_window() {
     // NOT narrows it; a phrase matches only consecutive words.
     let (_, narrowed) = app
         .json(&format!(
-            "/api/workspaces/{id}/preview?q=acme%20NOT%20%22rival%20roasters%22&days=1"
+            "/api/v1/workspaces/{id}/preview?q=acme%20NOT%20%22rival%20roasters%22&days=1"
         ))
         .await;
     assert_eq!(narrowed["matched"].as_u64().unwrap(), matched - 1);
 
     let (status, body) = app
-        .json(&format!("/api/workspaces/{id}/preview?q=acme%20OR"))
+        .json(&format!("/api/v1/workspaces/{id}/preview?q=acme%20OR"))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["valid"], false);
     assert_eq!(body["error"]["column"], 8);
 
     let (status, _) = app
-        .json(&format!("/api/workspaces/{id}/preview?q=acme&days=0"))
+        .json(&format!("/api/v1/workspaces/{id}/preview?q=acme&days=0"))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = app.json("/api/workspaces/999/preview?q=acme").await;
+    let (status, _) = app.json("/api/v1/workspaces/999/preview?q=acme").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

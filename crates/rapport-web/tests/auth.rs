@@ -391,8 +391,8 @@ async fn every_route_checks_the_role_and_the_workspace() {
         // tests/webhook.rs); this server has none enabled.
         (
             Method::POST,
-            "/api/hooks/{source_id}",
-            "/api/hooks/1".into(),
+            "/api/v1/hooks/{source_id}",
+            "/api/v1/hooks/1".into(),
             || Body::Json(json!({"text": "hello"})),
             [404; 11],
         ),
@@ -453,64 +453,64 @@ async fn every_route_checks_the_role_and_the_workspace() {
         ),
         (
             Method::GET,
-            "/api/workspaces",
-            "/api/workspaces".into(),
+            "/api/v1/workspaces",
+            "/api/v1/workspaces".into(),
             || Body::Empty,
             signed_in_api,
         ),
         (
             Method::GET,
-            "/api/stats",
-            "/api/stats".into(),
+            "/api/v1/stats",
+            "/api/v1/stats".into(),
             || Body::Empty,
             signed_in_api,
         ),
         (
             Method::GET,
-            "/api/query/check",
-            "/api/query/check?q=acme".into(),
+            "/api/v1/query/check",
+            "/api/v1/query/check?q=acme".into(),
             || Body::Empty,
             signed_in_api,
         ),
         (
             Method::GET,
-            "/api/workspaces/{id}/counts",
-            format!("/api/workspaces/{a}/counts"),
+            "/api/v1/workspaces/{id}/counts",
+            format!("/api/v1/workspaces/{a}/counts"),
             || Body::Empty,
             viewer_api,
         ),
         (
             Method::GET,
-            "/api/workspaces/{id}/mentions",
-            format!("/api/workspaces/{a}/mentions"),
+            "/api/v1/workspaces/{id}/mentions",
+            format!("/api/v1/workspaces/{a}/mentions"),
             || Body::Empty,
             viewer_api,
         ),
         (
             Method::GET,
-            "/api/workspaces/{id}/preview",
-            format!("/api/workspaces/{a}/preview?q=acme"),
+            "/api/v1/workspaces/{id}/preview",
+            format!("/api/v1/workspaces/{a}/preview?q=acme"),
             || Body::Empty,
             manager_api,
         ),
         (
             Method::POST,
-            "/api/workspaces/{id}/monitors",
-            format!("/api/workspaces/{a}/monitors"),
+            "/api/v1/workspaces/{id}/monitors",
+            format!("/api/v1/workspaces/{a}/monitors"),
             || Body::Json(json!({"name": "Matrix", "kind": "campaign", "query": "#matrix"})),
             created(manager_api),
         ),
         (
             Method::GET,
-            "/api/workspaces/{id}/audit",
-            format!("/api/workspaces/{a}/audit"),
+            "/api/v1/workspaces/{id}/audit",
+            format!("/api/v1/workspaces/{a}/audit"),
             || Body::Empty,
             admin_api,
         ),
         (
             Method::GET,
-            "/api/audit",
-            "/api/audit".into(),
+            "/api/v1/audit",
+            "/api/v1/audit".into(),
             || Body::Empty,
             instance_api,
         ),
@@ -562,71 +562,71 @@ async fn every_route_checks_the_role_and_the_workspace() {
         ),
         (
             Method::GET,
-            "/api/workspaces/{id}/inbox",
-            format!("/api/workspaces/{a}/inbox"),
+            "/api/v1/workspaces/{id}/inbox",
+            format!("/api/v1/workspaces/{a}/inbox"),
             || Body::Empty,
             agent_api,
         ),
         (
             Method::GET,
-            "/api/workspaces/{id}/inbox/{item}",
-            format!("/api/workspaces/{a}/inbox/1"),
+            "/api/v1/workspaces/{id}/inbox/{item}",
+            format!("/api/v1/workspaces/{a}/inbox/1"),
             || Body::Empty,
             agent_api,
         ),
         (
             Method::POST,
-            "/api/workspaces/{id}/inbox/{item}",
-            format!("/api/workspaces/{a}/inbox/1"),
+            "/api/v1/workspaces/{id}/inbox/{item}",
+            format!("/api/v1/workspaces/{a}/inbox/1"),
             || Body::Json(json!({"status": "open"})),
             agent_api,
         ),
         (
             Method::POST,
-            "/api/workspaces/{id}/inbox/{item}/notes",
-            format!("/api/workspaces/{a}/inbox/1/notes"),
+            "/api/v1/workspaces/{id}/inbox/{item}/notes",
+            format!("/api/v1/workspaces/{a}/inbox/1/notes"),
             || Body::Json(json!({"body": "matrix"})),
             created(agent_api),
         ),
         (
             Method::POST,
-            "/api/workspaces/{id}/inbox/{item}/corrections",
-            format!("/api/workspaces/{a}/inbox/1/corrections"),
+            "/api/v1/workspaces/{id}/inbox/{item}/corrections",
+            format!("/api/v1/workspaces/{a}/inbox/1/corrections"),
             || Body::Json(json!({"intent": "question"})),
             no_content(agent_api),
         ),
         (
             Method::GET,
-            "/api/workspaces/{id}/events",
-            format!("/api/workspaces/{a}/events"),
+            "/api/v1/workspaces/{id}/events",
+            format!("/api/v1/workspaces/{a}/events"),
             || Body::Empty,
             viewer_api,
         ),
         (
             Method::GET,
-            "/api/workspaces/{id}/rollups",
-            format!("/api/workspaces/{a}/rollups?days=2"),
+            "/api/v1/workspaces/{id}/rollups",
+            format!("/api/v1/workspaces/{a}/rollups?days=2"),
             || Body::Empty,
             viewer_api,
         ),
         (
             Method::GET,
-            "/api/workspaces/{id}/reply-templates",
-            format!("/api/workspaces/{a}/reply-templates"),
+            "/api/v1/workspaces/{id}/reply-templates",
+            format!("/api/v1/workspaces/{a}/reply-templates"),
             || Body::Empty,
             agent_api,
         ),
         (
             Method::POST,
-            "/api/workspaces/{id}/reply-templates",
-            format!("/api/workspaces/{a}/reply-templates"),
+            "/api/v1/workspaces/{id}/reply-templates",
+            format!("/api/v1/workspaces/{a}/reply-templates"),
             || Body::Json(json!({"name": "sorry", "body": "Sorry {{author}}!"})),
             created(manager_api),
         ),
         (
             Method::GET,
-            "/api/workspaces/{id}/response-times",
-            format!("/api/workspaces/{a}/response-times"),
+            "/api/v1/workspaces/{id}/response-times",
+            format!("/api/v1/workspaces/{a}/response-times"),
             || Body::Empty,
             viewer_api,
         ),
@@ -700,14 +700,14 @@ async fn callers_see_only_their_workspaces() {
         (&token, vec!["Acme"]),
     ] {
         let body: Value = env
-            .send(who, Method::GET, "/api/workspaces", Body::Empty)
+            .send(who, Method::GET, "/api/v1/workspaces", Body::Empty)
             .await
             .json()
             .await
             .expect("json");
         assert_eq!(names(body), expected, "{who:?}");
         let stats: Value = env
-            .send(who, Method::GET, "/api/stats", Body::Empty)
+            .send(who, Method::GET, "/api/v1/stats", Body::Empty)
             .await
             .json()
             .await
@@ -727,7 +727,7 @@ async fn callers_see_only_their_workspaces() {
         .send(
             &token,
             Method::GET,
-            &format!("/api/workspaces/{b}/counts"),
+            &format!("/api/v1/workspaces/{b}/counts"),
             Body::Empty,
         )
         .await;
@@ -843,7 +843,7 @@ async fn sessions_use_safe_cookies_rotate_and_end_on_logout() {
         let env = &env;
         async move {
             env.client
-                .get(format!("{}/api/stats", env.base))
+                .get(format!("{}/api/v1/stats", env.base))
                 .header(header::COOKIE, cookie)
                 .send()
                 .await
@@ -910,7 +910,7 @@ async fn state_changes_need_the_csrf_token_except_with_api_tokens() {
     let env = spawn().await;
     let a = env.a.id;
     let session = env.login("manager@a.example").await;
-    let path = format!("{}/api/workspaces/{a}/monitors", env.base);
+    let path = format!("{}/api/v1/workspaces/{a}/monitors", env.base);
     let body = json!({"name": "Launch", "kind": "campaign", "query": "#launch"});
     for csrf in [None, Some("0".repeat(64)), Some(String::new())] {
         let mut request = env
@@ -924,7 +924,7 @@ async fn state_changes_need_the_csrf_token_except_with_api_tokens() {
         let response = request.send().await.expect("request");
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{csrf:?}");
         let error: Value = response.json().await.expect("json");
-        assert!(error["error"].as_str().expect("message").contains("CSRF"));
+        assert!(error["error"]["message"].as_str().expect("message").contains("CSRF"));
     }
     // A form without the field is refused too.
     let admin = env.login("admin@a.example").await;
@@ -943,7 +943,7 @@ async fn state_changes_need_the_csrf_token_except_with_api_tokens() {
         .send(
             &Who::Session(session),
             Method::POST,
-            &format!("/api/workspaces/{a}/monitors"),
+            &format!("/api/v1/workspaces/{a}/monitors"),
             Body::Json(body.clone()),
         )
         .await;
@@ -952,7 +952,7 @@ async fn state_changes_need_the_csrf_token_except_with_api_tokens() {
         .send(
             &Who::Token(env.token(Role::Manager)),
             Method::POST,
-            &format!("/api/workspaces/{a}/monitors"),
+            &format!("/api/v1/workspaces/{a}/monitors"),
             Body::Json(body),
         )
         .await;
@@ -961,7 +961,7 @@ async fn state_changes_need_the_csrf_token_except_with_api_tokens() {
     for bad in ["Bearer nope", "Bearer rpt_0000", "Basic abc"] {
         let response = env
             .client
-            .get(format!("{}/api/stats", env.base))
+            .get(format!("{}/api/v1/stats", env.base))
             .header(header::AUTHORIZATION, bad)
             .send()
             .await
@@ -1009,7 +1009,7 @@ async fn admins_add_members_and_tokens_whose_secrets_show_once() {
         .send(
             &session,
             Method::GET,
-            &format!("/api/workspaces/{a}/preview?q=acme"),
+            &format!("/api/v1/workspaces/{a}/preview?q=acme"),
             Body::Empty,
         )
         .await
@@ -1049,7 +1049,7 @@ async fn admins_add_members_and_tokens_whose_secrets_show_once() {
         .send(
             &reader,
             Method::GET,
-            &format!("/api/workspaces/{a}/mentions"),
+            &format!("/api/v1/workspaces/{a}/mentions"),
             Body::Empty,
         )
         .await
@@ -1082,7 +1082,7 @@ async fn secrets_are_stored_only_hashed() {
         env.send(
             &Who::Token(token.clone()),
             Method::GET,
-            "/api/stats",
+            "/api/v1/stats",
             Body::Empty
         )
         .await
@@ -1169,7 +1169,7 @@ async fn the_audit_log_records_who_did_what() {
     env.send(
         &Who::Token(env.token(Role::Manager)),
         Method::POST,
-        &format!("/api/workspaces/{a}/monitors"),
+        &format!("/api/v1/workspaces/{a}/monitors"),
         Body::Json(json!({"name": "Audited", "kind": "brand", "query": "audited"})),
     )
     .await;
@@ -1178,7 +1178,7 @@ async fn the_audit_log_records_who_did_what() {
         .send(
             &admin,
             Method::GET,
-            &format!("/api/workspaces/{a}/audit"),
+            &format!("/api/v1/workspaces/{a}/audit"),
             Body::Empty,
         )
         .await
@@ -1231,7 +1231,7 @@ async fn the_audit_log_records_who_did_what() {
     // Logins concern no workspace: the instance log has them.
     let root = Who::Session(env.login("root@example.com").await);
     let events: Value = env
-        .send(&root, Method::GET, "/api/audit", Body::Empty)
+        .send(&root, Method::GET, "/api/v1/audit", Body::Empty)
         .await
         .json()
         .await

@@ -161,7 +161,7 @@ async fn spawn() -> App {
 async fn an_agent_works_the_inbox_over_the_api() {
     let app = spawn().await;
     let w = app.workspace;
-    let (status, page) = app.get(&format!("/api/workspaces/{w}/inbox")).await;
+    let (status, page) = app.get(&format!("/api/v1/workspaces/{w}/inbox")).await;
     assert_eq!(status, 200, "{page}");
     let items = page["items"].as_array().unwrap();
     // The angry complaint from a large account first, then the question; praise is absent.
@@ -175,22 +175,22 @@ async fn an_agent_works_the_inbox_over_the_api() {
     assert_eq!(page["next"], Value::Null);
 
     // Pages of one, followed by cursor.
-    let (_, first) = app.get(&format!("/api/workspaces/{w}/inbox?limit=1")).await;
+    let (_, first) = app.get(&format!("/api/v1/workspaces/{w}/inbox?limit=1")).await;
     let next = first["next"].as_str().unwrap().to_string();
     let (_, second) = app
-        .get(&format!("/api/workspaces/{w}/inbox?limit=1&after={next}"))
+        .get(&format!("/api/v1/workspaces/{w}/inbox?limit=1&after={next}"))
         .await;
     assert_eq!(second["items"][0]["reason"], "question");
     let (status, bad) = app
-        .get(&format!("/api/workspaces/{w}/inbox?after=nonsense"))
+        .get(&format!("/api/v1/workspaces/{w}/inbox?after=nonsense"))
         .await;
     assert_eq!(status, 400);
-    assert!(bad["error"].as_str().unwrap().contains("cursor"), "{bad}");
+    assert!(bad["error"]["message"].as_str().unwrap().contains("cursor"), "{bad}");
 
     let item = items[0]["id"].as_i64().unwrap();
     let (status, changed) = app
         .post(
-            &format!("/api/workspaces/{w}/inbox/{item}"),
+            &format!("/api/v1/workspaces/{w}/inbox/{item}"),
             json!({"status": "open", "assignee": "me"}),
         )
         .await;
@@ -199,38 +199,38 @@ async fn an_agent_works_the_inbox_over_the_api() {
     assert_eq!(changed["assignee"], app.agent);
     let (status, err) = app
         .post(
-            &format!("/api/workspaces/{w}/inbox/{item}"),
+            &format!("/api/v1/workspaces/{w}/inbox/{item}"),
             json!({"assignee": "9999"}),
         )
         .await;
     assert_eq!(status, 400);
     assert!(
-        err["error"].as_str().unwrap().contains("not a member"),
+        err["error"]["message"].as_str().unwrap().contains("not a member"),
         "{err}"
     );
     let (status, _) = app
         .post(
-            &format!("/api/workspaces/{w}/inbox/{item}/notes"),
+            &format!("/api/v1/workspaces/{w}/inbox/{item}/notes"),
             json!({"body": "VIP <b>customer</b>"}),
         )
         .await;
     assert_eq!(status, 201);
     let (status, _) = app
         .post(
-            &format!("/api/workspaces/{w}/inbox/{item}/corrections"),
+            &format!("/api/v1/workspaces/{w}/inbox/{item}/corrections"),
             json!({"sentiment": "negative", "intent": "complaint"}),
         )
         .await;
     assert_eq!(status, 400, "exactly one field per correction");
     let (status, _) = app
         .post(
-            &format!("/api/workspaces/{w}/inbox/{item}/corrections"),
+            &format!("/api/v1/workspaces/{w}/inbox/{item}/corrections"),
             json!({"intent": "question"}),
         )
         .await;
     assert_eq!(status, 204);
 
-    let (status, detail) = app.get(&format!("/api/workspaces/{w}/inbox/{item}")).await;
+    let (status, detail) = app.get(&format!("/api/v1/workspaces/{w}/inbox/{item}")).await;
     assert_eq!(status, 200);
     assert_eq!(detail["item"]["corrected_intent"], "question");
     assert_eq!(detail["notes"][0]["body"], "VIP <b>customer</b>");
@@ -242,11 +242,11 @@ async fn an_agent_works_the_inbox_over_the_api() {
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["status", "assign", "note"]);
-    let (status, _) = app.get(&format!("/api/workspaces/{w}/inbox/99999")).await;
+    let (status, _) = app.get(&format!("/api/v1/workspaces/{w}/inbox/99999")).await;
     assert_eq!(status, 404);
 
     let (status, stats) = app
-        .get(&format!("/api/workspaces/{w}/response-times?days=1"))
+        .get(&format!("/api/v1/workspaces/{w}/response-times?days=1"))
         .await;
     assert_eq!(status, 200);
     assert_eq!(stats[0]["items"], 2);
@@ -254,18 +254,18 @@ async fn an_agent_works_the_inbox_over_the_api() {
 
     // Resolved items leave the waiting list.
     app.post(
-        &format!("/api/workspaces/{w}/inbox/{item}"),
+        &format!("/api/v1/workspaces/{w}/inbox/{item}"),
         json!({"status": "resolved"}),
     )
     .await;
-    let (_, page) = app.get(&format!("/api/workspaces/{w}/inbox")).await;
+    let (_, page) = app.get(&format!("/api/v1/workspaces/{w}/inbox")).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     let (_, resolved) = app
-        .get(&format!("/api/workspaces/{w}/inbox?status=resolved"))
+        .get(&format!("/api/v1/workspaces/{w}/inbox?status=resolved"))
         .await;
     assert_eq!(resolved["items"][0]["id"], item);
     let (status, _) = app
-        .get(&format!("/api/workspaces/{w}/inbox?status=closed"))
+        .get(&format!("/api/v1/workspaces/{w}/inbox?status=closed"))
         .await;
     assert_eq!(status, 400);
 }
@@ -276,7 +276,7 @@ async fn a_monitor_added_through_the_api_applies_to_the_next_posts() {
     let w = app.workspace;
     let response = app
         .client
-        .post(format!("{}/api/workspaces/{w}/monitors", app.base))
+        .post(format!("{}/api/v1/workspaces/{w}/monitors", app.base))
         .bearer_auth(&app.manager_token)
         .json(&json!({"name": "Rival", "kind": "competitor", "query": "brasswick"}))
         .send()
@@ -303,21 +303,21 @@ async fn mentions_can_be_filtered_over_the_api() {
             .map(|m| m["native_id"].as_str().unwrap().to_string())
             .collect()
     };
-    let (status, all) = app.get(&format!("/api/workspaces/{w}/mentions")).await;
+    let (status, all) = app.get(&format!("/api/v1/workspaces/{w}/mentions")).await;
     assert_eq!(status, 200, "{all}");
     assert_eq!(ids(all).len(), 3);
     let (_, negative) = app
-        .get(&format!("/api/workspaces/{w}/mentions?sentiment=negative"))
+        .get(&format!("/api/v1/workspaces/{w}/mentions?sentiment=negative"))
         .await;
     assert_eq!(ids(negative), ["2"]);
     let (_, questions) = app
         .get(&format!(
-            "/api/workspaces/{w}/mentions?intent=question&network=mastodon&lang=en&hours=2"
+            "/api/v1/workspaces/{w}/mentions?intent=question&network=mastodon&lang=en&hours=2"
         ))
         .await;
     assert_eq!(ids(questions), ["1"]);
     let (_, words) = app
-        .get(&format!("/api/workspaces/{w}/mentions?q=love+kettle"))
+        .get(&format!("/api/v1/workspaces/{w}/mentions?q=love+kettle"))
         .await;
     assert_eq!(ids(words), ["3"]);
     for (bad, what) in [
@@ -329,11 +329,11 @@ async fn mentions_can_be_filtered_over_the_api() {
         ("monitor=x", "monitor"),
     ] {
         let (status, body) = app
-            .get(&format!("/api/workspaces/{w}/mentions?{bad}"))
+            .get(&format!("/api/v1/workspaces/{w}/mentions?{bad}"))
             .await;
         assert_eq!(status, 400, "{bad}");
         assert!(
-            body["error"].as_str().unwrap().contains(what),
+            body["error"]["message"].as_str().unwrap().contains(what),
             "{bad}: {body}"
         );
     }
@@ -345,7 +345,7 @@ async fn the_event_stream_announces_new_posts() {
     let w = app.workspace;
     let mut response = app
         .client
-        .get(format!("{}/api/workspaces/{w}/events", app.base))
+        .get(format!("{}/api/v1/workspaces/{w}/events", app.base))
         .bearer_auth(&app.token)
         .send()
         .await

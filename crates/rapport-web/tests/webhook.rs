@@ -64,7 +64,7 @@ async fn spawn_app() -> App {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(rapport_web::serve(listener, state, std::future::pending()));
     App {
-        url: format!("http://{addr}/api/hooks/1"),
+        url: format!("http://{addr}/api/v1/hooks/1"),
         store,
         client: rapport_sources::http::client_builder()
             .build()
@@ -180,7 +180,8 @@ async fn bad_tokens_signatures_and_unknown_sources_are_refused() {
         .unwrap();
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     let error: Value = unknown.json().await.unwrap();
-    assert_eq!(error["error"], "unknown source or bad credentials");
+    assert_eq!(error["error"]["message"], "unknown source or bad credentials");
+    assert_eq!(error["error"]["code"], "unauthorized");
     assert!(!stored(&app, "c1").await);
 }
 

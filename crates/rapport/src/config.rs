@@ -65,7 +65,7 @@ pub struct SourceConfig {
     /// The workspace's name (created if it does not exist).
     pub workspace: String,
     /// The connector: `jsonfeed`, `feed`, `mastodon`, `bluesky_search`, `x_search`, `reddit`,
-    /// `hackernews` (polled) or `webhook` (pushed to `/api/hooks/{id}`).
+    /// `hackernews` (polled) or `webhook` (pushed to `/api/v1/hooks/{id}`).
     pub kind: String,
     /// A name unique within the workspace.
     pub name: String,

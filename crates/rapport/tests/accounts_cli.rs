@@ -142,7 +142,7 @@ async fn a_user_added_on_the_command_line_logs_in_over_http() {
         .to_string();
     let pair = cookie.split(';').next().unwrap().to_string();
     let counts = client
-        .get(format!("{base}/api/workspaces/1/preview?q=acme"))
+        .get(format!("{base}/api/v1/workspaces/1/preview?q=acme"))
         .header("cookie", &pair)
         .send()
         .await
@@ -151,7 +151,7 @@ async fn a_user_added_on_the_command_line_logs_in_over_http() {
 
     // The token reads; it may not preview (viewer).
     let response = client
-        .get(format!("{base}/api/workspaces/1/counts"))
+        .get(format!("{base}/api/v1/workspaces/1/counts"))
         .header("authorization", format!("Bearer {token}"))
         .send()
         .await
@@ -163,7 +163,7 @@ async fn a_user_added_on_the_command_line_logs_in_over_http() {
     assert!(ok, "{stderr}");
     let new_password = printed_password(&stdout);
     let response = client
-        .get(format!("{base}/api/stats"))
+        .get(format!("{base}/api/v1/stats"))
         .header("cookie", &pair)
         .send()
         .await

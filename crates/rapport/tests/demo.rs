@@ -50,7 +50,7 @@ async fn log_in(base: &str, email: &str, password: &str) -> reqwest::Client {
 
 async fn posts(client: &reqwest::Client, base: &str) -> u64 {
     let stats: serde_json::Value = client
-        .get(format!("{base}api/stats"))
+        .get(format!("{base}api/v1/stats"))
         .send()
         .await
         .unwrap()
@@ -151,7 +151,7 @@ async fn the_demo_serves_a_dashboard_whose_numbers_move() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let counts: serde_json::Value = client
-        .get(format!("{base}api/workspaces/1/counts"))
+        .get(format!("{base}api/v1/workspaces/1/counts"))
         .send()
         .await
         .unwrap()
@@ -169,7 +169,7 @@ async fn the_demo_serves_a_dashboard_whose_numbers_move() {
     }
     // Every mention the pipeline stored was analysed on the way.
     let mentions: serde_json::Value = client
-        .get(format!("{base}api/workspaces/1/mentions?limit=50"))
+        .get(format!("{base}api/v1/workspaces/1/mentions?limit=50"))
         .send()
         .await
         .unwrap()

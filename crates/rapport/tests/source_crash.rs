@@ -186,7 +186,7 @@ url = "http://127.0.0.1:{port}/posts"
             .env_remove("RAPPORT_CONFIG"),
     );
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("/api/hooks/2"), "{stdout}");
+    assert!(stdout.contains("/api/v1/hooks/2"), "{stdout}");
     let file = std::fs::read(&db).unwrap();
     let wal = std::fs::read(data.join("rapport.db-wal")).unwrap_or_default();
     for bytes in [file, wal] {

@@ -2,7 +2,7 @@
 //!
 //! | Route | Answer |
 //! |---|---|
-//! | `GET /api/workspaces/{id}/rollups?days=14&bucket=day\|hour` | `[RollupRow]`: per monitor and bucket, oldest first (viewer) |
+//! | `GET /api/v1/workspaces/{id}/rollups?days=14&bucket=day\|hour` | `[RollupRow]`: per monitor and bucket, oldest first (viewer) |
 //!
 //! `days` is 1..=366 and counts back from now; buckets without mentions are absent.
 //! Distinct authors are exact per hour and summed over the hours of a day.
@@ -40,7 +40,7 @@ pub(crate) fn parse_bucket(raw: Option<&str>) -> Result<Bucket, WebError> {
     }
 }
 
-/// `GET /api/workspaces/{id}/rollups`.
+/// `GET /api/v1/workspaces/{id}/rollups`.
 pub(crate) async fn rollups(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,

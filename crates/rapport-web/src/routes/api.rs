@@ -1,20 +1,20 @@
-//! The JSON API, mounted under `/api`.
+//! The JSON API, mounted under `/api/v1`.
 //!
 //! | Route | Answer |
 //! |---|---|
-//! | `GET /api/workspaces` | `[Workspace]`, oldest first |
-//! | `GET /api/stats` | [`Stats`] |
-//! | `GET /api/workspaces/{id}/counts?hours=24` | `[MonitorCounts]`; `hours` in 1..=8760 |
-//! | `GET /api/workspaces/{id}/mentions?limit=50&monitor=&network=&sentiment=&intent=&lang=&hours=&q=&before=` | `[MentionItem]`, newest first; `limit` in 1..=500; `q` is full-text (all words); `before` (RFC 3339) pages |
-//! | `POST /api/workspaces/{id}/monitors` | 201 `Monitor`; body [`NewMonitorBody`] (manager) |
-//! | `GET /api/workspaces/{id}/audit?limit=100` | `[AuditEvent]`, newest first (admin) |
-//! | `GET /api/audit?limit=100` | the whole instance's `[AuditEvent]` (instance admin) |
+//! | `GET /api/v1/workspaces` | `[Workspace]`, oldest first |
+//! | `GET /api/v1/stats` | [`Stats`] |
+//! | `GET /api/v1/workspaces/{id}/counts?hours=24` | `[MonitorCounts]`; `hours` in 1..=8760 |
+//! | `GET /api/v1/workspaces/{id}/mentions?limit=50&monitor=&network=&sentiment=&intent=&lang=&hours=&q=&before=` | `[MentionItem]`, newest first; `limit` in 1..=500; `q` is full-text (all words); `before` (RFC 3339) pages |
+//! | `POST /api/v1/workspaces/{id}/monitors` | 201 `Monitor`; body [`NewMonitorBody`] (manager) |
+//! | `GET /api/v1/workspaces/{id}/audit?limit=100` | `[AuditEvent]`, newest first (admin) |
+//! | `GET /api/v1/audit?limit=100` | the whole instance's `[AuditEvent]` (instance admin) |
 //!
 //! Every route needs a session or an `Authorization: Bearer rpt_...` token (see
 //! [`crate::auth`]); lists show only the caller's workspaces. 401 without a valid
 //! credential, 403 for a role too low or another workspace.
 //!
-//! Every error is `{"error": "..."}` ([`crate::error::ErrorBody`]) with a fitting status:
+//! Every error is `{"error": {"code": "...", "message": "..."}}` ([`crate::error::ErrorBody`]) with a fitting status:
 //! 400 for a bad parameter, 404 for an unknown workspace or route, 500 (without detail)
 //! when the store fails. The response types are public so Rust clients and tests can
 //! deserialise them.
@@ -57,7 +57,7 @@ pub const LIMIT_DEFAULT: u32 = 50;
 /// The largest `limit` accepted.
 pub const LIMIT_MAX: u32 = 500;
 
-/// Answer of `GET /api/stats`.
+/// Answer of `GET /api/v1/stats`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
     /// Posts stored, all workspaces together (posts are shared between workspaces).
@@ -70,7 +70,7 @@ pub struct Stats {
     pub started_at: Timestamp,
 }
 
-/// One monitor's counts in `GET /api/workspaces/{id}/counts`.
+/// One monitor's counts in `GET /api/v1/workspaces/{id}/counts`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MonitorCounts {
     /// The monitor.
@@ -100,7 +100,7 @@ impl From<MonitorCount> for MonitorCounts {
     }
 }
 
-/// One mention in `GET /api/workspaces/{id}/mentions`.
+/// One mention in `GET /api/v1/workspaces/{id}/mentions`.
 ///
 /// Text fields are exactly as ingested: hostile. Show them as text, never as HTML, and
 /// link `url` only when it is `http(s)`.
@@ -263,7 +263,7 @@ impl MentionsParams {
     }
 }
 
-/// Body of `POST /api/workspaces/{id}/monitors`.
+/// Body of `POST /api/v1/workspaces/{id}/monitors`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewMonitorBody {
     /// Display name, 1 to 100 characters.
@@ -300,7 +300,7 @@ pub(crate) async fn stats(
     }))
 }
 
-/// `POST /api/workspaces/{id}/monitors`: creates a monitor after checking its query. A
+/// `POST /api/v1/workspaces/{id}/monitors`: creates a monitor after checking its query. A
 /// running pipeline picks new monitors up when it reloads them (for now: on restart).
 pub(crate) async fn create_monitor(
     State(state): State<AppState>,
@@ -348,7 +348,7 @@ pub(crate) async fn create_monitor(
     Ok((StatusCode::CREATED, Json(monitor)))
 }
 
-/// `GET /api/workspaces/{id}/audit`.
+/// `GET /api/v1/workspaces/{id}/audit`.
 pub(crate) async fn workspace_audit(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
@@ -359,7 +359,7 @@ pub(crate) async fn workspace_audit(
     Ok(Json(state.accounts.audit_log(Some(id), limit).await?))
 }
 
-/// `GET /api/audit`: every entry, logins included.
+/// `GET /api/v1/audit`: every entry, logins included.
 pub(crate) async fn instance_audit(
     State(state): State<AppState>,
     query: Result<Query<AuditParams>, QueryRejection>,

@@ -1,4 +1,4 @@
-//! Live updates over server-sent events: `GET /api/workspaces/{id}/events` (viewer).
+//! Live updates over server-sent events: `GET /api/v1/workspaces/{id}/events` (viewer).
 //!
 //! The stream sends `event: change` (data: a counter) as soon as it opens and then whenever
 //! the store has committed something new, at most once per [`MIN_GAP`]; the page then
@@ -23,7 +23,7 @@ pub const MIN_GAP: Duration = Duration::from_secs(1);
 /// The tick of a stream with no change watcher.
 pub const FALLBACK_TICK: Duration = Duration::from_secs(2);
 
-/// `GET /api/workspaces/{id}/events`.
+/// `GET /api/v1/workspaces/{id}/events`.
 pub(crate) async fn events(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,

@@ -3,14 +3,14 @@
 //!
 //! | Route | Answer |
 //! |---|---|
-//! | `GET /api/workspaces/{id}/inbox?status=new,open&assignee=me\|none\|ID&reason=&after=&limit=` | [`InboxPage`] (agent) |
-//! | `GET /api/workspaces/{id}/inbox/{item}` | [`InboxDetail`]: the item, its thread, notes, history and replies (agent) |
-//! | `POST /api/workspaces/{id}/inbox/{item}` | body [`InboxChange`]: status and/or assignee; the item (agent) |
-//! | `POST /api/workspaces/{id}/inbox/{item}/notes` | body `{"body": "..."}`; the note (agent) |
-//! | `POST /api/workspaces/{id}/inbox/{item}/corrections` | body `{"sentiment": ...}` or `{"intent": ...}`; 204 (agent) |
-//! | `GET /api/workspaces/{id}/response-times?days=7&target_minutes=60` | `[ResponseStats]`: the workspace, then per agent (viewer) |
-//! | `GET /api/workspaces/{id}/reply-templates` | `[SavedReply]` by name (agent) |
-//! | `POST /api/workspaces/{id}/reply-templates` | body [`TemplateBody`]; 201 `SavedReply` (manager) |
+//! | `GET /api/v1/workspaces/{id}/inbox?status=new,open&assignee=me\|none\|ID&reason=&after=&limit=` | [`InboxPage`] (agent) |
+//! | `GET /api/v1/workspaces/{id}/inbox/{item}` | [`InboxDetail`]: the item, its thread, notes, history and replies (agent) |
+//! | `POST /api/v1/workspaces/{id}/inbox/{item}` | body [`InboxChange`]: status and/or assignee; the item (agent) |
+//! | `POST /api/v1/workspaces/{id}/inbox/{item}/notes` | body `{"body": "..."}`; the note (agent) |
+//! | `POST /api/v1/workspaces/{id}/inbox/{item}/corrections` | body `{"sentiment": ...}` or `{"intent": ...}`; 204 (agent) |
+//! | `GET /api/v1/workspaces/{id}/response-times?days=7&target_minutes=60` | `[ResponseStats]`: the workspace, then per agent (viewer) |
+//! | `GET /api/v1/workspaces/{id}/reply-templates` | `[SavedReply]` by name (agent) |
+//! | `POST /api/v1/workspaces/{id}/reply-templates` | body [`TemplateBody`]; 201 `SavedReply` (manager) |
 //!
 //! Pagination is by cursor: pass a page's `next` as `after` to get the following one.
 //! Replying through a network needs the connectors' write side and a connected account;
@@ -222,7 +222,7 @@ pub(crate) fn parse_statuses(raw: Option<&str>) -> Result<Vec<InboxStatus>, WebE
         .collect()
 }
 
-/// `GET /api/workspaces/{id}/inbox`.
+/// `GET /api/v1/workspaces/{id}/inbox`.
 pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -308,7 +308,7 @@ pub(crate) async fn detail_of(
     })
 }
 
-/// `GET /api/workspaces/{id}/inbox/{item}`.
+/// `GET /api/v1/workspaces/{id}/inbox/{item}`.
 pub(crate) async fn detail(
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
@@ -354,7 +354,7 @@ pub(crate) async fn apply_change(
         .await?)
 }
 
-/// `POST /api/workspaces/{id}/inbox/{item}`.
+/// `POST /api/v1/workspaces/{id}/inbox/{item}`.
 pub(crate) async fn change(
     State(state): State<AppState>,
     caller: Caller,
@@ -381,7 +381,7 @@ pub(crate) fn note_text(raw: &str) -> Result<&str, WebError> {
     Ok(body)
 }
 
-/// `POST /api/workspaces/{id}/inbox/{item}/notes`.
+/// `POST /api/v1/workspaces/{id}/inbox/{item}/notes`.
 pub(crate) async fn add_note(
     State(state): State<AppState>,
     caller: Caller,
@@ -433,7 +433,7 @@ pub(crate) async fn apply_correction(
     Ok(())
 }
 
-/// `POST /api/workspaces/{id}/inbox/{item}/corrections`.
+/// `POST /api/v1/workspaces/{id}/inbox/{item}/corrections`.
 pub(crate) async fn correct(
     State(state): State<AppState>,
     caller: Caller,
@@ -446,7 +446,7 @@ pub(crate) async fn correct(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /api/workspaces/{id}/response-times`.
+/// `GET /api/v1/workspaces/{id}/response-times`.
 pub(crate) async fn response_times(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
@@ -477,7 +477,7 @@ pub const TEMPLATE_NAME_MAX: usize = 80;
 /// Longest saved reply body, in characters.
 pub const TEMPLATE_BODY_MAX: usize = 2000;
 
-/// Body of `POST /api/workspaces/{id}/reply-templates`.
+/// Body of `POST /api/v1/workspaces/{id}/reply-templates`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateBody {
@@ -506,7 +506,7 @@ pub fn render_template(body: &str, post: &rapport_model::Post, agent: Option<&st
         .replace("{{agent}}", agent.unwrap_or("the team"))
 }
 
-/// `GET /api/workspaces/{id}/reply-templates`.
+/// `GET /api/v1/workspaces/{id}/reply-templates`.
 pub(crate) async fn templates(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
@@ -516,7 +516,7 @@ pub(crate) async fn templates(
     Ok(Json(state.inbox.reply_templates(id).await?))
 }
 
-/// `POST /api/workspaces/{id}/reply-templates` (managers).
+/// `POST /api/v1/workspaces/{id}/reply-templates` (managers).
 pub(crate) async fn save_template(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,

@@ -1,5 +1,5 @@
 //! The monitors page: a workspace's monitors, and for managers a form to add one. The query
-//! is checked as it is typed (`/static/app.js` asks `/api/query/check` and shows the error
+//! is checked as it is typed (`/static/app.js` asks `/api/v1/query/check` and shows the error
 //! under its column); the server checks it again on submit and answers the same positioned
 //! error, so the form works without JavaScript too. A new monitor applies to posts ingested
 //! from then on (the running pipeline reloads its monitors); the preview link shows what it
@@ -103,7 +103,7 @@ async fn render(
                         }
                     }
                     form.monitor-form #monitor-form method="post" action={ "/w/" (id) "/monitors" }
-                        data-preview-url={ "/api/workspaces/" (id) "/preview" } {
+                        data-preview-url={ "/api/v1/workspaces/" (id) "/preview" } {
                         input type="hidden" name="csrf" value=(csrf);
                         label for="monitor-name" { "Name" }
                         input #monitor-name type="text" name="name" value=(form.name)

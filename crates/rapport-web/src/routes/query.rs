@@ -43,6 +43,8 @@ pub struct QueryParams {
 /// A query error, positioned for an editor to underline.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct PositionedError {
+    /// Always `invalid_query`, like the `code` of every other API error.
+    pub code: String,
     /// What is wrong, with its column (`unclosed quote at column 14`).
     pub message: String,
     /// 1-based column, in characters.
@@ -56,6 +58,7 @@ pub struct PositionedError {
 impl From<&QueryError> for PositionedError {
     fn from(error: &QueryError) -> Self {
         PositionedError {
+            code: "invalid_query".to_string(),
             message: error.headline(),
             column: error.column(),
             hint: error.hint().map(str::to_string),
@@ -64,7 +67,7 @@ impl From<&QueryError> for PositionedError {
     }
 }
 
-/// The answer of `GET /api/query/check`.
+/// The answer of `GET /api/v1/query/check`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct QueryCheck {
     /// Whether the query parses.
@@ -115,7 +118,7 @@ impl From<StoredPost> for PreviewPost {
     }
 }
 
-/// The answer of `GET /api/workspaces/{id}/preview`.
+/// The answer of `GET /api/v1/workspaces/{id}/preview`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Preview {
     /// The query's canonical form.
@@ -141,7 +144,7 @@ fn required_query(params: &QueryParams) -> Result<&str, WebError> {
         .ok_or_else(|| WebError::bad_request("the query parameter q is required"))
 }
 
-/// `GET /api/query/check?q=...`: 200 either way, with the canonical form or the positioned
+/// `GET /api/v1/query/check?q=...`: 200 either way, with the canonical form or the positioned
 /// error (the request itself is fine even when the query is not).
 pub(crate) async fn check(
     query: Result<Query<QueryParams>, QueryRejection>,
@@ -162,7 +165,7 @@ pub(crate) async fn check(
     }))
 }
 
-/// `GET /api/workspaces/{id}/preview?q=...&days=7&limit=50`: what the query would have
+/// `GET /api/v1/workspaces/{id}/preview?q=...&days=7&limit=50`: what the query would have
 /// matched among the posts of the last `days` days. An invalid query is a 400 whose body is
 /// a [`QueryCheck`] with the positioned error.
 pub(crate) async fn preview(

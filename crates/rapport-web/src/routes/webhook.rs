@@ -1,4 +1,4 @@
-//! `POST /api/hooks/{source_id}`: posts pushed to rapport by anything that can send JSON.
+//! `POST /api/v1/hooks/{source_id}`: posts pushed to rapport by anything that can send JSON.
 //!
 //! **This route authenticates itself and must stay reachable without a session** (the
 //! dashboard's login does not apply to it): the caller proves it knows the secret of the
@@ -91,18 +91,16 @@ pub struct RejectedPost {
     pub message: String,
 }
 
-/// The handler of `POST /api/hooks/{source_id}`, listed in the route table as public: it
+/// The handler of `POST /api/v1/hooks/{source_id}`, listed in the route table as public: it
 /// authenticates the request itself, with the source's secret.
 pub(crate) fn handler() -> MethodRouter<AppState> {
     // Larger bodies are refused with 413 before they are read.
     post(receive).layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
-/// An answer `{"error": "..."}` with `status`.
+/// An answer `{"error": {"code": ..., "message": ...}}` with `status`.
 fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
-    let body = crate::error::ErrorBody {
-        error: message.into(),
-    };
+    let body = crate::error::ErrorBody::new(crate::error::status_code_name(status), message);
     (status, Json(body)).into_response()
 }
 

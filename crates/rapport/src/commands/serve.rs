@@ -11,7 +11,7 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
     let sqlite = data_dir.open_sqlite()?;
     super::require_user_beyond_loopback(&sqlite, args.addr).await?;
     let store: std::sync::Arc<dyn rapport_store::Store> = std::sync::Arc::new(sqlite.clone());
-    // Pushed posts (POST /api/hooks/{id}) go through the same analysis and matching.
+    // Pushed posts (POST /api/v1/hooks/{id}) go through the same analysis and matching.
     let key = rapport_store::SecretKey::load_or_create(data_dir.root())?;
     let ingestor = rapport_engine::Ingestor::new(store.clone()).await?;
     let webhooks = rapport_web::routes::webhook::Webhooks::new(

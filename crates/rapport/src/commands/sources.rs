@@ -60,7 +60,7 @@ pub async fn run(data_dir: DataDir, args: SourcesArgs) -> anyhow::Result<ExitCod
             saved.id, saved.name, saved.kind, wanted.workspace
         );
         if saved.kind == WEBHOOK_KIND {
-            println!("posts can be sent to POST /api/hooks/{}", saved.id);
+            println!("posts can be sent to POST /api/v1/hooks/{}", saved.id);
         }
         return Ok(ExitCode::SUCCESS);
     }
