@@ -10,6 +10,7 @@ use std::{fmt, str::FromStr};
 
 /// A person who can log in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     /// Store id.
     pub id: UserId,
@@ -21,6 +22,7 @@ pub struct User {
     /// the whole instance.
     pub is_admin: bool,
     /// When the account was created.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// A disabled user cannot log in and their sessions stop working.
     pub disabled: bool,
@@ -29,6 +31,7 @@ pub struct User {
 /// What a user may do in one workspace. Each role includes the ones below it:
 /// `Viewer < Agent < Manager < Admin`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Reads dashboards and mentions; changes nothing.
@@ -85,6 +88,7 @@ impl FromStr for Role {
 
 /// A user's role in one workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Membership {
     /// The member.
     pub user: UserId,
@@ -96,6 +100,7 @@ pub struct Membership {
 
 /// What may be shown about an API token: everything but its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiTokenInfo {
     /// Store id.
     pub id: ApiTokenId,
@@ -110,15 +115,19 @@ pub struct ApiTokenInfo {
     /// Who created it, when known.
     pub created_by: Option<UserId>,
     /// When it was created.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// When it last authenticated a request (updated at most once a minute).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub last_used: Option<Timestamp>,
     /// When it was revoked; a revoked token authenticates nothing.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub revoked_at: Option<Timestamp>,
 }
 
 /// One entry of the audit log: who did what, where and when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEvent {
     /// The user who acted, when a user did (not for failed logins of unknown users).
     pub user: Option<UserId>,
@@ -132,6 +141,7 @@ pub struct AuditEvent {
     /// What it was done to, for humans (`bob@example.com`, `monitor 7`).
     pub target: Option<String>,
     /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// Details as JSON (never a secret).
     pub detail: serde_json::Value,

@@ -7,6 +7,7 @@ use std::{fmt, str::FromStr};
 
 /// VADER's scores for one text, rounded as the reference rounds them.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SentimentScores {
     /// The normalized sum of the words' valences, in [-1, 1], rounded to 4 decimals.
     pub compound: f64,
@@ -40,6 +41,7 @@ impl SentimentScores {
 
 /// Positive, neutral or negative.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SentimentLabel {
     /// Compound score at least 0.05.
@@ -85,6 +87,7 @@ impl fmt::Display for SentimentLabel {
 
 /// What a post wants from the brand, as far as its words tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Intent {
     /// Something went wrong and the author says so.
@@ -157,6 +160,7 @@ impl FromStr for SentimentLabel {
 
 /// Everything the pipeline works out about a post before storing it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Analysis {
     /// The sentiment label: from the workspace's learned model when there is one, otherwise
     /// from the VADER scores with the usual thresholds.

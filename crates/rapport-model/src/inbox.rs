@@ -10,6 +10,7 @@ use std::{fmt, str::FromStr};
 
 /// The id of an inbox item within the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct InboxItemId(pub i64);
 
@@ -21,6 +22,7 @@ impl fmt::Display for InboxItemId {
 
 /// Where an inbox item stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum InboxStatus {
     /// Arrived; nobody has looked at it yet.
@@ -82,6 +84,7 @@ impl FromStr for InboxStatus {
 
 /// Why a post needs an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InboxReason {
     /// Someone complains.
@@ -139,6 +142,7 @@ impl FromStr for InboxReason {
 /// never changes with time, so the store can keep the ranking in an index
 /// (see [`Triage::rank_key`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Triage {
     /// Why it needs an answer.
     pub reason: InboxReason,

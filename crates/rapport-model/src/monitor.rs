@@ -6,6 +6,7 @@ use std::{fmt, str::FromStr};
 
 /// What a monitor listens for; analytics compare brands with competitors by kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum MonitorKind {
     /// The workspace's own brand.
@@ -62,6 +63,7 @@ impl FromStr for MonitorKind {
 
 /// A monitor to be created: a named query in a workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewMonitor {
     /// The workspace it belongs to.
     pub workspace_id: WorkspaceId,
@@ -75,6 +77,7 @@ pub struct NewMonitor {
 
 /// A stored monitor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Monitor {
     /// Store id.
     pub id: MonitorId,
@@ -87,11 +90,13 @@ pub struct Monitor {
     /// The query, in rapport's monitor query language.
     pub query: String,
     /// When it was created.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
 }
 
 /// A post matched by a monitor: the unit of a workspace's listening.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mention {
     /// The monitor that matched.
     pub monitor_id: MonitorId,
@@ -100,5 +105,6 @@ pub struct Mention {
     /// The monitor's workspace.
     pub workspace_id: WorkspaceId,
     /// When the match was recorded.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub matched_at: Timestamp,
 }

@@ -5,6 +5,7 @@ use std::{fmt, str::FromStr};
 
 /// A source of posts. Together with a native id it identifies a post (see [`crate::PostKey`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Network {
     /// Any Mastodon (ActivityPub) instance.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// The identity of a post: the network and the id the network gave it.
 /// Storing a post with a known key updates it; it never creates a second copy.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PostKey {
     /// Where the post was published.
     pub network: Network,
@@ -15,6 +16,7 @@ pub struct PostKey {
 
 /// Who wrote a post, as far as the network tells.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Author {
     /// The handle without a leading `@` (`acme`, `acme@mastodon.social`, `acme.bsky.social`).
     pub handle: String,
@@ -44,6 +46,7 @@ impl Author {
 
 /// Engagement counts as last seen. Re-storing a post replaces them with the newer figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Engagement {
     /// Likes, favourites, upvotes.
     #[serde(default)]
@@ -58,6 +61,7 @@ pub struct Engagement {
 
 /// A public post from any network, normalised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Post {
     /// Where it was published.
     pub network: Network,
@@ -77,6 +81,7 @@ pub struct Post {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// When it was published.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// The native id of the post this one replies to, on the same network.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// The width of a chart's buckets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Bucket {
     /// One hour.
@@ -29,6 +30,7 @@ impl Bucket {
 
 /// What happened in one monitor's bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RollupCounts {
     /// Mentions.
     pub mentions: u64,
@@ -58,10 +60,12 @@ pub struct RollupCounts {
 
 /// One monitor's counts in one bucket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RollupRow {
     /// The monitor.
     pub monitor_id: MonitorId,
     /// The bucket's first instant (UTC).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub start: Timestamp,
     /// What happened in it.
     pub counts: RollupCounts,
@@ -69,6 +73,7 @@ pub struct RollupRow {
 
 /// A rollup cell that disagrees with a recount of the raw mentions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RollupMismatch {
     /// The monitor.
     pub monitor_id: MonitorId,

@@ -20,6 +20,7 @@ pub type UserRef = i64;
 
 /// One inbox item with its post, ready to show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InboxEntry {
     /// The item's id.
     pub id: InboxItemId,
@@ -36,14 +37,18 @@ pub struct InboxEntry {
     /// Who handles it.
     pub assignee: Option<UserRef>,
     /// When the post was published.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub arrived_at: Timestamp,
     /// When the team first answered it through a network.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub first_response_at: Option<Timestamp>,
     /// Who sent that first answer.
     pub first_responder: Option<UserRef>,
     /// When it was resolved (cleared when it is reopened).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub resolved_at: Option<Timestamp>,
     /// Last change.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
     /// Names of the workspace's monitors that matched the post.
     pub monitors: Vec<String>,
@@ -64,6 +69,7 @@ impl InboxEntry {
 
 /// Whose items to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AssigneeFilter {
     /// Everyone's and nobody's.
     #[default]
@@ -143,6 +149,7 @@ impl Default for InboxQuery {
 
 /// A change to an item; `None` fields stay as they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InboxUpdate {
     /// The new status.
     pub status: Option<InboxStatus>,
@@ -152,6 +159,7 @@ pub struct InboxUpdate {
 
 /// Something that happened to an item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InboxEvent {
     /// Who did it (`None` for rapport itself).
     pub user: Option<UserRef>,
@@ -160,11 +168,13 @@ pub struct InboxEvent {
     /// The new value or a short description.
     pub detail: String,
     /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
 }
 
 /// An internal note on an item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InboxNote {
     /// The note's id.
     pub id: i64,
@@ -173,11 +183,13 @@ pub struct InboxNote {
     /// What it says (shown escaped).
     pub body: String,
     /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
 }
 
 /// A reply's progress through the network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ReplyState {
     /// Recorded; the network call has not been confirmed.
@@ -201,6 +213,7 @@ impl ReplyState {
 
 /// A reply to an item, sent or being sent through the post's network.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReplyRecord {
     /// The reply's id.
     pub id: i64,
@@ -219,13 +232,16 @@ pub struct ReplyRecord {
     /// The network's message when it failed.
     pub error: Option<String>,
     /// When it was written.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// When the network answered.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub finished_at: Option<Timestamp>,
 }
 
 /// A saved reply (`Hi {{author}}, ...`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SavedReply {
     /// Its id.
     pub id: i64,
@@ -236,11 +252,13 @@ pub struct SavedReply {
     /// The text, with `{{variables}}`.
     pub body: String,
     /// When it was saved.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
 }
 
 /// What an agent corrected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "field", content = "value", rename_all = "lowercase")]
 pub enum Correction {
     /// The post's sentiment label.
@@ -269,6 +287,7 @@ impl Correction {
 
 /// A correction with the text it applies to: one training example.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LabelledText {
     /// The post corrected.
     pub post_id: PostId,
@@ -277,11 +296,13 @@ pub struct LabelledText {
     /// The corrected label.
     pub correction: Correction,
     /// When it was corrected.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
 }
 
 /// Response times over a set of items.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResponseStats {
     /// The agent these figures are for; `None` for the whole workspace.
     pub user: Option<UserRef>,

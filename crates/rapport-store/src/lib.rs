@@ -24,7 +24,8 @@ pub use secrets::{Secret, SecretError, SecretKey, SECRET_KEY_ENV, SECRET_KEY_FIL
 pub use sources::{NewSource, PollProgress, SourceHealth, SourceId, SourceRecord, SourceStore};
 pub use sqlite::{Durability, SqliteOptions, SqliteStore, SCHEMA_VERSION};
 pub use types::{
-    BatchOutcome, DiskUsage, IngestItem, MentionFilter, MentionView, MonitorCount, StoredPost,
+    BatchOutcome, DiskUsage, IngestItem, MentionCursor, MentionFilter, MentionView, MonitorCount,
+    StoredPost,
 };
 
 use async_trait::async_trait;

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 /// The store's id of a configured source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct SourceId(pub i64);
 
@@ -44,16 +45,20 @@ pub struct NewSource {
 
 /// How a source has been doing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SourceHealth {
     /// The last poll that stored its posts.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub last_success: Option<Timestamp>,
     /// The last error, as shown to people (never containing credentials).
     pub last_error: Option<String>,
     /// When it happened.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub last_error_at: Option<Timestamp>,
     /// Failed polls since the last success.
     pub consecutive_failures: u32,
     /// The earliest time the runner polls it again.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub next_poll_at: Option<Timestamp>,
     /// Posts stored from it, replays included.
     pub posts_seen: u64,
@@ -61,6 +66,7 @@ pub struct SourceHealth {
 
 /// A configured source with its checkpoint and health.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SourceRecord {
     /// Its id.
     pub id: SourceId,
@@ -77,6 +83,7 @@ pub struct SourceRecord {
     /// Whether the runner polls it.
     pub enabled: bool,
     /// When it was created.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// Where the next poll starts (opaque to everyone but the connector).
     pub checkpoint: Option<String>,

@@ -35,6 +35,7 @@ impl IngestItem {
 
 /// What a [`crate::Store::write_batch`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchOutcome {
     /// Posts seen for the first time.
     pub inserted: u64,
@@ -62,10 +63,12 @@ impl BatchOutcome {
 
 /// A stored post with its store id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoredPost {
     /// Store id.
     pub id: PostId,
     /// When rapport first stored it.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub first_seen: Timestamp,
     /// What the pipeline understood of it, when it was analysed.
     pub analysis: Option<Analysis>,
@@ -76,6 +79,7 @@ pub struct StoredPost {
 
 /// A mention with its post and monitor, ready to show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MentionView {
     /// The monitor that matched.
     pub monitor_id: MonitorId,
@@ -87,6 +91,7 @@ pub struct MentionView {
 
 /// Mention counts of one monitor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MonitorCount {
     /// The monitor.
     pub monitor: Monitor,
@@ -98,6 +103,7 @@ pub struct MonitorCount {
 
 /// Bytes on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DiskUsage {
     /// The database's pages (as committed, whether or not yet copied from the log).
     pub total_bytes: u64,
@@ -109,6 +115,7 @@ pub struct DiskUsage {
 
 /// Which of a workspace's mentions to list (every field narrows; `None` means any).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MentionFilter {
     /// One monitor.
     pub monitor: Option<MonitorId>,
@@ -121,9 +128,64 @@ pub struct MentionFilter {
     /// One language tag (`en`).
     pub language: Option<String>,
     /// Posts published at or after this time.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub since: Option<Timestamp>,
     /// Posts published before this time (also the cursor of the next page).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub until: Option<Timestamp>,
     /// Words the post text must all contain (full-text search; operators not interpreted).
     pub text: Option<String>,
+    /// Only mentions after this one in the listing's order (newest first): the next page.
+    pub after: Option<MentionCursor>,
+}
+
+/// A position in the mention listing (newest first, then by post and monitor id, both
+/// descending), so a page boundary never skips or repeats mentions with equal times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MentionCursor {
+    /// The last listed mention's post time.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: Timestamp,
+    /// Its post.
+    pub post_id: PostId,
+    /// Its monitor.
+    pub monitor_id: MonitorId,
+}
+
+impl MentionCursor {
+    /// The cursor just past `view`.
+    pub fn after(view: &MentionView) -> Self {
+        MentionCursor {
+            created_at: view.post.post.created_at,
+            post_id: view.post.id,
+            monitor_id: view.monitor_id,
+        }
+    }
+
+    /// The opaque text form used in URLs: `millis.post.monitor`.
+    pub fn encode(&self) -> String {
+        format!(
+            "{}.{}.{}",
+            self.created_at.timestamp_millis(),
+            self.post_id.0,
+            self.monitor_id.0
+        )
+    }
+
+    /// Reads [`MentionCursor::encode`]'s form; `None` when it is not one.
+    pub fn decode(raw: &str) -> Option<Self> {
+        let mut parts = raw.split('.');
+        let millis: i64 = parts.next()?.parse().ok()?;
+        let post: i64 = parts.next()?.parse().ok()?;
+        let monitor: i64 = parts.next()?.parse().ok()?;
+        if parts.next().is_some() || post <= 0 || monitor <= 0 {
+            return None;
+        }
+        Some(MentionCursor {
+            created_at: chrono::DateTime::from_timestamp_millis(millis)?,
+            post_id: PostId(post),
+            monitor_id: MonitorId(monitor),
+        })
+    }
 }

@@ -270,7 +270,7 @@
         .then(function (results) {
           renderStats(results[0]);
           renderCounts(results[1]);
-          renderMentions(results[2]);
+          renderMentions(results[2] && results[2].items);
           var now = new Date();
           if (updated) {
             updated.setAttribute("datetime", now.toISOString());

@@ -19,6 +19,7 @@ mod assets;
 pub mod auth;
 pub mod charts;
 pub mod error;
+pub mod openapi;
 pub mod routes;
 mod security;
 

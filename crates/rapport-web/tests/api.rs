@@ -14,7 +14,10 @@ use rapport_store::{
     AccountStore, BatchOutcome, DiskUsage, IngestItem, MentionView, MonitorCount, NewUser,
     SqliteOptions, SqliteStore, Store, StoreError, StoreResult, StoredPost,
 };
-use rapport_web::{routes::api::MentionItem, routes::api::MonitorCounts, AppState};
+use rapport_web::{
+    routes::api::{MentionItem, MentionPage, MonitorCounts},
+    AppState,
+};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -421,7 +424,9 @@ async fn counts_per_monitor_split_recent_from_total() {
 
     // A workspace without monitors has no counts.
     let other = app.other_workspace.id;
-    let (status, body) = app.json(&format!("/api/v1/workspaces/{other}/counts")).await;
+    let (status, body) = app
+        .json(&format!("/api/v1/workspaces/{other}/counts"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, serde_json::json!([]));
 }
@@ -462,7 +467,13 @@ async fn mentions_are_newest_first_and_keep_text_as_data() {
     let id = app.workspace.id;
     let (status, body) = app.json(&format!("/api/v1/workspaces/{id}/mentions")).await;
     assert_eq!(status, StatusCode::OK);
-    let mentions: Vec<MentionItem> = serde_json::from_value(body.clone()).expect("mentions");
+    assert_eq!(
+        body["next"],
+        serde_json::Value::Null,
+        "one page holds all: {body}"
+    );
+    let mentions: Vec<MentionItem> =
+        serde_json::from_value(body["items"].clone()).expect("mentions");
     // Five matched posts, one of them matched by two monitors.
     assert_eq!(mentions.len(), 6, "{body}");
     let first = &mentions[0];
@@ -489,14 +500,44 @@ async fn mentions_are_newest_first_and_keep_text_as_data() {
         .json(&format!("/api/v1/workspaces/{id}/mentions?limit=2"))
         .await;
     assert_eq!(status, StatusCode::OK);
-    let mentions: Vec<MentionItem> = serde_json::from_value(body).expect("mentions");
-    let ids: Vec<&str> = mentions.iter().map(|m| m.native_id.as_str()).collect();
+    let page: MentionPage = serde_json::from_value(body).expect("mentions");
+    let ids: Vec<&str> = page.items.iter().map(|m| m.native_id.as_str()).collect();
     assert_eq!(ids, ["hostile", "1"]);
 
+    // Paging with the cursor, one at a time, lists every mention once, in the same order,
+    // including the two mentions of one post (same time, different monitors).
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("/api/v1/workspaces/{id}/mentions?limit=1&cursor={c}"),
+            None => format!("/api/v1/workspaces/{id}/mentions?limit=1"),
+        };
+        let (status, body) = app.json(&url).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let page: MentionPage = serde_json::from_value(body).expect("page");
+        paged.extend(page.items.into_iter().map(|m| (m.post_id, m.monitor_id)));
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+        assert!(paged.len() <= mentions.len(), "paging does not end");
+    }
+    let all: Vec<_> = mentions.iter().map(|m| (m.post_id, m.monitor_id)).collect();
+    assert_eq!(paged, all);
+    let (status, body) = app
+        .json(&format!(
+            "/api/v1/workspaces/{id}/mentions?cursor=yesterday"
+        ))
+        .await;
+    assert_json_error(status, &body, StatusCode::BAD_REQUEST, "cursor");
+
     let other = app.other_workspace.id;
-    let (status, body) = app.json(&format!("/api/v1/workspaces/{other}/mentions")).await;
+    let (status, body) = app
+        .json(&format!("/api/v1/workspaces/{other}/mentions"))
+        .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, serde_json::json!([]));
+    assert_eq!(body, serde_json::json!({"items": [], "next": null}));
 }
 
 #[tokio::test]
@@ -814,7 +855,10 @@ async fn store_failures_are_500_without_internals() {
             "{path}"
         );
         let body: Value = response.json().await.expect("json");
-        assert_eq!(body, serde_json::json!({"error": {"code": "internal", "message": "internal server error"}}));
+        assert_eq!(
+            body,
+            serde_json::json!({"error": {"code": "internal", "message": "internal server error"}})
+        );
     }
     let response = client
         .get(format!("http://{addr}/"))

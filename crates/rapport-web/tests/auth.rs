@@ -375,6 +375,13 @@ async fn every_route_checks_the_role_and_the_workspace() {
         ),
         (
             Method::GET,
+            "/api/v1/openapi.json",
+            "/api/v1/openapi.json".into(),
+            || Body::Empty,
+            ok_all,
+        ),
+        (
+            Method::GET,
             "/login",
             "/login".into(),
             || Body::Empty,
@@ -924,7 +931,10 @@ async fn state_changes_need_the_csrf_token_except_with_api_tokens() {
         let response = request.send().await.expect("request");
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{csrf:?}");
         let error: Value = response.json().await.expect("json");
-        assert!(error["error"]["message"].as_str().expect("message").contains("CSRF"));
+        assert!(error["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("CSRF"));
     }
     // A form without the field is refused too.
     let admin = env.login("admin@a.example").await;

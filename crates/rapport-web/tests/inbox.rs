@@ -175,17 +175,24 @@ async fn an_agent_works_the_inbox_over_the_api() {
     assert_eq!(page["next"], Value::Null);
 
     // Pages of one, followed by cursor.
-    let (_, first) = app.get(&format!("/api/v1/workspaces/{w}/inbox?limit=1")).await;
+    let (_, first) = app
+        .get(&format!("/api/v1/workspaces/{w}/inbox?limit=1"))
+        .await;
     let next = first["next"].as_str().unwrap().to_string();
     let (_, second) = app
-        .get(&format!("/api/v1/workspaces/{w}/inbox?limit=1&after={next}"))
+        .get(&format!(
+            "/api/v1/workspaces/{w}/inbox?limit=1&after={next}"
+        ))
         .await;
     assert_eq!(second["items"][0]["reason"], "question");
     let (status, bad) = app
         .get(&format!("/api/v1/workspaces/{w}/inbox?after=nonsense"))
         .await;
     assert_eq!(status, 400);
-    assert!(bad["error"]["message"].as_str().unwrap().contains("cursor"), "{bad}");
+    assert!(
+        bad["error"]["message"].as_str().unwrap().contains("cursor"),
+        "{bad}"
+    );
 
     let item = items[0]["id"].as_i64().unwrap();
     let (status, changed) = app
@@ -205,7 +212,10 @@ async fn an_agent_works_the_inbox_over_the_api() {
         .await;
     assert_eq!(status, 400);
     assert!(
-        err["error"]["message"].as_str().unwrap().contains("not a member"),
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a member"),
         "{err}"
     );
     let (status, _) = app
@@ -230,7 +240,9 @@ async fn an_agent_works_the_inbox_over_the_api() {
         .await;
     assert_eq!(status, 204);
 
-    let (status, detail) = app.get(&format!("/api/v1/workspaces/{w}/inbox/{item}")).await;
+    let (status, detail) = app
+        .get(&format!("/api/v1/workspaces/{w}/inbox/{item}"))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(detail["item"]["corrected_intent"], "question");
     assert_eq!(detail["notes"][0]["body"], "VIP <b>customer</b>");
@@ -242,7 +254,9 @@ async fn an_agent_works_the_inbox_over_the_api() {
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["status", "assign", "note"]);
-    let (status, _) = app.get(&format!("/api/v1/workspaces/{w}/inbox/99999")).await;
+    let (status, _) = app
+        .get(&format!("/api/v1/workspaces/{w}/inbox/99999"))
+        .await;
     assert_eq!(status, 404);
 
     let (status, stats) = app
@@ -297,7 +311,8 @@ async fn mentions_can_be_filtered_over_the_api() {
     let app = spawn().await;
     let w = app.workspace;
     let ids = |body: Value| -> Vec<String> {
-        body.as_array()
+        body["items"]
+            .as_array()
             .unwrap()
             .iter()
             .map(|m| m["native_id"].as_str().unwrap().to_string())
@@ -307,7 +322,9 @@ async fn mentions_can_be_filtered_over_the_api() {
     assert_eq!(status, 200, "{all}");
     assert_eq!(ids(all).len(), 3);
     let (_, negative) = app
-        .get(&format!("/api/v1/workspaces/{w}/mentions?sentiment=negative"))
+        .get(&format!(
+            "/api/v1/workspaces/{w}/mentions?sentiment=negative"
+        ))
         .await;
     assert_eq!(ids(negative), ["2"]);
     let (_, questions) = app

@@ -180,7 +180,10 @@ async fn bad_tokens_signatures_and_unknown_sources_are_refused() {
         .unwrap();
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     let error: Value = unknown.json().await.unwrap();
-    assert_eq!(error["error"]["message"], "unknown source or bad credentials");
+    assert_eq!(
+        error["error"]["message"],
+        "unknown source or bad credentials"
+    );
     assert_eq!(error["error"]["code"], "unauthorized");
     assert!(!stored(&app, "c1").await);
 }

@@ -176,7 +176,7 @@ async fn the_demo_serves_a_dashboard_whose_numbers_move() {
         .json()
         .await
         .unwrap();
-    let mentions = mentions.as_array().unwrap();
+    let mentions = mentions["items"].as_array().unwrap();
     assert!(!mentions.is_empty());
     for mention in mentions {
         assert!(

@@ -355,7 +355,13 @@ pub(super) fn find_mentions(
             Value::Text(fts),
         );
     }
-    sql.push_str(" ORDER BY x.post_created_at DESC, x.post_id DESC LIMIT ?");
+    if let Some(after) = filter.after {
+        sql.push_str(" AND (x.post_created_at, x.post_id, x.monitor_id) < (?, ?, ?)");
+        values.push(Value::Integer(to_millis(after.created_at)));
+        values.push(Value::Integer(after.post_id.0));
+        values.push(Value::Integer(after.monitor_id.0));
+    }
+    sql.push_str(" ORDER BY x.post_created_at DESC, x.post_id DESC, x.monitor_id DESC LIMIT ?");
     values.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
     let mut stmt = conn
         .prepare_cached(&sql)

@@ -41,6 +41,15 @@ pub(crate) fn parse_bucket(raw: Option<&str>) -> Result<Bucket, WebError> {
 }
 
 /// `GET /api/v1/workspaces/{id}/rollups`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{id}/rollups",
+    tag = "analytics",
+    summary = "Rollups per monitor and bucket, oldest first",
+    params(("id" = i64, Path, description = "Workspace id"), ("days" = Option<u32>, Query, minimum = 1, maximum = 366, description = "Window, default 14"), ("bucket" = Option<String>, Query, description = "hour or day (default)")),
+    responses((status = 200, body = Vec<RollupRow>), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn rollups(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,

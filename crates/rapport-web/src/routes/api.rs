@@ -5,7 +5,7 @@
 //! | `GET /api/v1/workspaces` | `[Workspace]`, oldest first |
 //! | `GET /api/v1/stats` | [`Stats`] |
 //! | `GET /api/v1/workspaces/{id}/counts?hours=24` | `[MonitorCounts]`; `hours` in 1..=8760 |
-//! | `GET /api/v1/workspaces/{id}/mentions?limit=50&monitor=&network=&sentiment=&intent=&lang=&hours=&q=&before=` | `[MentionItem]`, newest first; `limit` in 1..=500; `q` is full-text (all words); `before` (RFC 3339) pages |
+//! | `GET /api/v1/workspaces/{id}/mentions?limit=50&monitor=&network=&sentiment=&intent=&lang=&hours=&q=&before=&cursor=` | [`MentionPage`]: mentions newest first and the `next` cursor; `limit` in 1..=500; `q` is full-text (all words); `before` (RFC 3339) bounds the time |
 //! | `POST /api/v1/workspaces/{id}/monitors` | 201 `Monitor`; body [`NewMonitorBody`] (manager) |
 //! | `GET /api/v1/workspaces/{id}/audit?limit=100` | `[AuditEvent]`, newest first (admin) |
 //! | `GET /api/v1/audit?limit=100` | the whole instance's `[AuditEvent]` (instance admin) |
@@ -31,7 +31,7 @@ use rapport_model::{
     AuditEvent, Engagement, Intent, Monitor, MonitorId, MonitorKind, Network, NewMonitor, PostId,
     SentimentLabel, Timestamp, Workspace, WorkspaceId,
 };
-use rapport_store::{MentionFilter, MentionView, MonitorCount};
+use rapport_store::{MentionCursor, MentionFilter, MentionView, MonitorCount};
 use serde::{Deserialize, Serialize};
 
 use super::{bounded_param, find_workspace, parse_workspace_id};
@@ -58,20 +58,22 @@ pub const LIMIT_DEFAULT: u32 = 50;
 pub const LIMIT_MAX: u32 = 500;
 
 /// Answer of `GET /api/v1/stats`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Stats {
     /// Posts stored, all workspaces together (posts are shared between workspaces).
     pub posts: u64,
     /// The caller's workspaces, oldest first.
     pub workspaces: Vec<Workspace>,
     /// The server's clock when it answered.
+    #[schema(value_type = String, format = DateTime)]
     pub server_time: Timestamp,
     /// When the server started.
+    #[schema(value_type = String, format = DateTime)]
     pub started_at: Timestamp,
 }
 
 /// One monitor's counts in `GET /api/v1/workspaces/{id}/counts`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MonitorCounts {
     /// The monitor.
     pub monitor_id: MonitorId,
@@ -100,11 +102,20 @@ impl From<MonitorCount> for MonitorCounts {
     }
 }
 
+/// A page of `GET /api/v1/workspaces/{id}/mentions`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MentionPage {
+    /// Mentions, newest first.
+    pub items: Vec<MentionItem>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
 /// One mention in `GET /api/v1/workspaces/{id}/mentions`.
 ///
 /// Text fields are exactly as ingested: hostile. Show them as text, never as HTML, and
 /// link `url` only when it is `http(s)`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MentionItem {
     /// The monitor that matched.
     pub monitor_id: MonitorId,
@@ -129,6 +140,7 @@ pub struct MentionItem {
     /// A link to the original, as given by the network (not checked: see above).
     pub url: Option<String>,
     /// When it was published.
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     /// Likes, reposts and replies as last seen.
     pub engagement: Engagement,
@@ -188,6 +200,8 @@ pub(crate) struct MentionsParams {
     pub(crate) hours: Option<String>,
     pub(crate) q: Option<String>,
     pub(crate) before: Option<String>,
+    #[serde(skip_serializing)]
+    pub(crate) cursor: Option<String>,
 }
 
 impl MentionsParams {
@@ -250,7 +264,15 @@ impl MentionsParams {
         if text.as_deref().is_some_and(|q| q.chars().count() > 500) {
             return Err(WebError::bad_request("q is at most 500 characters"));
         }
+        let after = given(&self.cursor)
+            .map(|raw| {
+                MentionCursor::decode(&raw).ok_or_else(|| {
+                    WebError::bad_request("cursor must be the `next` of a previous page")
+                })
+            })
+            .transpose()?;
         Ok(MentionFilter {
+            after,
             monitor,
             network,
             sentiment,
@@ -264,7 +286,7 @@ impl MentionsParams {
 }
 
 /// Body of `POST /api/v1/workspaces/{id}/monitors`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewMonitorBody {
     /// Display name, 1 to 100 characters.
     pub name: String,
@@ -280,6 +302,14 @@ pub(crate) struct AuditParams {
     limit: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces",
+    tag = "workspaces",
+    summary = "The workspaces the caller belongs to",
+    responses((status = 200, description = "Oldest first", body = Vec<Workspace>), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn workspaces(
     State(state): State<AppState>,
     caller: Caller,
@@ -287,6 +317,14 @@ pub(crate) async fn workspaces(
     Ok(Json(caller.visible(state.store.workspaces().await?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats",
+    tag = "workspaces",
+    summary = "Instance figures: stored posts, visible workspaces, server time",
+    responses((status = 200, body = Stats), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn stats(
     State(state): State<AppState>,
     caller: Caller,
@@ -302,6 +340,16 @@ pub(crate) async fn stats(
 
 /// `POST /api/v1/workspaces/{id}/monitors`: creates a monitor after checking its query. A
 /// running pipeline picks new monitors up when it reloads them (for now: on restart).
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{id}/monitors",
+    tag = "monitors",
+    summary = "Create a monitor (manager)",
+    params(("id" = i64, Path, description = "Workspace id")),
+    request_body = NewMonitorBody,
+    responses((status = 201, description = "Created", body = Monitor), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn create_monitor(
     State(state): State<AppState>,
     caller: Caller,
@@ -349,6 +397,15 @@ pub(crate) async fn create_monitor(
 }
 
 /// `GET /api/v1/workspaces/{id}/audit`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{id}/audit",
+    tag = "audit",
+    summary = "The workspace's audit log, newest first (admin)",
+    params(("id" = i64, Path, description = "Workspace id"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "How many, default 100")),
+    responses((status = 200, body = Vec<AuditEvent>), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn workspace_audit(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
@@ -360,6 +417,15 @@ pub(crate) async fn workspace_audit(
 }
 
 /// `GET /api/v1/audit`: every entry, logins included.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "audit",
+    summary = "The whole instance's audit log, newest first (instance admin)",
+    params(("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "How many, default 100")),
+    responses((status = 200, body = Vec<AuditEvent>), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn instance_audit(
     State(state): State<AppState>,
     query: Result<Query<AuditParams>, QueryRejection>,
@@ -380,6 +446,15 @@ fn audit_limit(query: Result<Query<AuditParams>, QueryRejection>) -> Result<usiz
     Ok(usize::try_from(limit).unwrap_or(usize::MAX))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{id}/counts",
+    tag = "mentions",
+    summary = "Mentions per monitor, in all and in the last hours",
+    params(("id" = i64, Path, description = "Workspace id"), ("hours" = Option<u32>, Query, minimum = 1, maximum = 8760, description = "Window of `recent`, default 24")),
+    responses((status = 200, body = Vec<MonitorCounts>), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn counts(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
@@ -400,11 +475,20 @@ pub(crate) async fn counts(
     Ok(Json(counts.into_iter().map(MonitorCounts::from).collect()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{id}/mentions",
+    tag = "mentions",
+    summary = "Mentions, newest first, filtered",
+    params(("id" = i64, Path, description = "Workspace id"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "How many, default 50"), ("monitor" = Option<i64>, Query, description = "A monitor id"), ("network" = Option<String>, Query, description = "mastodon, bluesky, x, reddit, hackernews, rss, webhook, file or sim"), ("sentiment" = Option<String>, Query, description = "positive, neutral or negative"), ("intent" = Option<String>, Query, description = "complaint, question, praise, purchase or other"), ("lang" = Option<String>, Query, description = "Language tag such as en"), ("hours" = Option<u32>, Query, minimum = 1, maximum = 8760, description = "Only the last hours"), ("q" = Option<String>, Query, description = "Full-text: every word must appear"), ("cursor" = Option<String>, Query, description = "The `next` of the previous page"), ("before" = Option<String>, Query, description = "Only mentions older than this RFC 3339 time")),
+    responses((status = 200, body = MentionPage), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn mentions(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<MentionsParams>, QueryRejection>,
-) -> Result<Json<Vec<MentionItem>>, ApiError> {
+) -> Result<Json<MentionPage>, ApiError> {
     let id = workspace_from_path(path)?;
     let Query(params) = query.map_err(bad_query)?;
     let limit = bounded_param(
@@ -417,8 +501,21 @@ pub(crate) async fn mentions(
     let filter = params.filter()?;
     find_workspace(&state, id).await?;
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let views = state.store.find_mentions(id, &filter, limit).await?;
-    Ok(Json(views.into_iter().map(MentionItem::from).collect()))
+    // One more than asked tells whether there is a next page.
+    let mut views = state
+        .store
+        .find_mentions(id, &filter, limit.saturating_add(1))
+        .await?;
+    let next = if views.len() > limit {
+        views.truncate(limit);
+        views.last().map(|last| MentionCursor::after(last).encode())
+    } else {
+        None
+    };
+    Ok(Json(MentionPage {
+        items: views.into_iter().map(MentionItem::from).collect(),
+        next,
+    }))
 }
 
 pub(crate) async fn unknown_route() -> ApiError {

@@ -24,6 +24,15 @@ pub const MIN_GAP: Duration = Duration::from_secs(1);
 pub const FALLBACK_TICK: Duration = Duration::from_secs(2);
 
 /// `GET /api/v1/workspaces/{id}/events`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{id}/events",
+    tag = "live",
+    summary = "Server-sent events: one `change` event whenever stored data changes (at most one a second)",
+    params(("id" = i64, Path, description = "Workspace id")),
+    responses((status = 200, description = "text/event-stream", content_type = "text/event-stream", body = String), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn events(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,

@@ -51,7 +51,7 @@ pub const NOTE_MAX: usize = 5000;
 pub const THREAD_MAX: usize = 100;
 
 /// One inbox item as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InboxItemView {
     /// The item's id.
     pub id: InboxItemId,
@@ -66,8 +66,10 @@ pub struct InboxItemView {
     /// Hours since the post was published.
     pub waiting_hours: f64,
     /// When the team first answered, if it has.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub first_response_at: Option<rapport_model::Timestamp>,
     /// When it was resolved.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub resolved_at: Option<rapport_model::Timestamp>,
     /// The workspace's monitors that matched it.
     pub monitors: Vec<String>,
@@ -100,7 +102,7 @@ impl InboxItemView {
 }
 
 /// A page of the inbox.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InboxPage {
     /// Items, most urgent first.
     pub items: Vec<InboxItemView>,
@@ -109,7 +111,7 @@ pub struct InboxPage {
 }
 
 /// One item with everything around it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InboxDetail {
     /// The item.
     pub item: InboxItemView,
@@ -124,7 +126,7 @@ pub struct InboxDetail {
 }
 
 /// Body of `POST .../inbox/{item}`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InboxChange {
     /// The new status.
@@ -136,7 +138,7 @@ pub struct InboxChange {
 }
 
 /// Body of `POST .../notes`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
     /// The note (shown escaped).
@@ -144,7 +146,7 @@ pub struct NoteBody {
 }
 
 /// Body of `POST .../corrections`: exactly one field.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorrectionBody {
     /// The right sentiment.
@@ -223,6 +225,15 @@ pub(crate) fn parse_statuses(raw: Option<&str>) -> Result<Vec<InboxStatus>, WebE
 }
 
 /// `GET /api/v1/workspaces/{id}/inbox`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{id}/inbox",
+    tag = "inbox",
+    summary = "The inbox, most urgent first (agent)",
+    params(("id" = i64, Path, description = "Workspace id"), ("status" = Option<String>, Query, description = "Comma-separated: new, open, pending, resolved; default new,open,pending"), ("assignee" = Option<String>, Query, description = "me, none or a user id"), ("reason" = Option<String>, Query, description = "complaint, question, addressed"), ("after" = Option<String>, Query, description = "The `next` of the previous page"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "How many, default 50")),
+    responses((status = 200, body = InboxPage), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -309,6 +320,15 @@ pub(crate) async fn detail_of(
 }
 
 /// `GET /api/v1/workspaces/{id}/inbox/{item}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{id}/inbox/{item}",
+    tag = "inbox",
+    summary = "One item with its thread, notes, history and replies (agent)",
+    params(("id" = i64, Path, description = "Workspace id"), ("item" = i64, Path, description = "Inbox item id")),
+    responses((status = 200, body = InboxDetail), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn detail(
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
@@ -355,6 +375,16 @@ pub(crate) async fn apply_change(
 }
 
 /// `POST /api/v1/workspaces/{id}/inbox/{item}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{id}/inbox/{item}",
+    tag = "inbox",
+    summary = "Set status and/or assignee (agent)",
+    params(("id" = i64, Path, description = "Workspace id"), ("item" = i64, Path, description = "Inbox item id")),
+    request_body = InboxChange,
+    responses((status = 200, body = InboxItemView), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn change(
     State(state): State<AppState>,
     caller: Caller,
@@ -382,6 +412,16 @@ pub(crate) fn note_text(raw: &str) -> Result<&str, WebError> {
 }
 
 /// `POST /api/v1/workspaces/{id}/inbox/{item}/notes`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{id}/inbox/{item}/notes",
+    tag = "inbox",
+    summary = "Add an internal note (agent)",
+    params(("id" = i64, Path, description = "Workspace id"), ("item" = i64, Path, description = "Inbox item id")),
+    request_body = NoteBody,
+    responses((status = 201, body = InboxNote), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn add_note(
     State(state): State<AppState>,
     caller: Caller,
@@ -434,6 +474,16 @@ pub(crate) async fn apply_correction(
 }
 
 /// `POST /api/v1/workspaces/{id}/inbox/{item}/corrections`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{id}/inbox/{item}/corrections",
+    tag = "inbox",
+    summary = "Correct the sentiment or intent; stored as training data (agent)",
+    params(("id" = i64, Path, description = "Workspace id"), ("item" = i64, Path, description = "Inbox item id")),
+    request_body = CorrectionBody,
+    responses((status = 204, description = "Stored"), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn correct(
     State(state): State<AppState>,
     caller: Caller,
@@ -447,6 +497,15 @@ pub(crate) async fn correct(
 }
 
 /// `GET /api/v1/workspaces/{id}/response-times`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{id}/response-times",
+    tag = "inbox",
+    summary = "First-response and resolution times, the workspace then per agent",
+    params(("id" = i64, Path, description = "Workspace id"), ("days" = Option<u32>, Query, minimum = 1, maximum = 366, description = "Window, default 7"), ("target_minutes" = Option<u32>, Query, minimum = 1, maximum = 10080, description = "Answer target, default 60")),
+    responses((status = 200, body = Vec<ResponseStats>), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn response_times(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
@@ -478,7 +537,7 @@ pub const TEMPLATE_NAME_MAX: usize = 80;
 pub const TEMPLATE_BODY_MAX: usize = 2000;
 
 /// Body of `POST /api/v1/workspaces/{id}/reply-templates`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateBody {
     /// A short name agents pick it by; saving an existing name replaces its text.
@@ -507,6 +566,15 @@ pub fn render_template(body: &str, post: &rapport_model::Post, agent: Option<&st
 }
 
 /// `GET /api/v1/workspaces/{id}/reply-templates`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{id}/reply-templates",
+    tag = "inbox",
+    summary = "Saved replies by name (agent)",
+    params(("id" = i64, Path, description = "Workspace id")),
+    responses((status = 200, body = Vec<rapport_store::inbox::SavedReply>), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn templates(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
@@ -517,6 +585,16 @@ pub(crate) async fn templates(
 }
 
 /// `POST /api/v1/workspaces/{id}/reply-templates` (managers).
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{id}/reply-templates",
+    tag = "inbox",
+    summary = "Save a reply template; {{author}} and friends are filled in when used (manager)",
+    params(("id" = i64, Path, description = "Workspace id")),
+    request_body = TemplateBody,
+    responses((status = 201, body = rapport_store::inbox::SavedReply), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn save_template(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,

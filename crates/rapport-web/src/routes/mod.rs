@@ -5,7 +5,7 @@
 
 pub mod analytics;
 pub mod api;
-mod events;
+pub(crate) mod events;
 pub mod inbox;
 mod inbox_pages;
 pub(crate) mod login;

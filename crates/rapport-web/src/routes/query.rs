@@ -41,7 +41,7 @@ pub struct QueryParams {
 }
 
 /// A query error, positioned for an editor to underline.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PositionedError {
     /// Always `invalid_query`, like the `code` of every other API error.
     pub code: String,
@@ -68,7 +68,7 @@ impl From<&QueryError> for PositionedError {
 }
 
 /// The answer of `GET /api/v1/query/check`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct QueryCheck {
     /// Whether the query parses.
     pub valid: bool,
@@ -79,7 +79,7 @@ pub struct QueryCheck {
 }
 
 /// A post a preview matched.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct PreviewPost {
     /// The stored post.
     pub post_id: PostId,
@@ -96,6 +96,7 @@ pub struct PreviewPost {
     /// A link to the original.
     pub url: Option<String>,
     /// When it was published.
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     /// Likes, reposts and replies as last seen.
     pub engagement: Engagement,
@@ -119,7 +120,7 @@ impl From<StoredPost> for PreviewPost {
 }
 
 /// The answer of `GET /api/v1/workspaces/{id}/preview`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Preview {
     /// The query's canonical form.
     pub canonical: String,
@@ -146,6 +147,15 @@ fn required_query(params: &QueryParams) -> Result<&str, WebError> {
 
 /// `GET /api/v1/query/check?q=...`: 200 either way, with the canonical form or the positioned
 /// error (the request itself is fine even when the query is not).
+#[utoipa::path(
+    get,
+    path = "/api/v1/query/check",
+    tag = "monitors",
+    summary = "Check a monitor query; errors point at their column",
+    params(("q" = String, Query, description = "The query")),
+    responses((status = 200, description = "Valid or not, with the positioned error", body = QueryCheck), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn check(
     query: Result<Query<QueryParams>, QueryRejection>,
 ) -> Result<Json<QueryCheck>, ApiError> {
@@ -168,6 +178,15 @@ pub(crate) async fn check(
 /// `GET /api/v1/workspaces/{id}/preview?q=...&days=7&limit=50`: what the query would have
 /// matched among the posts of the last `days` days. An invalid query is a 400 whose body is
 /// a [`QueryCheck`] with the positioned error.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{id}/preview",
+    tag = "monitors",
+    summary = "What a query would have matched recently (manager)",
+    params(("id" = i64, Path, description = "Workspace id"), ("q" = String, Query, description = "The query"), ("days" = Option<u32>, Query, minimum = 1, maximum = 90, description = "Window, default 7"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "How many, default 50")),
+    responses((status = 200, body = Preview), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
 pub(crate) async fn preview(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,

@@ -109,6 +109,12 @@ pub(crate) fn routes() -> Vec<Route> {
             Public,
             webhook::handler(),
         ),
+        route(
+            M::GET,
+            "/api/v1/openapi.json",
+            Public,
+            get(crate::openapi::openapi_json),
+        ),
         route(M::GET, "/api/v1/workspaces", SignedIn, get(api::workspaces)),
         route(M::GET, "/api/v1/stats", SignedIn, get(api::stats)),
         route(M::GET, "/api/v1/query/check", SignedIn, get(query::check)),

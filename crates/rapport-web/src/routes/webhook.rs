@@ -68,7 +68,7 @@ impl Webhooks {
 }
 
 /// The answer: counts of what was stored, and the posts refused.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HookReceipt {
     /// Posts stored (new, updated or unchanged).
     pub accepted: u64,
@@ -81,7 +81,7 @@ pub struct HookReceipt {
 }
 
 /// One refused post.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RejectedPost {
     /// Its index in `posts` (0 for a single post).
     pub index: usize,
@@ -116,7 +116,25 @@ fn internal(error: impl Into<WebError>) -> Response {
     ApiError(error.into()).into_response()
 }
 
-async fn receive(
+#[utoipa::path(
+    post,
+    path = "/api/v1/hooks/{source_id}",
+    tag = "webhooks",
+    summary = "Push posts to a webhook source (authenticated by the source's own secret)",
+    description = "The body is one post in rapport's JSON shape or `{\"posts\": [...]}`. Authenticate with `Authorization: Bearer <secret>` or `X-Rapport-Signature: sha256=<hex HMAC-SHA256 of the body>`.",
+    params(("source_id" = i64, Path, description = "The webhook source's id")),
+    request_body(content = Object, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Every post stored", body = HookReceipt),
+        (status = 400, description = "Not JSON or not a post", body = crate::error::ErrorBody),
+        (status = 401, description = "Unknown source or bad credentials", body = crate::error::ErrorBody),
+        (status = 404, description = "Webhooks are not enabled on this server", body = crate::error::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::error::ErrorBody),
+        (status = 422, description = "Some posts refused (the rest stored), each with index and field", body = HookReceipt),
+    ),
+    security(("source_secret" = []))
+)]
+pub(crate) async fn receive(
     State(state): State<AppState>,
     Path(raw_id): Path<String>,
     headers: HeaderMap,

@@ -273,7 +273,7 @@ async fn feed(
             }
         } else {
             backfilled += 1;
-            if backfilled % 1000 == 0 {
+            if backfilled.is_multiple_of(1000) {
                 progress.update(backfilled, String::new);
             }
         }

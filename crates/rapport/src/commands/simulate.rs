@@ -41,7 +41,7 @@ pub async fn run(data_dir: &Path, args: SimulateArgs) -> anyhow::Result<ExitCode
         for simulated in simulator {
             handle.send(simulated.post).await?;
             sent += 1;
-            if sent % 1000 == 0 {
+            if sent.is_multiple_of(1000) {
                 progress.update(sent, String::new);
             }
         }
