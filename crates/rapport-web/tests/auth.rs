@@ -529,6 +529,13 @@ async fn every_route_checks_the_role_and_the_workspace() {
             viewer_page,
         ),
         (
+            Method::GET,
+            "/w/{id}/response-times",
+            format!("/w/{a}/response-times?days=30"),
+            || Body::Empty,
+            viewer_page,
+        ),
+        (
             Method::POST,
             "/w/{id}/monitors",
             format!("/w/{a}/monitors"),

@@ -282,6 +282,55 @@ async fn an_agent_works_the_inbox_over_the_api() {
         .get(&format!("/api/v1/workspaces/{w}/inbox?status=closed"))
         .await;
     assert_eq!(status, 400);
+
+    // The response-times page shows the workspace's figures and the resolving agent.
+    let (status, stats) = app
+        .get(&format!("/api/v1/workspaces/{w}/response-times?days=1"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(stats[0]["resolved"], 1, "{stats}");
+    // Pages need a session: log in as the agent (plain-HTTP loopback cookie).
+    let login = rapport_sources::http::client_builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/login", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=agent%40lumora.example&password=correct+horse+battery")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status().as_u16(), 303);
+    let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let page = app
+        .client
+        .get(format!("{}/w/{w}/response-times?days=1", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Response times"), "{html}");
+    assert!(html.contains("items arrived"), "{html}");
+    let resolved_figure = html
+        .split("stat-value\">")
+        .nth(3)
+        .and_then(|rest| rest.split('<').next());
+    assert_eq!(
+        resolved_figure,
+        Some("1"),
+        "third figure is resolved: {html}"
+    );
+    let bad = app
+        .client
+        .get(format!("{}/w/{w}/response-times?days=0", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ mod inbox_pages;
 pub(crate) mod login;
 mod monitors;
 pub mod pages;
+mod performance;
 pub mod query;
 pub mod table;
 pub mod users;

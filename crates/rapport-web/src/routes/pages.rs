@@ -88,6 +88,9 @@ pub(crate) fn user_menu(caller: &Caller, workspace: Option<&Workspace>) -> Marku
             @if let Some(workspace) = agent_of {
                 a.inbox-link href={ "/w/" (workspace.id) "/inbox" } { "Inbox" }
             }
+            @if let Some(workspace) = workspace {
+                a.response-link href={ "/w/" (workspace.id) "/response-times" } { "Response times" }
+            }
             @if let Some(workspace) = admin_of {
                 a.users-link href={ "/w/" (workspace.id) "/users" } { "Users" }
             }

@@ -12,7 +12,8 @@ use axum::{
 use rapport_model::Role;
 
 use super::{
-    analytics, api, events, inbox, inbox_pages, login, monitors, pages, query, users, webhook,
+    analytics, api, events, inbox, inbox_pages, login, monitors, pages, performance, query, users,
+    webhook,
 };
 use crate::{
     auth::{Access, Kind},
@@ -219,6 +220,12 @@ pub(crate) fn routes() -> Vec<Route> {
             "/w/{id}/monitors",
             Workspace(Role::Manager),
             post(monitors::create),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/response-times",
+            Workspace(Role::Viewer),
+            get(performance::page),
         ),
         route(
             M::GET,
