@@ -160,7 +160,9 @@ fn collect_posts(
 
 pub(super) fn post_count(conn: &Connection) -> StoreResult<u64> {
     let n: i64 = conn
-        .query_row("SELECT count(*) FROM posts", [], |r| r.get(0))
+        .query_row("SELECT value FROM totals WHERE name = 'posts'", [], |r| {
+            r.get(0)
+        })
         .map_err(StoreError::sqlite("count posts"))?;
     Ok(count_from_sql(n))
 }
@@ -301,6 +303,21 @@ pub(super) fn monitors(
     raws.into_iter().map(monitor_from_raw).collect()
 }
 
+/// Posts matching a full-text query beyond which walking mentions in time order is cheaper
+/// than looking each match up.
+const RARE_TEXT_MATCHES: i64 = 5_000;
+
+/// Whether `fts` matches at most [`RARE_TEXT_MATCHES`] posts (counted only that far).
+fn rare_text(conn: &Connection, fts: &str) -> StoreResult<bool> {
+    let found: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?1 LIMIT ?2)",
+        )
+        .and_then(|mut stmt| stmt.query_row(params![fts, RARE_TEXT_MATCHES + 1], |r| r.get(0)))
+        .map_err(StoreError::sqlite("count text matches"))?;
+    Ok(found <= RARE_TEXT_MATCHES)
+}
+
 pub(super) fn find_mentions(
     conn: &Connection,
     workspace: WorkspaceId,
@@ -350,10 +367,15 @@ pub(super) fn find_mentions(
     }
     // Blank text is no filter.
     if let Some(fts) = filter.text.as_deref().and_then(fts_query) {
-        narrow(
-            " AND x.post_id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)",
-            Value::Text(fts),
-        );
+        // Few matching posts: look their mentions up by post id (the primary key) and sort
+        // them. Many: walk the workspace's mentions newest first and stop at the page; the
+        // walk alone took 0.9 s on a million posts for a word no post had.
+        if rare_text(conn, &fts)? {
+            // `+` keeps SQLite from choosing the workspace's time index over the post ids.
+            sql = sql.replacen("WHERE x.workspace_id = ?", "WHERE +x.workspace_id = ?", 1);
+        }
+        sql.push_str(" AND x.post_id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)");
+        values.push(Value::Text(fts));
     }
     if let Some(after) = filter.after {
         sql.push_str(" AND (x.post_created_at, x.post_id, x.monitor_id) < (?, ?, ?)");
@@ -392,23 +414,36 @@ pub(super) fn mention_counts(
     workspace: WorkspaceId,
     since: Timestamp,
 ) -> StoreResult<Vec<MonitorCount>> {
+    // Counted from the hourly rollups (exact: the writer keeps them with the mentions), with
+    // only the part of an hour before the first whole one counted from the mentions: a count
+    // over every mention cost 30 ms to 0.7 s on a million posts.
+    const HOUR_MS: i64 = 3_600_000;
+    let since_ms = to_millis(since);
+    let next_hour = since_ms.div_euclid(HOUR_MS) + i64::from(since_ms.rem_euclid(HOUR_MS) != 0);
+    let next_hour_ms = next_hour * HOUR_MS;
     let sql = format!(
         "SELECT {MONITOR_COLUMNS}, \
-            (SELECT count(*) FROM mentions x WHERE x.monitor_id = m.id), \
-            (SELECT count(*) FROM mentions x WHERE x.monitor_id = m.id AND x.post_created_at >= ?2) \
+            (SELECT coalesce(sum(r.mentions), 0) FROM rollup_hourly r WHERE r.monitor_id = m.id), \
+            (SELECT count(*) FROM mentions x WHERE x.monitor_id = m.id \
+               AND x.post_created_at >= ?2 AND x.post_created_at < ?3) \
+            + (SELECT coalesce(sum(r.mentions), 0) FROM rollup_hourly r \
+               WHERE r.monitor_id = m.id AND r.hour >= ?4) \
          FROM monitors m WHERE m.workspace_id = ?1 ORDER BY m.id"
     );
     let mut stmt = conn
         .prepare_cached(&sql)
         .map_err(StoreError::sqlite("count mentions"))?;
     let rows = stmt
-        .query_map(params![workspace.0, to_millis(since)], |r| {
-            Ok((
-                read_monitor(r, 0)?,
-                r.get::<_, i64>(6)?,
-                r.get::<_, i64>(7)?,
-            ))
-        })
+        .query_map(
+            params![workspace.0, since_ms, next_hour_ms, next_hour],
+            |r| {
+                Ok((
+                    read_monitor(r, 0)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
+                ))
+            },
+        )
         .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
         .map_err(StoreError::sqlite("count mentions"))?;
     rows.into_iter()

@@ -18,6 +18,8 @@ const UPDATE_COUNTS: &str =
     "UPDATE posts SET likes = ?2, reposts = ?3, replies = ?4, followers = coalesce(?5, followers) WHERE id = ?1";
 const UPDATE_TEXT: &str = "UPDATE posts SET text = ?2 WHERE id = ?1";
 const UPDATE_ANALYSIS: &str = "UPDATE posts SET sentiment = ?2, compound = ?3, pos = ?4, neu = ?5, neg = ?6, intent = ?7, fingerprint = ?8, lang = coalesce(?9, lang) WHERE id = ?1";
+/// Keeps `totals.posts` equal to the number of rows in `posts` (posts are never deleted).
+const COUNT_NEW_POSTS: &str = "UPDATE totals SET value = value + ?1 WHERE name = 'posts'";
 const FTS_INSERT: &str = "INSERT INTO posts_fts (rowid, text) VALUES (?1, ?2)";
 /// Indexes every post inserted by this batch at once: new rows get ids above the largest id
 /// before the batch (`INTEGER PRIMARY KEY` without AUTOINCREMENT takes max + 1), so one
@@ -108,6 +110,9 @@ pub(super) fn write_batch_and(
             tx.prepare_cached(FTS_INSERT_NEW)
                 .and_then(|mut stmt| stmt.execute([statements.first_new_above]))
                 .map_err(StoreError::sqlite("index new posts"))?;
+            tx.prepare_cached(COUNT_NEW_POSTS)
+                .and_then(|mut stmt| stmt.execute([outcome.inserted]))
+                .map_err(StoreError::sqlite("count new posts"))?;
         }
         outcome
     };
