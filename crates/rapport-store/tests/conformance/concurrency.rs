@@ -1,5 +1,5 @@
-//! Two writers (two store handles, as two processes would open) storing overlapping
-//! batches at the same time: every post once, every mention once, one inbox item per post,
+//! Several writers (store handles of their own, as separate processes would open)
+//! storing overlapping batches at the same time: every post once, every mention once, one inbox item per post,
 //! rollups equal to a recount.
 
 use crate::backend::{AnyStore, Backend};
@@ -10,23 +10,28 @@ use rapport_store::IngestItem;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-conformance!(two_writers_storing_overlapping_batches_keep_every_count_exact);
+conformance!(concurrent_writers_storing_overlapping_batches_keep_every_count_exact);
 
-/// The batches one writer stores, over the shared id range 0..400.
+/// The batches one writer stores, over a small shared id range so that writers often
+/// re-store the same posts at the same moment.
 fn batches(seed: u64, monitors: &[MonitorId]) -> Vec<Vec<IngestItem>> {
     let mut dice = Dice(seed);
-    (0..16)
+    (0..20)
         .map(|_| {
-            (0..60)
+            (0..40)
                 .map(|_| {
-                    let id = dice.below(400);
+                    let id = dice.below(150);
                     let matched = monitors
                         .iter()
                         .copied()
                         .filter(|_| dice.below(2) == 0)
                         .collect();
+                    let mut post = post(&mut dice, id);
+                    // Authors of their own: writers then contend on posts and rollup cells
+                    // only, where the race this test looks for is.
+                    post.author.handle = format!("w{seed}-{}", post.author.handle);
                     IngestItem {
-                        post: post(&mut dice, id),
+                        post,
                         monitors: matched,
                         analysis: analysis(&mut dice),
                         triage: Some(Triage {
@@ -46,7 +51,7 @@ async fn write_all(store: Arc<dyn AnyStore>, batches: Vec<Vec<IngestItem>>) {
     }
 }
 
-async fn two_writers_storing_overlapping_batches_keep_every_count_exact(b: Backend) {
+async fn concurrent_writers_storing_overlapping_batches_keep_every_count_exact(b: Backend) {
     let ws = b.store.create_workspace("W").await.unwrap();
     let mut monitors = Vec::new();
     for name in ["brand", "rival"] {
@@ -62,21 +67,26 @@ async fn two_writers_storing_overlapping_batches_keep_every_count_exact(b: Backe
             .unwrap();
         monitors.push(monitor.id);
     }
-    let first = batches(11, &monitors);
-    let second = batches(29, &monitors);
+    let work: Vec<Vec<Vec<IngestItem>>> = [11, 29, 47, 83]
+        .iter()
+        .map(|seed| batches(*seed, &monitors))
+        .collect();
     let mut posts = BTreeSet::new();
     let mut mentions = BTreeSet::new();
-    for item in first.iter().chain(&second).flatten() {
+    for item in work.iter().flatten().flatten() {
         posts.insert(item.post.native_id.clone());
         for monitor in &item.monitors {
             mentions.insert((item.post.native_id.clone(), *monitor));
         }
     }
-    let other = b.open_again().await;
-    let one = tokio::spawn(write_all(b.store.clone(), first));
-    let two = tokio::spawn(write_all(other, second));
-    one.await.unwrap();
-    two.await.unwrap();
+    let mut writers = Vec::new();
+    for batches in work {
+        let store = b.open_again().await;
+        writers.push(tokio::spawn(write_all(store, batches)));
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
 
     assert_eq!(b.store.post_count().await.unwrap(), posts.len() as u64);
     let counts = b
