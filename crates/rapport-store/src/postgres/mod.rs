@@ -189,8 +189,24 @@ impl PostgresStore {
             .pool
             .get()
             .await
-            .map_err(|e| self.connect_error(e.to_string()))
+            .map_err(|e| self.connect_error(with_causes(&e)))
     }
+}
+
+/// An error and its causes, `: `-separated (the pool's own message alone does not say why a
+/// connection failed: refused, timed out, authentication).
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(next) = cause {
+        let more = next.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = next.source();
+    }
+    text
 }
 
 /// Runs `sql` (prepared once per connection) and returns its rows.
