@@ -12,6 +12,23 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// PostgreSQL refused or failed an operation.
+    #[error("PostgreSQL error during {context}: {source}")]
+    Postgres {
+        /// What the store was doing.
+        context: &'static str,
+        /// The driver's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// The PostgreSQL server could not be reached or refused the connection.
+    #[error("cannot connect to PostgreSQL at {target}: {message}")]
+    Connect {
+        /// The server, as `user@host:port/database` (never the password).
+        target: String,
+        /// What went wrong.
+        message: String,
+    },
     /// The schema could not be brought up to date.
     #[error("could not migrate the database schema at {path}: {message}")]
     Migration {
@@ -63,6 +80,24 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether retrying the whole transaction may succeed: PostgreSQL aborted it to resolve
+    /// a deadlock or a serialization conflict with a concurrent writer.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Postgres { source, .. } => source.code().is_some_and(|code| {
+                *code == tokio_postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+                    || *code == tokio_postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+            }),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn postgres(
+        context: &'static str,
+    ) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
+        move |source| StoreError::Postgres { context, source }
+    }
+
     pub(crate) fn sqlite(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
         move |source| StoreError::Sqlite { context, source }
     }

@@ -442,9 +442,55 @@ pub trait InboxStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<ResponseStats>>;
 }
 
+/// One item's times, in seconds after its arrival.
+pub(crate) struct ItemTimes {
+    pub(crate) agent: Option<UserRef>,
+    pub(crate) first_response: Option<f64>,
+    pub(crate) resolution: Option<f64>,
+}
+
+pub(crate) fn summarise(
+    user: Option<UserRef>,
+    items: Vec<&ItemTimes>,
+    target: f64,
+) -> ResponseStats {
+    let mut first: Vec<f64> = items.iter().filter_map(|i| i.first_response).collect();
+    let mut resolution: Vec<f64> = items.iter().filter_map(|i| i.resolution).collect();
+    first.sort_by(f64::total_cmp);
+    resolution.sort_by(f64::total_cmp);
+    let within = first.iter().filter(|s| **s <= target).count();
+    ResponseStats {
+        user,
+        items: items.len() as u64,
+        answered: first.len() as u64,
+        resolved: resolution.len() as u64,
+        median_first_response_secs: quantile(&first, 0.5),
+        p90_first_response_secs: quantile(&first, 0.9),
+        median_resolution_secs: quantile(&resolution, 0.5),
+        answered_within_target: (!first.is_empty()).then(|| within as f64 / first.len() as f64),
+    }
+}
+
+/// The `q` quantile of sorted values (nearest rank), `None` when there are none.
+fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    Some(sorted[rank - 1])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantiles_use_the_nearest_rank() {
+        assert_eq!(quantile(&[], 0.5), None);
+        assert_eq!(quantile(&[7.0], 0.9), Some(7.0));
+        assert_eq!(quantile(&[1.0, 2.0, 3.0, 4.0], 0.5), Some(2.0));
+        assert_eq!(quantile(&[1.0, 2.0, 3.0, 4.0], 0.9), Some(4.0));
+    }
 
     #[test]
     fn cursors_round_trip_exactly_and_reject_garbage() {

@@ -2,13 +2,16 @@
 //!
 //! [`Store`] is the one interface the rest of rapport uses to keep posts, workspaces,
 //! monitors and mentions. [`SqliteStore`] is the embedded default (one SQLite file in WAL
-//! mode with FTS5 full-text search); a PostgreSQL implementation will follow for scale-out
-//! and pass the same conformance suite. Only this crate speaks SQL.
+//! mode with FTS5 full-text search); [`PostgresStore`] is the scaled-out one (any number of
+//! processes sharing one PostgreSQL database, full-text search with `tsvector`). Both pass
+//! the same conformance suite (`tests/conformance`). Only this crate speaks SQL.
 
 mod accounts;
 pub mod analytics;
+mod codec;
 mod error;
 pub mod inbox;
+mod postgres;
 mod secrets;
 mod sources;
 mod sqlite;
@@ -20,6 +23,7 @@ pub use accounts::{
 pub use analytics::AnalyticsStore;
 pub use error::StoreError;
 pub use inbox::InboxStore;
+pub use postgres::{PostgresOptions, PostgresStore, TableSize, POSTGRES_SCHEMA_VERSION};
 pub use secrets::{Secret, SecretError, SecretKey, SECRET_KEY_ENV, SECRET_KEY_FILE};
 pub use sources::{NewSource, PollProgress, SourceHealth, SourceId, SourceRecord, SourceStore};
 pub use sqlite::{Durability, SqliteOptions, SqliteStore, SCHEMA_VERSION};

@@ -4,8 +4,9 @@
 use super::codec::{from_millis, to_millis};
 use super::read::{RawPost, POST_COLUMNS};
 use crate::inbox::{
-    AssigneeFilter, Correction, InboxEntry, InboxEvent, InboxNote, InboxQuery, InboxUpdate,
-    LabelledText, ReplyRecord, ReplyState, ResponseStats, SavedReply, UserRef,
+    summarise, AssigneeFilter, Correction, InboxEntry, InboxEvent, InboxNote, InboxQuery,
+    InboxUpdate, ItemTimes, LabelledText, ReplyRecord, ReplyState, ResponseStats, SavedReply,
+    UserRef,
 };
 use crate::{StoreError, StoreResult, StoredPost};
 use chrono::Utc;
@@ -782,13 +783,6 @@ pub(super) fn corrections(
         .collect()
 }
 
-/// One item's times, in seconds after its arrival.
-struct ItemTimes {
-    agent: Option<UserRef>,
-    first_response: Option<f64>,
-    resolution: Option<f64>,
-}
-
 pub(super) fn response_stats(
     conn: &Connection,
     workspace: WorkspaceId,
@@ -852,33 +846,6 @@ pub(super) fn response_stats(
             .map(|(agent, items)| summarise(Some(agent), items, target)),
     );
     Ok(stats)
-}
-
-fn summarise(user: Option<UserRef>, items: Vec<&ItemTimes>, target: f64) -> ResponseStats {
-    let mut first: Vec<f64> = items.iter().filter_map(|i| i.first_response).collect();
-    let mut resolution: Vec<f64> = items.iter().filter_map(|i| i.resolution).collect();
-    first.sort_by(f64::total_cmp);
-    resolution.sort_by(f64::total_cmp);
-    let within = first.iter().filter(|s| **s <= target).count();
-    ResponseStats {
-        user,
-        items: items.len() as u64,
-        answered: first.len() as u64,
-        resolved: resolution.len() as u64,
-        median_first_response_secs: quantile(&first, 0.5),
-        p90_first_response_secs: quantile(&first, 0.9),
-        median_resolution_secs: quantile(&resolution, 0.5),
-        answered_within_target: (!first.is_empty()).then(|| within as f64 / first.len() as f64),
-    }
-}
-
-/// The `q` quantile of sorted values (nearest rank), `None` when there are none.
-fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    Some(sorted[rank - 1])
 }
 
 #[async_trait::async_trait]
@@ -1029,18 +996,5 @@ impl crate::InboxStore for super::SqliteStore {
     ) -> StoreResult<Vec<ResponseStats>> {
         self.with_reader(move |conn| response_stats(conn, workspace, since, target_secs))
             .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quantile;
-
-    #[test]
-    fn quantiles_use_the_nearest_rank() {
-        assert_eq!(quantile(&[], 0.5), None);
-        assert_eq!(quantile(&[7.0], 0.9), Some(7.0));
-        assert_eq!(quantile(&[1.0, 2.0, 3.0, 4.0], 0.5), Some(2.0));
-        assert_eq!(quantile(&[1.0, 2.0, 3.0, 4.0], 0.9), Some(4.0));
     }
 }

@@ -8,7 +8,7 @@ mod accounts;
 mod authors;
 mod changes;
 mod checkpoint;
-mod codec;
+use crate::codec;
 mod inbox;
 mod migrations;
 

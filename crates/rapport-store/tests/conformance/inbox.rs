@@ -1,13 +1,22 @@
-//! The inbox against a real SQLite file: items created by the batch writer, ranking,
-//! pagination, handling, replies, templates, corrections and response times.
+//! The inbox: items created by the batch writer, ranking, pagination, handling, replies,
+//! templates, corrections and response times.
 
+use crate::backend::{AnyStore, Backend};
 use chrono::{Duration, TimeZone, Utc};
 use rapport_model::{
     Author, Engagement, InboxReason, InboxStatus, Intent, MonitorId, MonitorKind, Network,
     NewMonitor, Post, SentimentLabel, Triage, Workspace,
 };
 use rapport_store::inbox::{AssigneeFilter, Correction, InboxQuery, InboxUpdate, ReplyState};
-use rapport_store::{InboxStore, IngestItem, SqliteOptions, SqliteStore, Store, StoreError};
+use rapport_store::{IngestItem, StoreError};
+use std::sync::Arc;
+
+conformance!(
+    the_batch_writer_files_posts_that_need_an_answer_once_per_workspace,
+    the_inbox_ranks_by_priority_with_waiting_time_and_pages_by_cursor,
+    handling_an_item_records_who_did_what_and_response_times,
+    templates_and_corrections_belong_to_their_workspace,
+);
 
 fn post(id: &str, minutes: i64) -> Post {
     Post {
@@ -40,8 +49,8 @@ fn item(post: Post, monitors: Vec<MonitorId>, triage: Option<(InboxReason, f64)>
 }
 
 struct Fixture {
-    _dir: tempfile::TempDir,
-    store: SqliteStore,
+    _backend: Backend,
+    store: Arc<dyn AnyStore>,
     ws: Workspace,
     other: Workspace,
     brand: MonitorId,
@@ -49,10 +58,8 @@ struct Fixture {
     other_brand: MonitorId,
 }
 
-async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store =
-        SqliteStore::open(&dir.path().join("rapport.db"), SqliteOptions::default()).unwrap();
+async fn fixture(backend: Backend) -> Fixture {
+    let store = backend.store.clone();
     let ws = store.create_workspace("Lumora").await.unwrap();
     let other = store.create_workspace("Agency client").await.unwrap();
     let monitor = |workspace: &Workspace, name: &str| NewMonitor {
@@ -77,7 +84,7 @@ async fn fixture() -> Fixture {
         .unwrap()
         .id;
     Fixture {
-        _dir: dir,
+        _backend: backend,
         store,
         ws,
         other,
@@ -87,9 +94,8 @@ async fn fixture() -> Fixture {
     }
 }
 
-#[tokio::test]
-async fn the_batch_writer_files_posts_that_need_an_answer_once_per_workspace() {
-    let f = fixture().await;
+async fn the_batch_writer_files_posts_that_need_an_answer_once_per_workspace(b: Backend) {
+    let f = fixture(b).await;
     let items = vec![
         // Matched by two monitors of one workspace and one of another: one item in each.
         item(
@@ -154,9 +160,8 @@ async fn the_batch_writer_files_posts_that_need_an_answer_once_per_workspace() {
     );
 }
 
-#[tokio::test]
-async fn the_inbox_ranks_by_priority_with_waiting_time_and_pages_by_cursor() {
-    let f = fixture().await;
+async fn the_inbox_ranks_by_priority_with_waiting_time_and_pages_by_cursor(b: Backend) {
+    let f = fixture(b).await;
     // (id, minutes after the first, base priority). An hour of waiting is worth 0.25.
     let spec = [
         ("a", 0, 2.0),   // rank 2.0 at t0
@@ -209,9 +214,8 @@ async fn the_inbox_ranks_by_priority_with_waiting_time_and_pages_by_cursor() {
     assert_eq!(pages, ["c", "d", "a", "b", "e"]);
 }
 
-#[tokio::test]
-async fn handling_an_item_records_who_did_what_and_response_times() {
-    let f = fixture().await;
+async fn handling_an_item_records_who_did_what_and_response_times(b: Backend) {
+    let f = fixture(b).await;
     let mut root = post("r", 0);
     root.text = "my lumora grinder broke".into();
     let mut reply = post("s", 5);
@@ -424,9 +428,8 @@ async fn handling_an_item_records_who_did_what_and_response_times() {
     assert!(stats[0].median_first_response_secs.unwrap() > 3600.0);
 }
 
-#[tokio::test]
-async fn templates_and_corrections_belong_to_their_workspace() {
-    let f = fixture().await;
+async fn templates_and_corrections_belong_to_their_workspace(b: Backend) {
+    let f = fixture(b).await;
     f.store
         .write_batch(vec![item(
             post("1", 0),

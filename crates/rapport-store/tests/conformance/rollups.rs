@@ -1,31 +1,38 @@
 //! Rollups stay equal to a recount of the raw mentions through a random mix of new posts,
 //! re-stored posts with new engagement, reach and labels, late matches and duplicates.
 
+use crate::backend::Backend;
 use chrono::{Duration, TimeZone, Utc};
 use rapport_model::{
     Analysis, Author, Engagement, Intent, MonitorId, MonitorKind, Network, NewMonitor, Post,
     SentimentLabel, SentimentScores,
 };
 use rapport_store::analytics::Bucket;
-use rapport_store::{AnalyticsStore, IngestItem, SqliteOptions, SqliteStore, Store};
+use rapport_store::IngestItem;
+
+conformance!(
+    rollups_equal_a_recount_after_every_batch_and_after_a_rebuild,
+    a_tampered_rollup_is_caught_by_verify_and_fixed_by_rebuild,
+    rollups_stay_exact_through_replays_edits_and_late_matches,
+);
 
 /// A small deterministic generator (xorshift64*), so a failure replays exactly.
-struct Dice(u64);
+pub(crate) struct Dice(pub(crate) u64);
 
 impl Dice {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 }
 
-fn analysis(dice: &mut Dice) -> Option<Analysis> {
+pub(crate) fn analysis(dice: &mut Dice) -> Option<Analysis> {
     if dice.below(5) == 0 {
         return None;
     }
@@ -42,7 +49,7 @@ fn analysis(dice: &mut Dice) -> Option<Analysis> {
     })
 }
 
-fn post(dice: &mut Dice, id: u64) -> Post {
+pub(crate) fn post(dice: &mut Dice, id: u64) -> Post {
     let start = Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap();
     Post {
         network: Network::Bluesky,
@@ -69,10 +76,8 @@ fn post(dice: &mut Dice, id: u64) -> Post {
     }
 }
 
-#[tokio::test]
-async fn rollups_equal_a_recount_after_every_batch_and_after_a_rebuild() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
+async fn rollups_equal_a_recount_after_every_batch_and_after_a_rebuild(b: Backend) {
+    let store = &b.store;
     let ws = store.create_workspace("W").await.unwrap();
     let mut monitors: Vec<MonitorId> = Vec::new();
     for name in ["brand", "product", "rival"] {
@@ -140,11 +145,8 @@ async fn rollups_equal_a_recount_after_every_batch_and_after_a_rebuild() {
     assert_eq!(rebuilt, hourly);
 }
 
-#[tokio::test]
-async fn a_tampered_rollup_is_caught_by_verify_and_fixed_by_rebuild() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("r.db");
-    let store = SqliteStore::open(&path, SqliteOptions::default()).unwrap();
+async fn a_tampered_rollup_is_caught_by_verify_and_fixed_by_rebuild(b: Backend) {
+    let store = &b.store;
     let ws = store.create_workspace("W").await.unwrap();
     let monitor = store
         .create_monitor(NewMonitor {
@@ -165,11 +167,89 @@ async fn a_tampered_rollup_is_caught_by_verify_and_fixed_by_rebuild() {
         })
         .collect();
     store.write_batch(items).await.unwrap();
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute("UPDATE rollup_hourly SET mentions = mentions + 1", [])
-        .unwrap();
-    drop(conn);
+    let tamper = "UPDATE rollup_hourly SET mentions = mentions + 1";
+    b.exec(tamper, tamper).await;
     assert!(!store.verify_rollups(100).await.unwrap().is_empty());
     store.rebuild_rollups().await.unwrap();
     assert!(store.verify_rollups(100).await.unwrap().is_empty());
+}
+
+/// Random batches of new posts, re-stored posts (new engagement, reach, labels, edited
+/// text), late matches, duplicates inside a batch and whole batches replayed (as after a
+/// crash): after each, the rollups equal a recount and every post is stored once.
+async fn rollups_stay_exact_through_replays_edits_and_late_matches(b: Backend) {
+    let store = &b.store;
+    let ws = store.create_workspace("W").await.unwrap();
+    let mut monitors: Vec<MonitorId> = Vec::new();
+    for name in ["a", "b", "c", "d"] {
+        let monitor = store
+            .create_monitor(NewMonitor {
+                workspace_id: ws.id,
+                name: name.into(),
+                kind: MonitorKind::Product,
+                query: name.into(),
+            })
+            .await
+            .unwrap();
+        monitors.push(monitor.id);
+    }
+    let mut dice = Dice(0x0dd_ba11_cafe_f00d);
+    let mut next_id = 0u64;
+    let mut previous: Vec<Vec<IngestItem>> = Vec::new();
+    for round in 0..30 {
+        let items: Vec<IngestItem> = if !previous.is_empty() && dice.below(5) == 0 {
+            // A replay of an earlier batch, exactly as it was.
+            previous[dice.below(previous.len() as u64) as usize].clone()
+        } else {
+            let size = 1 + dice.below(50);
+            (0..size)
+                .map(|_| {
+                    let id = if next_id > 0 && dice.below(2) == 0 {
+                        dice.below(next_id)
+                    } else {
+                        next_id += 1;
+                        next_id - 1
+                    };
+                    let mut p = post(&mut dice, id);
+                    if dice.below(6) == 0 {
+                        p.text = format!("edited {id} {}", dice.below(1000));
+                    }
+                    let matched = monitors
+                        .iter()
+                        .copied()
+                        .filter(|_| dice.below(3) == 0)
+                        .collect();
+                    IngestItem {
+                        post: p,
+                        monitors: matched,
+                        analysis: analysis(&mut dice),
+                        triage: None,
+                    }
+                })
+                .collect()
+        };
+        let outcome = store.write_batch(items.clone()).await.unwrap();
+        assert_eq!(
+            outcome.inserted + outcome.updated + outcome.unchanged,
+            items.len() as u64,
+            "round {round} on {}",
+            b.name()
+        );
+        previous.push(items);
+        let mismatches = store.verify_rollups(5).await.unwrap();
+        assert!(
+            mismatches.is_empty(),
+            "round {round} on {}: {mismatches:#?}",
+            b.name()
+        );
+    }
+    assert_eq!(store.post_count().await.unwrap(), next_id);
+    let from = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    let to = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
+    let before = store.rollups(ws.id, from, to, Bucket::Hour).await.unwrap();
+    store.rebuild_rollups().await.unwrap();
+    assert_eq!(
+        store.rollups(ws.id, from, to, Bucket::Hour).await.unwrap(),
+        before
+    );
 }

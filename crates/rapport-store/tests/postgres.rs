@@ -1,0 +1,236 @@
+//! What only the PostgreSQL store has: its migrations table, several processes migrating
+//! at once, and the byte cost per million posts (an ignored measurement, run by hand).
+//! Everything both backends share is in the conformance suite (`tests/conformance`).
+//!
+//! Skipped (with `SKIPPED: ...` on stderr) when PostgreSQL cannot be reached, unless
+//! `RAPPORT_REQUIRE_POSTGRES=1`.
+
+use rapport_model::{Analysis, Intent, MonitorKind, NewMonitor, SentimentLabel, SentimentScores};
+use rapport_store::{
+    IngestItem, PostgresOptions, PostgresStore, SqliteOptions, SqliteStore, Store, StoreError,
+    POSTGRES_SCHEMA_VERSION,
+};
+use std::time::{Duration, Instant};
+
+fn url() -> String {
+    std::env::var("RAPPORT_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+fn options(schema: &str) -> PostgresOptions {
+    PostgresOptions {
+        schema: Some(schema.to_string()),
+        pool_size: 4,
+        connect_timeout: Duration::from_secs(3),
+        ..PostgresOptions::default()
+    }
+}
+
+/// A raw connection, or `None` (after saying why) when the server is not reachable and
+/// not required.
+async fn raw() -> Option<tokio_postgres::Client> {
+    match tokio_postgres::connect(&url(), tokio_postgres::NoTls).await {
+        Ok((client, connection)) => {
+            tokio::spawn(connection);
+            Some(client)
+        }
+        Err(e) if std::env::var("RAPPORT_REQUIRE_POSTGRES").as_deref() != Ok("1") => {
+            eprintln!(
+                "SKIPPED: PostgreSQL not reachable at RAPPORT_TEST_POSTGRES or its default: {e}"
+            );
+            None
+        }
+        Err(e) => panic!("PostgreSQL is required but not reachable: {e}"),
+    }
+}
+
+/// Drops the schema when the test ends, passed or not.
+struct DropSchema(String);
+
+impl Drop for DropSchema {
+    fn drop(&mut self) {
+        let schema = self.0.clone();
+        let _ = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    if let Ok((client, connection)) =
+                        tokio_postgres::connect(&url(), tokio_postgres::NoTls).await
+                    {
+                        tokio::spawn(connection);
+                        let _ = client
+                            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                            .await;
+                    }
+                })
+        })
+        .join();
+    }
+}
+
+fn schema(name: &str) -> (String, DropSchema) {
+    let schema = format!("rapport_pgonly_{name}_{}", std::process::id());
+    (schema.clone(), DropSchema(schema))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_are_recorded_and_several_processes_may_start_at_once() {
+    let Some(client) = raw().await else { return };
+    let (schema, _guard) = schema("migrate");
+    // Four "processes" start together on an empty schema: one migrates, the others wait.
+    let starts = (0..4).map(|_| {
+        let schema = schema.clone();
+        tokio::spawn(async move { PostgresStore::connect(&url(), options(&schema)).await })
+    });
+    let mut stores = Vec::new();
+    for start in starts {
+        stores.push(start.await.unwrap().unwrap());
+    }
+    let versions: Vec<i32> = client
+        .query(
+            &format!("SELECT version FROM {schema}.rapport_migrations ORDER BY version"),
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(versions, (1..=POSTGRES_SCHEMA_VERSION).collect::<Vec<_>>());
+    // A restart finds nothing to do and keeps the data.
+    stores[0].create_workspace("kept").await.unwrap();
+    drop(stores);
+    let again = PostgresStore::connect(&url(), options(&schema))
+        .await
+        .unwrap();
+    assert_eq!(again.workspaces().await.unwrap().len(), 1);
+    assert_eq!(again.schema(), Some(schema.as_str()));
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_named_without_its_password() {
+    // Nothing listens on port 9 of loopback.
+    let err = PostgresStore::connect(
+        "postgres://rapport:pa55word@127.0.0.1:9/rapport",
+        PostgresOptions {
+            connect_timeout: Duration::from_secs(2),
+            ..PostgresOptions::default()
+        },
+    )
+    .await
+    .err()
+    .expect("refused");
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::Connect { .. }), "{text}");
+    assert!(text.contains("rapport@127.0.0.1:9/rapport"), "{text}");
+    assert!(!text.contains("pa55word"), "{text}");
+}
+
+/// Simulated posts, each matched by one or two monitors and analysed.
+fn simulated(count: usize, monitors: &[rapport_model::MonitorId]) -> Vec<IngestItem> {
+    let start = chrono::DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let config = rapport_sim::SimConfig::demo(7, start, chrono::Duration::days(365));
+    let simulator = rapport_sim::Simulator::new(config).unwrap();
+    let sentiments = [
+        SentimentLabel::Positive,
+        SentimentLabel::Neutral,
+        SentimentLabel::Negative,
+    ];
+    simulator
+        .take(count)
+        .enumerate()
+        .map(|(i, sim)| IngestItem {
+            post: sim.post,
+            monitors: monitors[..1 + i % monitors.len().min(2)].to_vec(),
+            analysis: Some(Analysis {
+                sentiment: sentiments[i % 3],
+                scores: SentimentScores::default(),
+                intent: Intent::ALL[i % Intent::ALL.len()],
+                fingerprint: (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+            }),
+            triage: None,
+        })
+        .collect()
+}
+
+/// Rows and bytes per million posts in PostgreSQL, and the write rate of both backends,
+/// from 100,000 simulated posts in batches of 1,000. Run by hand:
+/// `cargo nextest run -p rapport-store --run-ignored ignored-only bytes_per_million`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: slow, prints figures"]
+async fn bytes_per_million_posts_and_write_rate() {
+    let Some(_client) = raw().await else { return };
+    let posts: usize = std::env::var("RAPPORT_MEASURE_POSTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
+    let (schema, _guard) = schema("measure");
+    let pg = PostgresStore::connect(&url(), options(&schema))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = SqliteStore::open(&dir.path().join("m.db"), SqliteOptions::default()).unwrap();
+    let mut rates = Vec::new();
+    let stores: [(&str, &dyn Store); 2] = [("postgres", &pg), ("sqlite", &sqlite)];
+    for (name, store) in stores {
+        let ws = store.create_workspace("W").await.unwrap();
+        let mut monitors = Vec::new();
+        for m in ["brand", "product", "rival"] {
+            let monitor = NewMonitor {
+                workspace_id: ws.id,
+                name: m.into(),
+                kind: MonitorKind::Brand,
+                query: m.into(),
+            };
+            monitors.push(store.create_monitor(monitor).await.unwrap().id);
+        }
+        let items = simulated(posts, &monitors);
+        let started = Instant::now();
+        for batch in items.chunks(1000) {
+            store.write_batch(batch.to_vec()).await.unwrap();
+        }
+        let secs = started.elapsed().as_secs_f64();
+        rates.push((name, posts as f64 / secs));
+        println!(
+            "{name}: {posts} posts in {secs:.1} s = {:.0} posts/s",
+            posts as f64 / secs
+        );
+    }
+    println!(
+        "write rate postgres/sqlite = {:.2}",
+        rates[0].1 / rates[1].1
+    );
+    let sizes = pg.table_sizes().await.unwrap();
+    let stored = pg.post_count().await.unwrap() as f64;
+    let scale = 1_000_000.0 / stored;
+    let mut total = 0u64;
+    println!("table | rows | MiB | index MiB | per million posts: rows, MiB");
+    for t in &sizes {
+        total += t.total_bytes;
+        println!(
+            "{} | {} | {:.1} | {:.1} | {:.0}, {:.0}",
+            t.table,
+            t.rows,
+            t.total_bytes as f64 / 1048576.0,
+            t.index_bytes as f64 / 1048576.0,
+            t.rows as f64 * scale,
+            t.total_bytes as f64 * scale / 1048576.0
+        );
+    }
+    println!(
+        "total: {:.1} MiB for {stored} posts = {:.0} bytes per post = {:.2} GiB per million posts",
+        total as f64 / 1048576.0,
+        total as f64 / stored,
+        total as f64 * scale / 1073741824.0
+    );
+    let sqlite_usage = sqlite.disk_usage().await.unwrap();
+    println!(
+        "sqlite file: {:.0} bytes per post",
+        sqlite_usage.total_bytes as f64 / stored
+    );
+    assert!(total > 0);
+}
