@@ -18,6 +18,12 @@ pub struct Cli {
     )]
     pub data_dir: PathBuf,
 
+    /// Keep the data in this PostgreSQL database (postgres://user@host:5432/db) instead of
+    /// the data directory's embedded SQLite file. `serve`, `user`, `token`, `import` and
+    /// `rollup` support it; the data directory still holds the secret key.
+    #[arg(long, global = true, env = "RAPPORT_STORE", value_name = "URL")]
+    pub store: Option<String>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -55,6 +61,8 @@ pub enum Command {
     User(UserArgs),
     /// Manage API tokens for the JSON API.
     Token(TokenArgs),
+    /// Create or list workspaces (one brand or one agency client each).
+    Workspace(WorkspaceArgs),
     /// List configured sources with their health, or add one.
     Sources(SourcesArgs),
     /// Poll every configured source (forever, or one round with --once).
@@ -136,6 +144,26 @@ pub enum UserAction {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+/// Options of `rapport workspace`.
+#[derive(Debug, Args)]
+pub struct WorkspaceArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: WorkspaceAction,
+}
+
+/// The `rapport workspace` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceAction {
+    /// Create a workspace; prints its id.
+    Add {
+        /// Its name, unique on the instance.
+        name: String,
+    },
+    /// List the workspaces with their ids.
+    List,
 }
 
 /// Options of `rapport token`.

@@ -1,7 +1,10 @@
 //! The data directory: where the database and demo state live.
 
 use anyhow::Context;
-use rapport_store::{SqliteOptions, SqliteStore, Store};
+use rapport_store::{
+    AccountStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore, SourceStore,
+    SqliteOptions, SqliteStore, Store,
+};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -9,6 +12,42 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct DataDir {
     root: PathBuf,
+    /// A PostgreSQL URL (`--store`), when the data is kept there instead of `rapport.db`.
+    store_url: Option<String>,
+}
+
+/// One opened store behind every interface the commands use.
+#[derive(Clone)]
+pub struct Backend {
+    /// Posts, monitors, mentions.
+    pub store: Arc<dyn Store>,
+    /// Users, sessions, tokens, audit.
+    pub accounts: Arc<dyn AccountStore>,
+    /// The team inbox.
+    pub inbox: Arc<dyn InboxStore>,
+    /// Rollups.
+    pub analytics: Arc<dyn AnalyticsStore>,
+    /// Configured sources and their checkpoints.
+    pub sources: Arc<dyn SourceStore>,
+    /// The embedded store itself, when that is the backend (live change notifications).
+    pub sqlite: Option<SqliteStore>,
+}
+
+impl Backend {
+    fn of<S>(store: S, sqlite: Option<SqliteStore>) -> Backend
+    where
+        S: Store + AccountStore + InboxStore + AnalyticsStore + SourceStore + Clone,
+    {
+        let shared = Arc::new(store);
+        Backend {
+            store: shared.clone(),
+            accounts: shared.clone(),
+            inbox: shared.clone(),
+            analytics: shared.clone(),
+            sources: shared,
+            sqlite,
+        }
+    }
 }
 
 impl DataDir {
@@ -18,7 +57,51 @@ impl DataDir {
             .with_context(|| format!("cannot create the data directory {}", root.display()))?;
         Ok(DataDir {
             root: root.to_path_buf(),
+            store_url: None,
         })
+    }
+
+    /// The same directory (secret key, demo state) with the data kept in the PostgreSQL
+    /// database at `url` instead of `rapport.db`.
+    pub fn with_store_url(mut self, url: Option<String>) -> anyhow::Result<DataDir> {
+        if let Some(url) = &url {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                anyhow::bail!(
+                    "--store must be a PostgreSQL URL (postgres://user@host:5432/db); leave it \
+                     out to use the embedded SQLite database in the data directory"
+                );
+            }
+        }
+        self.store_url = url;
+        Ok(self)
+    }
+
+    /// Refuses `--store` for a command that only runs on the embedded store for now.
+    pub fn embedded_only(&self, command: &str) -> anyhow::Result<()> {
+        if self.store_url.is_some() {
+            anyhow::bail!(
+                "`rapport {command}` runs on the embedded SQLite store only for now; with \
+                 --store postgres://... use `serve`, `user`, `token`, `import` and `rollup`"
+            );
+        }
+        Ok(())
+    }
+
+    /// Opens the configured backend: PostgreSQL when `--store` names one (migrating it),
+    /// the embedded SQLite database otherwise.
+    pub async fn open_backend(&self) -> anyhow::Result<Backend> {
+        match &self.store_url {
+            Some(url) => {
+                let store = PostgresStore::connect(url, PostgresOptions::default())
+                    .await
+                    .context("cannot open the PostgreSQL store")?;
+                Ok(Backend::of(store, None))
+            }
+            None => {
+                let sqlite = self.open_sqlite()?;
+                Ok(Backend::of(sqlite.clone(), Some(sqlite)))
+            }
+        }
     }
 
     /// The directory.

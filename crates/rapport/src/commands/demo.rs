@@ -149,6 +149,7 @@ async fn ensure_demo_users(
 
 /// Runs the demo until Ctrl-C (or, with `--backfill-only`, until the history is stored).
 pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    data_dir.embedded_only("demo")?;
     anyhow::ensure!(
         args.rate.is_finite() && args.rate > 0.0,
         "--rate must be a positive number of posts per day"

@@ -47,7 +47,7 @@ pub async fn run(data_dir: DataDir, args: ImportArgs) -> anyhow::Result<ExitCode
         .with_context(|| format!("cannot import {}", args.file.display()))?;
     let total_bytes = reader.total_bytes();
 
-    let store = data_dir.open_store()?;
+    let store = data_dir.open_backend().await?.store;
     let ingestor = Ingestor::new(store).await?;
     super::use_sentiment_model(&ingestor, args.model.as_deref())?;
     let progress = Progress::new(args.progress, total_bytes, true, "importing");

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 /// Runs the sources once or until Ctrl-C.
 pub async fn run(data_dir: DataDir, args: IngestArgs) -> anyhow::Result<ExitCode> {
+    data_dir.embedded_only("ingest")?;
     let sqlite = data_dir.open_sqlite()?;
     let key = SecretKey::load_or_create(data_dir.root())?;
     let (config, _) = Config::load(args.config.as_deref(), data_dir.root())?;

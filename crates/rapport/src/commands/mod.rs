@@ -19,6 +19,7 @@ mod sources;
 mod token;
 mod train;
 mod user;
+mod workspace;
 
 use crate::cli::{Cli, Command};
 use crate::data_dir::DataDir;
@@ -26,7 +27,7 @@ use std::process::ExitCode;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let data_dir = || DataDir::create(&cli.data_dir);
+    let data_dir = || DataDir::create(&cli.data_dir)?.with_store_url(cli.store.clone());
     match cli.command {
         Command::Demo(args) => demo::run(data_dir()?, args).await,
         Command::Serve(args) => serve::run(data_dir()?, args).await,
@@ -69,6 +70,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Parse(args) => parse::run(args),
         Command::User(args) => user::run(data_dir()?, args.action).await,
         Command::Token(args) => token::run(data_dir()?, args.action).await,
+        Command::Workspace(args) => workspace::run(data_dir()?, args.action).await,
         Command::Sources(args) => sources::run(data_dir()?, args).await,
         Command::Ingest(args) => ingest::run(data_dir()?, args).await,
     }

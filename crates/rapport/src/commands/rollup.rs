@@ -2,7 +2,6 @@
 
 use crate::cli::{RollupAction, RollupArgs};
 use crate::data_dir::DataDir;
-use rapport_store::AnalyticsStore;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -11,7 +10,7 @@ const SHOWN: usize = 20;
 
 /// Rebuilds or verifies the rollups of the data directory's store.
 pub async fn run(data_dir: DataDir, args: RollupArgs) -> anyhow::Result<ExitCode> {
-    let store = data_dir.open_sqlite()?;
+    let store = data_dir.open_backend().await?.analytics;
     let started = Instant::now();
     match args.action {
         RollupAction::Rebuild => {

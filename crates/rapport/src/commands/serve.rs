@@ -8,17 +8,14 @@ use std::process::ExitCode;
 
 /// Serves until Ctrl-C.
 pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let sqlite = data_dir.open_sqlite()?;
-    super::require_user_beyond_loopback(&sqlite, args.addr).await?;
-    let store: std::sync::Arc<dyn rapport_store::Store> = std::sync::Arc::new(sqlite.clone());
+    let backend = data_dir.open_backend().await?;
+    super::require_user_beyond_loopback(&*backend.accounts, args.addr).await?;
+    let store = backend.store.clone();
     // Pushed posts (POST /api/v1/hooks/{id}) go through the same analysis and matching.
     let key = rapport_store::SecretKey::load_or_create(data_dir.root())?;
     let ingestor = rapport_engine::Ingestor::new(store.clone()).await?;
-    let webhooks = rapport_web::routes::webhook::Webhooks::new(
-        ingestor.clone(),
-        std::sync::Arc::new(sqlite.clone()),
-        key,
-    );
+    let webhooks =
+        rapport_web::routes::webhook::Webhooks::new(ingestor.clone(), backend.sources.clone(), key);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -28,10 +25,19 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
         data_dir.root().display()
     );
     println!("log in with an account from `rapport user add` (list them with `rapport user list`)");
-    let state = AppState::sqlite(sqlite)
-        .with_cookies(super::cookie_policy(addr))
-        .with_webhooks(webhooks)
-        .with_ingestor(ingestor);
+    let state = match &backend.sqlite {
+        Some(sqlite) => AppState::sqlite(sqlite.clone()),
+        // No change feed from PostgreSQL yet: live pages fall back to their timer.
+        None => AppState::new(
+            backend.store.clone(),
+            backend.accounts.clone(),
+            backend.inbox.clone(),
+            backend.analytics.clone(),
+        ),
+    }
+    .with_cookies(super::cookie_policy(addr))
+    .with_webhooks(webhooks)
+    .with_ingestor(ingestor);
     rapport_web::serve(listener, state, super::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }

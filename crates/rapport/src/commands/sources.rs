@@ -19,6 +19,7 @@ pub const WEBHOOK_KIND: &str = "webhook";
 
 /// Lists sources (after bringing the configuration file in), or adds one.
 pub async fn run(data_dir: DataDir, args: SourcesArgs) -> anyhow::Result<ExitCode> {
+    data_dir.embedded_only("sources")?;
     let store = data_dir.open_sqlite()?;
     let key = SecretKey::load_or_create(data_dir.root())?;
     let (config, _) = Config::load(args.config.as_deref(), data_dir.root())?;

@@ -3,12 +3,13 @@
 use crate::cli::TokenAction;
 use crate::data_dir::DataDir;
 use rapport_model::{AuditEvent, Role};
-use rapport_store::{AccountStore, NewApiToken};
+use rapport_store::NewApiToken;
 use std::process::ExitCode;
 
 /// Runs one `rapport token` subcommand.
 pub async fn run(data_dir: DataDir, action: TokenAction) -> anyhow::Result<ExitCode> {
-    let store = data_dir.open_sqlite()?;
+    let backend = data_dir.open_backend().await?;
+    let store = &backend.accounts;
     match action {
         TokenAction::Create {
             workspace,
@@ -16,7 +17,7 @@ pub async fn run(data_dir: DataDir, action: TokenAction) -> anyhow::Result<ExitC
             name,
         } => {
             let role: Role = role.parse()?;
-            let workspace = super::find_workspace(&store, &workspace).await?;
+            let workspace = super::find_workspace(&*backend.store, &workspace).await?;
             let (token, prefix) =
                 rapport_web::auth::new_api_token().map_err(|e| anyhow::anyhow!("{e}"))?;
             let info = store

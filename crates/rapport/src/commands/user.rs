@@ -2,17 +2,19 @@
 //! from here or from `rapport demo`).
 
 use crate::cli::UserAction;
+use crate::data_dir::Backend;
 use crate::data_dir::DataDir;
 use anyhow::Context;
 use rapport_model::{AuditEvent, Membership, Role};
-use rapport_store::{AccountStore, NewUser, SqliteStore};
+use rapport_store::NewUser;
 use rapport_web::auth::{password, secret, Secret};
 use std::io::BufRead;
 use std::process::ExitCode;
 
 /// Runs one `rapport user` subcommand.
 pub async fn run(data_dir: DataDir, action: UserAction) -> anyhow::Result<ExitCode> {
-    let store = data_dir.open_sqlite()?;
+    let backend = data_dir.open_backend().await?;
+    let store = &backend;
     match action {
         UserAction::Add {
             email,
@@ -21,12 +23,12 @@ pub async fn run(data_dir: DataDir, action: UserAction) -> anyhow::Result<ExitCo
             role,
             name,
             password_stdin,
-        } => add(&store, &email, admin, workspace, role, name, password_stdin).await,
-        UserAction::List => list(&store).await,
+        } => add(store, &email, admin, workspace, role, name, password_stdin).await,
+        UserAction::List => list(store).await,
         UserAction::Passwd {
             email,
             password_stdin,
-        } => passwd(&store, &email, password_stdin).await,
+        } => passwd(store, &email, password_stdin).await,
     }
 }
 
@@ -71,7 +73,7 @@ fn cli_audit(
 }
 
 async fn add(
-    store: &SqliteStore,
+    store: &Backend,
     email: &str,
     admin: bool,
     workspace: Option<String>,
@@ -84,12 +86,16 @@ async fn add(
     let membership = match (workspace, role) {
         (Some(workspace), Some(role)) => {
             let role: Role = role.parse()?;
-            Some((super::find_workspace(store, &workspace).await?, role))
+            Some((
+                super::find_workspace(&*store.store, &workspace).await?,
+                role,
+            ))
         }
         _ => None,
     };
     let (password, generated) = choose_password(password_stdin)?;
     let user = store
+        .accounts
         .create_user(NewUser {
             email: email.clone(),
             display_name: name.unwrap_or_else(|| email.clone()),
@@ -98,6 +104,7 @@ async fn add(
         })
         .await?;
     store
+        .accounts
         .record_audit(cli_audit(
             "user.create",
             &email,
@@ -112,6 +119,7 @@ async fn add(
     );
     if let Some((workspace, role)) = membership {
         store
+            .accounts
             .set_membership(Membership {
                 user: user.id,
                 workspace: workspace.id,
@@ -119,6 +127,7 @@ async fn add(
             })
             .await?;
         store
+            .accounts
             .record_audit(cli_audit(
                 "membership.set",
                 &email,
@@ -135,9 +144,10 @@ async fn add(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn list(store: &SqliteStore) -> anyhow::Result<ExitCode> {
-    for user in store.users().await? {
+async fn list(store: &Backend) -> anyhow::Result<ExitCode> {
+    for user in store.accounts.users().await? {
         let roles: Vec<String> = store
+            .accounts
             .memberships(user.id)
             .await?
             .into_iter()
@@ -159,18 +169,19 @@ async fn list(store: &SqliteStore) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn passwd(
-    store: &SqliteStore,
-    email: &str,
-    password_stdin: bool,
-) -> anyhow::Result<ExitCode> {
+async fn passwd(store: &Backend, email: &str, password_stdin: bool) -> anyhow::Result<ExitCode> {
     let found = store
+        .accounts
         .user_credentials(email)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no user {email:?} (see `rapport user list`)"))?;
     let (password, generated) = choose_password(password_stdin)?;
-    store.set_password(found.user.id, hash(&password)?).await?;
     store
+        .accounts
+        .set_password(found.user.id, hash(&password)?)
+        .await?;
+    store
+        .accounts
         .record_audit(cli_audit(
             "password.set",
             &found.user.email,
