@@ -25,6 +25,7 @@ pub mod hackernews;
 pub mod http;
 pub mod mastodon;
 mod parse;
+pub mod publish;
 pub mod reddit;
 pub mod source;
 pub mod x;

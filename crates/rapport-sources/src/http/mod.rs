@@ -153,6 +153,17 @@ pub struct Fetched {
     pub link: Option<String>,
 }
 
+/// What a POST gave: any status, with its (bounded) body.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    /// The status code.
+    pub status: u16,
+    /// The body.
+    pub body: Vec<u8>,
+    /// What the server said about calling again.
+    pub rate_limit: RateLimit,
+}
+
 /// What a GET gave.
 #[derive(Debug, Clone)]
 pub enum FetchOutcome {
@@ -424,6 +435,89 @@ impl Fetcher {
     }
 
     /// Turns a reqwest error into ours, finding a refusal by the guard in its causes.
+    /// POSTs `body` as JSON to `url` under the same guard and bounds as [`Fetcher::get`],
+    /// with an optional bearer token and extra headers (an `Idempotency-Key`, say). Any
+    /// status comes back as a [`Posted`], so a caller can read the network's own message
+    /// on a refusal; only transport failures are errors.
+    pub async fn post_json(
+        &self,
+        url: &Url,
+        bearer: Option<&str>,
+        extra_headers: &[(&'static str, String)],
+        body: &serde_json::Value,
+    ) -> Result<Posted, FetchError> {
+        let shown = redact_url(url);
+        self.policy.check_url(url).map_err(|refused| match refused {
+            UrlRefused::Address(r) => FetchError::Refused {
+                url: shown.clone(),
+                reason: r.to_string(),
+            },
+            other => FetchError::BadUrl {
+                url: shown.clone(),
+                reason: other.to_string(),
+            },
+        })?;
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(token) = bearer {
+            let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                FetchError::BadUrl {
+                    url: shown.clone(),
+                    reason: "the token holds characters not allowed in a header".into(),
+                }
+            })?;
+            value.set_sensitive(true);
+            headers.insert(header::AUTHORIZATION, value);
+        }
+        for (name, value) in extra_headers {
+            let value = HeaderValue::from_str(value).map_err(|_| FetchError::BadUrl {
+                url: shown.clone(),
+                reason: format!("header {name} holds characters not allowed in a header"),
+            })?;
+            headers.insert(*name, value);
+        }
+        let limit = self.limits.total_time;
+        let max = self.limits.max_bytes;
+        let send = async {
+            let mut response = self
+                .client
+                .post(url.clone())
+                .headers(headers)
+                .json(body)
+                .send()
+                .await
+                .map_err(|e| self.classify(e, &shown))?;
+            let status = response.status().as_u16();
+            let rate_limit = RateLimit::from_headers(response.headers(), Utc::now());
+            let mut bytes = Vec::new();
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| self.classify(e, &shown))?
+            {
+                if bytes.len() as u64 + chunk.len() as u64 > max {
+                    return Err(FetchError::TooLarge {
+                        url: shown.clone(),
+                        limit: max,
+                    });
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(Posted {
+                status,
+                body: bytes,
+                rate_limit,
+            })
+        };
+        match tokio::time::timeout(limit, send).await {
+            Ok(result) => result,
+            Err(_) => Err(FetchError::Timeout {
+                url: shown,
+                after: limit,
+            }),
+        }
+    }
+
     fn classify(&self, error: reqwest::Error, shown: &str) -> FetchError {
         let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
         while let Some(e) = cause {
