@@ -218,7 +218,10 @@ async fn refusals_carry_the_networks_message_and_say_whether_to_retry() {
     let error = right.reply(&target(), "hi", "k3").await.unwrap_err();
     match &error {
         PublishError::RateLimited { retry_after, .. } => {
-            assert!(retry_after.as_secs() > 20 && retry_after.as_secs() <= 31, "{retry_after:?}")
+            assert!(
+                retry_after.as_secs() > 20 && retry_after.as_secs() <= 31,
+                "{retry_after:?}"
+            )
         }
         other => panic!("expected a rate limit, got {other:?}"),
     }

@@ -395,12 +395,57 @@
     });
   }
 
+  // The reply box counts as the network does (Mastodon: characters as people see them,
+  // every URL as 23, a remote mention as its user part) and says how much is left; the
+  // server checks the same rule and refuses an over-long reply.
+  function countMastodon(text) {
+    var segmenter = window.Intl && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
+    var graphemes = function (s) {
+      if (!segmenter) return Array.from(s).length;
+      var n = 0;
+      for (var it = segmenter.segment(s)[Symbol.iterator](), step = it.next(); !step.done; step = it.next()) n++;
+      return n;
+    };
+    var total = 0;
+    text.split(/(\s+)/).forEach(function (piece) {
+      if (!piece) return;
+      if (/^https?:\/\/\S+/i.test(piece)) total += 23;
+      else {
+        var remote = /^(@[\w]+)@[\w.-]+\.[\w-]+$/.exec(piece);
+        total += graphemes(remote ? remote[1] : piece);
+      }
+    });
+    return total;
+  }
+
+  function initReplyBox(area) {
+    var max = parseInt(area.getAttribute("data-max-length"), 10);
+    var mention = area.getAttribute("data-mention") || "";
+    var out = document.querySelector("output[for='" + area.id + "']");
+    var button = area.form && area.form.querySelector("button[type=submit]");
+    var update = function () {
+      var text = area.value.trim();
+      var mentioned = text.split(/\s+/).some(function (w) { return w.replace(/[,:.!?]+$/, "") === mention; });
+      var sent = mention && !mentioned ? mention + " " + text : text;
+      var left = max - countMastodon(sent);
+      if (out) {
+        out.textContent = left >= 0 ? left + " characters left" : -left + " characters too many";
+        out.className = "reply-count" + (left < 0 ? " over" : "");
+      }
+      if (button) button.disabled = left < 0 || text.length === 0;
+    };
+    area.addEventListener("input", update);
+    update();
+  }
+
   function start() {
     var dashboard = document.querySelector("[data-workspace]");
     if (dashboard) initDashboard(dashboard);
     else if (document.querySelector("[data-await-workspace]")) initWelcome();
     var monitorForm = document.getElementById("monitor-form");
     if (monitorForm) initMonitorForm(monitorForm);
+    var reply = document.querySelector("textarea[data-max-length]");
+    if (reply) initReplyBox(reply);
   }
 
   if (document.readyState === "loading") {

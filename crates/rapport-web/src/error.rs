@@ -33,6 +33,13 @@ pub enum WebError {
     /// Too many attempts (failed logins); the message says when to retry.
     #[error("{0}")]
     TooManyRequests(String),
+    /// The request is well formed but cannot be done as asked (a reply too long for its
+    /// network, a network not connected). The message says what to change.
+    #[error("{0}")]
+    Unprocessable(String),
+    /// A service beyond rapport (a network) failed or asked to wait; retrying later may work.
+    #[error("{0}")]
+    Unavailable(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -67,6 +74,8 @@ impl WebError {
                 StatusCode::CONFLICT
             }
             WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::NotFound(_) | WebError::Store(StoreError::NotFound { .. }) => {
                 StatusCode::NOT_FOUND
             }
@@ -82,7 +91,9 @@ impl WebError {
             | WebError::NotFound(message)
             | WebError::Forbidden(message)
             | WebError::Conflict(message)
-            | WebError::TooManyRequests(message) => message.clone(),
+            | WebError::TooManyRequests(message)
+            | WebError::Unprocessable(message)
+            | WebError::Unavailable(message) => message.clone(),
             WebError::Unauthorized => self.to_string(),
             WebError::Store(err @ (StoreError::NotFound { .. } | StoreError::Conflict { .. })) => {
                 err.to_string()

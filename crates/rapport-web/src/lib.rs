@@ -63,6 +63,9 @@ pub struct AppState {
     pub notice: Option<String>,
     /// Receives pushed posts at `/api/v1/hooks/{id}` (see [`routes::webhook`]); `None` answers 404.
     pub webhooks: Option<routes::webhook::Webhooks>,
+    /// Sends inbox replies through the networks (see [`routes::replies`]); `None` answers
+    /// that replying is not enabled.
+    pub replies: Option<routes::replies::ReplySender>,
     /// The running pipeline's ingestor, told to reload its monitors when one is added
     /// through the web; `None` when this process ingests nothing.
     pub ingestor: Option<rapport_engine::Ingestor>,
@@ -90,6 +93,7 @@ impl AppState {
             started_at: chrono::Utc::now(),
             notice: None,
             webhooks: None,
+            replies: None,
             ingestor: None,
             changes: None,
         }
@@ -132,6 +136,12 @@ impl AppState {
                 }
             }
         }
+    }
+
+    /// The same state, sending inbox replies through the networks.
+    pub fn with_replies(mut self, replies: routes::replies::ReplySender) -> Self {
+        self.replies = Some(replies);
+        self
     }
 
     /// The same state, accepting pushed posts at `/api/v1/hooks/{id}`.

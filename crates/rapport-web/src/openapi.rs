@@ -9,7 +9,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
-use crate::routes::{analytics, api, events, inbox, query, webhook};
+use crate::routes::{analytics, api, events, inbox, query, replies, webhook};
 
 /// The document; [`ApiDoc::openapi`] builds it.
 #[derive(OpenApi)]
@@ -36,6 +36,7 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
         inbox::detail,
         inbox::change,
         inbox::add_note,
+        replies::reply,
         inbox::correct,
         inbox::response_times,
         inbox::templates,

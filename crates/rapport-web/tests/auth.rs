@@ -604,6 +604,14 @@ async fn every_route_checks_the_role_and_the_workspace() {
         ),
         (
             Method::POST,
+            "/api/v1/workspaces/{id}/inbox/{item}/replies",
+            format!("/api/v1/workspaces/{a}/inbox/1/replies"),
+            || Body::Json(json!({"body": "matrix", "idempotency_key": "matrix-0001"})),
+            // Allowed callers reach the handler, which says replying is not enabled here.
+            agent_api.map(|s| if s == 200 { 422 } else { s }),
+        ),
+        (
+            Method::POST,
             "/api/v1/workspaces/{id}/inbox/{item}/corrections",
             format!("/api/v1/workspaces/{a}/inbox/1/corrections"),
             || Body::Json(json!({"intent": "question"})),

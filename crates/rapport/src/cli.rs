@@ -356,6 +356,10 @@ pub struct ServeArgs {
     /// Address to serve on.
     #[arg(long, default_value = "127.0.0.1:7878", env = "RAPPORT_ADDR")]
     pub addr: SocketAddr,
+    /// The configuration file (default: rapport.toml in the data directory); its `[safety]`
+    /// section governs replies sent to the networks.
+    #[arg(long, env = "RAPPORT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// How to show progress of long work.

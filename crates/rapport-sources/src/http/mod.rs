@@ -447,16 +447,18 @@ impl Fetcher {
         body: &serde_json::Value,
     ) -> Result<Posted, FetchError> {
         let shown = redact_url(url);
-        self.policy.check_url(url).map_err(|refused| match refused {
-            UrlRefused::Address(r) => FetchError::Refused {
-                url: shown.clone(),
-                reason: r.to_string(),
-            },
-            other => FetchError::BadUrl {
-                url: shown.clone(),
-                reason: other.to_string(),
-            },
-        })?;
+        self.policy
+            .check_url(url)
+            .map_err(|refused| match refused {
+                UrlRefused::Address(r) => FetchError::Refused {
+                    url: shown.clone(),
+                    reason: r.to_string(),
+                },
+                other => FetchError::BadUrl {
+                    url: shown.clone(),
+                    reason: other.to_string(),
+                },
+            })?;
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         if let Some(token) = bearer {

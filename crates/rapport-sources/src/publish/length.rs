@@ -29,7 +29,8 @@ pub fn mastodon_length(text: &str) -> usize {
 
 fn is_url(word: &str) -> bool {
     let lower = word.get(..8).unwrap_or(word).to_ascii_lowercase();
-    (lower.starts_with("https://") && word.len() > 8) || (lower.starts_with("http://") && word.len() > 7)
+    (lower.starts_with("https://") && word.len() > 8)
+        || (lower.starts_with("http://") && word.len() > 7)
 }
 
 /// `@user` of `@user@domain.tld` (trailing punctuation kept out of the domain).

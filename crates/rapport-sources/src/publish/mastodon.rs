@@ -123,12 +123,13 @@ impl Publisher for MastodonPublisher {
         };
         match posted.status {
             200..=299 => {
-                let status: Status = serde_json::from_slice(&posted.body).map_err(|e| {
-                    PublishError::Transient {
+                let status: Status =
+                    serde_json::from_slice(&posted.body).map_err(|e| PublishError::Transient {
                         network: NETWORK,
-                        message: format!("the answer is not a status ({e}); it may have been posted"),
-                    }
-                })?;
+                        message: format!(
+                            "the answer is not a status ({e}); it may have been posted"
+                        ),
+                    })?;
                 Ok(Published {
                     native_id: status.id,
                     url: status.url,

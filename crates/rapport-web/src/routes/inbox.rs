@@ -174,7 +174,7 @@ pub(crate) struct ResponseParams {
     target_minutes: Option<String>,
 }
 
-fn path_ids(
+pub(crate) fn path_ids(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<(WorkspaceId, InboxItemId), WebError> {
     let Path((workspace, item)) =

@@ -44,6 +44,9 @@ pub(crate) struct ActionForm {
     action: String,
     #[serde(default)]
     value: String,
+    /// The reply's idempotency key (the reply form only).
+    #[serde(default)]
+    key: String,
 }
 
 fn workspace_of(path: Result<Path<String>, PathRejection>) -> Result<WorkspaceId, WebError> {
@@ -205,6 +208,26 @@ pub(crate) async fn item(
             (t.name, text)
         })
         .collect();
+    let network = detail.item.post.post.network;
+    let reply = match state.replies.as_ref() {
+        None => ReplyBox::Unavailable(
+            "Replying through the networks is not enabled on this server; answer on the \
+             network and mark the item here."
+                .to_string(),
+        ),
+        Some(sender) => match sender.publisher_for(id, network).await {
+            Ok(publisher) => ReplyBox::Ready {
+                max_length: publisher.max_length(),
+                mention: format!(
+                    "@{}",
+                    detail.item.post.post.author.handle.trim_start_matches('@')
+                ),
+                key: fresh_key()?,
+            },
+            Err(WebError::Unprocessable(reason)) => ReplyBox::Unavailable(reason),
+            Err(other) => return Err(other.into()),
+        },
+    };
     Ok(layout(
         &format!("Inbox item {item}"),
         state.notice.as_deref(),
@@ -215,8 +238,26 @@ pub(crate) async fn item(
             &names,
             &templates,
             caller.csrf().unwrap_or_default(),
+            &reply,
         ),
     ))
+}
+
+/// The reply box of the item page: a form when an account can send, or why not.
+enum ReplyBox {
+    Ready {
+        max_length: usize,
+        mention: String,
+        key: String,
+    },
+    Unavailable(String),
+}
+
+/// A random idempotency key for one composed reply.
+fn fresh_key() -> Result<String, WebError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| WebError::Internal(format!("randomness: {e}")))?;
+    Ok(format!("reply-{}", hex::encode(bytes)))
 }
 
 fn action_form(
@@ -243,6 +284,7 @@ fn item_body(
     names: &BTreeMap<i64, String>,
     templates: &[(String, String)],
     csrf: &str,
+    reply: &ReplyBox,
 ) -> Markup {
     let item = &detail.item;
     let now = chrono::Utc::now();
@@ -348,10 +390,39 @@ fn item_body(
                     }
                 }
                 h2 { "Replies" }
-                p.notice {
-                    "Replying through the network needs a connected account for "
-                    (item.post.post.network.label())
-                    "; connecting accounts is not built yet, so answer on the network and mark the item here."
+                @if !detail.replies.is_empty() {
+                    ol.replies {
+                        @for sent in &detail.replies {
+                            li class={ "reply reply-" (sent.state.as_str()) } {
+                                strong { (name(sent.user)) } " · " (relative_time(now, sent.created_at)) " · "
+                                span.reply-state { (sent.state.as_str()) }
+                                @if let Some(remote) = &sent.remote_id { " · id " (remote) }
+                                p { (sent.body) }
+                                @if let Some(error) = &sent.error { p.error { (error) } }
+                            }
+                        }
+                    }
+                }
+                @match reply {
+                    ReplyBox::Ready { max_length, mention, key } => {
+                        form.reply-form method="post" action={ "/w/" (workspace) "/inbox/" (item.id) } {
+                            input type="hidden" name="csrf" value=(csrf);
+                            input type="hidden" name="action" value="reply";
+                            input type="hidden" name="key" value=(key);
+                            label for="reply" {
+                                "Reply on " (item.post.post.network.label()) " (sent as " (mention) " ...)"
+                            }
+                            textarea #reply name="value" rows="4" required
+                                data-max-length=(max_length) data-mention=(mention) {}
+                            output.reply-count for="reply" aria-live="polite" {
+                                (max_length) " characters left"
+                            }
+                            button type="submit" { "Send reply" }
+                        }
+                    }
+                    ReplyBox::Unavailable(reason) => {
+                        p.notice { (reason) }
+                    }
                 }
                 h2 { "History" }
                 ol.history {
@@ -394,6 +465,9 @@ pub(crate) async fn act(
             };
             apply_change(&state, &caller, id, item, &change).await?;
         }
+        "reply" => {
+            super::replies::send_reply(&state, &caller, id, item, value, &form.key).await?;
+        }
         "note" => {
             let text = note_text(value)?;
             state
@@ -417,12 +491,10 @@ pub(crate) async fn act(
             };
             apply_correction(&state, &caller, id, item, &body).await?;
         }
-        other => {
-            return Err(WebError::bad_request(format!(
-                "unknown action {other:?}: expected status, assign, note, sentiment or intent"
-            ))
-            .into())
-        }
+        other => return Err(WebError::bad_request(format!(
+            "unknown action {other:?}: expected status, assign, note, reply, sentiment or intent"
+        ))
+        .into()),
     }
     Ok(Redirect::to(&format!("/w/{id}/inbox/{item}")))
 }

@@ -13,6 +13,7 @@ mod monitors;
 pub mod pages;
 mod performance;
 pub mod query;
+pub mod replies;
 pub mod table;
 pub mod users;
 pub mod webhook;

@@ -12,8 +12,8 @@ use axum::{
 use rapport_model::Role;
 
 use super::{
-    analytics, api, events, inbox, inbox_pages, login, monitors, pages, performance, query, users,
-    webhook,
+    analytics, api, events, inbox, inbox_pages, login, monitors, pages, performance, query,
+    replies, users, webhook,
 };
 use crate::{
     auth::{Access, Kind},
@@ -166,6 +166,12 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/workspaces/{id}/inbox/{item}",
             Workspace(Role::Agent),
             post(inbox::change),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/inbox/{item}/replies",
+            Workspace(Role::Agent),
+            post(replies::reply),
         ),
         route(
             M::POST,

@@ -194,6 +194,13 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
         .with_cookies(super::cookie_policy(addr))
         .with_ingestor(web_ingestor.clone())
         .with_changes(sqlite.watch_changes(rapport_web::CHANGE_POLL)?)
+        // Replies go out through a connected Mastodon account, which the demo has none of:
+        // the item page says how to connect one.
+        .with_replies(rapport_web::routes::replies::ReplySender::new(
+            Arc::new(sqlite.clone()),
+            rapport_store::SecretKey::load_or_create(data_dir.root())?,
+            rapport_sources::http::SafetyPolicy::public_only(),
+        ))
         .with_notice(format!(
             "Demo data: simulated posts about {} and its competitors (fictional brands), seed {}.",
             world.brand.name, state.seed

@@ -1,0 +1,239 @@
+//! Replying from the inbox through the network: `POST /api/v1/workspaces/{id}/inbox/{item}/replies`
+//! (agent) and the item page's reply form.
+//!
+//! The reply is recorded with its idempotency key *before* the network is called
+//! (`InboxStore::begin_reply`) and its outcome after (`finish_reply`). Sending the same key
+//! again returns the recorded reply when it was sent, and otherwise sends again with the
+//! same key, which the network deduplicates (Mastodon's `Idempotency-Key`): a double click,
+//! a client retry or a crash between the call and the commit never posts twice.
+//!
+//! The account a reply goes out through is the workspace's source of the post's network
+//! that holds a token (a `mastodon` source: its `instance` and sealed token); only Mastodon
+//! is built, other networks answer 422 saying so.
+
+use axum::{
+    extract::{rejection::JsonRejection, rejection::PathRejection, Path, State},
+    http::StatusCode,
+    Json,
+};
+use rapport_model::{InboxItemId, Network, WorkspaceId};
+use rapport_sources::http::{FetchLimits, Fetcher, SafetyPolicy};
+use rapport_sources::publish::{
+    unsupported_reason, MastodonPublisher, PublishError, Publisher, ReplyTarget,
+};
+use rapport_store::inbox::{ReplyRecord, ReplyState};
+use rapport_store::{SecretKey, SourceStore};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+use crate::{
+    auth::Caller,
+    error::{ApiError, WebError},
+    AppState,
+};
+
+/// What replying needs beyond the store: the sources (accounts and their sealed tokens),
+/// the key that opens them, and the outgoing-request policy.
+#[derive(Clone)]
+pub struct ReplySender {
+    sources: Arc<dyn SourceStore>,
+    key: SecretKey,
+    policy: SafetyPolicy,
+}
+
+impl ReplySender {
+    /// Replies go out through `sources`' accounts, opened with `key`, under `policy`.
+    pub fn new(sources: Arc<dyn SourceStore>, key: SecretKey, policy: SafetyPolicy) -> Self {
+        ReplySender {
+            sources,
+            key,
+            policy,
+        }
+    }
+
+    /// The account of `workspace` that posts on `network`, or why there is none.
+    pub async fn publisher_for(
+        &self,
+        workspace: WorkspaceId,
+        network: Network,
+    ) -> Result<Box<dyn Publisher>, WebError> {
+        if let Some(reason) = unsupported_reason(network) {
+            return Err(WebError::Unprocessable(reason));
+        }
+        let sources = self.sources.sources().await?;
+        let account = sources.into_iter().find(|s| {
+            s.workspace_id == workspace && s.kind == "mastodon" && s.has_credentials && s.enabled
+        });
+        let Some(account) = account else {
+            return Err(WebError::Unprocessable(
+                "no Mastodon account is connected to this workspace: add a `mastodon` source \
+                 with an access token that has the write:statuses scope \
+                 (`rapport sources add --kind mastodon --set instance=https://... --token-env VAR`)"
+                    .into(),
+            ));
+        };
+        let config: serde_json::Value = serde_json::from_str(&account.config)
+            .map_err(|e| WebError::Internal(format!("source {} settings: {e}", account.id)))?;
+        let instance = config["instance"]
+            .as_str()
+            .and_then(|raw| reqwest::Url::parse(raw).ok())
+            .ok_or_else(|| {
+                WebError::Unprocessable(format!(
+                    "the Mastodon source {:?} has no valid instance URL",
+                    account.name
+                ))
+            })?;
+        let token = self
+            .sources
+            .source_credentials(account.id, &self.key)
+            .await?
+            .ok_or_else(|| WebError::Unprocessable("the Mastodon source has no token".into()))?;
+        let fetcher = Fetcher::new(self.policy.clone(), FetchLimits::default())
+            .map_err(|e| WebError::Internal(e.to_string()))?;
+        Ok(Box::new(MastodonPublisher::new(
+            fetcher,
+            instance,
+            token.expose().to_string(),
+        )))
+    }
+}
+
+/// Body of `POST .../inbox/{item}/replies`.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyBody {
+    /// The reply's text (the author is mentioned first when the text does not).
+    pub body: String,
+    /// Makes the request safe to retry: the same key never posts twice. 8 to 100 letters,
+    /// digits, `-` or `_`; a client should make one per reply it composes.
+    pub idempotency_key: String,
+}
+
+fn check_key(key: &str) -> Result<&str, WebError> {
+    let key = key.trim();
+    let valid = (8..=100).contains(&key.len())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
+        Ok(key)
+    } else {
+        Err(WebError::bad_request(
+            "idempotency_key must be 8 to 100 letters, digits, - or _",
+        ))
+    }
+}
+
+/// Sends (or finds already sent) the reply to `item`; the reply record, and whether this
+/// call sent it.
+pub(crate) async fn send_reply(
+    state: &AppState,
+    caller: &Caller,
+    workspace: WorkspaceId,
+    item: InboxItemId,
+    body: &str,
+    key: &str,
+) -> Result<(ReplyRecord, bool), WebError> {
+    let key = check_key(key)?;
+    let text = body.trim();
+    if text.is_empty() {
+        return Err(WebError::bad_request("a reply needs some text"));
+    }
+    let Some(sender) = state.replies.as_ref() else {
+        return Err(WebError::Unprocessable(
+            "replying through the networks is not enabled on this server".into(),
+        ));
+    };
+    let entry = state
+        .inbox
+        .inbox_item(workspace, item)
+        .await?
+        .ok_or_else(|| WebError::not_found("no such inbox item"))?;
+    let post = &entry.post.post;
+    let publisher = sender.publisher_for(workspace, post.network).await?;
+    let target = ReplyTarget {
+        native_id: post.native_id.clone(),
+        author_handle: post.author.handle.clone(),
+    };
+    let sent_text = publisher.reply_text(&target, text);
+    let length = publisher.length(&sent_text);
+    if length > publisher.max_length() {
+        return Err(WebError::Unprocessable(format!(
+            "the reply is {length} characters as {} counts them (the author's mention \
+             included), {} over its limit of {}",
+            post.network.label(),
+            length - publisher.max_length(),
+            publisher.max_length()
+        )));
+    }
+    let user = caller.user_id().map(|u| u.0);
+    let record = state
+        .inbox
+        .begin_reply(workspace, item, user, text, key)
+        .await?;
+    if record.state == ReplyState::Sent {
+        return Ok((record, false));
+    }
+    let outcome = publisher.reply(&target, &record.body, key).await;
+    let stored = match &outcome {
+        Ok(published) => Ok(published.native_id.clone()),
+        Err(error) => Err(error.to_string()),
+    };
+    let finished = state.inbox.finish_reply(record.id, stored).await?;
+    match outcome {
+        Ok(_) => Ok((finished, true)),
+        Err(error @ (PublishError::RateLimited { .. } | PublishError::Transient { .. })) => Err(
+            WebError::Unavailable(format!("{error}; send again with the same idempotency_key")),
+        ),
+        Err(error) => Err(WebError::Unprocessable(error.to_string())),
+    }
+}
+
+/// `POST /api/v1/workspaces/{id}/inbox/{item}/replies`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{id}/inbox/{item}/replies",
+    tag = "inbox",
+    summary = "Reply through the network, once per idempotency key (agent)",
+    params(
+        ("id" = i64, Path, description = "Workspace id"),
+        ("item" = i64, Path, description = "Inbox item id")
+    ),
+    request_body = ReplyBody,
+    responses(
+        (status = 201, description = "Sent now", body = ReplyRecord),
+        (status = 200, description = "Already sent with this key", body = ReplyRecord),
+        (status = 400, description = "A malformed body", body = crate::error::ErrorBody),
+        (status = 401, description = "No session and no API token", body = crate::error::ErrorBody),
+        (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody),
+        (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody),
+        (status = 422, description = "Too long for the network, no connected account, or refused by the network (its message)", body = crate::error::ErrorBody),
+        (status = 503, description = "The network failed or asked to wait: send again with the same key", body = crate::error::ErrorBody),
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub(crate) async fn reply(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Result<Json<ReplyBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<ReplyRecord>), ApiError> {
+    let (workspace, item) = super::inbox::path_ids(path)?;
+    let Json(body) = body.map_err(|e| WebError::bad_request(e.body_text()))?;
+    super::find_workspace(&state, workspace).await?;
+    let (record, sent_now) = send_reply(
+        &state,
+        &caller,
+        workspace,
+        item,
+        &body.body,
+        &body.idempotency_key,
+    )
+    .await?;
+    let status = if sent_now {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(record)))
+}

@@ -1,0 +1,314 @@
+//! Replying from the inbox through the real server to a local server that answers like
+//! Mastodon's `POST /api/v1/statuses` (<https://docs.joinmastodon.org/methods/statuses/#create>,
+//! with the `Idempotency-Key` header honoured as documented): the reply is threaded, sent
+//! once however often the client retries, counted as the item's first response, and refused
+//! with a clear message when it is too long or its network cannot be answered yet.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::{extract::State, http::HeaderMap, routing, Json, Router};
+use rapport_engine::Ingestor;
+use rapport_model::{Author, Engagement, MonitorKind, Network, NewMonitor, Post, Role};
+use rapport_sources::http::SafetyPolicy;
+use rapport_store::{
+    AccountStore, NewApiToken, NewSource, NewUser, Secret, SecretKey, SourceStore, SqliteOptions,
+    SqliteStore, Store,
+};
+use rapport_web::{auth, routes::replies::ReplySender, AppState};
+use serde_json::{json, Value};
+
+/// The fake instance: statuses created, and idempotency keys seen.
+#[derive(Default)]
+struct Instance {
+    created: Vec<Value>,
+    keys: HashMap<String, usize>,
+    calls: usize,
+}
+
+async fn statuses(
+    State(instance): State<Arc<Mutex<Instance>>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let mut instance = instance.lock().unwrap();
+    instance.calls += 1;
+    assert_eq!(
+        headers["authorization"], "Bearer mastodon-write-token",
+        "the sealed token is sent"
+    );
+    let key = headers["idempotency-key"].to_str().unwrap().to_string();
+    let index = match instance.keys.get(&key) {
+        Some(index) => *index,
+        None => {
+            instance.created.push(body);
+            let index = instance.created.len() - 1;
+            instance.keys.insert(key, index);
+            index
+        }
+    };
+    let id = format!("9900{index}");
+    Json(json!({
+        "id": id,
+        "created_at": "2026-11-23T10:00:00.000Z",
+        "in_reply_to_id": instance.created[index]["in_reply_to_id"],
+        "visibility": "public",
+        "url": format!("https://social.example/@lumora/{id}"),
+        "uri": format!("https://social.example/users/lumora/statuses/{id}"),
+        "content": "<p>reply</p>",
+        "account": {"id": "1", "username": "lumora", "acct": "lumora"}
+    }))
+}
+
+fn post(network: Network, id: &str, text: &str) -> Post {
+    Post {
+        network,
+        native_id: id.into(),
+        url: None,
+        author: Author {
+            handle: "angry@mastodon.social".into(),
+            display_name: None,
+            followers: Some(900),
+        },
+        title: None,
+        text: text.into(),
+        language: Some("en".into()),
+        created_at: chrono::Utc::now() - chrono::Duration::minutes(20),
+        reply_to: None,
+        conversation_id: None,
+        quote_of: None,
+        engagement: Engagement::default(),
+    }
+}
+
+#[tokio::test]
+async fn an_agent_replies_once_through_mastodon_and_it_counts_as_the_first_response() {
+    let instance: Arc<Mutex<Instance>> = Arc::default();
+    let fake = Router::new()
+        .route("/api/v1/statuses", routing::post(statuses))
+        .with_state(instance.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let fake_port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
+    let key = SecretKey::load_or_create(dir.path()).unwrap();
+    let ws = store.create_workspace("Lumora").await.unwrap();
+    store
+        .create_monitor(NewMonitor {
+            workspace_id: ws.id,
+            name: "Lumora".into(),
+            kind: MonitorKind::Brand,
+            query: "lumora".into(),
+        })
+        .await
+        .unwrap();
+    store
+        .upsert_source(
+            NewSource {
+                workspace_id: ws.id,
+                kind: "mastodon".into(),
+                name: "our account".into(),
+                config: json!({
+                    "instance": format!("http://localhost:{fake_port}"),
+                    "timeline": "notifications"
+                })
+                .to_string(),
+                credentials: Some(Secret::new("mastodon-write-token")),
+                enabled: true,
+            },
+            &key,
+        )
+        .await
+        .unwrap();
+    let agent = store
+        .create_user(NewUser {
+            email: "agent@lumora.example".into(),
+            display_name: "Agent".into(),
+            password_hash: auth::hash_password("correct horse battery").unwrap(),
+            is_admin: false,
+        })
+        .await
+        .unwrap();
+    store
+        .set_membership(rapport_model::Membership {
+            user: agent.id,
+            workspace: ws.id,
+            role: Role::Agent,
+        })
+        .await
+        .unwrap();
+    let (secret, prefix) = auth::new_api_token().unwrap();
+    store
+        .create_api_token(NewApiToken {
+            token_hash: secret.hash(),
+            prefix,
+            workspace: ws.id,
+            role: Role::Agent,
+            name: "agent".into(),
+            created_by: Some(agent.id),
+        })
+        .await
+        .unwrap();
+    let shared: Arc<dyn Store> = Arc::new(store.clone());
+    let ingestor = Ingestor::new(shared).await.unwrap();
+    ingestor
+        .ingest(vec![
+            post(
+                Network::Mastodon,
+                "111222333",
+                "My Lumora kettle broke after two days, terrible, I want a refund",
+            ),
+            post(
+                Network::Bluesky,
+                "at://did:plc:x/app.bsky.feed.post/3k",
+                "Lumora support never answers, this is awful",
+            ),
+        ])
+        .await
+        .unwrap();
+    let policy = SafetyPolicy {
+        allow_private: false,
+        allow: vec!["localhost".parse().unwrap()],
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let sources: Arc<dyn SourceStore> = Arc::new(store.clone());
+    tokio::spawn(rapport_web::serve(
+        listener,
+        AppState::sqlite(store.clone()).with_replies(ReplySender::new(sources, key, policy)),
+        std::future::pending(),
+    ));
+    let client = rapport_sources::http::client_builder().build().unwrap();
+    let token = secret.expose().to_string();
+    let send = |path: String, body: Value| {
+        let client = client.clone();
+        let token = token.clone();
+        let base = base.clone();
+        async move {
+            let response = client
+                .post(format!("{base}{path}"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let w = ws.id.0;
+    let page: Value = client
+        .get(format!("{base}/api/v1/workspaces/{w}/inbox"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let item_of = |network: &str| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["post"]["network"] == network)
+            .unwrap_or_else(|| panic!("a {network} item in {page}"))["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let mastodon_item = item_of("mastodon");
+    let bluesky_item = item_of("bluesky");
+    let replies = format!("/api/v1/workspaces/{w}/inbox/{mastodon_item}/replies");
+
+    // Too long for Mastodon: the mention counts as `@angry` (7 with its space) + 495 = 502.
+    // Refused before any call.
+    let (status, body) = send(
+        replies.clone(),
+        json!({"body": "x".repeat(495), "idempotency_key": "reply-too-long"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("is 502 characters") && message.contains("2 over its limit of 500"),
+        "{message}"
+    );
+    assert_eq!(instance.lock().unwrap().calls, 0);
+
+    // Sent once, however often the client retries.
+    let reply = json!({"body": "Sorry about that! DM us your order number.", "idempotency_key": "reply-abc12345"});
+    let (status, first) = send(replies.clone(), reply.clone()).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["state"], "sent");
+    assert_eq!(first["remote_id"], "99000");
+    let (status, again) = send(replies.clone(), reply.clone()).await;
+    assert_eq!(status, 200, "a retry finds the reply already sent: {again}");
+    assert_eq!(again["id"], first["id"]);
+    {
+        let instance = instance.lock().unwrap();
+        assert_eq!(instance.created.len(), 1, "one status on the network");
+        assert_eq!(instance.created[0]["in_reply_to_id"], "111222333");
+        assert_eq!(
+            instance.created[0]["status"],
+            "@angry@mastodon.social Sorry about that! DM us your order number."
+        );
+    }
+
+    // The reply is the item's first response, visible in its detail and the figures.
+    let detail: Value = client
+        .get(format!(
+            "{base}/api/v1/workspaces/{w}/inbox/{mastodon_item}"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(detail["item"]["first_response_at"].is_string(), "{detail}");
+    assert_eq!(detail["replies"].as_array().unwrap().len(), 1);
+    let stats: Value = client
+        .get(format!(
+            "{base}/api/v1/workspaces/{w}/response-times?days=1"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats[0]["answered"], 1, "{stats}");
+
+    // A Bluesky post cannot be answered from rapport yet, and says so.
+    let (status, body) = send(
+        format!("/api/v1/workspaces/{w}/inbox/{bluesky_item}/replies"),
+        json!({"body": "hello", "idempotency_key": "reply-bsky-0001"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("replying on Bluesky is not built yet"),
+        "{body}"
+    );
+    // A malformed key is a 400 naming the field.
+    let (status, body) = send(
+        replies,
+        json!({"body": "hello", "idempotency_key": "short"}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("idempotency_key"));
+}
