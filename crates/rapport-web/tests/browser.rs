@@ -1,19 +1,26 @@
 //! The dashboard in a real browser (Debian's Chromium, headless, driven over WebDriver by
 //! chromedriver): hostile post text never runs and shows as text, and an agent works the
 //! inbox by clicking. `.ci/run` installs Chromium and chromedriver; where they are missing
-//! the tests say SKIPPED and pass.
+//! the tests say SKIPPED and pass. The path a person takes: log in, watch a complaint arrive
+//! live, assign it, reply through the network (to a local server in Mastodon's shape) with
+//! the length counted as they type, resolve it, see the response time, and type a monitor
+//! query with a typo to see the error at its column.
 
 use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use rapport_engine::Ingestor;
 use rapport_model::{Author, Engagement, Membership, MonitorKind, Network, NewMonitor, Post, Role};
-use rapport_store::{AccountStore, NewUser, SqliteOptions, SqliteStore, Store};
-use rapport_web::{auth, AppState};
+use rapport_sources::http::SafetyPolicy;
+use rapport_store::{
+    AccountStore, NewSource, NewUser, Secret, SecretKey, SourceStore, SqliteOptions, SqliteStore,
+    Store,
+};
+use rapport_web::{auth, routes::replies::ReplySender, AppState};
 use serde_json::json;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -114,6 +121,8 @@ struct App {
     base: String,
     workspace: i64,
     ingestor: Ingestor,
+    /// What the fake Mastodon instance was sent.
+    sent: Arc<Mutex<Vec<serde_json::Value>>>,
     _dir: tempfile::TempDir,
 }
 
@@ -143,7 +152,8 @@ async fn app() -> App {
         .set_membership(Membership {
             user: agent.id,
             workspace: ws.id,
-            role: Role::Agent,
+            // A manager works the inbox like an agent and may also add monitors.
+            role: Role::Manager,
         })
         .await
         .expect("member");
@@ -159,12 +169,67 @@ async fn app() -> App {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let state = AppState::sqlite(store).with_cookies(auth::CookiePolicy::PlainLoopback);
+    // A local server in the shape of Mastodon's POST /api/v1/statuses
+    // (https://docs.joinmastodon.org/methods/statuses/#create) that the workspace's account
+    // replies through; it keeps what it was sent.
+    let sent: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let fake = axum::Router::new()
+        .route(
+            "/api/v1/statuses",
+            axum::routing::post(
+                |axum::extract::State(sent): axum::extract::State<
+                    Arc<Mutex<Vec<serde_json::Value>>>,
+                >,
+                 axum::Json(body): axum::Json<serde_json::Value>| async move {
+                    let mut sent = sent.lock().unwrap();
+                    sent.push(body);
+                    let id = format!("7700{}", sent.len());
+                    axum::Json(json!({
+                        "id": id,
+                        "created_at": "2026-11-23T10:00:00.000Z",
+                        "url": format!("https://social.example/@lumora/{id}"),
+                        "content": "<p>reply</p>",
+                        "account": {"id": "1", "username": "lumora", "acct": "lumora"}
+                    }))
+                },
+            ),
+        )
+        .with_state(sent.clone());
+    let fake_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let fake_port = fake_listener.local_addr().expect("addr").port();
+    tokio::spawn(async move { axum::serve(fake_listener, fake).await.expect("fake") });
+    let key = SecretKey::load_or_create(dir.path()).expect("key");
+    store
+        .upsert_source(
+            NewSource {
+                workspace_id: ws.id,
+                kind: "mastodon".into(),
+                name: "our account".into(),
+                config: json!({"instance": format!("http://localhost:{fake_port}"), "timeline": "notifications"})
+                    .to_string(),
+                credentials: Some(Secret::new("write-token")),
+                enabled: true,
+            },
+            &key,
+        )
+        .await
+        .expect("source");
+    let policy = SafetyPolicy {
+        allow_private: false,
+        allow: vec!["localhost".parse().expect("rule")],
+    };
+    let sources: Arc<dyn SourceStore> = Arc::new(store.clone());
+    let state = AppState::sqlite(store)
+        .with_cookies(auth::CookiePolicy::PlainLoopback)
+        .with_replies(ReplySender::new(sources, key, policy));
     tokio::spawn(rapport_web::serve(listener, state, std::future::pending()));
     App {
         base: format!("http://{addr}"),
         workspace: ws.id.0,
         ingestor,
+        sent,
         _dir: dir,
     }
 }
@@ -314,6 +379,59 @@ async fn hostile_text_never_runs_and_an_agent_resolves_a_complaint() {
         ))
         .await
         .expect("assigned to the agent");
+    // Reply through the network: the counter follows the typing and stops an over-long
+    // reply; a short one is sent once and listed as sent.
+    let reply_box = client
+        .find(Locator::Css("textarea#reply"))
+        .await
+        .expect("the reply box");
+    reply_box.send_keys(&"x".repeat(520)).await.expect("types");
+    let count = client
+        .find(Locator::Css("output.reply-count"))
+        .await
+        .expect("counter")
+        .text()
+        .await
+        .expect("text");
+    assert!(count.contains("too many"), "{count}");
+    let send = client
+        .find(Locator::XPath("//button[normalize-space()='Send reply']"))
+        .await
+        .expect("send button");
+    assert_eq!(
+        send.attr("disabled").await.expect("attr").as_deref(),
+        Some("true"),
+        "an over-long reply cannot be sent"
+    );
+    reply_box.clear().await.expect("clears");
+    reply_box
+        .send_keys("Sorry about this, we are on it.")
+        .await
+        .expect("types");
+    let count = client
+        .find(Locator::Css("output.reply-count"))
+        .await
+        .expect("counter")
+        .text()
+        .await
+        .expect("text");
+    assert!(count.contains("characters left"), "{count}");
+    send.click().await.expect("sends");
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath(
+            "//ol[contains(@class,'replies')]//span[contains(@class,'reply-state')][normalize-space()='sent']",
+        ))
+        .await
+        .expect("the reply is listed as sent");
+    {
+        let sent = app.sent.lock().unwrap();
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        let text = sent[0]["status"].as_str().unwrap_or_default();
+        assert!(text.ends_with("Sorry about this, we are on it."), "{text}");
+        assert!(text.starts_with('@'), "the author is mentioned: {text}");
+    }
     client
         .find(Locator::XPath(
             "//button[normalize-space()='Mark resolved']",
@@ -342,6 +460,59 @@ async fn hostile_text_never_runs_and_an_agent_resolves_a_complaint() {
         history.contains("assign") && history.contains("resolved"),
         "{history}"
     );
+
+    // The reply shows as a first response on the response-times page.
+    client
+        .goto(&format!("{}/w/{w}/response-times?days=1", app.base))
+        .await
+        .expect("response times");
+    let figures = client
+        .find(Locator::Css("div.stats"))
+        .await
+        .expect("figures")
+        .text()
+        .await
+        .expect("text");
+    // Each figure is its value, then its label.
+    let lines: Vec<&str> = figures.lines().map(str::trim).collect();
+    let value_of = |label: &str| {
+        lines
+            .iter()
+            .position(|l| *l == label)
+            .and_then(|i| i.checked_sub(1))
+            .map(|i| lines[i])
+    };
+    assert_eq!(value_of("answered"), Some("1"), "{figures}");
+    assert_ne!(value_of("median first response"), Some("—"), "{figures}");
+
+    // A monitor query with a typo is pointed at as it is typed.
+    client
+        .goto(&format!("{}/w/{w}/monitors", app.base))
+        .await
+        .expect("monitors");
+    client
+        .find(Locator::Css("#monitor-query"))
+        .await
+        .expect("query field")
+        .send_keys("lumora AND (kettle")
+        .await
+        .expect("types");
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath(
+            "//pre[@id='query-check'][contains(., 'column')]",
+        ))
+        .await
+        .expect("the error names its column");
+    let check = client
+        .find(Locator::Css("#query-check"))
+        .await
+        .expect("check")
+        .text()
+        .await
+        .expect("text");
+    assert!(check.contains('^'), "a caret under the column: {check}");
 
     // Logged out, the inbox sends you to the login page.
     client

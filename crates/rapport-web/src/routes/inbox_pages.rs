@@ -491,10 +491,12 @@ pub(crate) async fn act(
             };
             apply_correction(&state, &caller, id, item, &body).await?;
         }
-        other => return Err(WebError::bad_request(format!(
+        other => {
+            return Err(WebError::bad_request(format!(
             "unknown action {other:?}: expected status, assign, note, reply, sentiment or intent"
         ))
-        .into()),
+            .into())
+        }
     }
     Ok(Redirect::to(&format!("/w/{id}/inbox/{item}")))
 }
