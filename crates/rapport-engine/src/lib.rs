@@ -7,6 +7,7 @@
 //! posts for throughput. Each post is analysed (language, sentiment, intent, fingerprint) and
 //! triaged ([`triage`]: does it need an answer, how urgently) before it is stored.
 
+pub mod alerts;
 mod enrich;
 mod ingest;
 mod matching;

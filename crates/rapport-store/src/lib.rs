@@ -7,6 +7,7 @@
 //! the same conformance suite (`tests/conformance`). Only this crate speaks SQL.
 
 mod accounts;
+pub mod alerts;
 pub mod analytics;
 mod codec;
 mod error;
@@ -20,6 +21,7 @@ mod types;
 pub use accounts::{
     AccountStore, Member, NewApiToken, NewSession, NewUser, SecretHash, UserCredentials,
 };
+pub use alerts::AlertStore;
 pub use analytics::AnalyticsStore;
 pub use error::StoreError;
 pub use inbox::InboxStore;

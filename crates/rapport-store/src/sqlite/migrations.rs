@@ -15,6 +15,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0006_rollups.sql")),
     M::up(include_str!("../../migrations/0007_sources.sql")),
     M::up(include_str!("../../migrations/0008_read_paths.sql")),
+    M::up(include_str!("../../migrations/0009_alerts.sql")),
 ];
 
 /// The schema version a fully migrated database reports in `PRAGMA user_version`.

@@ -5,6 +5,7 @@
 //! runs on tokio's blocking pool so async callers never stall a runtime thread.
 
 mod accounts;
+mod alerts;
 mod authors;
 mod changes;
 mod checkpoint;
