@@ -7,6 +7,7 @@
 
 pub mod detector;
 pub mod evaluate;
+pub mod notify;
 
 pub use detector::{judge, judge_sustained, Baseline, DetectorConfig, Verdict};
 
