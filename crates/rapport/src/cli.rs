@@ -67,6 +67,67 @@ pub enum Command {
     Sources(SourcesArgs),
     /// Poll every configured source (forever, or one round with --once).
     Ingest(IngestArgs),
+    /// Alert rules (volume and negative spikes, delivered by webhook): add, list, and
+    /// measure the detector against the simulator.
+    Alerts(AlertsArgs),
+}
+
+/// Options of `rapport alerts`.
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: AlertsAction,
+}
+
+/// The kinds of rule `rapport alerts add` creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlertKindArg {
+    /// Mentions spike above their seasonal baseline.
+    Volume,
+    /// Negative mentions spike (and make up at least 30% of the hour).
+    Negative,
+}
+
+/// The `rapport alerts` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AlertsAction {
+    /// Add an alert rule (embedded store only).
+    Add {
+        /// The workspace (id or exact name).
+        #[arg(long)]
+        workspace: String,
+        /// The monitor (id or exact name); every monitor of the workspace when left out.
+        #[arg(long)]
+        monitor: Option<String>,
+        /// What to watch.
+        #[arg(long, value_enum)]
+        kind: AlertKindArg,
+        /// Where to POST alerts (public addresses only).
+        #[arg(long, value_name = "URL")]
+        webhook: String,
+        /// The body: generic (rapport's JSON), slack or mattermost.
+        #[arg(long, default_value = "generic")]
+        format: String,
+        /// Sign deliveries with this secret (HMAC-SHA256); read from RAPPORT_ALERT_SECRET.
+        #[arg(long, env = "RAPPORT_ALERT_SECRET", hide_env_values = true)]
+        secret: Option<String>,
+        /// No second delivery for the rule within this many minutes.
+        #[arg(long, default_value_t = 60)]
+        cooldown_minutes: u32,
+    },
+    /// List alert rules with their latest alerts.
+    List,
+    /// Replay simulated weeks with scheduled incidents through the detector and print
+    /// false alarms per normal week and each incident's detection delay.
+    Evaluate {
+        /// The simulator's seed.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Weeks simulated (the first two are warm-up).
+        #[arg(long, default_value_t = 6)]
+        weeks: u32,
+    },
 }
 
 /// Options of `rapport rollup`.

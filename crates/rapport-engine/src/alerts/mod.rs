@@ -7,8 +7,11 @@
 
 pub mod detector;
 pub mod evaluate;
+pub mod notify;
+pub mod runner;
 
 pub use detector::{judge, judge_sustained, Baseline, DetectorConfig, Verdict};
+pub use runner::{AlertRunner, RunReport};
 
 use rapport_model::Post;
 use rapport_query::{Document, Query, QueryError};

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod alerts;
 mod analyze;
 mod bench;
 mod bench_match;
@@ -73,6 +74,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Workspace(args) => workspace::run(data_dir()?, args.action).await,
         Command::Sources(args) => sources::run(data_dir()?, args).await,
         Command::Ingest(args) => ingest::run(data_dir()?, args).await,
+        Command::Alerts(args) => alerts::run(data_dir, args).await,
     }
 }
 

@@ -14,6 +14,11 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
     // Pushed posts (POST /api/v1/hooks/{id}) go through the same analysis and matching.
     let key = rapport_store::SecretKey::load_or_create(data_dir.root())?;
     let ingestor = rapport_engine::Ingestor::new(store.clone()).await?;
+    if let Some(sqlite) = &backend.sqlite {
+        // Alerts live in the embedded store only for now.
+        let alerts = super::alerts::runner(sqlite.clone(), backend.analytics.clone(), key.clone())?;
+        tokio::spawn(alerts.run_forever());
+    }
     let webhooks =
         rapport_web::routes::webhook::Webhooks::new(ingestor.clone(), backend.sources.clone(), key);
     let listener = tokio::net::TcpListener::bind(args.addr)

@@ -1,0 +1,200 @@
+//! [`AlertRunner`]: once per hour, judge every workspace's spike rules on the hour that just
+//! ended, record what fires and deliver it.
+//!
+//! It reads the last weeks of hourly rollups per monitor from [`AnalyticsStore`] (hours
+//! without mentions count as zero). Per-post rules (`reach`, `query`) are not judged here
+//! yet: they need the hour's posts, which the rollups do not hold.
+
+use super::detector::{DetectorConfig, HOURS_PER_WEEK};
+use super::notify::{AlertMessage, Notifier};
+use super::{judge_hour, HourCounts, RuleKind};
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use rapport_model::MonitorId;
+use rapport_store::alerts::{AlertRule, DeliveryStatus, NewAlert};
+use rapport_store::analytics::Bucket;
+use rapport_store::{AlertStore, AnalyticsStore, SecretKey, Store, StoreError};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What one run did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunReport {
+    /// Rule and monitor pairs judged.
+    pub judged: usize,
+    /// Alerts recorded.
+    pub fired: Vec<NewAlert>,
+    /// Deliveries that reached their receiver.
+    pub delivered: usize,
+    /// Deliveries skipped inside a cooldown.
+    pub suppressed: usize,
+    /// Deliveries that failed.
+    pub failed: usize,
+}
+
+/// Judges rules and delivers alerts.
+#[derive(Clone)]
+pub struct AlertRunner {
+    store: Arc<dyn Store>,
+    analytics: Arc<dyn AnalyticsStore>,
+    alerts: Arc<dyn AlertStore>,
+    key: SecretKey,
+    notifier: Notifier,
+    detector: DetectorConfig,
+}
+
+impl AlertRunner {
+    /// A runner over these stores; `key` opens the rules' webhook secrets.
+    pub fn new(
+        store: Arc<dyn Store>,
+        analytics: Arc<dyn AnalyticsStore>,
+        alerts: Arc<dyn AlertStore>,
+        key: SecretKey,
+        notifier: Notifier,
+        detector: DetectorConfig,
+    ) -> AlertRunner {
+        AlertRunner {
+            store,
+            analytics,
+            alerts,
+            key,
+            notifier,
+            detector,
+        }
+    }
+
+    /// Judges `hour` (truncated to the hour) for every enabled spike rule, records what
+    /// fires (once per rule and hour) and delivers it.
+    pub async fn run_hour(&self, hour: DateTime<Utc>) -> Result<RunReport, StoreError> {
+        let hour = hour.duration_trunc(Duration::hours(1)).unwrap_or(hour);
+        let mut report = RunReport::default();
+        let rules: Vec<AlertRule> = self
+            .alerts
+            .alert_rules(None)
+            .await?
+            .into_iter()
+            .filter(|r| r.enabled)
+            .collect();
+        let len = self.detector.weeks * HOURS_PER_WEEK + 1;
+        let from = hour - Duration::hours(len as i64 - 1);
+        let workspaces = self.store.workspaces().await?;
+        let mut by_workspace: HashMap<i64, Vec<AlertRule>> = HashMap::new();
+        for rule in rules {
+            by_workspace
+                .entry(rule.workspace_id.0)
+                .or_default()
+                .push(rule);
+        }
+        for (ws_id, rules) in by_workspace {
+            let Some(workspace) = workspaces.iter().find(|w| w.id.0 == ws_id) else {
+                continue;
+            };
+            let monitors = self.store.monitors(Some(workspace.id)).await?;
+            let mut series: HashMap<MonitorId, Vec<HourCounts>> = monitors
+                .iter()
+                .map(|m| (m.id, vec![HourCounts::default(); len]))
+                .collect();
+            for row in self
+                .analytics
+                .rollups(workspace.id, from, hour + Duration::hours(1), Bucket::Hour)
+                .await?
+            {
+                let i = (row.start - from).num_hours();
+                if let (Some(s), true) = (
+                    series.get_mut(&row.monitor_id),
+                    (0..len as i64).contains(&i),
+                ) {
+                    s[i as usize] = HourCounts {
+                        mentions: row.counts.mentions,
+                        negative: row.counts.negative,
+                    };
+                }
+            }
+            for rule in rules {
+                let Ok(kind) = serde_json::from_value::<RuleKind>(rule.thresholds.clone()) else {
+                    tracing::warn!(rule = rule.id.0, "alert rule with unreadable thresholds");
+                    continue;
+                };
+                for monitor in monitors
+                    .iter()
+                    .filter(|m| rule.monitor_id.is_none_or(|id| id == m.id))
+                {
+                    let Some(verdict) =
+                        judge_hour(&kind, &series[&monitor.id], hour, &self.detector)
+                    else {
+                        continue;
+                    };
+                    report.judged += 1;
+                    if !verdict.fired {
+                        continue;
+                    }
+                    let new = NewAlert {
+                        rule_id: rule.id,
+                        hour,
+                        sentence: format!("{}: {}", monitor.name, verdict.sentence),
+                        observed: verdict.observed,
+                        expected: verdict.expected,
+                        z: verdict.z,
+                        p: verdict.p,
+                    };
+                    let Some(record) = self.alerts.record_alert(new.clone()).await? else {
+                        continue;
+                    };
+                    report.fired.push(new);
+                    let secret = self.alerts.alert_rule_secret(rule.id, &self.key).await?;
+                    let message = AlertMessage {
+                        rule: rule.id.0,
+                        kind: rule.kind.clone(),
+                        workspace: workspace.name.clone(),
+                        monitor: Some(monitor.name.clone()),
+                        hour,
+                        sentence: record.alert.sentence.clone(),
+                        expected: verdict.expected,
+                        observed: verdict.observed,
+                        z: verdict.z,
+                        p: verdict.p,
+                        link: None,
+                    };
+                    let delivery = self
+                        .notifier
+                        .deliver(
+                            self.alerts.as_ref(),
+                            &rule,
+                            secret.as_ref(),
+                            &record,
+                            &message,
+                        )
+                        .await?;
+                    match delivery.status {
+                        DeliveryStatus::Delivered => report.delivered += 1,
+                        DeliveryStatus::Suppressed => report.suppressed += 1,
+                        DeliveryStatus::Failed => report.failed += 1,
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Judges the hour that just ended, then every following hour a few minutes after it
+    /// ends (late posts of the hour have time to arrive), forever.
+    pub async fn run_forever(self) {
+        loop {
+            let now = Utc::now();
+            let this_hour = now.duration_trunc(Duration::hours(1)).unwrap_or(now);
+            let judged = this_hour - Duration::hours(1);
+            match self.run_hour(judged).await {
+                Ok(r) if !r.fired.is_empty() => tracing::info!(
+                    fired = r.fired.len(),
+                    delivered = r.delivered,
+                    failed = r.failed,
+                    "alerts for {judged}"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("alert run for {judged} failed: {e}"),
+            }
+            let next = this_hour + Duration::hours(1) + Duration::minutes(5);
+            let wait = (next - Utc::now()).to_std().unwrap_or_default();
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
