@@ -13,7 +13,9 @@ use axum::{
     Json, Router,
 };
 use rapport_sources::http::{FetchLimits, Fetcher, SafetyPolicy};
-use rapport_sources::publish::{MastodonPublisher, PublishError, Publisher, ReplyTarget};
+use rapport_sources::publish::{
+    MastodonPublisher, Outgoing, PollSpec, PublishError, Publisher, ReplyTarget,
+};
 use reqwest::Url;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -119,7 +121,22 @@ fn status(id: &str, request: &Value) -> Value {
         "media_attachments": [],
         "mentions": [],
         "tags": [],
-        "emojis": []
+        "emojis": [],
+        // The Poll entity (https://docs.joinmastodon.org/entities/Poll/) when one was asked.
+        "poll": request.get("poll").map(|poll| json!({
+            "id": "34830",
+            "expires_at": "2026-11-24T10:00:00.000Z",
+            "expired": false,
+            "multiple": false,
+            "votes_count": 0,
+            "voters_count": 0,
+            "options": poll["options"].as_array().unwrap().iter()
+                .map(|title| json!({"title": title, "votes_count": 0}))
+                .collect::<Vec<_>>(),
+            "emojis": [],
+            "voted": false,
+            "own_votes": []
+        }))
     })
 }
 
@@ -189,6 +206,34 @@ async fn a_reply_is_threaded_mentions_the_author_and_is_sent_once_per_key() {
     let created = instance.lock().unwrap().created.clone();
     assert_eq!(created.len(), 2);
     assert_eq!(created[1].1["status"], "@anna@mastodon.social fixed now!");
+}
+
+#[tokio::test]
+async fn a_new_post_with_a_poll_is_sent_once_per_key_and_not_threaded() {
+    let (url, instance) = start().await;
+    let publisher = publisher(url, TOKEN);
+    let post = Outgoing {
+        text: "Which colour should the next kettle come in?".into(),
+        poll: Some(PollSpec {
+            options: vec!["Sage".into(), "Rust".into(), "Slate".into()],
+            duration: std::time::Duration::from_secs(86_400),
+        }),
+        in_reply_to: None,
+    };
+    let sent = publisher.publish(&post, "post-1").await.expect("sent");
+    let again = publisher.publish(&post, "post-1").await.expect("retried");
+    assert_eq!(sent, again);
+    assert_eq!(publisher.find_published(&post, "post-1").await, Ok(None));
+    let created = instance.lock().unwrap().created.clone();
+    assert_eq!(created.len(), 1, "one status for one key");
+    let body = &created[0].1;
+    assert!(body.get("in_reply_to_id").is_none(), "not a reply: {body}");
+    assert_eq!(
+        body["status"],
+        "Which colour should the next kettle come in?"
+    );
+    assert_eq!(body["poll"]["options"], json!(["Sage", "Rust", "Slate"]));
+    assert_eq!(body["poll"]["expires_in"], 86_400);
 }
 
 #[tokio::test]

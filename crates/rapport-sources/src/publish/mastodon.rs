@@ -1,4 +1,5 @@
-//! Replies on Mastodon: `POST /api/v1/statuses` with `in_reply_to_id` and the
+//! Posts, polls and replies on Mastodon: `POST /api/v1/statuses` (with `in_reply_to_id`
+//! for a reply, `poll` for a poll) and the
 //! `Idempotency-Key` header (<https://docs.joinmastodon.org/methods/statuses/#create>):
 //! the server keeps the key for an hour and answers a repeated request with the status it
 //! already created, so a retry cannot post twice.
@@ -9,7 +10,7 @@ use reqwest::Url;
 use serde::Deserialize;
 use std::time::Duration;
 
-use super::{length, PublishError, Published, Publisher, ReplyTarget};
+use super::{length, Outgoing, PublishError, Published, Publisher, ReplyTarget};
 use crate::http::{FetchError, Fetcher};
 
 const NETWORK: &str = "Mastodon";
@@ -97,15 +98,37 @@ impl Publisher for MastodonPublisher {
         text: &str,
         idempotency_key: &str,
     ) -> Result<Published, PublishError> {
+        let post = Outgoing {
+            text: self.reply_text(target, text),
+            poll: None,
+            in_reply_to: Some(target.native_id.clone()),
+        };
+        self.publish(&post, idempotency_key).await
+    }
+
+    async fn publish(
+        &self,
+        post: &Outgoing,
+        idempotency_key: &str,
+    ) -> Result<Published, PublishError> {
         let url = self
             .instance
             .join("/api/v1/statuses")
             .map_err(|e| PublishError::NotSupported(format!("bad Mastodon instance URL: {e}")))?;
-        let body = serde_json::json!({
-            "status": self.reply_text(target, text),
-            "in_reply_to_id": target.native_id,
+        let mut body = serde_json::json!({
+            "status": post.text,
             "visibility": "public",
         });
+        if let Some(parent) = &post.in_reply_to {
+            body["in_reply_to_id"] = serde_json::json!(parent);
+        }
+        if let Some(poll) = &post.poll {
+            // poll[options][] and poll[expires_in] (seconds), as JSON.
+            body["poll"] = serde_json::json!({
+                "options": poll.options,
+                "expires_in": poll.duration.as_secs(),
+            });
+        }
         let posted = self
             .fetcher
             .post_json(

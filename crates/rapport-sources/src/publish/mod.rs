@@ -1,19 +1,24 @@
-//! Posting back to the networks: replies now (new posts and polls follow with publishing).
+//! Posting to the networks: replies from the inbox and new posts (with polls) from the
+//! publishing scheduler.
 //!
-//! A [`Publisher`] sends one reply for an idempotency key the caller has stored *before*
-//! the call (`InboxStore::begin_reply`), so a retry after a crash or a timeout reuses the
-//! key: Mastodon honours it in the `Idempotency-Key` header and answers the first status
-//! again instead of posting twice. [`length`] holds each network's length rule, which the
-//! inbox shows as you type and the server enforces.
+//! A [`Publisher`] sends one post for an idempotency key the caller has stored *before*
+//! the call (`InboxStore::begin_reply`, the scheduler's own table), so a retry after a crash
+//! or a timeout reuses the key: Mastodon honours it in the `Idempotency-Key` header and
+//! answers the first status again instead of posting twice; networks without such a header
+//! are reconciled with [`Publisher::find_published`] before a retry. [`length`] holds each
+//! network's length rule, which the pages show as you type and the server enforces.
 //!
-//! Built: Mastodon. Bluesky and X replies are not built yet; [`publisher_for`] says so.
+//! Built: Mastodon. Bluesky and X are not built yet; [`unsupported_reason`] says so.
 
 pub mod length;
 pub mod mastodon;
 
 use async_trait::async_trait;
 use rapport_model::Network;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::http::Fetcher;
 
 pub use mastodon::MastodonPublisher;
 
@@ -87,6 +92,26 @@ impl PublishError {
     }
 }
 
+/// A native poll attached to a new post (Mastodon and X have them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollSpec {
+    /// The choices, in order (2 to 4 on both networks).
+    pub options: Vec<String>,
+    /// How long it stays open.
+    pub duration: Duration,
+}
+
+/// A new post to publish: text, optionally a poll, optionally in reply to a post.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Outgoing {
+    /// The text exactly as it is sent.
+    pub text: String,
+    /// A native poll, where the network has them.
+    pub poll: Option<PollSpec>,
+    /// The post answered, if this is a reply (the text is sent as given: no mention added).
+    pub in_reply_to: Option<String>,
+}
+
 /// One network account that can post.
 #[async_trait]
 pub trait Publisher: Send + Sync {
@@ -110,6 +135,32 @@ pub trait Publisher: Send + Sync {
         text: &str,
         idempotency_key: &str,
     ) -> Result<Published, PublishError>;
+
+    /// Publishes `post`, once per `idempotency_key`.
+    async fn publish(
+        &self,
+        post: &Outgoing,
+        idempotency_key: &str,
+    ) -> Result<Published, PublishError> {
+        let _ = (post, idempotency_key);
+        Err(PublishError::NotSupported(format!(
+            "publishing new posts on {} is not built yet",
+            self.network().label()
+        )))
+    }
+
+    /// After a crash between the network call and recording its outcome: the post that an
+    /// earlier call with `idempotency_key` and `post` created, if the network has it. `None`
+    /// means it was not published and sending again is safe. Networks whose API makes the
+    /// key itself idempotent (Mastodon) answer `None`: a retry returns the first post.
+    async fn find_published(
+        &self,
+        post: &Outgoing,
+        idempotency_key: &str,
+    ) -> Result<Option<Published>, PublishError> {
+        let _ = (post, idempotency_key);
+        Ok(None)
+    }
 }
 
 /// Why replies on `network` are not possible yet, or `None` when they are.
@@ -122,5 +173,53 @@ pub fn unsupported_reason(network: Network) -> Option<String> {
             other.label(),
             other.label()
         )),
+    }
+}
+
+/// The kinds of account [`build`] knows, in the order a page lists them.
+pub const ACCOUNT_KINDS: &[&str] = &["mastodon"];
+
+/// Settings of a `mastodon` account: the instance it posts through.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MastodonAccount {
+    /// `https://mastodon.social`.
+    instance: String,
+    /// The instance's own length limit, when it is not 500.
+    #[serde(default)]
+    max_characters: Option<usize>,
+}
+
+/// Builds the publisher for an account of `kind` from its stored settings (`config`, JSON)
+/// and its unsealed secret (a token or an app password), posting through `fetcher`.
+pub fn build(
+    kind: &str,
+    config: &serde_json::Value,
+    secret: &str,
+    fetcher: Fetcher,
+) -> Result<Arc<dyn Publisher>, PublishError> {
+    fn settings(network: &'static str) -> impl Fn(serde_json::Error) -> PublishError {
+        move |e| PublishError::NotSupported(format!("the {network} account's settings: {e}"))
+    }
+    match kind {
+        "mastodon" => {
+            let account: MastodonAccount =
+                serde_json::from_value(config.clone()).map_err(settings("Mastodon"))?;
+            let instance = reqwest::Url::parse(&account.instance).map_err(|e| {
+                PublishError::NotSupported(format!(
+                    "the Mastodon account's instance {:?} is not a URL: {e}",
+                    account.instance
+                ))
+            })?;
+            let mut publisher = MastodonPublisher::new(fetcher, instance, secret.to_string());
+            if let Some(max) = account.max_characters {
+                publisher = publisher.with_max_length(max);
+            }
+            Ok(Arc::new(publisher))
+        }
+        other => Err(PublishError::NotSupported(format!(
+            "posting through a {other:?} account is not built yet (known: {})",
+            ACCOUNT_KINDS.join(", ")
+        ))),
     }
 }
