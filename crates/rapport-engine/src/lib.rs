@@ -14,6 +14,7 @@ mod matching;
 mod pipeline;
 pub mod sources;
 pub mod triage;
+pub mod x_rules;
 
 pub use enrich::analyze;
 pub use ingest::{EngineError, Ingestor};

@@ -199,9 +199,13 @@ impl SourceRunner {
             };
             let matcher = self.ingestor.clone();
             let posts = poll.posts;
-            let items = tokio::task::spawn_blocking(move || matcher.match_posts(posts))
+            let mut items = tokio::task::spawn_blocking(move || matcher.match_posts(posts))
                 .await
                 .map_err(|e| StoreError::Worker(format!("matching failed: {e}")))?;
+            if self.sources[index].source.firehose() {
+                // A whole network's stream: keep what a monitor asked for.
+                items.retain(|item| !item.monitors.is_empty());
+            }
             match self
                 .store
                 .write_batch_with_checkpoint(id, items.into(), progress)

@@ -184,3 +184,73 @@ async fn failing_sources_back_off_and_honour_retry_after() {
     let broken = s.store.source(ids[0]).await.unwrap().unwrap();
     assert!(broken.health.consecutive_failures <= 2);
 }
+
+/// A source reading a whole network (Jetstream without accounts, say): the same feed,
+/// marked as a firehose.
+struct Firehose(JsonFeedSource);
+
+#[async_trait::async_trait]
+impl rapport_sources::source::Source for Firehose {
+    fn describe(&self) -> rapport_sources::source::SourceInfo {
+        self.0.describe()
+    }
+
+    fn firehose(&self) -> bool {
+        true
+    }
+
+    async fn poll(
+        &mut self,
+        checkpoint: Option<&str>,
+    ) -> Result<rapport_sources::source::Poll, rapport_sources::source::SourceError> {
+        self.0.poll(checkpoint).await
+    }
+}
+
+#[tokio::test]
+async fn from_a_firehose_only_the_posts_a_monitor_matches_are_stored() {
+    let base = serve(1_000).await;
+    let (mut s, ids) = setup(&base, &[]).await;
+    let _ = ids;
+    let fetcher = Fetcher::new(
+        SafetyPolicy {
+            allow_private: false,
+            allow: vec!["127.0.0.1".parse().unwrap()],
+        },
+        FetchLimits::default(),
+    )
+    .unwrap();
+    let key = SecretKey::generate().unwrap();
+    let workspace = s.store.workspaces().await.unwrap()[0].id;
+    let url = format!("{base}/posts");
+    let record = s
+        .store
+        .upsert_source(
+            NewSource {
+                workspace_id: workspace,
+                kind: "jsonfeed".into(),
+                name: "firehose".into(),
+                config: serde_json::to_string(&JsonFeedConfig { url: url.clone() }).unwrap(),
+                credentials: None,
+                enabled: true,
+            },
+            &key,
+        )
+        .await
+        .unwrap();
+    let feed = JsonFeedSource::new("firehose", &JsonFeedConfig { url }, None, fetcher).unwrap();
+    s.runner.add(record.id, Box::new(Firehose(feed)));
+    let reports = s.runner.run_once().await.unwrap();
+    assert_eq!(reports[0].posts, 1_000, "every post was read");
+    assert_eq!(reports[0].outcome.new_mentions, 200);
+    assert_eq!(
+        s.store.post_count().await.unwrap(),
+        200,
+        "only the 200 that mention orvella were kept"
+    );
+    let checkpoint = s.store.source(record.id).await.unwrap().unwrap().checkpoint;
+    assert!(
+        checkpoint.unwrap().contains("p00999"),
+        "the checkpoint still moved past all"
+    );
+}

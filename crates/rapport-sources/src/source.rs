@@ -98,6 +98,12 @@ pub trait Source: Send {
     /// What it is.
     fn describe(&self) -> SourceInfo;
 
+    /// Whether it reads a whole network's stream rather than what was asked for (Jetstream
+    /// without accounts): the runner then stores only the posts a monitor matches.
+    fn firehose(&self) -> bool {
+        false
+    }
+
     /// Reads what follows `checkpoint` (the JSON text this source returned last time, or
     /// `None` to start from the beginning).
     async fn poll(&mut self, checkpoint: Option<&str>) -> Result<Poll, SourceError>;

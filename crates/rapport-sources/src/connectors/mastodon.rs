@@ -51,9 +51,9 @@ pub struct MastodonConfig {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct MastodonCheckpoint {
+pub(crate) struct MastodonCheckpoint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    newest_id: Option<String>,
+    pub(crate) newest_id: Option<String>,
 }
 
 /// Polls one Mastodon timeline, search or the notifications.

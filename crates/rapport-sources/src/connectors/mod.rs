@@ -16,9 +16,12 @@
 pub mod bluesky_search;
 pub mod feed;
 pub mod hackernews;
+pub mod jetstream;
 pub mod mastodon;
+pub mod mastodon_stream;
 pub mod reddit;
 pub mod x_search;
+pub mod x_stream;
 
 use crate::http::{FetchError, FetchOutcome, FetchRequest, Fetched, Fetcher};
 use crate::source::{JsonFeedConfig, JsonFeedSource, Poll, Source, SourceError};
@@ -38,6 +41,9 @@ pub const POLLED_KINDS: &[&str] = &[
     "x_search",
     "reddit",
     "hackernews",
+    "mastodon_stream",
+    "bluesky_jetstream",
+    "x_stream",
 ];
 
 /// How long to wait after a 429 that said nothing about when to come back.
@@ -92,6 +98,23 @@ pub fn build(
         "hackernews" => Box::new(hackernews::HackerNewsSource::new(
             name,
             read_config(name, kind, config)?,
+            fetcher,
+        )?),
+        "mastodon_stream" => Box::new(mastodon_stream::MastodonStreamSource::new(
+            name,
+            read_config(name, kind, config)?,
+            token,
+            fetcher,
+        )?),
+        "bluesky_jetstream" => Box::new(jetstream::JetstreamSource::new(
+            name,
+            read_config(name, kind, config)?,
+            fetcher,
+        )?),
+        "x_stream" => Box::new(x_stream::XStreamSource::new(
+            name,
+            read_config(name, kind, config)?,
+            token,
             fetcher,
         )?),
         other => {
@@ -206,6 +229,67 @@ pub(crate) async fn fetch(
             status,
         }),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// How long a streaming connector reads per poll. The stream stays open between polls;
+/// each window's posts are stored with their checkpoint before the next window is read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct StreamWindow(Duration);
+
+impl StreamWindow {
+    /// Default window: short enough that a post is stored within seconds of its arrival and
+    /// that the polled sources sharing the runner wait little.
+    const DEFAULT_SECS: f64 = 2.0;
+
+    /// The window of `secs` (default 2 s), refused outside 0.1 to 30 s.
+    pub(crate) fn from_secs(name: &str, secs: Option<f64>) -> Result<StreamWindow, SourceError> {
+        let secs = secs.unwrap_or(Self::DEFAULT_SECS);
+        if !(0.1..=30.0).contains(&secs) {
+            return Err(config_error(
+                name,
+                format!("window_secs must be between 0.1 and 30, not {secs}"),
+            ));
+        }
+        Ok(StreamWindow(Duration::from_secs_f64(secs)))
+    }
+
+    /// When the window that starts now ends.
+    pub(crate) fn deadline(&self) -> tokio::time::Instant {
+        tokio::time::Instant::now() + self.0
+    }
+
+    /// The wait a streaming poll answers: barely positive, so the runner stores the window,
+    /// gives the other sources their turn, and comes straight back to the stream.
+    pub(crate) fn pause(&self) -> Duration {
+        Duration::from_millis(1)
+    }
+
+    /// A window in which nothing but heartbeats arrived.
+    pub(crate) fn idle(&self) -> Poll {
+        nothing(Some(self.pause()))
+    }
+}
+
+/// Whether a window holds anything but whitespace (X's keep-alive is a bare `\r\n`).
+pub(crate) fn has_content(bytes: &[u8]) -> bool {
+    bytes.iter().any(|b| !b.is_ascii_whitespace())
+}
+
+/// A failure to open a stream: 401/403 say the token is wrong, anything else (a 429 with
+/// its wait included) is the fetch error, which the runner backs off from.
+pub(crate) fn status_error(name: &str, error: FetchError) -> SourceError {
+    match error {
+        FetchError::Status {
+            url,
+            status: status @ (401 | 403),
+            ..
+        } => SourceError::Unauthorized {
+            source_name: name.to_string(),
+            url,
+            status,
+        },
+        other => other.into(),
     }
 }
 

@@ -8,9 +8,11 @@
 
 pub mod guard;
 pub mod limits;
+pub mod stream;
 
 pub use guard::{forbidden_range, AllowRule, Refused, SafetyPolicy, UrlRefused};
 pub use limits::{parse_reset, parse_retry_after, Backoff, RateLimit};
+pub use stream::{LiveStream, StreamRead, WebSocket};
 
 use chrono::Utc;
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -50,6 +52,8 @@ pub struct FetchLimits {
     pub connect_time: Duration,
     /// Most redirects followed.
     pub max_redirects: usize,
+    /// A stream that sends nothing for this long (not even a heartbeat) is dead.
+    pub stream_idle_time: Duration,
 }
 
 impl Default for FetchLimits {
@@ -59,6 +63,7 @@ impl Default for FetchLimits {
             total_time: Duration::from_secs(30),
             connect_time: Duration::from_secs(10),
             max_redirects: 5,
+            stream_idle_time: Duration::from_secs(90),
         }
     }
 }
@@ -277,6 +282,8 @@ pub fn redact_url(url: &Url) -> String {
 #[derive(Clone, Debug)]
 pub struct Fetcher {
     client: reqwest::Client,
+    /// The same guard without the whole-request time bound, for streams that stay open.
+    stream_client: reqwest::Client,
     policy: Arc<SafetyPolicy>,
     limits: FetchLimits,
 }
@@ -285,7 +292,7 @@ impl Fetcher {
     /// A client enforcing `policy` and `limits`.
     pub fn new(policy: SafetyPolicy, limits: FetchLimits) -> Result<Fetcher, FetchError> {
         let policy = Arc::new(policy);
-        let redirect_policy = {
+        let redirect_policy = || {
             let policy = policy.clone();
             let max = limits.max_redirects;
             redirect::Policy::custom(move |attempt| {
@@ -298,21 +305,29 @@ impl Fetcher {
                 }
             })
         };
-        let client = client_builder()
-            .user_agent(concat!("rapport/", env!("CARGO_PKG_VERSION")))
-            .dns_resolver(guard::GuardedResolver::new(policy.clone()))
-            .redirect(redirect_policy)
-            // A proxy would be resolved instead of the destination, bypassing the guard.
-            .no_proxy()
-            .timeout(limits.total_time)
-            .connect_timeout(limits.connect_time)
-            .build()
-            .map_err(|e| FetchError::Network {
+        let build = |bounded: bool| {
+            let builder = client_builder()
+                .user_agent(concat!("rapport/", env!("CARGO_PKG_VERSION")))
+                .dns_resolver(guard::GuardedResolver::new(policy.clone()))
+                .redirect(redirect_policy())
+                // A proxy would be resolved instead of the destination, bypassing the guard.
+                .no_proxy()
+                .connect_timeout(limits.connect_time);
+            let builder = if bounded {
+                builder.timeout(limits.total_time)
+            } else {
+                builder.read_timeout(limits.stream_idle_time)
+            };
+            builder.build().map_err(|e| FetchError::Network {
                 url: String::new(),
                 message: format!("cannot build the HTTP client: {e}"),
-            })?;
+            })
+        };
+        let client = build(true)?;
+        let stream_client = build(false)?;
         Ok(Fetcher {
             client,
+            stream_client,
             policy,
             limits,
         })
@@ -353,26 +368,7 @@ impl Fetcher {
         request: FetchRequest,
         shown: &str,
     ) -> Result<FetchOutcome, FetchError> {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT, HeaderValue::from_static(request.accept));
-        let mut add = |name, value: &Option<String>| {
-            if let Some(v) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
-                headers.insert(name, v);
-            }
-        };
-        add(header::IF_NONE_MATCH, &request.validators.etag);
-        add(header::IF_MODIFIED_SINCE, &request.validators.last_modified);
-        add(header::USER_AGENT, &request.user_agent);
-        if let Some(token) = &request.bearer {
-            let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
-                FetchError::BadUrl {
-                    url: shown.to_string(),
-                    reason: "the token holds characters not allowed in a header".into(),
-                }
-            })?;
-            value.set_sensitive(true);
-            headers.insert(header::AUTHORIZATION, value);
-        }
+        let headers = request_headers(&request, shown)?;
         let mut response = self
             .client
             .get(request.url.clone())
@@ -434,7 +430,6 @@ impl Fetcher {
         }))
     }
 
-    /// Turns a reqwest error into ours, finding a refusal by the guard in its causes.
     /// POSTs `body` as JSON to `url` under the same guard and bounds as [`Fetcher::get`],
     /// with an optional bearer token and extra headers (an `Idempotency-Key`, say). Any
     /// status comes back as a [`Posted`], so a caller can read the network's own message
@@ -520,7 +515,22 @@ impl Fetcher {
         }
     }
 
-    fn classify(&self, error: reqwest::Error, shown: &str) -> FetchError {
+    /// Checks `url` against the guard before any connection, as every request does.
+    pub(crate) fn check(&self, url: &Url, shown: &str) -> Result<(), FetchError> {
+        self.policy.check_url(url).map_err(|refused| match refused {
+            UrlRefused::Address(r) => FetchError::Refused {
+                url: shown.to_string(),
+                reason: r.to_string(),
+            },
+            other => FetchError::BadUrl {
+                url: shown.to_string(),
+                reason: other.to_string(),
+            },
+        })
+    }
+
+    /// Turns a reqwest error into ours, finding a refusal by the guard in its causes.
+    pub(crate) fn classify(&self, error: reqwest::Error, shown: &str) -> FetchError {
         let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
         while let Some(e) = cause {
             if let Some(refused) = e.downcast_ref::<Refused>() {
@@ -573,4 +583,31 @@ impl Fetcher {
             message,
         }
     }
+}
+
+/// The headers of a GET: `Accept`, validators, user agent, bearer token (marked sensitive).
+pub(crate) fn request_headers(
+    request: &FetchRequest,
+    shown: &str,
+) -> Result<HeaderMap, FetchError> {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ACCEPT, HeaderValue::from_static(request.accept));
+    let mut add = |name, value: &Option<String>| {
+        if let Some(v) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+            headers.insert(name, v);
+        }
+    };
+    add(header::IF_NONE_MATCH, &request.validators.etag);
+    add(header::IF_MODIFIED_SINCE, &request.validators.last_modified);
+    add(header::USER_AGENT, &request.user_agent);
+    if let Some(token) = &request.bearer {
+        let mut value =
+            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| FetchError::BadUrl {
+                url: shown.to_string(),
+                reason: "the token holds characters not allowed in a header".into(),
+            })?;
+        value.set_sensitive(true);
+        headers.insert(header::AUTHORIZATION, value);
+    }
+    Ok(headers)
 }

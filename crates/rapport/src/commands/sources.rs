@@ -7,7 +7,7 @@ use crate::config::{Config, SourceConfig};
 use crate::data_dir::DataDir;
 use anyhow::{bail, Context};
 use rapport_engine::sources::SourceRunner;
-use rapport_model::{Timestamp, Workspace};
+use rapport_model::{Timestamp, Workspace, WorkspaceId};
 use rapport_sources::connectors;
 use rapport_sources::http::{FetchLimits, Fetcher, SafetyPolicy};
 use rapport_sources::source::{JsonFeedConfig, Source};
@@ -130,13 +130,14 @@ async fn save_source(
             _ => bail!("the environment variable {var} (token_env) is not set"),
         },
     };
+    let workspace = workspace_named(store, &source.workspace).await?;
     if source.kind != WEBHOOK_KIND {
         // Refuse a config the connector cannot use now rather than at the first poll.
         let fetcher = Fetcher::new(SafetyPolicy::default(), FetchLimits::default())?;
         let token = credentials.as_ref().map(|s| s.expose().to_string());
-        connectors::build(&source.kind, &source.name, &config, token, fetcher)?;
+        let ready = with_monitor_rules(&source.kind, &config, workspace.id, store).await?;
+        connectors::build(&source.kind, &source.name, &ready, token, fetcher)?;
     }
-    let workspace = workspace_named(store, &source.workspace).await?;
     Ok(store
         .upsert_source(
             NewSource {
@@ -186,13 +187,52 @@ async fn connector(
         .source_credentials(record.id, key)
         .await?
         .map(|secret| secret.expose().to_string());
+    let config =
+        with_monitor_rules(&record.kind, &record.config, record.workspace_id, store).await?;
     Ok(connectors::build(
         &record.kind,
         &record.name,
-        &record.config,
+        &config,
         token,
         fetcher.clone(),
     )?)
+}
+
+/// An `x_stream` config with `"monitors": true` gets one stream rule per monitor of its
+/// workspace that applies to X added to its `rules`; monitors X cannot narrow by are
+/// reported and left out. Other configs come back as they are.
+async fn with_monitor_rules(
+    kind: &str,
+    config: &str,
+    workspace: WorkspaceId,
+    store: &SqliteStore,
+) -> anyhow::Result<String> {
+    if kind != "x_stream" {
+        return Ok(config.to_string());
+    }
+    let mut settings: serde_json::Value = serde_json::from_str(config)?;
+    if settings.get("monitors").and_then(|v| v.as_bool()) != Some(true) {
+        return Ok(config.to_string());
+    }
+    let mut rules: Vec<serde_json::Value> = settings
+        .get("rules")
+        .and_then(|r| r.as_array())
+        .cloned()
+        .unwrap_or_default();
+    for monitor in store.monitors(Some(workspace)).await? {
+        match rapport_engine::x_rules::rule_for(&monitor.query) {
+            Ok(Some(rule)) if !rules.iter().any(|r| r.as_str() == Some(rule.as_str())) => {
+                rules.push(rule.into());
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!(
+                "monitor {:?} is not pushed to X's stream: {e}",
+                printable(&monitor.name, 60)
+            ),
+        }
+    }
+    settings["rules"] = rules.into();
+    Ok(settings.to_string())
 }
 
 /// Control characters (terminal escapes) in names and errors print as `?`.
