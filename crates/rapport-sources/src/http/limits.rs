@@ -9,7 +9,10 @@
 //!   `x-rate-limit-reset`, Unix epoch seconds;
 //! - Reddit (<https://support.reddithelp.com/hc/en-us/articles/16160319875092-Reddit-Data-API-Wiki>):
 //!   `X-Ratelimit-Remaining` (may be fractional, `598.0`) and `X-Ratelimit-Reset`, seconds
-//!   until the window resets.
+//!   until the window resets;
+//! - Bluesky (<https://docs.bsky.app/docs/advanced-guides/rate-limits>): `ratelimit-remaining`
+//!   and `ratelimit-reset`, Unix epoch seconds (the names of the IETF `RateLimit` header
+//!   draft, whose reset is seconds from now: the value's size tells them apart too).
 //!
 //! Mastodon's and Reddit's headers have the same (case-insensitive) name; the value's shape
 //! tells them apart: a timestamp, a small number of seconds, or epoch seconds.
@@ -47,11 +50,13 @@ impl RateLimit {
         };
         let remaining = text("x-rate-limit-remaining")
             .or_else(|| text("x-ratelimit-remaining"))
+            .or_else(|| text("ratelimit-remaining"))
             .and_then(|v| v.parse::<f64>().ok())
             .filter(|n| n.is_finite() && *n >= 0.0)
             .map(|n| n.floor() as u64);
         let reset_after = text("x-rate-limit-reset")
             .or_else(|| text("x-ratelimit-reset"))
+            .or_else(|| text("ratelimit-reset"))
             .and_then(|v| parse_reset(v, now));
         let retry_after = text("retry-after").and_then(|v| parse_retry_after(v, now));
         RateLimit {
@@ -231,6 +236,17 @@ mod tests {
             now(),
         );
         assert_eq!(reddit.wait(), Some(Duration::from_secs(345)));
+        // Bluesky: the draft's header names, epoch seconds.
+        let bluesky = RateLimit::from_headers(
+            &headers(&[
+                ("ratelimit-limit", "3000"),
+                ("ratelimit-remaining", "0"),
+                ("ratelimit-reset", &(now().timestamp() + 120).to_string()),
+                ("ratelimit-policy", "3000;w=300"),
+            ]),
+            now(),
+        );
+        assert_eq!(bluesky.wait(), Some(Duration::from_secs(120)));
         // Calls left: no wait; Retry-After wins over everything.
         let fine = RateLimit::from_headers(&headers(&[("x-ratelimit-remaining", "598.0")]), now());
         assert_eq!((fine.remaining, fine.wait()), (Some(598), None));

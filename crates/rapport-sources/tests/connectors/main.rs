@@ -5,6 +5,7 @@
 
 mod script;
 
+mod errors;
 mod feed;
 mod hackernews;
 mod mastodon;
