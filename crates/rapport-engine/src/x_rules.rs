@@ -10,7 +10,7 @@
 //! need X to send every post (`"refund*"` alone) is refused with the reason; one limited to
 //! another network is not pushed at all.
 
-use rapport_model::Network;
+use rapport_model::{Monitor, Network};
 use rapport_query::{Atom, AtomKind, Expr, Pattern, Query, Scope};
 
 /// X's longest rule on the Pro tier (512 on Basic).
@@ -31,6 +31,44 @@ pub enum RuleError {
     /// The rule would be longer than X allows.
     #[error("the rule would be {0} characters, over X's {MAX_RULE_LENGTH}")]
     TooLong(usize),
+}
+
+/// The settings of a source of `kind` ready to build: an `x_stream` config (JSON text) with
+/// `"monitors": true` gets one rule per monitor in `monitors` that applies to X added to its
+/// `rules`; other configs come back as they are. The monitors that could not be pushed are
+/// returned with the reason, for the caller to report.
+pub fn with_monitor_rules(
+    kind: &str,
+    config: &str,
+    monitors: &[Monitor],
+) -> (String, Vec<(String, RuleError)>) {
+    let mut left_out = Vec::new();
+    if kind != "x_stream" {
+        return (config.to_string(), left_out);
+    }
+    let Ok(mut settings) = serde_json::from_str::<serde_json::Value>(config) else {
+        // The connector reports a config it cannot read, with the field.
+        return (config.to_string(), left_out);
+    };
+    if settings.get("monitors").and_then(|v| v.as_bool()) != Some(true) {
+        return (config.to_string(), left_out);
+    }
+    let mut rules: Vec<serde_json::Value> = settings
+        .get("rules")
+        .and_then(|r| r.as_array())
+        .cloned()
+        .unwrap_or_default();
+    for monitor in monitors {
+        match rule_for(&monitor.query) {
+            Ok(Some(rule)) if !rules.iter().any(|r| r.as_str() == Some(rule.as_str())) => {
+                rules.push(rule.into());
+            }
+            Ok(_) => {}
+            Err(e) => left_out.push((monitor.name.clone(), e)),
+        }
+    }
+    settings["rules"] = rules.into();
+    (settings.to_string(), left_out)
 }
 
 /// A translated part: what X can say of it.

@@ -66,6 +66,9 @@ pub struct AppState {
     /// Sends inbox replies through the networks (see [`routes::replies`]); `None` answers
     /// that replying is not enabled.
     pub replies: Option<routes::replies::ReplySender>,
+    /// Manages the workspace's sources (see [`routes::sources`]); `None`: the pages say this
+    /// server does not poll sources and the API answers 503.
+    pub sources: Option<routes::sources::SourceAdmin>,
     /// The running pipeline's ingestor, told to reload its monitors when one is added
     /// through the web; `None` when this process ingests nothing.
     pub ingestor: Option<rapport_engine::Ingestor>,
@@ -94,6 +97,7 @@ impl AppState {
             notice: None,
             webhooks: None,
             replies: None,
+            sources: None,
             ingestor: None,
             changes: None,
         }
@@ -141,6 +145,12 @@ impl AppState {
     /// The same state, sending inbox replies through the networks.
     pub fn with_replies(mut self, replies: routes::replies::ReplySender) -> Self {
         self.replies = Some(replies);
+        self
+    }
+
+    /// The same state, managing sources through `sources`.
+    pub fn with_sources(mut self, sources: routes::sources::SourceAdmin) -> Self {
+        self.sources = Some(sources);
         self
     }
 

@@ -9,7 +9,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
-use crate::routes::{analytics, api, events, inbox, query, replies, webhook};
+use crate::routes::{analytics, api, events, inbox, query, replies, sources, webhook};
 
 /// The document; [`ApiDoc::openapi`] builds it.
 #[derive(OpenApi)]
@@ -44,13 +44,15 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
         analytics::rollups,
         events::events,
         webhook::receive,
+        sources::api_list,
+        sources::api_add,
         openapi_json,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
     tags(
         (name = "workspaces"), (name = "mentions"), (name = "monitors"), (name = "inbox"),
-        (name = "analytics"), (name = "audit"), (name = "live"), (name = "webhooks"), (name = "meta")
+        (name = "analytics"), (name = "audit"), (name = "live"), (name = "webhooks"), (name = "sources"), (name = "meta")
     )
 )]
 pub struct ApiDoc;

@@ -161,7 +161,14 @@ async fn spawn() -> Env {
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(rapport_web::serve(
         listener,
-        AppState::sqlite(store),
+        AppState::sqlite(store.clone()).with_sources(
+            rapport_web::routes::sources::SourceAdmin::new(
+                std::sync::Arc::new(store),
+                rapport_store::SecretKey::generate().expect("key"),
+                rapport_sources::http::SafetyPolicy::public_only(),
+                std::sync::Arc::default(),
+            ),
+        ),
         async {
             let _ = rx.await;
         },
@@ -534,6 +541,47 @@ async fn every_route_checks_the_role_and_the_workspace() {
             format!("/w/{a}/response-times?days=30"),
             || Body::Empty,
             viewer_page,
+        ),
+        (
+            Method::GET,
+            "/w/{id}/sources",
+            format!("/w/{a}/sources"),
+            || Body::Empty,
+            viewer_page,
+        ),
+        (
+            Method::POST,
+            "/w/{id}/sources",
+            format!("/w/{a}/sources"),
+            || {
+                Body::Form(vec![
+                    ("kind", "jsonfeed".into()),
+                    ("name", "matrix-form".into()),
+                    (
+                        "settings",
+                        r#"{"url": "https://feeds.example.com/posts.json"}"#.into(),
+                    ),
+                    ("token", String::new()),
+                ])
+            },
+            redirected(admin_page),
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/sources",
+            format!("/api/v1/workspaces/{a}/sources"),
+            || Body::Empty,
+            viewer_api,
+        ),
+        (
+            Method::POST,
+            "/api/v1/workspaces/{id}/sources",
+            format!("/api/v1/workspaces/{a}/sources"),
+            || {
+                Body::Json(json!({"kind": "jsonfeed", "name": "matrix-api",
+                                  "settings": {"url": "https://feeds.example.com/posts.json"}}))
+            },
+            created(admin_api),
         ),
         (
             Method::POST,

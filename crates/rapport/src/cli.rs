@@ -417,10 +417,13 @@ pub struct ServeArgs {
     /// Address to serve on.
     #[arg(long, default_value = "127.0.0.1:7878", env = "RAPPORT_ADDR")]
     pub addr: SocketAddr,
-    /// The configuration file (default: rapport.toml in the data directory); its `[safety]`
-    /// section governs replies sent to the networks.
+    /// The configuration file (default: rapport.toml in the data directory): its
+    /// `[[source]]` tables are polled, its `[safety]` section governs every outgoing request.
     #[arg(long, env = "RAPPORT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Do not poll sources here (when `rapport ingest` runs in another process).
+    #[arg(long)]
+    pub no_sources: bool,
 }
 
 /// How to show progress of long work.

@@ -14,6 +14,7 @@ pub mod pages;
 mod performance;
 pub mod query;
 pub mod replies;
+pub mod sources;
 pub mod table;
 pub mod users;
 pub mod webhook;

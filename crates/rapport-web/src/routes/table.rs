@@ -13,7 +13,7 @@ use rapport_model::Role;
 
 use super::{
     analytics, api, events, inbox, inbox_pages, login, monitors, pages, performance, query,
-    replies, users, webhook,
+    replies, sources, users, webhook,
 };
 use crate::{
     auth::{Access, Kind},
@@ -232,6 +232,30 @@ pub(crate) fn routes() -> Vec<Route> {
             "/w/{id}/response-times",
             Workspace(Role::Viewer),
             get(performance::page),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/sources",
+            Workspace(Role::Viewer),
+            get(sources::page),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/sources",
+            Workspace(Role::Admin),
+            post(sources::create),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/sources",
+            Workspace(Role::Viewer),
+            get(sources::api_list),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/sources",
+            Workspace(Role::Admin),
+            post(sources::api_add),
         ),
         route(
             M::GET,

@@ -1,10 +1,19 @@
-//! `rapport serve`: the dashboard and API over an existing data directory.
+//! `rapport serve`: the dashboard and API over an existing data directory; on the embedded
+//! store it also polls the configured sources (unless `--no-sources`, when `rapport ingest`
+//! runs elsewhere), reloading them when one is added through the web.
 
 use crate::cli::ServeArgs;
+use crate::config::Config;
 use crate::data_dir::DataDir;
 use anyhow::Context;
+use rapport_engine::sources::{RunnerConfig, SourceRunner};
+use rapport_engine::Ingestor;
+use rapport_sources::http::Fetcher;
+use rapport_store::{SecretKey, SqliteStore};
 use rapport_web::AppState;
 use std::process::ExitCode;
+use std::sync::Arc;
+use tokio::sync::Notify;
 
 /// Serves until Ctrl-C.
 pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -13,14 +22,44 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
     let store = backend.store.clone();
     // Pushed posts (POST /api/v1/hooks/{id}) go through the same analysis and matching.
     let key = rapport_store::SecretKey::load_or_create(data_dir.root())?;
+    let (config, _) = Config::load(args.config.as_deref(), data_dir.root())?;
     let ingestor = rapport_engine::Ingestor::new(store.clone()).await?;
     if let Some(sqlite) = &backend.sqlite {
         // Alerts live in the embedded store only for now.
         let alerts = super::alerts::runner(sqlite.clone(), backend.analytics.clone(), key.clone())?;
         tokio::spawn(alerts.run_forever());
     }
-    let webhooks =
-        rapport_web::routes::webhook::Webhooks::new(ingestor.clone(), backend.sources.clone(), key);
+    let webhooks = rapport_web::routes::webhook::Webhooks::new(
+        ingestor.clone(),
+        backend.sources.clone(),
+        key.clone(),
+    );
+    let replies = rapport_web::routes::replies::ReplySender::new(
+        backend.sources.clone(),
+        key.clone(),
+        config.safety_policy(),
+    );
+    let reload = Arc::new(Notify::new());
+    let polling = match &backend.sqlite {
+        Some(sqlite) if !args.no_sources => {
+            super::sources::sync_config(sqlite, &key, &config).await?;
+            let fetcher = Fetcher::new(config.safety_policy(), config.fetch_limits())?;
+            let runner_config = RunnerConfig {
+                interval: config.interval(),
+                ..RunnerConfig::default()
+            };
+            tokio::spawn(poll_sources(
+                sqlite.clone(),
+                key.clone(),
+                fetcher,
+                ingestor.clone(),
+                runner_config,
+                reload.clone(),
+            ));
+            true
+        }
+        _ => false,
+    };
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -42,7 +81,64 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
     }
     .with_cookies(super::cookie_policy(addr))
     .with_webhooks(webhooks)
+    .with_replies(replies)
     .with_ingestor(ingestor);
+    let state = if polling {
+        state.with_sources(rapport_web::routes::sources::SourceAdmin::new(
+            backend.sources.clone(),
+            key,
+            config.safety_policy(),
+            reload,
+        ))
+    } else {
+        state
+    };
     rapport_web::serve(listener, state, super::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Polls every enabled source until the process ends; when `reload` is notified (a source
+/// was added through the web) the runner is rebuilt from the store, dropping open streams.
+async fn poll_sources(
+    sqlite: SqliteStore,
+    key: SecretKey,
+    fetcher: Fetcher,
+    ingestor: Ingestor,
+    config: RunnerConfig,
+    reload: Arc<Notify>,
+) {
+    loop {
+        let mut runner =
+            SourceRunner::new(ingestor.clone(), Arc::new(sqlite.clone()), config.clone());
+        let count =
+            match super::sources::add_polled_sources(&mut runner, &sqlite, &key, &fetcher).await {
+                Ok(count) => count,
+                Err(e) => {
+                    tracing::error!("cannot read the sources: {e:#}");
+                    0
+                }
+            };
+        if count == 0 {
+            reload.notified().await;
+            continue;
+        }
+        tracing::info!(count, "polling sources");
+        let reloaded = reload.notified();
+        let result = runner
+            .run(reloaded, |report| match &report.error {
+                Some(error) => tracing::warn!(source = %report.source, "{}: {error}", report.name),
+                None => tracing::info!(
+                    source = %report.source,
+                    posts = report.posts,
+                    new = report.outcome.inserted,
+                    "{} polled",
+                    report.name
+                ),
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::error!("the source runner stopped: {e}; restarting in 30 s");
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        }
+    }
 }

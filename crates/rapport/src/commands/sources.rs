@@ -199,8 +199,7 @@ async fn connector(
 }
 
 /// An `x_stream` config with `"monitors": true` gets one stream rule per monitor of its
-/// workspace that applies to X added to its `rules`; monitors X cannot narrow by are
-/// reported and left out. Other configs come back as they are.
+/// workspace (see `rapport_engine::x_rules`); monitors X cannot narrow by are reported.
 async fn with_monitor_rules(
     kind: &str,
     config: &str,
@@ -210,29 +209,15 @@ async fn with_monitor_rules(
     if kind != "x_stream" {
         return Ok(config.to_string());
     }
-    let mut settings: serde_json::Value = serde_json::from_str(config)?;
-    if settings.get("monitors").and_then(|v| v.as_bool()) != Some(true) {
-        return Ok(config.to_string());
+    let monitors = store.monitors(Some(workspace)).await?;
+    let (config, left_out) = rapport_engine::x_rules::with_monitor_rules(kind, config, &monitors);
+    for (name, why) in left_out {
+        eprintln!(
+            "monitor {:?} is not pushed to X's stream: {why}",
+            printable(&name, 60)
+        );
     }
-    let mut rules: Vec<serde_json::Value> = settings
-        .get("rules")
-        .and_then(|r| r.as_array())
-        .cloned()
-        .unwrap_or_default();
-    for monitor in store.monitors(Some(workspace)).await? {
-        match rapport_engine::x_rules::rule_for(&monitor.query) {
-            Ok(Some(rule)) if !rules.iter().any(|r| r.as_str() == Some(rule.as_str())) => {
-                rules.push(rule.into());
-            }
-            Ok(_) => {}
-            Err(e) => eprintln!(
-                "monitor {:?} is not pushed to X's stream: {e}",
-                printable(&monitor.name, 60)
-            ),
-        }
-    }
-    settings["rules"] = rules.into();
-    Ok(settings.to_string())
+    Ok(config)
 }
 
 /// Control characters (terminal escapes) in names and errors print as `?`.
