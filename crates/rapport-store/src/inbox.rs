@@ -399,6 +399,14 @@ pub trait InboxStore: Send + Sync + 'static {
         outcome: Result<String, String>,
     ) -> StoreResult<ReplyRecord>;
 
+    /// Replies recorded before `before` that never got the network's answer (the process
+    /// stopped between recording and sending, or while sending), oldest first, each with its
+    /// workspace: what a restart sends again or marks as unknown.
+    async fn pending_replies(
+        &self,
+        before: Timestamp,
+    ) -> StoreResult<Vec<(WorkspaceId, ReplyRecord)>>;
+
     /// An item's replies, oldest first.
     async fn inbox_replies(
         &self,

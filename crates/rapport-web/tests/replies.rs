@@ -312,3 +312,138 @@ async fn an_agent_replies_once_through_mastodon_and_it_counts_as_the_first_respo
         .unwrap()
         .contains("idempotency_key"));
 }
+
+#[tokio::test]
+async fn replies_left_pending_by_a_crash_are_sent_once_after_a_restart() {
+    let instance: Arc<Mutex<Instance>> = Arc::default();
+    let fake = Router::new()
+        .route("/api/v1/statuses", routing::post(statuses))
+        .with_state(instance.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let fake_port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
+    let key = SecretKey::load_or_create(dir.path()).unwrap();
+    let ws = store.create_workspace("Lumora").await.unwrap();
+    store
+        .create_monitor(NewMonitor {
+            workspace_id: ws.id,
+            name: "Lumora".into(),
+            kind: MonitorKind::Brand,
+            query: "lumora".into(),
+        })
+        .await
+        .unwrap();
+    store
+        .upsert_source(
+            NewSource {
+                workspace_id: ws.id,
+                kind: "mastodon".into(),
+                name: "our account".into(),
+                config: json!({
+                    "instance": format!("http://localhost:{fake_port}"),
+                    "timeline": "notifications"
+                })
+                .to_string(),
+                credentials: Some(Secret::new("mastodon-write-token")),
+                enabled: true,
+            },
+            &key,
+        )
+        .await
+        .unwrap();
+    let shared: Arc<dyn Store> = Arc::new(store.clone());
+    Ingestor::new(shared)
+        .await
+        .unwrap()
+        .ingest(vec![post(
+            Network::Mastodon,
+            "111222333",
+            "My Lumora kettle broke after two days, terrible, I want a refund",
+        )])
+        .await
+        .unwrap();
+    let item = rapport_store::inbox::InboxStore::inbox(
+        &store,
+        ws.id,
+        &rapport_store::inbox::InboxQuery::default(),
+    )
+    .await
+    .unwrap()[0]
+        .id;
+    let inbox: &dyn rapport_store::inbox::InboxStore = &store;
+    // The crash: one reply reached the network before the process died, one did not.
+    let reached = inbox
+        .begin_reply(ws.id, item, None, "On its way, sorry!", "crash-key-reached")
+        .await
+        .unwrap();
+    let never_sent = inbox
+        .begin_reply(
+            ws.id,
+            item,
+            None,
+            "A new kettle is on its way",
+            "crash-key-lost",
+        )
+        .await
+        .unwrap();
+    {
+        let mut fake = instance.lock().unwrap();
+        fake.created
+            .push(json!({"status": "@anna On its way, sorry!", "in_reply_to_id": "111222333"}));
+        fake.keys.insert("crash-key-reached".into(), 0);
+    }
+    let policy = SafetyPolicy {
+        allow_private: false,
+        allow: vec!["localhost".parse().unwrap()],
+    };
+    let sources: Arc<dyn SourceStore> = Arc::new(store.clone());
+    let state =
+        AppState::sqlite(store.clone()).with_replies(ReplySender::new(sources, key, policy));
+
+    // The restart: both are sent again with their keys; the network answers the first with
+    // the status it already has, so only the lost one is posted.
+    let started = chrono::Utc::now() + chrono::TimeDelta::seconds(1);
+    let sweep = rapport_web::routes::replies::resend_pending(&state, started, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!((sweep.sent, sweep.failed, sweep.unknown), (2, 0, 0));
+    {
+        let fake = instance.lock().unwrap();
+        assert_eq!(fake.created.len(), 2, "one new status, not two");
+        assert_eq!(fake.created[1]["in_reply_to_id"], "111222333");
+    }
+    let replies = inbox.inbox_replies(ws.id, item).await.unwrap();
+    let by_id = |id: i64| replies.iter().find(|r| r.id == id).unwrap().clone();
+    assert_eq!(by_id(reached.id).remote_id.as_deref(), Some("99000"));
+    assert_eq!(by_id(never_sent.id).remote_id.as_deref(), Some("99001"));
+    // A second sweep finds nothing.
+    let again = rapport_web::routes::replies::resend_pending(&state, started, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(again, Default::default());
+
+    // A reply left pending longer than the network remembers keys is not sent again.
+    let stale = inbox
+        .begin_reply(ws.id, item, None, "old one", "crash-key-stale")
+        .await
+        .unwrap();
+    let two_hours_later = stale.created_at + chrono::TimeDelta::hours(2);
+    let sweep =
+        rapport_web::routes::replies::resend_pending(&state, two_hours_later, two_hours_later)
+            .await
+            .unwrap();
+    assert_eq!(sweep.unknown, 1);
+    let stale = inbox
+        .inbox_replies(ws.id, item)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == stale.id)
+        .unwrap();
+    assert_eq!(stale.state, rapport_store::inbox::ReplyState::Failed);
+    assert!(stale.error.unwrap().contains("outcome is unknown"));
+    assert_eq!(instance.lock().unwrap().created.len(), 2);
+}

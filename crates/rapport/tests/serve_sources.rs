@@ -60,7 +60,10 @@ async fn wait_for(db: &std::path::Path, prefix: &str) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{prefix}: {} of {PER_FEED} posts stored", stored(db, prefix));
+    panic!(
+        "{prefix}: {} of {PER_FEED} posts stored",
+        stored(db, prefix)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

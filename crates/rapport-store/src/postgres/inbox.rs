@@ -631,6 +631,32 @@ impl crate::InboxStore for PostgresStore {
         rows.iter().map(read_reply).collect()
     }
 
+    async fn pending_replies(
+        &self,
+        before: Timestamp,
+    ) -> StoreResult<Vec<(WorkspaceId, ReplyRecord)>> {
+        let client = self.client().await?;
+        // Replies are written by people: few rows, and a scan at startup is cheap.
+        let rows = query(
+            &client,
+            &format!(
+                "SELECT {REPLY_COLUMNS}, \
+                        (SELECT workspace_id FROM inbox_items i WHERE i.id = inbox_replies.item_id) \
+                 FROM inbox_replies WHERE state = 'pending' AND created_at < $1 \
+                 ORDER BY created_at, id"
+            ),
+            &[&to_millis(before)],
+            "read pending replies",
+        )
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let workspace: i64 = get(row, 10, "read pending replies")?;
+                Ok((WorkspaceId(workspace), read_reply(row)?))
+            })
+            .collect()
+    }
+
     async fn save_reply_template(
         &self,
         workspace: WorkspaceId,

@@ -603,6 +603,30 @@ pub(super) fn inbox_replies(
     rows.into_iter().map(finish_reply_read).collect()
 }
 
+pub(super) fn pending_replies(
+    conn: &Connection,
+    before: Timestamp,
+) -> StoreResult<Vec<(WorkspaceId, ReplyRecord)>> {
+    // Replies are written by people: few rows, and a scan at startup is cheap.
+    let sql = format!(
+        "SELECT {REPLY_COLUMNS}, \
+                (SELECT workspace_id FROM inbox_items i WHERE i.id = inbox_replies.item_id) \
+         FROM inbox_replies WHERE state = 'pending' AND created_at < ?1 ORDER BY created_at, id"
+    );
+    let mut stmt = conn
+        .prepare_cached(&sql)
+        .map_err(StoreError::sqlite("read pending replies"))?;
+    let rows = stmt
+        .query_map([before.timestamp_millis()], |row| {
+            Ok((read_reply(row)?, row.get::<_, i64>(10)?))
+        })
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(StoreError::sqlite("read pending replies"))?;
+    rows.into_iter()
+        .map(|(raw, workspace)| Ok((WorkspaceId(workspace), finish_reply_read(raw)?)))
+        .collect()
+}
+
 fn check_workspace(conn: &Connection, workspace: WorkspaceId) -> StoreResult<()> {
     let exists: bool = conn
         .query_row(
@@ -948,6 +972,14 @@ impl crate::InboxStore for super::SqliteStore {
         id: InboxItemId,
     ) -> StoreResult<Vec<ReplyRecord>> {
         self.with_reader(move |conn| inbox_replies(conn, workspace, id))
+            .await
+    }
+
+    async fn pending_replies(
+        &self,
+        before: Timestamp,
+    ) -> StoreResult<Vec<(WorkspaceId, ReplyRecord)>> {
+        self.with_reader(move |conn| pending_replies(conn, before))
             .await
     }
 

@@ -15,6 +15,7 @@ conformance!(
     the_batch_writer_files_posts_that_need_an_answer_once_per_workspace,
     the_inbox_ranks_by_priority_with_waiting_time_and_pages_by_cursor,
     handling_an_item_records_who_did_what_and_response_times,
+    replies_left_pending_by_a_crash_are_found_after_a_restart,
     templates_and_corrections_belong_to_their_workspace,
 );
 
@@ -520,4 +521,45 @@ async fn templates_and_corrections_belong_to_their_workspace(b: Backend) {
         .await
         .unwrap_err();
     assert!(matches!(missing, StoreError::NotFound { what: "post", .. }));
+}
+
+async fn replies_left_pending_by_a_crash_are_found_after_a_restart(b: Backend) {
+    let f = fixture(b).await;
+    f.store
+        .write_batch(vec![item(
+            post("p", 5),
+            vec![f.brand],
+            Some((InboxReason::Complaint, 3.0)),
+        )])
+        .await
+        .unwrap();
+    let entry = f
+        .store
+        .inbox(f.ws.id, &InboxQuery::default())
+        .await
+        .unwrap()[0]
+        .clone();
+    let agent = 7;
+    // Recorded but never answered: found; answered ones are not, nor later ones.
+    let stuck = f
+        .store
+        .begin_reply(f.ws.id, entry.id, Some(agent), "lost in a crash", "key-3")
+        .await
+        .unwrap();
+    let later = stuck.created_at + chrono::TimeDelta::milliseconds(1);
+    assert_eq!(
+        f.store.pending_replies(later).await.unwrap(),
+        vec![(f.ws.id, stuck.clone())]
+    );
+    assert!(f
+        .store
+        .pending_replies(stuck.created_at)
+        .await
+        .unwrap()
+        .is_empty());
+    f.store
+        .finish_reply(stuck.id, Ok("109877".into()))
+        .await
+        .unwrap();
+    assert!(f.store.pending_replies(later).await.unwrap().is_empty());
 }

@@ -189,6 +189,81 @@ pub(crate) async fn send_reply(
     }
 }
 
+/// What [`resend_pending`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PendingSweep {
+    /// Sent again with their key, and accepted.
+    pub sent: usize,
+    /// Sent again and refused, or not sendable any more (recorded as failed).
+    pub failed: usize,
+    /// Too old to send again safely (recorded as failed, with the reason).
+    pub unknown: usize,
+}
+
+/// How long a network is trusted to remember an idempotency key (Mastodon keeps it for an
+/// hour), with a margin: an older pending reply is not sent again.
+const RESEND_WITHIN: chrono::TimeDelta = chrono::TimeDelta::minutes(55);
+
+/// Replies recorded before `before` (this process's start) that never got the network's
+/// answer: sent again with their own idempotency key when younger than the network's
+/// memory of the key (so one that did go out is answered, not posted twice), and otherwise
+/// recorded as failed with the reason, for an agent to check the thread before resending.
+pub async fn resend_pending(
+    state: &AppState,
+    before: rapport_model::Timestamp,
+    now: rapport_model::Timestamp,
+) -> Result<PendingSweep, WebError> {
+    let mut sweep = PendingSweep::default();
+    let Some(sender) = state.replies.as_ref() else {
+        return Ok(sweep);
+    };
+    for (workspace, record) in state.inbox.pending_replies(before).await? {
+        if now - record.created_at > RESEND_WITHIN {
+            let message = "the outcome is unknown: rapport stopped while sending this reply, \
+                           too long ago to send it again safely; check the thread on the \
+                           network before sending again";
+            state
+                .inbox
+                .finish_reply(record.id, Err(message.into()))
+                .await?;
+            sweep.unknown += 1;
+            continue;
+        }
+        let outcome = match state.inbox.inbox_item(workspace, record.item).await? {
+            None => Err("its inbox item no longer exists".to_string()),
+            Some(entry) => {
+                let post = &entry.post.post;
+                match sender.publisher_for(workspace, post.network).await {
+                    Err(e) => Err(e.to_string()),
+                    Ok(publisher) => {
+                        let target = ReplyTarget {
+                            native_id: post.native_id.clone(),
+                            author_handle: post.author.handle.clone(),
+                        };
+                        publisher
+                            .reply(&target, &record.body, &record.idempotency_key)
+                            .await
+                            .map(|published| published.native_id)
+                            .map_err(|e| e.to_string())
+                    }
+                }
+            }
+        };
+        match &outcome {
+            Ok(_) => sweep.sent += 1,
+            Err(error) => {
+                tracing::warn!(
+                    reply = record.id,
+                    "a pending reply could not be sent: {error}"
+                );
+                sweep.failed += 1;
+            }
+        }
+        state.inbox.finish_reply(record.id, outcome).await?;
+    }
+    Ok(sweep)
+}
+
 /// `POST /api/v1/workspaces/{id}/inbox/{item}/replies`.
 #[utoipa::path(
     post,

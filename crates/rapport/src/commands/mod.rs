@@ -155,3 +155,24 @@ pub fn use_sentiment_model(
     }
     Ok(())
 }
+
+/// After a restart: replies recorded before now that never got the network's answer are
+/// sent again with their own idempotency key, or marked as unknown when too old (in the
+/// background; the outcome is logged).
+pub fn resend_pending_replies(state: rapport_web::AppState) {
+    let started = chrono::Utc::now();
+    tokio::spawn(async move {
+        match rapport_web::routes::replies::resend_pending(&state, started, chrono::Utc::now())
+            .await
+        {
+            Ok(sweep) if sweep == Default::default() => {}
+            Ok(sweep) => tracing::info!(
+                sent = sweep.sent,
+                failed = sweep.failed,
+                unknown = sweep.unknown,
+                "replies left pending by the last run"
+            ),
+            Err(e) => tracing::error!("cannot check replies left pending: {e}"),
+        }
+    });
+}

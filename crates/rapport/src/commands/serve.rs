@@ -93,6 +93,7 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
     } else {
         state
     };
+    super::resend_pending_replies(state.clone());
     rapport_web::serve(listener, state, super::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
