@@ -87,6 +87,10 @@ pub enum AlertKindArg {
     Volume,
     /// Negative mentions spike (and make up at least 30% of the hour).
     Negative,
+    /// A mention by an author with at least `--followers` followers.
+    Reach,
+    /// A mention matching `--query` (the monitor query language).
+    Query,
 }
 
 /// The `rapport alerts` subcommands.
@@ -103,6 +107,12 @@ pub enum AlertsAction {
         /// What to watch.
         #[arg(long, value_enum)]
         kind: AlertKindArg,
+        /// For `--kind reach`: the follower count that fires.
+        #[arg(long, required_if_eq("kind", "reach"))]
+        followers: Option<u64>,
+        /// For `--kind query`: the query a mention must match.
+        #[arg(long, required_if_eq("kind", "query"))]
+        query: Option<String>,
         /// Where to POST alerts (public addresses only).
         #[arg(long, value_name = "URL")]
         webhook: String,

@@ -1,19 +1,23 @@
 //! [`AlertRunner`]: once per hour, judge every workspace's spike rules on the hour that just
 //! ended, record what fires and deliver it.
 //!
-//! It reads the last weeks of hourly rollups per monitor from [`AnalyticsStore`] (hours
-//! without mentions count as zero). Per-post rules (`reach`, `query`) are not judged here
-//! yet: they need the hour's posts, which the rollups do not hold.
+//! Spike rules read the last weeks of hourly rollups per monitor from [`AnalyticsStore`]
+//! (hours without mentions count as zero). Per-post rules (`reach_above`, `query_match`)
+//! read the hour's mentions themselves (by post time, paged) and fire once for the hour,
+//! naming how many posts triggered and the most followed author among them. A post stored
+//! after its hour was judged is not seen by that hour's run.
 
 use super::detector::{DetectorConfig, HOURS_PER_WEEK};
 use super::notify::{AlertMessage, Notifier};
-use super::{judge_hour, HourCounts, RuleKind};
+use super::{judge_hour, HourCounts, PostRule, RuleKind};
 use chrono::{DateTime, Duration, DurationRound, Utc};
-use rapport_model::MonitorId;
+use rapport_model::{Monitor, MonitorId, PostId, WorkspaceId};
 use rapport_store::alerts::{AlertRule, DeliveryStatus, NewAlert};
 use rapport_store::analytics::Bucket;
-use rapport_store::{AlertStore, AnalyticsStore, SecretKey, Store, StoreError};
-use std::collections::HashMap;
+use rapport_store::{
+    AlertStore, AnalyticsStore, MentionCursor, MentionFilter, SecretKey, Store, StoreError,
+};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// What one run did.
@@ -114,23 +118,45 @@ impl AlertRunner {
                     tracing::warn!(rule = rule.id.0, "alert rule with unreadable thresholds");
                     continue;
                 };
-                for monitor in monitors
-                    .iter()
-                    .filter(|m| rule.monitor_id.is_none_or(|id| id == m.id))
-                {
-                    let Some(verdict) =
-                        judge_hour(&kind, &series[&monitor.id], hour, &self.detector)
-                    else {
+                let post_rule = match PostRule::compile(&kind) {
+                    Ok(rule) => rule,
+                    Err(e) => {
+                        tracing::warn!(rule = rule.id.0, "alert rule with a bad query: {e}");
+                        continue;
+                    }
+                };
+                // A per-post rule without a monitor reads every mention of the workspace once.
+                let scopes: Vec<Option<&Monitor>> = match (&post_rule, rule.monitor_id) {
+                    (Some(_), None) => vec![None],
+                    _ => monitors
+                        .iter()
+                        .filter(|m| rule.monitor_id.is_none_or(|id| id == m.id))
+                        .map(Some)
+                        .collect(),
+                };
+                for scope in scopes {
+                    let verdict = match (&post_rule, scope) {
+                        (Some(post_rule), scope) => {
+                            self.judge_posts(post_rule, workspace.id, scope.map(|m| m.id), hour)
+                                .await?
+                        }
+                        (None, Some(monitor)) => {
+                            judge_hour(&kind, &series[&monitor.id], hour, &self.detector)
+                        }
+                        (None, None) => None,
+                    };
+                    let Some(verdict) = verdict else {
                         continue;
                     };
                     report.judged += 1;
                     if !verdict.fired {
                         continue;
                     }
+                    let monitor_name = scope.map_or("All monitors", |m| m.name.as_str());
                     let new = NewAlert {
                         rule_id: rule.id,
                         hour,
-                        sentence: format!("{}: {}", monitor.name, verdict.sentence),
+                        sentence: format!("{monitor_name}: {}", verdict.sentence),
                         observed: verdict.observed,
                         expected: verdict.expected,
                         z: verdict.z,
@@ -145,7 +171,7 @@ impl AlertRunner {
                         rule: rule.id.0,
                         kind: rule.kind.clone(),
                         workspace: workspace.name.clone(),
-                        monitor: Some(monitor.name.clone()),
+                        monitor: scope.map(|m| m.name.clone()),
                         hour,
                         sentence: record.alert.sentence.clone(),
                         expected: verdict.expected,
@@ -173,6 +199,68 @@ impl AlertRunner {
             }
         }
         Ok(report)
+    }
+
+    /// A per-post rule over the mentions of `hour` (of one monitor, or of all): fired when
+    /// at least one post triggers it, with how many did and the most followed author.
+    async fn judge_posts(
+        &self,
+        rule: &PostRule,
+        workspace: WorkspaceId,
+        monitor: Option<MonitorId>,
+        hour: DateTime<Utc>,
+    ) -> Result<Option<super::Verdict>, StoreError> {
+        const PAGE: usize = 1000;
+        let mut filter = MentionFilter {
+            monitor,
+            since: Some(hour),
+            until: Some(hour + Duration::hours(1)),
+            ..MentionFilter::default()
+        };
+        let mut seen: HashSet<PostId> = HashSet::new();
+        let mut triggered = 0u64;
+        let mut loudest: Option<(u64, String)> = None;
+        loop {
+            let page = self.store.find_mentions(workspace, &filter, PAGE).await?;
+            for view in &page {
+                if !seen.insert(view.post.id) {
+                    continue;
+                }
+                if let Some(sentence) = rule.check(&view.post.post) {
+                    triggered += 1;
+                    let followers = view.post.post.author.followers.unwrap_or(0);
+                    if loudest.as_ref().is_none_or(|(f, _)| followers > *f) {
+                        loudest = Some((followers, sentence));
+                    }
+                }
+            }
+            match page.last() {
+                Some(last) if page.len() == PAGE => {
+                    filter.after = Some(MentionCursor::after(last));
+                }
+                _ => break,
+            }
+        }
+        let fired = triggered > 0;
+        let sentence = match &loudest {
+            Some((_, sentence)) if triggered == 1 => sentence.clone(),
+            Some((_, sentence)) => {
+                format!("{triggered} posts this hour, the widest-reaching: {sentence}")
+            }
+            None => "no post this hour".to_string(),
+        };
+        // Not a baseline judgement: the counts say what happened, the statistics are inert.
+        Ok(Some(super::Verdict {
+            fired,
+            hour,
+            observed: triggered,
+            expected: 0.0,
+            spread: 0.0,
+            z: 0.0,
+            p: 1.0,
+            baseline: super::Baseline::Insufficient,
+            sentence,
+        }))
     }
 
     /// Judges the hour that just ended, then every following hour a few minutes after it

@@ -29,6 +29,8 @@ pub async fn run(
             workspace,
             monitor,
             kind,
+            followers,
+            query,
             webhook,
             format,
             secret,
@@ -62,6 +64,16 @@ pub async fn run(
             let rule_kind = match kind {
                 AlertKindArg::Volume => RuleKind::VolumeSpike,
                 AlertKindArg::Negative => RuleKind::NegativeSpike { min_share: 0.3 },
+                AlertKindArg::Reach => RuleKind::ReachAbove {
+                    followers: followers.context("--kind reach needs --followers")?,
+                },
+                AlertKindArg::Query => {
+                    let query = query.context("--kind query needs --query")?;
+                    // Refuse a query with a typo now, with its column, not at the next run.
+                    rapport_query::Query::parse(&query)
+                        .map_err(|e| anyhow::anyhow!("--query: {e}"))?;
+                    RuleKind::QueryMatch { query }
+                }
             };
             let rule = store
                 .add_alert_rule(
