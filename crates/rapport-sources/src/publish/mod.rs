@@ -10,8 +10,10 @@
 //!
 //! Built: Mastodon. Bluesky and X are not built yet; [`unsupported_reason`] says so.
 
-pub mod length;
 pub mod mastodon;
+
+/// Each network's length rule (moved to `rapport-text`, re-exported here).
+pub use rapport_text::length;
 
 use async_trait::async_trait;
 use rapport_model::Network;
