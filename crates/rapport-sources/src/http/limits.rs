@@ -11,6 +11,10 @@
 //!   `X-Ratelimit-Remaining` (may be fractional, `598.0`) and `X-Ratelimit-Reset`, seconds
 //!   until the window resets.
 //!
+//! - Bluesky (<https://docs.bsky.app/docs/advanced-guides/rate-limits>): `ratelimit-remaining`
+//!   and `ratelimit-reset`, Unix epoch seconds (the IETF draft's names), read when the
+//!   others are absent.
+//!
 //! Mastodon's and Reddit's headers have the same (case-insensitive) name; the value's shape
 //! tells them apart: a timestamp, a small number of seconds, or epoch seconds.
 
@@ -47,11 +51,13 @@ impl RateLimit {
         };
         let remaining = text("x-rate-limit-remaining")
             .or_else(|| text("x-ratelimit-remaining"))
+            .or_else(|| text("ratelimit-remaining"))
             .and_then(|v| v.parse::<f64>().ok())
             .filter(|n| n.is_finite() && *n >= 0.0)
             .map(|n| n.floor() as u64);
         let reset_after = text("x-rate-limit-reset")
             .or_else(|| text("x-ratelimit-reset"))
+            .or_else(|| text("ratelimit-reset"))
             .and_then(|v| parse_reset(v, now));
         let retry_after = text("retry-after").and_then(|v| parse_retry_after(v, now));
         RateLimit {
@@ -195,6 +201,26 @@ mod tests {
         assert_eq!(parse_retry_after("99999999999", now()), Some(MAX_WAIT));
         assert_eq!(parse_retry_after("soon", now()), None);
         assert_eq!(parse_retry_after("-5", now()), None);
+    }
+
+    #[test]
+    fn blueskys_draft_headers_are_understood() {
+        // 2026-03-01T12:02:00Z as epoch seconds.
+        let reset = Utc
+            .with_ymd_and_hms(2026, 3, 1, 12, 2, 0)
+            .unwrap()
+            .timestamp();
+        let bluesky = RateLimit::from_headers(
+            &headers(&[
+                ("ratelimit-limit", "3000"),
+                ("ratelimit-remaining", "0"),
+                ("ratelimit-reset", &reset.to_string()),
+                ("ratelimit-policy", "3000;w=300"),
+            ]),
+            now(),
+        );
+        assert_eq!(bluesky.remaining, Some(0));
+        assert_eq!(bluesky.wait(), Some(Duration::from_secs(120)));
     }
 
     #[test]

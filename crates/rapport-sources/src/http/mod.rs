@@ -434,7 +434,6 @@ impl Fetcher {
         }))
     }
 
-    /// Turns a reqwest error into ours, finding a refusal by the guard in its causes.
     /// POSTs `body` as JSON to `url` under the same guard and bounds as [`Fetcher::get`],
     /// with an optional bearer token and extra headers (an `Idempotency-Key`, say). Any
     /// status comes back as a [`Posted`], so a caller can read the network's own message
@@ -445,6 +444,32 @@ impl Fetcher {
         bearer: Option<&str>,
         extra_headers: &[(&'static str, String)],
         body: &serde_json::Value,
+    ) -> Result<Posted, FetchError> {
+        self.send_json(
+            reqwest::Method::POST,
+            url,
+            bearer,
+            extra_headers,
+            Some(body),
+        )
+        .await
+    }
+
+    /// GETs a JSON API `url` (XRPC queries, X's `GET /2/...`) with an optional bearer token,
+    /// like [`Fetcher::post_json`]: any status comes back with its (bounded) body, so the
+    /// caller reads the API's own error (`RecordNotFound`, say); no conditional headers.
+    pub async fn get_json(&self, url: &Url, bearer: Option<&str>) -> Result<Posted, FetchError> {
+        self.send_json(reqwest::Method::GET, url, bearer, &[], None)
+            .await
+    }
+
+    async fn send_json(
+        &self,
+        method: reqwest::Method,
+        url: &Url,
+        bearer: Option<&str>,
+        extra_headers: &[(&'static str, String)],
+        body: Option<&serde_json::Value>,
     ) -> Result<Posted, FetchError> {
         let shown = redact_url(url);
         self.policy
@@ -481,14 +506,11 @@ impl Fetcher {
         let limit = self.limits.total_time;
         let max = self.limits.max_bytes;
         let send = async {
-            let mut response = self
-                .client
-                .post(url.clone())
-                .headers(headers)
-                .json(body)
-                .send()
-                .await
-                .map_err(|e| self.classify(e, &shown))?;
+            let mut request = self.client.request(method, url.clone()).headers(headers);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let mut response = request.send().await.map_err(|e| self.classify(e, &shown))?;
             let status = response.status().as_u16();
             let rate_limit = RateLimit::from_headers(response.headers(), Utc::now());
             let mut bytes = Vec::new();
@@ -520,6 +542,7 @@ impl Fetcher {
         }
     }
 
+    /// Turns a reqwest error into ours, finding a refusal by the guard in its causes.
     fn classify(&self, error: reqwest::Error, shown: &str) -> FetchError {
         let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
         while let Some(e) = cause {

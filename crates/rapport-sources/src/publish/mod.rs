@@ -8,9 +8,13 @@
 //! are reconciled with [`Publisher::find_published`] before a retry. [`length`] holds each
 //! network's length rule, which the pages show as you type and the server enforces.
 //!
-//! Built: Mastodon. Bluesky and X are not built yet; [`unsupported_reason`] says so.
+//! Built: Mastodon (`Idempotency-Key`), Bluesky (a record key derived from the idempotency
+//! key, see [`bluesky::record_key`]) and X (no idempotency: reconciliation by reading the
+//! account's recent posts, see [`x`]).
 
+pub mod bluesky;
 pub mod mastodon;
+pub mod x;
 
 /// Each network's length rule (moved to `rapport-text`, re-exported here).
 pub use rapport_text::length;
@@ -20,9 +24,12 @@ use rapport_model::Network;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::http::Fetcher;
+use crate::http::{FetchError, Fetcher};
 
+pub use bluesky::BlueskyPublisher;
+pub use length::LengthRule;
 pub use mastodon::MastodonPublisher;
+pub use x::XPublisher;
 
 /// The post being answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +133,18 @@ pub trait Publisher: Send + Sync {
     /// `text`'s length as the network counts it.
     fn length(&self, text: &str) -> usize;
 
+    /// The network's whole length rule ([`LengthRule::check`] also applies Bluesky's byte
+    /// limit, which [`Publisher::length`] does not count).
+    fn length_rule(&self) -> LengthRule {
+        match self.network() {
+            Network::Bluesky => LengthRule::Bluesky,
+            Network::X => LengthRule::X,
+            _ => LengthRule::Mastodon {
+                max: self.max_length(),
+            },
+        }
+    }
+
     /// The text actually sent for a reply to `target` (the author mentioned first where the
     /// network threads by mentions).
     fn reply_text(&self, target: &ReplyTarget, text: &str) -> String;
@@ -165,13 +184,14 @@ pub trait Publisher: Send + Sync {
     }
 }
 
-/// Why replies on `network` are not possible yet, or `None` when they are.
+/// Why replies on `network` are not possible yet, or `None` when they are (Mastodon,
+/// Bluesky and X).
 pub fn unsupported_reason(network: Network) -> Option<String> {
     match network {
-        Network::Mastodon => None,
+        Network::Mastodon | Network::Bluesky | Network::X => None,
         other => Some(format!(
-            "replying on {} is not built yet: only Mastodon replies can be sent from rapport \
-             for now; answer on {} directly",
+            "replying on {} is not built yet: replies can be sent from rapport on Mastodon, \
+             Bluesky and X; answer on {} directly",
             other.label(),
             other.label()
         )),
@@ -179,7 +199,21 @@ pub fn unsupported_reason(network: Network) -> Option<String> {
 }
 
 /// The kinds of account [`build`] knows, in the order a page lists them.
-pub const ACCOUNT_KINDS: &[&str] = &["mastodon"];
+pub const ACCOUNT_KINDS: &[&str] = &["mastodon", "bluesky", "x"];
+
+/// What a transport failure means for a post: a refused or malformed address is a
+/// setting to fix, anything else (timeout, connection lost) leaves the outcome unknown.
+pub(crate) fn transport(network: &'static str, error: FetchError) -> PublishError {
+    match error {
+        FetchError::BadUrl { .. } | FetchError::Refused { .. } => {
+            PublishError::NotSupported(error.to_string())
+        }
+        other => PublishError::Transient {
+            network,
+            message: other.to_string(),
+        },
+    }
+}
 
 /// Settings of a `mastodon` account: the instance it posts through.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -190,6 +224,44 @@ struct MastodonAccount {
     /// The instance's own length limit, when it is not 500.
     #[serde(default)]
     max_characters: Option<usize>,
+}
+
+/// Settings of a `bluesky` account: its PDS and its handle; the secret is an app password
+/// (<https://bsky.app/settings/app-passwords>).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlueskyAccount {
+    /// The PDS it logs in to (`https://bsky.social` unless it is hosted elsewhere).
+    #[serde(default = "default_bluesky_service")]
+    service: String,
+    /// Its handle (`acme.bsky.social`) or DID.
+    identifier: String,
+}
+
+fn default_bluesky_service() -> String {
+    "https://bsky.social".into()
+}
+
+/// Settings of an `x` account; the secret is an OAuth 2.0 user access token with
+/// `tweet.read tweet.write users.read`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct XAccount {
+    /// The API's base URL.
+    #[serde(default = "default_x_api")]
+    api: String,
+}
+
+fn default_x_api() -> String {
+    "https://api.x.com".into()
+}
+
+fn url_setting(network: &str, field: &str, raw: &str) -> Result<reqwest::Url, PublishError> {
+    reqwest::Url::parse(raw).map_err(|e| {
+        PublishError::NotSupported(format!(
+            "the {network} account's {field} {raw:?} is not a URL: {e}"
+        ))
+    })
 }
 
 /// Builds the publisher for an account of `kind` from its stored settings (`config`, JSON)
@@ -207,17 +279,29 @@ pub fn build(
         "mastodon" => {
             let account: MastodonAccount =
                 serde_json::from_value(config.clone()).map_err(settings("Mastodon"))?;
-            let instance = reqwest::Url::parse(&account.instance).map_err(|e| {
-                PublishError::NotSupported(format!(
-                    "the Mastodon account's instance {:?} is not a URL: {e}",
-                    account.instance
-                ))
-            })?;
+            let instance = url_setting("Mastodon", "instance", &account.instance)?;
             let mut publisher = MastodonPublisher::new(fetcher, instance, secret.to_string());
             if let Some(max) = account.max_characters {
                 publisher = publisher.with_max_length(max);
             }
             Ok(Arc::new(publisher))
+        }
+        "bluesky" => {
+            let account: BlueskyAccount =
+                serde_json::from_value(config.clone()).map_err(settings("Bluesky"))?;
+            let service = url_setting("Bluesky", "service", &account.service)?;
+            Ok(Arc::new(BlueskyPublisher::new(
+                fetcher,
+                service,
+                account.identifier,
+                secret.to_string(),
+            )))
+        }
+        "x" => {
+            let account: XAccount =
+                serde_json::from_value(config.clone()).map_err(settings("X"))?;
+            let api = url_setting("X", "api", &account.api)?;
+            Ok(Arc::new(XPublisher::new(fetcher, api, secret.to_string())))
         }
         other => Err(PublishError::NotSupported(format!(
             "posting through a {other:?} account is not built yet (known: {})",
