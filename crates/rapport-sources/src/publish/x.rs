@@ -244,12 +244,12 @@ fn message_of(posted: &Posted) -> (Option<String>, String) {
         .iter()
         .filter_map(|e| e.detail.clone().or_else(|| e.message.clone()))
         .collect();
-    let message = body
-        .detail
-        .clone()
-        .or_else(|| (!items.is_empty()).then(|| items.join("; ")))
-        .or_else(|| body.title.clone())
-        .unwrap_or_else(|| format!("HTTP {}", posted.status));
+    let items = (!items.is_empty()).then(|| items.join("; "));
+    let message = match (body.detail.clone().or_else(|| body.title.clone()), items) {
+        (Some(detail), Some(items)) => format!("{detail}: {items}"),
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => format!("HTTP {}", posted.status),
+    };
     (body.title, message)
 }
 
