@@ -72,20 +72,20 @@ fn xrpc_error(status: StatusCode, error: &str, message: &str) -> Response {
     (status, Json(json!({"error": error, "message": message}))).into_response()
 }
 
-/// The bearer token's standing: `Ok` when valid, else the answer to give.
-fn authorize(pds: &Pds, headers: &HeaderMap) -> Result<(), Response> {
+/// The answer to give when the bearer token is not valid.
+fn authorize(pds: &Pds, headers: &HeaderMap) -> Option<Response> {
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     match token.and_then(|t| pds.tokens.get(t)) {
-        Some(false) => Ok(()),
-        Some(true) => Err(xrpc_error(
+        Some(false) => None,
+        Some(true) => Some(xrpc_error(
             StatusCode::BAD_REQUEST,
             "ExpiredToken",
             "Token has expired",
         )),
-        None => Err(xrpc_error(
+        None => Some(xrpc_error(
             StatusCode::UNAUTHORIZED,
             "AuthenticationRequired",
             "Invalid token",
@@ -123,7 +123,7 @@ async fn create_record(
     Json(body): Json<Value>,
 ) -> Response {
     let mut pds = pds.lock().unwrap();
-    if let Err(refused) = authorize(&pds, &headers) {
+    if let Some(refused) = authorize(&pds, &headers) {
         return refused;
     }
     pds.create_calls += 1;
@@ -221,7 +221,7 @@ async fn get_record(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let pds = pds.lock().unwrap();
-    if let Err(refused) = authorize(&pds, &headers) {
+    if let Some(refused) = authorize(&pds, &headers) {
         return refused;
     }
     let uri = format!(
@@ -252,7 +252,7 @@ async fn get_posts(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let pds = pds.lock().unwrap();
-    if let Err(refused) = authorize(&pds, &headers) {
+    if let Some(refused) = authorize(&pds, &headers) {
         return refused;
     }
     let uri = query.get("uris").cloned().unwrap_or_default();

@@ -62,17 +62,17 @@ fn problem(status: StatusCode, title: &str, detail: &str, kind: &str) -> Respons
         .into_response()
 }
 
-fn authorize(headers: &HeaderMap) -> Result<(), Response> {
+fn authorize(headers: &HeaderMap) -> Option<Response> {
     match headers.get("authorization").and_then(|v| v.to_str().ok()) {
-        Some(v) if v == format!("Bearer {TOKEN}") => Ok(()),
-        Some(v) if v == format!("Bearer {APP_ONLY}") => Err(problem(
+        Some(v) if v == format!("Bearer {TOKEN}") => None,
+        Some(v) if v == format!("Bearer {APP_ONLY}") => Some(problem(
             StatusCode::FORBIDDEN,
             "Unsupported Authentication",
             "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  \
              Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].",
             "https://api.twitter.com/2/problems/unsupported-authentication",
         )),
-        _ => Err(problem(
+        _ => Some(problem(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
             "Unauthorized",
@@ -86,7 +86,7 @@ async fn create_tweet(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    if let Err(refused) = authorize(&headers) {
+    if let Some(refused) = authorize(&headers) {
         return refused;
     }
     let mut api = api.lock().unwrap();
@@ -167,7 +167,7 @@ async fn create_tweet(
 }
 
 async fn me(headers: HeaderMap) -> Response {
-    if let Err(refused) = authorize(&headers) {
+    if let Some(refused) = authorize(&headers) {
         return refused;
     }
     Json(json!({"data": {"id": USER_ID, "name": "Acme", "username": "acmeco"}})).into_response()
@@ -193,7 +193,7 @@ async fn user_tweets(
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(refused) = authorize(&headers) {
+    if let Some(refused) = authorize(&headers) {
         return refused;
     }
     let mut api = api.lock().unwrap();
