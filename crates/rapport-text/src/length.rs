@@ -493,4 +493,25 @@ mod tests {
         assert_eq!(LengthRule::X.count(&text), 2 + 1 + 4 + 1 + 23);
         assert_eq!(mastodon.count(&text), 1 + 1 + 2 + 1 + 23);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn counting_never_panics_and_spans_are_sound(
+            text in "(\\PC|https?://[a-z.]{0,12}|[ .()@]|\u{1F468}\u{200D}\u{1F469}|\u{301})*"
+        ) {
+            for rule in [LengthRule::Mastodon { max: 500 }, LengthRule::Bluesky, LengthRule::X] {
+                let count = rule.count(&text);
+                proptest::prop_assert_eq!(rule.check(&text).ok().is_some(), rule.fits(&text));
+                if rule == LengthRule::X {
+                    // At most two per code point, which NFC at most triples, plus 23 per URL.
+                    let bound = 6 * text.chars().count() + 23 * url_spans(&text).len();
+                    proptest::prop_assert!(count <= bound);
+                }
+            }
+            for span in url_spans(&text) {
+                proptest::prop_assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+                proptest::prop_assert!(is_url(&text[span]));
+            }
+        }
+    }
 }
