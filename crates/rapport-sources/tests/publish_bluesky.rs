@@ -572,7 +572,13 @@ async fn build_makes_a_bluesky_publisher_that_never_prints_its_password() {
         "{shown}"
     );
     assert!(publish::ACCOUNT_KINDS.contains(&"bluesky"));
-    assert!(publish::unsupported_reason(rapport_model::Network::Bluesky).is_none());
+    assert!(publish::no_publisher_reason(rapport_model::Network::Bluesky).is_none());
+    assert_eq!(
+        publish::account_kind(rapport_model::Network::Bluesky),
+        Some("bluesky")
+    );
+    // Replies from the web stay Mastodon-only until it builds publishers by account kind.
+    assert!(publish::unsupported_reason(rapport_model::Network::Bluesky).is_some());
     let error = publish::build("bluesky", &json!({"handle": HANDLE}), PASSWORD, fetcher())
         .err()
         .expect("unknown field");

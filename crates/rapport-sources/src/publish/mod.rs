@@ -184,17 +184,46 @@ pub trait Publisher: Send + Sync {
     }
 }
 
-/// Why replies on `network` are not possible yet, or `None` when they are (Mastodon,
-/// Bluesky and X).
+/// Why replies on `network` cannot be sent from rapport yet, or `None` when they can.
+///
+/// Still Mastodon only, although [`build`] makes Bluesky and X publishers: `rapport-web`'s
+/// `ReplySender` guards with this function and then always builds a Mastodon publisher, so
+/// allowing Bluesky or X here would send their replies through the workspace's Mastodon
+/// account. When the web chooses the account by [`account_kind`] and builds it with
+/// [`build`], it should call [`no_publisher_reason`] instead (and this function can go).
 pub fn unsupported_reason(network: Network) -> Option<String> {
     match network {
-        Network::Mastodon | Network::Bluesky | Network::X => None,
+        Network::Mastodon => None,
         other => Some(format!(
-            "replying on {} is not built yet: replies can be sent from rapport on Mastodon, \
-             Bluesky and X; answer on {} directly",
+            "replying on {} is not built yet: only Mastodon replies can be sent from rapport \
+             for now; answer on {} directly",
             other.label(),
             other.label()
         )),
+    }
+}
+
+/// Why no publisher can post on `network`, or `None` when [`build`] makes one (Mastodon,
+/// Bluesky, X: replies and new posts alike).
+pub fn no_publisher_reason(network: Network) -> Option<String> {
+    match account_kind(network) {
+        Some(_) => None,
+        None => Some(format!(
+            "posting on {} is not built: rapport posts on Mastodon, Bluesky and X; answer on \
+             {} directly",
+            network.label(),
+            network.label()
+        )),
+    }
+}
+
+/// The account kind (for [`build`]) that posts on `network`, if there is one.
+pub fn account_kind(network: Network) -> Option<&'static str> {
+    match network {
+        Network::Mastodon => Some("mastodon"),
+        Network::Bluesky => Some("bluesky"),
+        Network::X => Some("x"),
+        _ => None,
     }
 }
 
