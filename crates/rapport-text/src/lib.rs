@@ -19,6 +19,8 @@
 //!
 //! The same function must tokenize the queries and the posts they are matched against, so
 //! that both sides agree on what a word is: use this crate for both.
+//!
+//! [`length`] counts a text as each network does (Mastodon, Bluesky, X) for posting.
 
 mod contraction;
 mod elongation;
@@ -26,6 +28,7 @@ mod emoji;
 mod emoticon;
 mod entity;
 mod fold;
+pub mod length;
 mod segment;
 mod tokens;
 

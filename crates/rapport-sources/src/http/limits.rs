@@ -11,8 +11,8 @@
 //!   `X-Ratelimit-Remaining` (may be fractional, `598.0`) and `X-Ratelimit-Reset`, seconds
 //!   until the window resets;
 //! - Bluesky (<https://docs.bsky.app/docs/advanced-guides/rate-limits>): `ratelimit-remaining`
-//!   and `ratelimit-reset`, Unix epoch seconds (the names of the IETF `RateLimit` header
-//!   draft, whose reset is seconds from now: the value's size tells them apart too).
+//!   and `ratelimit-reset`, Unix epoch seconds (the IETF draft's names), read when the
+//!   others are absent.
 //!
 //! Mastodon's and Reddit's headers have the same (case-insensitive) name; the value's shape
 //! tells them apart: a timestamp, a small number of seconds, or epoch seconds.
@@ -203,6 +203,26 @@ mod tests {
     }
 
     #[test]
+    fn blueskys_draft_headers_are_understood() {
+        // 2026-03-01T12:02:00Z as epoch seconds.
+        let reset = Utc
+            .with_ymd_and_hms(2026, 3, 1, 12, 2, 0)
+            .unwrap()
+            .timestamp();
+        let bluesky = RateLimit::from_headers(
+            &headers(&[
+                ("ratelimit-limit", "3000"),
+                ("ratelimit-remaining", "0"),
+                ("ratelimit-reset", &reset.to_string()),
+                ("ratelimit-policy", "3000;w=300"),
+            ]),
+            now(),
+        );
+        assert_eq!(bluesky.remaining, Some(0));
+        assert_eq!(bluesky.wait(), Some(Duration::from_secs(120)));
+    }
+
+    #[test]
     fn each_networks_reset_header_is_understood() {
         // Mastodon: ISO 8601.
         let mastodon = RateLimit::from_headers(
@@ -236,17 +256,6 @@ mod tests {
             now(),
         );
         assert_eq!(reddit.wait(), Some(Duration::from_secs(345)));
-        // Bluesky: the draft's header names, epoch seconds.
-        let bluesky = RateLimit::from_headers(
-            &headers(&[
-                ("ratelimit-limit", "3000"),
-                ("ratelimit-remaining", "0"),
-                ("ratelimit-reset", &(now().timestamp() + 120).to_string()),
-                ("ratelimit-policy", "3000;w=300"),
-            ]),
-            now(),
-        );
-        assert_eq!(bluesky.wait(), Some(Duration::from_secs(120)));
         // Calls left: no wait; Retry-After wins over everything.
         let fine = RateLimit::from_headers(&headers(&[("x-ratelimit-remaining", "598.0")]), now());
         assert_eq!((fine.remaining, fine.wait()), (Some(598), None));

@@ -441,6 +441,32 @@ impl Fetcher {
         extra_headers: &[(&'static str, String)],
         body: &serde_json::Value,
     ) -> Result<Posted, FetchError> {
+        self.send_json(
+            reqwest::Method::POST,
+            url,
+            bearer,
+            extra_headers,
+            Some(body),
+        )
+        .await
+    }
+
+    /// GETs a JSON API `url` (XRPC queries, X's `GET /2/...`) with an optional bearer token,
+    /// like [`Fetcher::post_json`]: any status comes back with its (bounded) body, so the
+    /// caller reads the API's own error (`RecordNotFound`, say); no conditional headers.
+    pub async fn get_json(&self, url: &Url, bearer: Option<&str>) -> Result<Posted, FetchError> {
+        self.send_json(reqwest::Method::GET, url, bearer, &[], None)
+            .await
+    }
+
+    async fn send_json(
+        &self,
+        method: reqwest::Method,
+        url: &Url,
+        bearer: Option<&str>,
+        extra_headers: &[(&'static str, String)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<Posted, FetchError> {
         let shown = redact_url(url);
         self.policy
             .check_url(url)
@@ -476,14 +502,11 @@ impl Fetcher {
         let limit = self.limits.total_time;
         let max = self.limits.max_bytes;
         let send = async {
-            let mut response = self
-                .client
-                .post(url.clone())
-                .headers(headers)
-                .json(body)
-                .send()
-                .await
-                .map_err(|e| self.classify(e, &shown))?;
+            let mut request = self.client.request(method, url.clone()).headers(headers);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let mut response = request.send().await.map_err(|e| self.classify(e, &shown))?;
             let status = response.status().as_u16();
             let rate_limit = RateLimit::from_headers(response.headers(), Utc::now());
             let mut bytes = Vec::new();

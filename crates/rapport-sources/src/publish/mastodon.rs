@@ -10,8 +10,8 @@ use reqwest::Url;
 use serde::Deserialize;
 use std::time::Duration;
 
-use super::{length, Outgoing, PublishError, Published, Publisher, ReplyTarget};
-use crate::http::{FetchError, Fetcher};
+use super::{length, transport, Outgoing, PublishError, Published, Publisher, ReplyTarget};
+use crate::http::Fetcher;
 
 const NETWORK: &str = "Mastodon";
 
@@ -79,6 +79,12 @@ impl Publisher for MastodonPublisher {
         length::mastodon_length(text)
     }
 
+    fn length_rule(&self) -> length::LengthRule {
+        length::LengthRule::Mastodon {
+            max: self.max_length,
+        }
+    }
+
     fn reply_text(&self, target: &ReplyTarget, text: &str) -> String {
         let handle = target.author_handle.trim_start_matches('@');
         let mention = format!("@{handle}");
@@ -138,7 +144,7 @@ impl Publisher for MastodonPublisher {
                 &body,
             )
             .await
-            .map_err(transport)?;
+            .map_err(|e| transport(NETWORK, e))?;
         let message = || {
             serde_json::from_slice::<ErrorBody>(&posted.body)
                 .map(|e| e.error)
@@ -175,17 +181,5 @@ impl Publisher for MastodonPublisher {
                 message: message(),
             }),
         }
-    }
-}
-
-fn transport(error: FetchError) -> PublishError {
-    match error {
-        FetchError::BadUrl { .. } | FetchError::Refused { .. } => {
-            PublishError::NotSupported(error.to_string())
-        }
-        other => PublishError::Transient {
-            network: NETWORK,
-            message: other.to_string(),
-        },
     }
 }

@@ -8,19 +8,28 @@
 //! are reconciled with [`Publisher::find_published`] before a retry. [`length`] holds each
 //! network's length rule, which the pages show as you type and the server enforces.
 //!
-//! Built: Mastodon. Bluesky and X are not built yet; [`unsupported_reason`] says so.
+//! Built: Mastodon (`Idempotency-Key`), Bluesky (a record key derived from the idempotency
+//! key, see [`bluesky::record_key`]) and X (no idempotency: reconciliation by reading the
+//! account's recent posts, see [`x`]).
 
-pub mod length;
+pub mod bluesky;
 pub mod mastodon;
+pub mod x;
+
+/// Each network's length rule (moved to `rapport-text`, re-exported here).
+pub use rapport_text::length;
 
 use async_trait::async_trait;
 use rapport_model::Network;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::http::Fetcher;
+use crate::http::{FetchError, Fetcher};
 
+pub use bluesky::BlueskyPublisher;
+pub use length::LengthRule;
 pub use mastodon::MastodonPublisher;
+pub use x::XPublisher;
 
 /// The post being answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +133,18 @@ pub trait Publisher: Send + Sync {
     /// `text`'s length as the network counts it.
     fn length(&self, text: &str) -> usize;
 
+    /// The network's whole length rule ([`LengthRule::check`] also applies Bluesky's byte
+    /// limit, which [`Publisher::length`] does not count).
+    fn length_rule(&self) -> LengthRule {
+        match self.network() {
+            Network::Bluesky => LengthRule::Bluesky,
+            Network::X => LengthRule::X,
+            _ => LengthRule::Mastodon {
+                max: self.max_length(),
+            },
+        }
+    }
+
     /// The text actually sent for a reply to `target` (the author mentioned first where the
     /// network threads by mentions).
     fn reply_text(&self, target: &ReplyTarget, text: &str) -> String;
@@ -163,7 +184,13 @@ pub trait Publisher: Send + Sync {
     }
 }
 
-/// Why replies on `network` are not possible yet, or `None` when they are.
+/// Why replies on `network` cannot be sent from rapport yet, or `None` when they can.
+///
+/// Still Mastodon only, although [`build`] makes Bluesky and X publishers: `rapport-web`'s
+/// `ReplySender` guards with this function and then always builds a Mastodon publisher, so
+/// allowing Bluesky or X here would send their replies through the workspace's Mastodon
+/// account. When the web chooses the account by [`account_kind`] and builds it with
+/// [`build`], it should call [`no_publisher_reason`] instead (and this function can go).
 pub fn unsupported_reason(network: Network) -> Option<String> {
     match network {
         Network::Mastodon => None,
@@ -176,8 +203,46 @@ pub fn unsupported_reason(network: Network) -> Option<String> {
     }
 }
 
+/// Why no publisher can post on `network`, or `None` when [`build`] makes one (Mastodon,
+/// Bluesky, X: replies and new posts alike).
+pub fn no_publisher_reason(network: Network) -> Option<String> {
+    match account_kind(network) {
+        Some(_) => None,
+        None => Some(format!(
+            "posting on {} is not built: rapport posts on Mastodon, Bluesky and X; answer on \
+             {} directly",
+            network.label(),
+            network.label()
+        )),
+    }
+}
+
+/// The account kind (for [`build`]) that posts on `network`, if there is one.
+pub fn account_kind(network: Network) -> Option<&'static str> {
+    match network {
+        Network::Mastodon => Some("mastodon"),
+        Network::Bluesky => Some("bluesky"),
+        Network::X => Some("x"),
+        _ => None,
+    }
+}
+
 /// The kinds of account [`build`] knows, in the order a page lists them.
-pub const ACCOUNT_KINDS: &[&str] = &["mastodon"];
+pub const ACCOUNT_KINDS: &[&str] = &["mastodon", "bluesky", "x"];
+
+/// What a transport failure means for a post: a refused or malformed address is a
+/// setting to fix, anything else (timeout, connection lost) leaves the outcome unknown.
+pub(crate) fn transport(network: &'static str, error: FetchError) -> PublishError {
+    match error {
+        FetchError::BadUrl { .. } | FetchError::Refused { .. } => {
+            PublishError::NotSupported(error.to_string())
+        }
+        other => PublishError::Transient {
+            network,
+            message: other.to_string(),
+        },
+    }
+}
 
 /// Settings of a `mastodon` account: the instance it posts through.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -188,6 +253,44 @@ struct MastodonAccount {
     /// The instance's own length limit, when it is not 500.
     #[serde(default)]
     max_characters: Option<usize>,
+}
+
+/// Settings of a `bluesky` account: its PDS and its handle; the secret is an app password
+/// (<https://bsky.app/settings/app-passwords>).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlueskyAccount {
+    /// The PDS it logs in to (`https://bsky.social` unless it is hosted elsewhere).
+    #[serde(default = "default_bluesky_service")]
+    service: String,
+    /// Its handle (`acme.bsky.social`) or DID.
+    identifier: String,
+}
+
+fn default_bluesky_service() -> String {
+    "https://bsky.social".into()
+}
+
+/// Settings of an `x` account; the secret is an OAuth 2.0 user access token with
+/// `tweet.read tweet.write users.read`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct XAccount {
+    /// The API's base URL.
+    #[serde(default = "default_x_api")]
+    api: String,
+}
+
+fn default_x_api() -> String {
+    "https://api.x.com".into()
+}
+
+fn url_setting(network: &str, field: &str, raw: &str) -> Result<reqwest::Url, PublishError> {
+    reqwest::Url::parse(raw).map_err(|e| {
+        PublishError::NotSupported(format!(
+            "the {network} account's {field} {raw:?} is not a URL: {e}"
+        ))
+    })
 }
 
 /// Builds the publisher for an account of `kind` from its stored settings (`config`, JSON)
@@ -205,17 +308,29 @@ pub fn build(
         "mastodon" => {
             let account: MastodonAccount =
                 serde_json::from_value(config.clone()).map_err(settings("Mastodon"))?;
-            let instance = reqwest::Url::parse(&account.instance).map_err(|e| {
-                PublishError::NotSupported(format!(
-                    "the Mastodon account's instance {:?} is not a URL: {e}",
-                    account.instance
-                ))
-            })?;
+            let instance = url_setting("Mastodon", "instance", &account.instance)?;
             let mut publisher = MastodonPublisher::new(fetcher, instance, secret.to_string());
             if let Some(max) = account.max_characters {
                 publisher = publisher.with_max_length(max);
             }
             Ok(Arc::new(publisher))
+        }
+        "bluesky" => {
+            let account: BlueskyAccount =
+                serde_json::from_value(config.clone()).map_err(settings("Bluesky"))?;
+            let service = url_setting("Bluesky", "service", &account.service)?;
+            Ok(Arc::new(BlueskyPublisher::new(
+                fetcher,
+                service,
+                account.identifier,
+                secret.to_string(),
+            )))
+        }
+        "x" => {
+            let account: XAccount =
+                serde_json::from_value(config.clone()).map_err(settings("X"))?;
+            let api = url_setting("X", "api", &account.api)?;
+            Ok(Arc::new(XPublisher::new(fetcher, api, secret.to_string())))
         }
         other => Err(PublishError::NotSupported(format!(
             "posting through a {other:?} account is not built yet (known: {})",
