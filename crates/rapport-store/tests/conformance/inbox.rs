@@ -137,6 +137,12 @@ async fn the_batch_writer_files_posts_that_need_an_answer_once_per_workspace(b: 
         .unwrap();
     assert_eq!(theirs.len(), 1);
     assert_eq!(theirs[0].monitors, vec!["Theirs".to_string()]);
+    // The filter counts follow, per workspace, replays included.
+    for ws in [f.ws.id, f.other.id] {
+        let counts = f.store.inbox_counts(ws).await.unwrap();
+        assert!(counts.contains(&(InboxStatus::New, 1)), "{counts:?}");
+        assert!(counts.contains(&(InboxStatus::Open, 0)), "{counts:?}");
+    }
     // Another workspace's item is invisible through this one.
     assert!(f
         .store
