@@ -9,7 +9,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
-use crate::routes::{analytics, api, events, inbox, query, replies, webhook};
+use crate::routes::{alerts, analytics, api, events, inbox, query, replies, webhook};
 
 /// The document; [`ApiDoc::openapi`] builds it.
 #[derive(OpenApi)]
@@ -42,6 +42,10 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
         inbox::templates,
         inbox::save_template,
         analytics::rollups,
+        alerts::list_rules,
+        alerts::create_rule,
+        alerts::delete_rule,
+        alerts::list_alerts,
         events::events,
         webhook::receive,
         openapi_json,
@@ -50,7 +54,7 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
     modifiers(&Security),
     tags(
         (name = "workspaces"), (name = "mentions"), (name = "monitors"), (name = "inbox"),
-        (name = "analytics"), (name = "audit"), (name = "live"), (name = "webhooks"), (name = "meta")
+        (name = "analytics"), (name = "alerts"), (name = "reports"), (name = "audit"), (name = "live"), (name = "webhooks"), (name = "meta")
     )
 )]
 pub struct ApiDoc;

@@ -653,6 +653,42 @@ async fn every_route_checks_the_role_and_the_workspace() {
             viewer_api,
         ),
         (
+            Method::GET,
+            "/w/{id}/alerts",
+            format!("/w/{a}/alerts"),
+            || Body::Empty,
+            viewer_page,
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/alert-rules",
+            format!("/api/v1/workspaces/{a}/alert-rules"),
+            || Body::Empty,
+            viewer_api,
+        ),
+        (
+            Method::POST,
+            "/api/v1/workspaces/{id}/alert-rules",
+            format!("/api/v1/workspaces/{a}/alert-rules"),
+            || Body::Json(json!({"kind": "volume", "webhook_url": "https://93.184.215.14/hook"})),
+            created(manager_api),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/workspaces/{id}/alert-rules/{rule}",
+            format!("/api/v1/workspaces/{a}/alert-rules/999999"),
+            || Body::Empty,
+            // Allowed callers reach the handler, which finds no such rule.
+            manager_api.map(|s| if s == 200 { 404 } else { s }),
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/alerts",
+            format!("/api/v1/workspaces/{a}/alerts"),
+            || Body::Empty,
+            viewer_api,
+        ),
+        (
             Method::POST,
             "/logout",
             "/logout".into(),

@@ -3,6 +3,7 @@
 //! Both look workspaces up the same way (see `find_workspace`) so an unknown id is a 404
 //! whichever door it came through.
 
+pub mod alerts;
 pub mod analytics;
 pub mod api;
 pub(crate) mod events;

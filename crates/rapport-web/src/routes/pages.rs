@@ -90,6 +90,7 @@ pub(crate) fn user_menu(caller: &Caller, workspace: Option<&Workspace>) -> Marku
             }
             @if let Some(workspace) = workspace {
                 a.response-link href={ "/w/" (workspace.id) "/response-times" } { "Response times" }
+                a.alerts-link href={ "/w/" (workspace.id) "/alerts" } { "Alerts" }
             }
             @if let Some(workspace) = admin_of {
                 a.users-link href={ "/w/" (workspace.id) "/users" } { "Users" }

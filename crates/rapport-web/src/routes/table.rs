@@ -7,12 +7,12 @@
 
 use axum::{
     http::Method,
-    routing::{get, post, MethodRouter},
+    routing::{delete, get, post, MethodRouter},
 };
 use rapport_model::Role;
 
 use super::{
-    analytics, api, events, inbox, inbox_pages, login, monitors, pages, performance, query,
+    alerts, analytics, api, events, inbox, inbox_pages, login, monitors, pages, performance, query,
     replies, users, webhook,
 };
 use crate::{
@@ -250,6 +250,36 @@ pub(crate) fn routes() -> Vec<Route> {
             "/w/{id}/inbox/{item}",
             Workspace(Role::Agent),
             post(inbox_pages::act),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/alerts",
+            Workspace(Role::Viewer),
+            get(alerts::page),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/alert-rules",
+            Workspace(Role::Viewer),
+            get(alerts::list_rules),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/alert-rules",
+            Workspace(Role::Manager),
+            post(alerts::create_rule),
+        ),
+        route(
+            M::DELETE,
+            "/api/v1/workspaces/{id}/alert-rules/{rule}",
+            Workspace(Role::Manager),
+            delete(alerts::delete_rule),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/alerts",
+            Workspace(Role::Viewer),
+            get(alerts::list_alerts),
         ),
         route(
             M::GET,

@@ -19,8 +19,11 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
         let alerts = super::alerts::runner(sqlite.clone(), backend.analytics.clone(), key.clone())?;
         tokio::spawn(alerts.run_forever());
     }
-    let webhooks =
-        rapport_web::routes::webhook::Webhooks::new(ingestor.clone(), backend.sources.clone(), key);
+    let webhooks = rapport_web::routes::webhook::Webhooks::new(
+        ingestor.clone(),
+        backend.sources.clone(),
+        key.clone(),
+    );
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -42,6 +45,7 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
     }
     .with_cookies(super::cookie_policy(addr))
     .with_webhooks(webhooks)
+    .with_secret_key(key)
     .with_ingestor(ingestor);
     rapport_web::serve(listener, state, super::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
