@@ -136,3 +136,8 @@ mod tests {
         assert!(APP_JS.url().starts_with("/static/app.js?v="));
     }
 }
+
+/// The stylesheet's text, for documents that inline it (a report saved to a file).
+pub(crate) fn stylesheet() -> &'static str {
+    APP_CSS.body
+}

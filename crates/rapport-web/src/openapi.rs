@@ -9,7 +9,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
-use crate::routes::{alerts, analytics, api, events, inbox, query, replies, webhook};
+use crate::routes::{
+    alerts, analytics, api, authors, events, inbox, query, replies, reports, webhook,
+};
 
 /// The document; [`ApiDoc::openapi`] builds it.
 #[derive(OpenApi)]
@@ -46,6 +48,10 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
         alerts::create_rule,
         alerts::delete_rule,
         alerts::list_alerts,
+        reports::export_csv,
+        reports::export_json,
+        authors::list,
+        authors::one,
         events::events,
         webhook::receive,
         openapi_json,

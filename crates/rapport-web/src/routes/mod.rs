@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod analytics;
 pub mod api;
+pub mod authors;
 pub(crate) mod events;
 pub mod inbox;
 mod inbox_pages;
@@ -15,6 +16,7 @@ pub mod pages;
 mod performance;
 pub mod query;
 pub mod replies;
+pub mod reports;
 pub mod table;
 pub mod users;
 pub mod webhook;

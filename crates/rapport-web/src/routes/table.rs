@@ -12,8 +12,8 @@ use axum::{
 use rapport_model::Role;
 
 use super::{
-    alerts, analytics, api, events, inbox, inbox_pages, login, monitors, pages, performance, query,
-    replies, users, webhook,
+    alerts, analytics, api, authors, events, inbox, inbox_pages, login, monitors, pages,
+    performance, query, replies, reports, users, webhook,
 };
 use crate::{
     auth::{Access, Kind},
@@ -280,6 +280,48 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/workspaces/{id}/alerts",
             Workspace(Role::Viewer),
             get(alerts::list_alerts),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/reports/mentions.csv",
+            Workspace(Role::Viewer),
+            get(reports::export_csv),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/reports/mentions.json",
+            Workspace(Role::Viewer),
+            get(reports::export_json),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/reports/weekly",
+            Workspace(Role::Viewer),
+            get(reports::weekly_page),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/authors",
+            Workspace(Role::Viewer),
+            get(authors::page),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/authors/{author}",
+            Workspace(Role::Viewer),
+            get(authors::author_page),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/authors",
+            Workspace(Role::Viewer),
+            get(authors::list),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/authors/{author}",
+            Workspace(Role::Viewer),
+            get(authors::one),
         ),
         route(
             M::GET,
