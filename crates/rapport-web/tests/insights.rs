@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rapport_model::{
     Analysis, Author, Engagement, Intent, Membership, Monitor, MonitorKind, Network, NewMonitor,
     Post, Role, SentimentLabel, SentimentScores, Workspace,
@@ -12,6 +12,7 @@ use rapport_model::{
 use rapport_store::{
     AccountStore, IngestItem, NewApiToken, NewUser, SqliteOptions, SqliteStore, Store,
 };
+use rapport_web::routes::reports::IsoWeek;
 use rapport_web::{auth, AppState};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
@@ -35,9 +36,14 @@ struct App {
     _dir: TempDir,
 }
 
-/// Monday of ISO week 2026-W10.
+/// The week of the fixture: the last complete ISO week (so the authors' "last 30 days"
+/// window holds the fixture whatever the date).
+fn week() -> IsoWeek {
+    IsoWeek::of(Utc::now()).previous()
+}
+
 fn week_start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap()
+    week().start()
 }
 
 struct Spec {
@@ -51,9 +57,9 @@ struct Spec {
     text: &'static str,
 }
 
-/// The fixture. Week 2026-W10 (from Monday 2 March): Acme 6 mentions (4 positive, 1
+/// The fixture. The week (from its Monday): Acme 6 mentions (4 positive, 1
 /// negative, 1 neutral: net +0.50), Rival 3 (1 positive, 2 negative: net -0.33); share of
-/// voice 67% / 33%. Week W09: Acme 3 (2 positive, 1 negative: net +0.33), Rival 3 (all
+/// voice 67% / 33%. The week before: Acme 3 (2 positive, 1 negative: net +0.33), Rival 3 (all
 /// negative: net -1.00). So Acme's volume is +100% and Rival's +0%.
 fn specs() -> Vec<Spec> {
     use SentimentLabel::{Negative, Neutral, Positive};
@@ -537,7 +543,10 @@ async fn alert_rules_are_created_listed_and_deleted_and_private_webhooks_are_ref
         "{page}"
     );
     assert!(!page.contains("sekrit") && !page.contains("hush-hush"));
-    assert!(page.contains("href=\"/w/1/alerts\""), "nav link");
+    assert!(
+        page.contains(&format!("href=\"/w/{ws}/alerts\"")),
+        "nav link"
+    );
     let alerts = app
         .get_json(&format!(
             "/api/v1/workspaces/{ws}/alerts?since=2026-01-01T00:00:00Z"
@@ -608,4 +617,334 @@ async fn without_an_alert_store_alerts_say_they_are_not_available_on_postgresql(
     let (status, page) = app.page(&format!("/w/{ws}/alerts")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("not available on PostgreSQL yet"), "{page}");
+}
+
+/// The text of the table row that starts at `marker`.
+fn row<'a>(page: &'a str, marker: &str) -> &'a str {
+    let at = page
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in {page}"));
+    let rest = &page[at..];
+    &rest[..rest.find("</tr>").expect("row end")]
+}
+
+/// The numbers of a row's cells, by class.
+fn cell(row: &str, class: &str) -> String {
+    let marker = format!("class=\"num {class}\"");
+    let at = row
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {class} in {row}"));
+    let rest = &row[at..];
+    let open = rest.find('>').unwrap() + 1;
+    let close = rest.find("</td>").unwrap();
+    rest[open..close].to_string()
+}
+
+#[tokio::test]
+async fn csv_export_neutralises_formula_cells_and_keeps_hostile_text_as_data() {
+    let app = spawn_with(false).await;
+    let ws = app.workspace.id;
+    let from = week_start().format("%Y-%m-%d");
+    let to = week().end().format("%Y-%m-%d");
+    let response = app
+        .client
+        .get(format!(
+            "{}/api/v1/workspaces/{ws}/reports/mentions.csv?from={from}&to={to}",
+            app.base
+        ))
+        .bearer_auth(&app.viewer_token)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(response.status(), StatusCode::OK);
+    let content_type = response.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(content_type.starts_with("text/csv"), "{content_type}");
+    assert!(response.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains("mentions.csv"));
+    let body = response.text().await.expect("body");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let headers = reader.headers().expect("headers").clone();
+    assert_eq!(&headers[0], "created_at");
+    let column = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("record")).collect();
+    // The week's 9 mentions, newest first.
+    assert_eq!(rows.len(), 9, "{body}");
+    let by_id = |id: &str| {
+        rows.iter()
+            .find(|r| &r[column("native_id")] == id)
+            .unwrap_or_else(|| panic!("no {id}"))
+            .clone()
+    };
+    // Formula cells get a leading quote; hostile markup is data and stays as it was.
+    assert_eq!(&by_id("a3")[column("text")], format!("'{HOSTILE_TEXT}"));
+    assert_eq!(&by_id("a3")[column("author_name")], HOSTILE_NAME);
+    assert_eq!(
+        &by_id("r2")[column("text")],
+        "'+rival support never answers"
+    );
+    assert_eq!(&by_id("r3")[column("text")], "'-rival is fine @home");
+    assert_eq!(
+        &by_id("a1")[column("text")],
+        "acme battery drain fixed, love it"
+    );
+    assert_eq!(&by_id("a5")[column("sentiment")], "negative");
+    assert_eq!(&by_id("a5")[column("followers")], "5000");
+    assert_eq!(&by_id("r1")[column("monitor")], "Rival");
+    // No cell of the file starts a formula.
+    for record in &rows {
+        for value in record.iter() {
+            assert!(
+                !value.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{value:?}"
+            );
+        }
+    }
+
+    // Filters: one monitor, one sentiment.
+    let (status, body) = app
+        .api(
+            &app.viewer_token,
+            reqwest::Method::GET,
+            &format!(
+                "/api/v1/workspaces/{ws}/reports/mentions.csv?monitor={}&sentiment=positive&from={from}&to={to}",
+                app.acme.id
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body.lines().count(), 1 + 4, "{body}");
+    let (status, body) = app
+        .api(
+            &app.viewer_token,
+            reqwest::Method::GET,
+            &format!("/api/v1/workspaces/{ws}/reports/mentions.csv?from=last-week"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("from must be a date"), "{body}");
+}
+
+#[tokio::test]
+async fn json_export_returns_exactly_the_filtered_mentions() {
+    let app = spawn_with(false).await;
+    let ws = app.workspace.id;
+    let ids = |value: &Value| -> Vec<String> {
+        value
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|m| m["native_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let from = week_start().format("%Y-%m-%d");
+    let to = week().end().format("%Y-%m-%d");
+    let base = format!("/api/v1/workspaces/{ws}/reports/mentions.json");
+    let rival = app.rival.id;
+    let negative_rival = app
+        .get_json(&format!(
+            "{base}?monitor={rival}&sentiment=negative&from={from}&to={to}"
+        ))
+        .await;
+    assert_eq!(ids(&negative_rival), ["r2", "r1"]);
+    assert!(negative_rival
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["sentiment"] == "negative" && m["monitor_id"] == rival.0));
+    let every_negative_rival = app
+        .get_json(&format!("{base}?monitor={rival}&sentiment=negative"))
+        .await;
+    assert_eq!(ids(&every_negative_rival), ["r2", "r1", "p3", "p2", "p1"]);
+    let everything = app.get_json(&base).await;
+    assert_eq!(everything.as_array().unwrap().len(), 15);
+    let previous_week = app
+        .get_json(&format!(
+            "{base}?from={}&to={}",
+            week().previous().start().format("%Y-%m-%dT%H:%M:%SZ"),
+            week_start().format("%Y-%m-%dT%H:%M:%SZ")
+        ))
+        .await;
+    assert_eq!(ids(&previous_week), ["p3", "o3", "p2", "o2", "p1", "o1"]);
+    // Hostile text is returned as it was ingested.
+    let hostile = everything
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["native_id"] == "a3")
+        .unwrap();
+    assert_eq!(hostile["text"], HOSTILE_TEXT);
+    let (status, body) = app
+        .api(
+            &app.viewer_token,
+            reqwest::Method::GET,
+            &format!("{base}?from={to}&to={from}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = app
+        .api(
+            &app.viewer_token,
+            reqwest::Method::GET,
+            &format!("{base}?sentiment=angry"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_weekly_report_shows_the_hand_computed_figures() {
+    let app = spawn_with(false).await;
+    let ws = app.workspace.id;
+    let (status, page) = app
+        .page(&format!("/w/{ws}/reports/weekly?week={}", week()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains(&format!("data-week=\"{}\"", week())));
+    // Acme: 6 mentions against 3 (+100%); net (4 - 1) / 6 = +0.50 against (2 - 1) / 3 =
+    // +0.33; 6 of the 9 brand and competitor mentions = 67%.
+    let acme = row(&page, "data-monitor=\"Acme\"");
+    assert_eq!(cell(acme, "volume"), "6");
+    assert_eq!(cell(acme, "previous"), "3");
+    assert_eq!(cell(acme, "change"), "+100%");
+    assert_eq!(cell(acme, "net"), "+0.50");
+    assert_eq!(cell(acme, "previous-net"), "+0.33");
+    assert_eq!(cell(acme, "share"), "67%");
+    assert!(
+        acme.contains("▲ +0.17") && acme.contains("trend-up"),
+        "{acme}"
+    );
+    // Rival: 3 against 3 (+0%); net (1 - 2) / 3 = -0.33 against -1.00; 33%.
+    let rival = row(&page, "data-monitor=\"Rival\"");
+    assert_eq!(cell(rival, "volume"), "3");
+    assert_eq!(cell(rival, "change"), "+0%");
+    assert_eq!(cell(rival, "net"), "-0.33");
+    assert_eq!(cell(rival, "previous-net"), "-1.00");
+    assert_eq!(cell(rival, "share"), "33%");
+    assert!(rival.contains("▲ +0.67"), "{rival}");
+    // 9 mentions in all against 6.
+    assert!(
+        page.contains("<span id=\"total-mentions\">9</span> mentions (+50%)"),
+        "{page}"
+    );
+    // Five of the week's posts say "acme battery drain"; none the week before.
+    assert!(
+        page.contains("battery drain</strong> — 5 posts (previous week 0)"),
+        "{page}"
+    );
+    // Advocates by net sentiment × reach: fan (+1 × 1000), hostile (+1 × 50), small
+    // (+1 × 10); detractors: angry (-1 × 5000), grumpy (-1 × 100).
+    let section = |id: &str| {
+        let at = page.find(&format!("id=\"{id}\"")).expect(id);
+        page[at..].split("</section>").next().unwrap().to_string()
+    };
+    let order = |html: &str| -> Vec<String> {
+        html.split("<th scope=\"row\">")
+            .skip(1)
+            .map(|cell| {
+                let at = cell.find('@').unwrap();
+                cell[at + 1..].split('<').next().unwrap().to_string()
+            })
+            .collect()
+    };
+    assert_eq!(order(&section("advocates")), ["fan", "hostile", "small"]);
+    assert_eq!(order(&section("detractors")), ["angry", "grumpy"]);
+    // Charts are server SVG; the page is printable.
+    assert!(page.contains("<svg") && page.contains("Share of voice against competitors"));
+    let css = app
+        .client
+        .get(format!("{}/static/app.css", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(css.contains("@media print"));
+    // Hostile names are escaped.
+    assert!(!page.contains(HOSTILE_NAME), "{page}");
+    assert!(page.contains("&lt;script&gt;alert("), "{page}");
+    // A bad week is a 400 page.
+    let (status, _) = app
+        .page(&format!("/w/{ws}/reports/weekly?week=2026-13"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn authors_rank_advocates_and_detractors_and_pages_escape_hostile_text() {
+    let app = spawn_with(false).await;
+    let ws = app.workspace.id;
+    let ranking = app
+        .get_json(&format!("/api/v1/workspaces/{ws}/authors?days=30"))
+        .await;
+    let handles = |side: &str| -> Vec<String> {
+        ranking[side]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["handle"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Over both weeks: fan 3 positive (+1 × 1000), hostile 1 (+1 × 50), small 2 (+1 × 10);
+    // old is even (1 and 1) and calm neutral: on neither side. angry 3 negative
+    // (-1 × 5000), grumpy 3 (-1 × 100).
+    assert_eq!(handles("advocates"), ["fan", "hostile", "small"]);
+    assert_eq!(handles("detractors"), ["angry", "grumpy"]);
+    let fan = &ranking["advocates"][0];
+    assert_eq!(fan["mentions"], 3);
+    assert_eq!(fan["positive"], 3);
+    assert_eq!(fan["followers"], 1000);
+    assert_eq!(fan["score"], 1000.0);
+    let angry = &ranking["detractors"][0];
+    assert_eq!(
+        (angry["mentions"].as_u64(), angry["negative"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(angry["net_sentiment"], -1.0);
+    let limited = app
+        .get_json(&format!("/api/v1/workspaces/{ws}/authors?days=30&limit=1"))
+        .await;
+    assert_eq!(limited["advocates"].as_array().unwrap().len(), 1);
+
+    // One author, by API and page.
+    let hostile = ranking["advocates"][1]["author_id"].as_i64().unwrap();
+    let detail = app
+        .get_json(&format!("/api/v1/workspaces/{ws}/authors/{hostile}"))
+        .await;
+    assert_eq!(detail["author"]["display_name"], HOSTILE_NAME);
+    assert_eq!(detail["mentions"][0]["text"], HOSTILE_TEXT);
+    let (status, body) = app
+        .api(
+            &app.viewer_token,
+            reqwest::Method::GET,
+            &format!("/api/v1/workspaces/{ws}/authors/999999"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    for path in [
+        format!("/w/{ws}/authors"),
+        format!("/w/{ws}/authors/{hostile}"),
+    ] {
+        let (status, page) = app.page(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(!page.contains(HOSTILE_NAME), "{path}: {page}");
+        assert!(!page.contains("<img src=x"), "{path}");
+        assert!(page.contains("&lt;script&gt;alert("), "{path}");
+    }
+    let (_, page) = app.page(&format!("/w/{ws}/authors/{hostile}")).await;
+    assert!(
+        page.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("href=\"/w/{ws}/authors\"")));
 }

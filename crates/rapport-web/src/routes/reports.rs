@@ -718,7 +718,7 @@ pub fn report_body(report: &WeeklyReport, workspace: Option<WorkspaceId>) -> Mar
                                 td.num.change { (change(m.this.mentions, m.previous.mentions)) }
                                 td.num.net { (signed(net)) }
                                 td.num.previous-net { (signed(previous_net)) }
-                                td.num.trend class=(trend_class) { (trend_text) }
+                                td class={ "num trend " (trend_class) } { (trend_text) }
                                 td.num.share { (share(m)) }
                             }
                         }
