@@ -124,6 +124,11 @@ pub(crate) fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     ]
 }
 
+/// The stylesheet's text, for documents that inline it (a report saved to a file).
+pub(crate) fn stylesheet() -> &'static str {
+    APP_CSS.body
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,9 +140,4 @@ mod tests {
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
         assert!(APP_JS.url().starts_with("/static/app.js?v="));
     }
-}
-
-/// The stylesheet's text, for documents that inline it (a report saved to a file).
-pub(crate) fn stylesheet() -> &'static str {
-    APP_CSS.body
 }
