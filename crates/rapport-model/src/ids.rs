@@ -24,6 +24,10 @@ id_type!(
     PostId
 );
 id_type!(
+    /// The store's id of an author (one per network and handle).
+    AuthorId
+);
+id_type!(
     /// The id of a workspace: one brand or one agency client.
     WorkspaceId
 );

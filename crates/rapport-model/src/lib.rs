@@ -16,7 +16,7 @@ mod workspace;
 
 pub use account::{ApiTokenInfo, AuditEvent, Membership, Role, UnknownRole, User};
 pub use analysis::{Analysis, Intent, SentimentLabel, SentimentScores};
-pub use ids::{ApiTokenId, MonitorId, PostId, UserId, WorkspaceId};
+pub use ids::{ApiTokenId, AuthorId, MonitorId, PostId, UserId, WorkspaceId};
 pub use inbox::{InboxItemId, InboxReason, InboxStatus, Triage, UnknownInboxStatus};
 pub use monitor::{Mention, Monitor, MonitorKind, NewMonitor};
 pub use network::{Network, UnknownNetwork};

@@ -172,4 +172,21 @@ pub trait AlertStore: Send + Sync + 'static {
 
     /// A rule's alerts, newest first (at most `limit`).
     async fn alerts(&self, rule: AlertRuleId, limit: usize) -> StoreResult<Vec<AlertRecord>>;
+
+    /// Deletes a workspace's rule with its alerts and deliveries; `false` when the
+    /// workspace has no such rule.
+    async fn delete_alert_rule(
+        &self,
+        workspace: WorkspaceId,
+        rule: AlertRuleId,
+    ) -> StoreResult<bool>;
+
+    /// The alerts of every rule of a workspace recorded at or after `since`, newest first
+    /// (at most `limit`).
+    async fn workspace_alerts(
+        &self,
+        workspace: WorkspaceId,
+        since: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<AlertRecord>>;
 }

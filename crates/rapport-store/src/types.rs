@@ -1,7 +1,8 @@
 //! Values the store takes and returns.
 
 use rapport_model::{
-    Analysis, Intent, Monitor, MonitorId, Network, Post, PostId, SentimentLabel, Timestamp, Triage,
+    Analysis, AuthorId, Intent, Monitor, MonitorId, Network, Post, PostId, SentimentLabel,
+    Timestamp, Triage,
 };
 use serde::{Deserialize, Serialize};
 
@@ -135,6 +136,9 @@ pub struct MentionFilter {
     pub until: Option<Timestamp>,
     /// Words the post text must all contain (full-text search; operators not interpreted).
     pub text: Option<String>,
+    /// Posts by one author. Served by the workspace's time index, so bound it with `since`.
+    #[serde(default)]
+    pub author: Option<AuthorId>,
     /// Only mentions after this one in the listing's order (newest first): the next page.
     pub after: Option<MentionCursor>,
 }

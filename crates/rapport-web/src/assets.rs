@@ -124,6 +124,11 @@ pub(crate) fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     ]
 }
 
+/// The stylesheet's text, for documents that inline it (a report saved to a file).
+pub(crate) fn stylesheet() -> &'static str {
+    APP_CSS.body
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

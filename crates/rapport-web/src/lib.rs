@@ -31,7 +31,10 @@ use axum::{
     Router,
 };
 use rapport_model::Timestamp;
-use rapport_store::{AccountStore, AnalyticsStore, InboxStore, SqliteStore, Store};
+use rapport_sources::http::SafetyPolicy;
+use rapport_store::{
+    AccountStore, AlertStore, AnalyticsStore, InboxStore, SecretKey, SqliteStore, Store,
+};
 use tower_http::trace::TraceLayer;
 
 pub use error::WebError;
@@ -52,6 +55,14 @@ pub struct AppState {
     pub inbox: Arc<dyn InboxStore>,
     /// Hourly rollups for charts.
     pub analytics: Arc<dyn AnalyticsStore>,
+    /// Alert rules, alerts and deliveries: `None` on PostgreSQL, which does not keep them
+    /// yet (the alert pages and API say so).
+    pub alerts: Option<Arc<dyn AlertStore>>,
+    /// Seals the signing secrets of alert rules made through the web; `None`: a rule with a
+    /// secret is refused (422).
+    pub secret_key: Option<SecretKey>,
+    /// Which addresses user-supplied URLs (alert webhooks) may reach.
+    pub safety: Arc<SafetyPolicy>,
     /// Whether the session cookie is `Secure` (HTTPS) or may travel over loopback HTTP.
     pub cookies: auth::CookiePolicy,
     /// Failed logins per account and per address.
@@ -91,6 +102,9 @@ impl AppState {
             accounts,
             inbox,
             analytics,
+            alerts: None,
+            secret_key: None,
+            safety: Arc::new(SafetyPolicy::public_only()),
             cookies: auth::CookiePolicy::default(),
             limiter: Arc::default(),
             started_at: chrono::Utc::now(),
@@ -107,9 +121,22 @@ impl AppState {
     pub fn sqlite(store: SqliteStore) -> Self {
         let changes = store.watch_changes(CHANGE_POLL).ok();
         let store = Arc::new(store);
-        let mut state = AppState::new(store.clone(), store.clone(), store.clone(), store);
+        let mut state = AppState::new(store.clone(), store.clone(), store.clone(), store.clone());
+        state.alerts = Some(store);
         state.changes = changes;
         state
+    }
+
+    /// The same state, sealing alert rules' signing secrets with `key`.
+    pub fn with_secret_key(mut self, key: SecretKey) -> Self {
+        self.secret_key = Some(key);
+        self
+    }
+
+    /// The same state, checking alert webhooks against `policy` (the `[safety]` section).
+    pub fn with_safety(mut self, policy: SafetyPolicy) -> Self {
+        self.safety = Arc::new(policy);
+        self
     }
 
     /// The same state with another cookie policy (see [`auth::CookiePolicy`]).

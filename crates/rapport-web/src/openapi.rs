@@ -9,7 +9,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
-use crate::routes::{analytics, api, events, inbox, query, replies, sources, webhook};
+use crate::routes::{
+    alerts, analytics, api, authors, events, inbox, query, replies, reports, sources, webhook,
+};
 
 /// The document; [`ApiDoc::openapi`] builds it.
 #[derive(OpenApi)]
@@ -42,6 +44,14 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
         inbox::templates,
         inbox::save_template,
         analytics::rollups,
+        alerts::list_rules,
+        alerts::create_rule,
+        alerts::delete_rule,
+        alerts::list_alerts,
+        reports::export_csv,
+        reports::export_json,
+        authors::list,
+        authors::one,
         events::events,
         webhook::receive,
         sources::api_list,
@@ -52,7 +62,7 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
     modifiers(&Security),
     tags(
         (name = "workspaces"), (name = "mentions"), (name = "monitors"), (name = "inbox"),
-        (name = "analytics"), (name = "audit"), (name = "live"), (name = "webhooks"), (name = "sources"), (name = "meta")
+        (name = "analytics"), (name = "alerts"), (name = "reports"), (name = "audit"), (name = "live"), (name = "webhooks"), (name = "sources"), (name = "meta")
     )
 )]
 pub struct ApiDoc;

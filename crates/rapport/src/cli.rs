@@ -54,6 +54,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Maintain the analytics rollups (hourly counts per monitor).
     Rollup(RollupArgs),
+    /// Write a report (the weekly report as a standalone, printable HTML file).
+    Report(ReportArgs),
     /// Read a document a network sent (an API response, a stream capture, a feed) and print
     /// its posts, one JSON line each; skipped items and the paging cursor go to stderr.
     Parse(ParseArgs),
@@ -155,6 +157,32 @@ pub enum RollupAction {
     Rebuild,
     /// Compare the rollups with a recount; exit code 1 when they differ.
     Verify,
+}
+
+/// Options of `rapport report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Which report.
+    #[command(subcommand)]
+    pub action: ReportAction,
+}
+
+/// `rapport report` reports.
+#[derive(Debug, Subcommand)]
+pub enum ReportAction {
+    /// The weekly report of one workspace: volume, sentiment, share of voice, themes,
+    /// advocates and detractors, response times.
+    Weekly {
+        /// The workspace, by name or id.
+        #[arg(long)]
+        workspace: String,
+        /// The ISO week, e.g. 2026-W10 (default: the last complete week).
+        #[arg(long)]
+        week: Option<String>,
+        /// Where to write the HTML file.
+        #[arg(long, default_value = "report.html")]
+        out: std::path::PathBuf,
+    },
 }
 
 /// Options of `rapport parse`.

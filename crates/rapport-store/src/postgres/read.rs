@@ -246,6 +246,7 @@ pub(super) async fn find_mentions<C: GenericClient>(
     let network = filter.network.map(|n| n.as_str());
     let sentiment = filter.sentiment.map(|s| s.as_str());
     let intent = filter.intent.map(|i| i.as_str());
+    let author = filter.author.map(|a| a.0);
     let since = filter.since.map(to_millis);
     let until = filter.until.map(to_millis);
     let words = filter.text.as_deref().and_then(search_words);
@@ -268,6 +269,7 @@ pub(super) async fn find_mentions<C: GenericClient>(
     filter_on!(sentiment, " AND p.sentiment = ${}");
     filter_on!(intent, " AND p.intent = ${}");
     filter_on!(filter.language, " AND p.lang = ${}");
+    filter_on!(author, " AND p.author_id = ${}");
     filter_on!(since, " AND x.post_created_at >= ${}");
     filter_on!(until, " AND x.post_created_at < ${}");
     if let Some(words) = &words {

@@ -2,12 +2,14 @@
 //! every touched cell per batch, adding to what is stored, so concurrent writers add up),
 //! recounted from the raw mentions on demand.
 
-use super::{execute, get, query, PostgresStore};
-use crate::analytics::{Bucket, RollupCounts, RollupMismatch, RollupRow};
+use super::{execute, get, limit_value, query, query_opt, PostgresStore};
+use crate::analytics::{
+    AuthorSide, AuthorStanding, Bucket, RollupCounts, RollupMismatch, RollupRow,
+};
 use crate::codec::{from_millis, to_millis};
 use crate::{StoreError, StoreResult};
 use deadpool_postgres::{GenericClient, Transaction};
-use rapport_model::{MonitorId, Timestamp, WorkspaceId};
+use rapport_model::{AuthorId, MonitorId, Timestamp, WorkspaceId};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
@@ -264,6 +266,108 @@ async fn series<C: GenericClient>(
         .collect()
 }
 
+/// The posts that mention a workspace in a window, each once, with their authors: a range
+/// of `mentions_workspace_time (workspace_id, post_created_at DESC)`, then `posts` and
+/// `authors` by primary key; never a scan of `posts`.
+const WINDOW_POSTS: &str = "(SELECT DISTINCT x.post_id FROM mentions x \
+     WHERE x.workspace_id = $1 AND x.post_created_at >= $2 AND x.post_created_at < $3) w \
+     JOIN posts p ON p.id = w.post_id JOIN authors a ON a.id = p.author_id";
+
+const STANDING_COLUMNS: &str = "a.id, a.network, a.handle, a.display_name, \
+     coalesce(a.followers, 0)::bigint, count(*)::bigint, \
+     count(*) FILTER (WHERE p.sentiment = 'positive')::bigint, \
+     count(*) FILTER (WHERE p.sentiment = 'neutral')::bigint, \
+     count(*) FILTER (WHERE p.sentiment = 'negative')::bigint";
+
+fn read_standing(row: &tokio_postgres::Row) -> StoreResult<AuthorStanding> {
+    const CONTEXT: &str = "read an author's standing";
+    let n = |i: usize| -> StoreResult<u64> {
+        Ok(u64::try_from(get::<i64>(row, i, CONTEXT)?).unwrap_or(0))
+    };
+    let network: String = get(row, 1, CONTEXT)?;
+    Ok(AuthorStanding {
+        author_id: AuthorId(get(row, 0, CONTEXT)?),
+        network: crate::codec::network(&network, "authors")?,
+        handle: get(row, 2, CONTEXT)?,
+        display_name: get(row, 3, CONTEXT)?,
+        followers: n(4)?,
+        mentions: n(5)?,
+        positive: n(6)?,
+        neutral: n(7)?,
+        negative: n(8)?,
+        net_sentiment: 0.0,
+        score: 0.0,
+    }
+    .scored())
+}
+
+async fn author_standings<C: GenericClient>(
+    client: &C,
+    workspace: WorkspaceId,
+    from: Timestamp,
+    to: Timestamp,
+    side: AuthorSide,
+    limit: usize,
+) -> StoreResult<Vec<AuthorStanding>> {
+    let (having, order) = match side {
+        AuthorSide::Advocates => (">", "DESC"),
+        AuthorSide::Detractors => ("<", "ASC"),
+    };
+    let positive = "count(*) FILTER (WHERE p.sentiment = 'positive')";
+    let negative = "count(*) FILTER (WHERE p.sentiment = 'negative')";
+    let sql = format!(
+        "SELECT {STANDING_COLUMNS} FROM {WINDOW_POSTS} GROUP BY a.id \
+         HAVING {positive} {having} {negative} \
+         ORDER BY (({positive} - {negative})::float8 / count(*)) \
+           * greatest(coalesce(a.followers, 0), 1) {order}, count(*) DESC, a.id \
+         LIMIT $4"
+    );
+    let rows = query(
+        client,
+        &sql,
+        &[
+            &workspace.0,
+            &to_millis(from),
+            &to_millis(to),
+            &limit_value(limit),
+        ],
+        "rank authors",
+    )
+    .await?;
+    rows.iter().map(read_standing).collect()
+}
+
+async fn author_standing<C: GenericClient>(
+    client: &C,
+    workspace: WorkspaceId,
+    author: AuthorId,
+    from: Timestamp,
+    to: Timestamp,
+) -> StoreResult<Option<AuthorStanding>> {
+    let sql = format!(
+        "SELECT {STANDING_COLUMNS} FROM {WINDOW_POSTS} WHERE p.author_id = $4 GROUP BY a.id"
+    );
+    let found = query_opt(
+        client,
+        &sql,
+        &[&workspace.0, &to_millis(from), &to_millis(to), &author.0],
+        "read an author's standing",
+    )
+    .await?;
+    if let Some(row) = found {
+        return read_standing(&row).map(Some);
+    }
+    let alone = query_opt(
+        client,
+        "SELECT a.id, a.network, a.handle, a.display_name, coalesce(a.followers, 0)::bigint, \
+         0::bigint, 0::bigint, 0::bigint, 0::bigint FROM authors a WHERE a.id = $1",
+        &[&author.0],
+        "read an author",
+    )
+    .await?;
+    alone.as_ref().map(read_standing).transpose()
+}
+
 #[async_trait::async_trait]
 impl crate::AnalyticsStore for PostgresStore {
     async fn rollups(
@@ -282,6 +386,27 @@ impl crate::AnalyticsStore for PostgresStore {
 
     async fn verify_rollups(&self, limit: usize) -> StoreResult<Vec<RollupMismatch>> {
         verify(&mut self.client().await?, limit).await
+    }
+
+    async fn author_standings(
+        &self,
+        workspace: WorkspaceId,
+        from: Timestamp,
+        to: Timestamp,
+        side: AuthorSide,
+        limit: usize,
+    ) -> StoreResult<Vec<AuthorStanding>> {
+        author_standings(&self.client().await?, workspace, from, to, side, limit).await
+    }
+
+    async fn author_standing(
+        &self,
+        workspace: WorkspaceId,
+        author: AuthorId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Option<AuthorStanding>> {
+        author_standing(&self.client().await?, workspace, author, from, to).await
     }
 }
 

@@ -303,4 +303,77 @@ impl AlertStore for SqliteStore {
         })
         .await
     }
+
+    async fn delete_alert_rule(
+        &self,
+        workspace: WorkspaceId,
+        rule: AlertRuleId,
+    ) -> StoreResult<bool> {
+        self.with_writer(move |w| {
+            let tx = w
+                .conn
+                .transaction()
+                .map_err(StoreError::sqlite("delete an alert rule"))?;
+            // Explicit, so it does not depend on the connection's foreign-key setting.
+            tx.execute(
+                "DELETE FROM alert_deliveries WHERE alert_id IN (SELECT a.id FROM alerts a \
+                 JOIN alert_rules r ON r.id = a.rule_id WHERE r.id = ?1 AND r.workspace_id = ?2)",
+                params![rule.0, workspace.0],
+            )
+            .map_err(StoreError::sqlite("delete an alert rule's deliveries"))?;
+            tx.execute(
+                "DELETE FROM alerts WHERE rule_id IN \
+                 (SELECT id FROM alert_rules WHERE id = ?1 AND workspace_id = ?2)",
+                params![rule.0, workspace.0],
+            )
+            .map_err(StoreError::sqlite("delete an alert rule's alerts"))?;
+            let deleted = tx
+                .execute(
+                    "DELETE FROM alert_rules WHERE id = ?1 AND workspace_id = ?2",
+                    params![rule.0, workspace.0],
+                )
+                .map_err(StoreError::sqlite("delete an alert rule"))?;
+            tx.commit()
+                .map_err(StoreError::sqlite("delete an alert rule"))?;
+            Ok(deleted == 1)
+        })
+        .await
+    }
+
+    async fn workspace_alerts(
+        &self,
+        workspace: WorkspaceId,
+        since: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<AlertRecord>> {
+        self.with_reader(move |conn| {
+            // `alert_rules_workspace` finds the rules; `alerts`' unique (rule_id, hour)
+            // index their alerts.
+            let mut stmt = conn
+                .prepare(&format!(
+                    "{ALERT_SELECT} JOIN alert_rules r ON r.id = a.rule_id \
+                     WHERE r.workspace_id = ?1 AND a.fired_at >= ?2 \
+                     ORDER BY a.fired_at DESC, a.id DESC LIMIT ?3"
+                ))
+                .map_err(StoreError::sqlite("read a workspace's alerts"))?;
+            let rows = stmt
+                .query_map(
+                    params![
+                        workspace.0,
+                        to_millis(since),
+                        limit.min(i64::MAX as usize) as i64
+                    ],
+                    alert_from_row,
+                )
+                .map_err(StoreError::sqlite("read a workspace's alerts"))?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(finish_alert(
+                    row.map_err(StoreError::sqlite("read a workspace's alerts"))?,
+                )?);
+            }
+            Ok(out)
+        })
+        .await
+    }
 }

@@ -353,6 +353,9 @@ pub(super) fn find_mentions(
     if let Some(language) = &filter.language {
         narrow(" AND p.lang = ?", Value::Text(language.clone()));
     }
+    if let Some(author) = filter.author {
+        narrow(" AND p.author_id = ?", Value::Integer(author.0));
+    }
     if let Some(since) = filter.since {
         narrow(
             " AND x.post_created_at >= ?",

@@ -8,9 +8,11 @@
 //! Hours are Unix milliseconds divided by 3,600,000 with truncation, as SQLite divides.
 
 use super::codec::to_millis;
-use crate::analytics::{Bucket, RollupCounts, RollupMismatch, RollupRow};
+use crate::analytics::{
+    AuthorSide, AuthorStanding, Bucket, RollupCounts, RollupMismatch, RollupRow,
+};
 use crate::{StoreError, StoreResult};
-use rapport_model::{MonitorId, Timestamp, WorkspaceId};
+use rapport_model::{AuthorId, MonitorId, Timestamp, WorkspaceId};
 use rusqlite::{params, CachedStatement, Connection, Transaction};
 
 /// Milliseconds per rollup hour.
@@ -337,4 +339,149 @@ impl crate::AnalyticsStore for super::SqliteStore {
     async fn verify_rollups(&self, limit: usize) -> StoreResult<Vec<RollupMismatch>> {
         self.with_reader(move |conn| verify(conn, limit)).await
     }
+
+    async fn author_standings(
+        &self,
+        workspace: WorkspaceId,
+        from: Timestamp,
+        to: Timestamp,
+        side: AuthorSide,
+        limit: usize,
+    ) -> StoreResult<Vec<AuthorStanding>> {
+        self.with_reader(move |conn| author_standings(conn, workspace, from, to, side, limit))
+            .await
+    }
+
+    async fn author_standing(
+        &self,
+        workspace: WorkspaceId,
+        author: AuthorId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Option<AuthorStanding>> {
+        self.with_reader(move |conn| author_standing(conn, workspace, author, from, to))
+            .await
+    }
+}
+
+/// The posts that mention a workspace in a window, each once, as a table `w(post_id)`.
+/// Served by `mentions_workspace_time (workspace_id, post_created_at DESC)`, which covers it
+/// (the table has no rowid, so the index holds the post id): a range of the index, never a
+/// scan of `posts`. `CROSS JOIN` after it keeps SQLite from driving the join from `posts`,
+/// which has no index by author.
+const WINDOW_POSTS: &str = "(SELECT DISTINCT x.post_id FROM mentions x \
+     WHERE x.workspace_id = ?1 AND x.post_created_at >= ?2 AND x.post_created_at < ?3) w \
+     CROSS JOIN posts p ON p.id = w.post_id JOIN authors a ON a.id = p.author_id";
+
+const STANDING_COLUMNS: &str = "a.id, a.network, a.handle, a.display_name, \
+     coalesce(a.followers, 0), count(*), sum(p.sentiment IS 'positive'), \
+     sum(p.sentiment IS 'neutral'), sum(p.sentiment IS 'negative')";
+
+/// An author row as read, before its network name is checked.
+type RawStanding = (i64, String, String, Option<String>, [u64; 5]);
+
+fn read_standing(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawStanding> {
+    let n = |i: usize| -> rusqlite::Result<u64> {
+        Ok(u64::try_from(r.get::<_, Option<i64>>(i)?.unwrap_or(0)).unwrap_or(0))
+    };
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        [n(4)?, n(5)?, n(6)?, n(7)?, n(8)?],
+    ))
+}
+
+fn finish_standing(
+    (id, network, handle, display_name, [followers, mentions, positive, neutral, negative]): RawStanding,
+) -> StoreResult<AuthorStanding> {
+    Ok(AuthorStanding {
+        author_id: AuthorId(id),
+        network: super::codec::network(&network, "authors")?,
+        handle,
+        display_name,
+        followers,
+        mentions,
+        positive,
+        neutral,
+        negative,
+        net_sentiment: 0.0,
+        score: 0.0,
+    }
+    .scored())
+}
+
+/// See [`crate::AnalyticsStore::author_standings`].
+pub(super) fn author_standings(
+    conn: &Connection,
+    workspace: WorkspaceId,
+    from: Timestamp,
+    to: Timestamp,
+    side: AuthorSide,
+    limit: usize,
+) -> StoreResult<Vec<AuthorStanding>> {
+    let (having, order) = match side {
+        AuthorSide::Advocates => (">", "DESC"),
+        AuthorSide::Detractors => ("<", "ASC"),
+    };
+    let sql = format!(
+        "SELECT {STANDING_COLUMNS} FROM {WINDOW_POSTS} GROUP BY a.id \
+         HAVING sum(p.sentiment IS 'positive') {having} sum(p.sentiment IS 'negative') \
+         ORDER BY (CAST(sum(p.sentiment IS 'positive') - sum(p.sentiment IS 'negative') AS REAL) \
+           / count(*)) * max(coalesce(a.followers, 0), 1) {order}, count(*) DESC, a.id \
+         LIMIT ?4"
+    );
+    let rows = conn
+        .prepare_cached(&sql)
+        .and_then(|mut stmt| {
+            stmt.query_map(
+                params![
+                    workspace.0,
+                    to_millis(from),
+                    to_millis(to),
+                    i64::try_from(limit).unwrap_or(i64::MAX)
+                ],
+                read_standing,
+            )?
+            .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(StoreError::sqlite("rank authors"))?;
+    rows.into_iter().map(finish_standing).collect()
+}
+
+/// See [`crate::AnalyticsStore::author_standing`].
+pub(super) fn author_standing(
+    conn: &Connection,
+    workspace: WorkspaceId,
+    author: AuthorId,
+    from: Timestamp,
+    to: Timestamp,
+) -> StoreResult<Option<AuthorStanding>> {
+    use rusqlite::OptionalExtension;
+    let sql = format!(
+        "SELECT {STANDING_COLUMNS} FROM {WINDOW_POSTS} WHERE p.author_id = ?4 GROUP BY a.id"
+    );
+    let found = conn
+        .prepare_cached(&sql)
+        .and_then(|mut stmt| {
+            stmt.query_row(
+                params![workspace.0, to_millis(from), to_millis(to), author.0],
+                read_standing,
+            )
+            .optional()
+        })
+        .map_err(StoreError::sqlite("read an author's standing"))?;
+    if let Some(found) = found {
+        return finish_standing(found).map(Some);
+    }
+    // No mentions in the window: the author alone, by primary key.
+    let alone = conn
+        .prepare_cached(
+            "SELECT a.id, a.network, a.handle, a.display_name, coalesce(a.followers, 0), \
+             0, 0, 0, 0 FROM authors a WHERE a.id = ?1",
+        )
+        .and_then(|mut stmt| stmt.query_row([author.0], read_standing).optional())
+        .map_err(StoreError::sqlite("read an author"))?;
+    alone.map(finish_standing).transpose()
 }

@@ -28,6 +28,7 @@ macro_rules! conformance {
 }
 
 mod accounts;
+mod authors;
 mod backend;
 mod concurrency;
 mod inbox;

@@ -281,6 +281,7 @@ impl MentionsParams {
             since,
             until,
             text,
+            author: None,
         })
     }
 }

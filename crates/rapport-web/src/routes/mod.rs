@@ -3,8 +3,10 @@
 //! Both look workspaces up the same way (see `find_workspace`) so an unknown id is a 404
 //! whichever door it came through.
 
+pub mod alerts;
 pub mod analytics;
 pub mod api;
+pub mod authors;
 pub(crate) mod events;
 pub mod inbox;
 mod inbox_pages;
@@ -14,6 +16,7 @@ pub mod pages;
 mod performance;
 pub mod query;
 pub mod replies;
+pub mod reports;
 pub mod sources;
 pub mod table;
 pub mod users;

@@ -90,6 +90,9 @@ pub(crate) fn user_menu(caller: &Caller, workspace: Option<&Workspace>) -> Marku
             }
             @if let Some(workspace) = workspace {
                 a.response-link href={ "/w/" (workspace.id) "/response-times" } { "Response times" }
+                a.alerts-link href={ "/w/" (workspace.id) "/alerts" } { "Alerts" }
+                a.authors-link href={ "/w/" (workspace.id) "/authors" } { "Authors" }
+                a.reports-link href={ "/w/" (workspace.id) "/reports/weekly" } { "Weekly report" }
                 a.sources-link href={ "/w/" (workspace.id) "/sources" } { "Sources" }
             }
             @if let Some(workspace) = admin_of {
@@ -486,7 +489,7 @@ fn monitor_card(count: &MonitorCount) -> Markup {
     }
 }
 
-fn mention_item(mention: &MentionView, now: Timestamp) -> Markup {
+pub(crate) fn mention_item(mention: &MentionView, now: Timestamp) -> Markup {
     let post = &mention.post.post;
     html! {
         li.mention data-key={ (mention.monitor_id) ":" (mention.post.id) } {

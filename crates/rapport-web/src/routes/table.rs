@@ -7,13 +7,13 @@
 
 use axum::{
     http::Method,
-    routing::{get, post, MethodRouter},
+    routing::{delete, get, post, MethodRouter},
 };
 use rapport_model::Role;
 
 use super::{
-    analytics, api, events, inbox, inbox_pages, login, monitors, pages, performance, query,
-    replies, sources, users, webhook,
+    alerts, analytics, api, authors, events, inbox, inbox_pages, login, monitors, pages,
+    performance, query, replies, reports, sources, users, webhook,
 };
 use crate::{
     auth::{Access, Kind},
@@ -274,6 +274,78 @@ pub(crate) fn routes() -> Vec<Route> {
             "/w/{id}/inbox/{item}",
             Workspace(Role::Agent),
             post(inbox_pages::act),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/alerts",
+            Workspace(Role::Viewer),
+            get(alerts::page),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/alert-rules",
+            Workspace(Role::Viewer),
+            get(alerts::list_rules),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/alert-rules",
+            Workspace(Role::Manager),
+            post(alerts::create_rule),
+        ),
+        route(
+            M::DELETE,
+            "/api/v1/workspaces/{id}/alert-rules/{rule}",
+            Workspace(Role::Manager),
+            delete(alerts::delete_rule),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/alerts",
+            Workspace(Role::Viewer),
+            get(alerts::list_alerts),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/reports/mentions.csv",
+            Workspace(Role::Viewer),
+            get(reports::export_csv),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/reports/mentions.json",
+            Workspace(Role::Viewer),
+            get(reports::export_json),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/reports/weekly",
+            Workspace(Role::Viewer),
+            get(reports::weekly_page),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/authors",
+            Workspace(Role::Viewer),
+            get(authors::page),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/authors/{author}",
+            Workspace(Role::Viewer),
+            get(authors::author_page),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/authors",
+            Workspace(Role::Viewer),
+            get(authors::list),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/authors/{author}",
+            Workspace(Role::Viewer),
+            get(authors::one),
         ),
         route(
             M::GET,

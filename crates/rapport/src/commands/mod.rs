@@ -13,6 +13,7 @@ mod ingest;
 mod matching;
 mod parse;
 mod query;
+mod report;
 mod rollup;
 mod serve;
 mod simulate;
@@ -68,6 +69,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(args) => bench::run(args).await,
         Command::Rollup(args) => rollup::run(data_dir()?, args).await,
+        Command::Report(args) => report::run(data_dir()?, args).await,
         Command::Parse(args) => parse::run(args),
         Command::User(args) => user::run(data_dir()?, args.action).await,
         Command::Token(args) => token::run(data_dir()?, args.action).await,

@@ -82,6 +82,7 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
     .with_cookies(super::cookie_policy(addr))
     .with_webhooks(webhooks)
     .with_replies(replies)
+    .with_secret_key(key.clone())
     .with_ingestor(ingestor);
     let state = if polling {
         state.with_sources(rapport_web::routes::sources::SourceAdmin::new(

@@ -1,0 +1,950 @@
+//! Learn and protect, end to end through the real router over a real SQLite file: alert
+//! rules (SSRF refusal, list, delete), exports (CSV formula cells, JSON filters), the weekly
+//! report against a hand-computed fixture, advocates and detractors, and hostile text.
+
+use std::net::SocketAddr;
+
+use chrono::{DateTime, Duration, Utc};
+use rapport_model::{
+    Analysis, Author, Engagement, Intent, Membership, Monitor, MonitorKind, Network, NewMonitor,
+    Post, Role, SentimentLabel, SentimentScores, Workspace,
+};
+use rapport_store::{
+    AccountStore, IngestItem, NewApiToken, NewUser, SqliteOptions, SqliteStore, Store,
+};
+use rapport_web::routes::reports::IsoWeek;
+use rapport_web::{auth, AppState};
+use reqwest::{header, StatusCode};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+const PASSWORD: &str = "correct horse battery staple";
+const HOSTILE_NAME: &str = "<script>alert('name')</script>";
+const HOSTILE_TEXT: &str = "=HYPERLINK(\"http://evil.example\",\"x\") <img src=x onerror=alert(1)>";
+
+struct App {
+    base: String,
+    client: reqwest::Client,
+    workspace: Workspace,
+    acme: Monitor,
+    rival: Monitor,
+    viewer_token: String,
+    manager_token: String,
+    viewer_cookie: String,
+    _shutdown: oneshot::Sender<()>,
+    _dir: TempDir,
+}
+
+/// The week of the fixture: the last complete ISO week (so the authors' "last 30 days"
+/// window holds the fixture whatever the date).
+fn week() -> IsoWeek {
+    IsoWeek::of(Utc::now()).previous()
+}
+
+fn week_start() -> DateTime<Utc> {
+    week().start()
+}
+
+struct Spec {
+    id: &'static str,
+    monitor: usize,
+    handle: &'static str,
+    name: &'static str,
+    followers: u64,
+    sentiment: SentimentLabel,
+    hours: i64,
+    text: &'static str,
+}
+
+/// The fixture. The week (from its Monday): Acme 6 mentions (4 positive, 1
+/// negative, 1 neutral: net +0.50), Rival 3 (1 positive, 2 negative: net -0.33); share of
+/// voice 67% / 33%. The week before: Acme 3 (2 positive, 1 negative: net +0.33), Rival 3 (all
+/// negative: net -1.00). So Acme's volume is +100% and Rival's +0%.
+fn specs() -> Vec<Spec> {
+    use SentimentLabel::{Negative, Neutral, Positive};
+    let s = |id, monitor, handle, name, followers, sentiment, hours, text| Spec {
+        id,
+        monitor,
+        handle,
+        name,
+        followers,
+        sentiment,
+        hours,
+        text,
+    };
+    vec![
+        // W10, Acme.
+        s(
+            "a1",
+            0,
+            "fan",
+            "Fan",
+            1000,
+            Positive,
+            10,
+            "acme battery drain fixed, love it",
+        ),
+        s(
+            "a2",
+            0,
+            "fan",
+            "Fan",
+            1000,
+            Positive,
+            30,
+            "acme battery drain gone after update",
+        ),
+        s(
+            "a3",
+            0,
+            "hostile",
+            HOSTILE_NAME,
+            50,
+            Positive,
+            50,
+            HOSTILE_TEXT,
+        ),
+        s(
+            "a4",
+            0,
+            "small",
+            "Small",
+            10,
+            Positive,
+            70,
+            "acme battery drain solved for me",
+        ),
+        s(
+            "a5",
+            0,
+            "angry",
+            "Angry",
+            5000,
+            Negative,
+            90,
+            "acme battery drain is terrible",
+        ),
+        s(
+            "a6",
+            0,
+            "calm",
+            "Calm",
+            20,
+            Neutral,
+            110,
+            "acme battery drain question",
+        ),
+        // W10, Rival.
+        s(
+            "r1",
+            1,
+            "angry",
+            "Angry",
+            5000,
+            Negative,
+            12,
+            "rival shipping late again",
+        ),
+        s(
+            "r2",
+            1,
+            "grumpy",
+            "Grumpy",
+            100,
+            Negative,
+            40,
+            "+rival support never answers",
+        ),
+        s(
+            "r3",
+            1,
+            "small",
+            "Small",
+            10,
+            Positive,
+            60,
+            "-rival is fine @home",
+        ),
+        // W09, Acme.
+        s(
+            "o1",
+            0,
+            "fan",
+            "Fan",
+            1000,
+            Positive,
+            -100,
+            "acme new colours look good",
+        ),
+        s(
+            "o2",
+            0,
+            "old",
+            "Old",
+            30,
+            Positive,
+            -80,
+            "acme delivery was quick",
+        ),
+        s(
+            "o3",
+            0,
+            "angry",
+            "Angry",
+            5000,
+            Negative,
+            -60,
+            "acme website down today",
+        ),
+        // W09, Rival.
+        s(
+            "p1",
+            1,
+            "grumpy",
+            "Grumpy",
+            100,
+            Negative,
+            -90,
+            "rival website down",
+        ),
+        s(
+            "p2",
+            1,
+            "grumpy",
+            "Grumpy",
+            100,
+            Negative,
+            -70,
+            "rival refund refused",
+        ),
+        s(
+            "p3",
+            1,
+            "old",
+            "Old",
+            30,
+            Negative,
+            -50,
+            "rival delivery lost",
+        ),
+    ]
+}
+
+async fn spawn_with(postgres_like: bool) -> App {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store =
+        SqliteStore::open(&dir.path().join("rapport.db"), SqliteOptions::default()).expect("open");
+    let workspace = store
+        .create_workspace("Acme & Co")
+        .await
+        .expect("workspace");
+    let monitor = |name: &str, kind, query: &str| NewMonitor {
+        workspace_id: workspace.id,
+        name: name.into(),
+        kind,
+        query: query.into(),
+    };
+    let acme = store
+        .create_monitor(monitor("Acme", MonitorKind::Brand, "acme"))
+        .await
+        .expect("acme");
+    let rival = store
+        .create_monitor(monitor("Rival", MonitorKind::Competitor, "rival"))
+        .await
+        .expect("rival");
+    let monitors = [acme.id, rival.id];
+    let items = specs()
+        .into_iter()
+        .map(|s| IngestItem {
+            post: Post {
+                network: Network::Mastodon,
+                native_id: s.id.into(),
+                url: Some(format!("https://social.example/@{}/{}", s.handle, s.id)),
+                author: Author {
+                    handle: s.handle.into(),
+                    display_name: Some(s.name.into()),
+                    followers: Some(s.followers),
+                },
+                title: None,
+                text: s.text.into(),
+                language: Some("en".into()),
+                created_at: week_start() + Duration::hours(s.hours),
+                reply_to: None,
+                conversation_id: None,
+                quote_of: None,
+                engagement: Engagement::default(),
+            },
+            monitors: vec![monitors[s.monitor]],
+            analysis: Some(Analysis {
+                sentiment: s.sentiment,
+                scores: SentimentScores::default(),
+                intent: Intent::Other,
+                fingerprint: 0,
+            }),
+            triage: None,
+        })
+        .collect();
+    store.write_batch(items).await.expect("fixture");
+
+    let viewer = store
+        .create_user(NewUser {
+            email: "viewer@acme.example".into(),
+            display_name: "Viewer".into(),
+            password_hash: auth::hash_password(PASSWORD).expect("hash"),
+            is_admin: false,
+        })
+        .await
+        .expect("viewer");
+    store
+        .set_membership(Membership {
+            user: viewer.id,
+            workspace: workspace.id,
+            role: Role::Viewer,
+        })
+        .await
+        .expect("membership");
+    let mut tokens = Vec::new();
+    for role in [Role::Viewer, Role::Manager] {
+        let (secret, prefix) = auth::new_api_token().expect("token");
+        store
+            .create_api_token(NewApiToken {
+                token_hash: secret.hash(),
+                prefix,
+                workspace: workspace.id,
+                role,
+                name: format!("{role} token"),
+                created_by: None,
+            })
+            .await
+            .expect("token");
+        tokens.push(secret.expose().to_string());
+    }
+    let state = if postgres_like {
+        // What `rapport serve` builds over PostgreSQL: no alert store.
+        let store = std::sync::Arc::new(store);
+        AppState::new(store.clone(), store.clone(), store.clone(), store)
+    } else {
+        AppState::sqlite(store).with_secret_key(rapport_store::SecretKey::generate().expect("key"))
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr: SocketAddr = listener.local_addr().expect("addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    tokio::spawn(rapport_web::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    let client = rapport_sources::http::client_builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let login = client
+        .post(format!("http://{addr}/login"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(
+            serde_urlencoded::to_string([("email", "viewer@acme.example"), ("password", PASSWORD)])
+                .expect("form"),
+        )
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), StatusCode::SEE_OTHER, "login");
+    let viewer_cookie = login
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("cookie")
+        .to_string();
+    App {
+        base: format!("http://{addr}"),
+        client,
+        workspace,
+        acme,
+        rival,
+        viewer_token: tokens[0].clone(),
+        manager_token: tokens[1].clone(),
+        viewer_cookie,
+        _shutdown: tx,
+        _dir: dir,
+    }
+}
+
+impl App {
+    async fn api(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, String) {
+        let mut request = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        (status, response.text().await.expect("body"))
+    }
+
+    async fn get_json(&self, path: &str) -> Value {
+        let (status, body) = self
+            .api(&self.viewer_token, reqwest::Method::GET, path, None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        serde_json::from_str(&body).expect("json")
+    }
+
+    async fn page(&self, path: &str) -> (StatusCode, String) {
+        let response = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .header(header::COOKIE, &self.viewer_cookie)
+            .send()
+            .await
+            .expect("page");
+        let status = response.status();
+        (status, response.text().await.expect("body"))
+    }
+}
+
+fn error_code(body: &str) -> String {
+    let value: Value = serde_json::from_str(body).expect("error json");
+    value["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn alert_rules_are_created_listed_and_deleted_and_private_webhooks_are_refused() {
+    let app = spawn_with(false).await;
+    let ws = app.workspace.id;
+    let rules = format!("/api/v1/workspaces/{ws}/alert-rules");
+    let post = reqwest::Method::POST;
+
+    // The SSRF guard: loopback, private, link-local (cloud metadata) and `localhost`, and
+    // schemes other than http(s), are refused with a clear 422.
+    for url in [
+        "http://127.0.0.1:8080/hook",
+        "http://10.1.2.3/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/hook",
+        "http://localhost:9000/hook",
+        "file:///etc/passwd",
+        "not a url",
+    ] {
+        let (status, body) = app
+            .api(
+                &app.manager_token,
+                post.clone(),
+                &rules,
+                Some(json!({"kind": "volume", "webhook_url": url})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {body}");
+        assert_eq!(error_code(&body), "unprocessable", "{url}");
+        let message = serde_json::from_str::<Value>(&body).unwrap()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(message.contains("webhook"), "{url}: {message}");
+    }
+    let (_, body) = app
+        .api(
+            &app.manager_token,
+            post.clone(),
+            &rules,
+            Some(json!({"kind": "volume", "webhook_url": "http://127.0.0.1/x"})),
+        )
+        .await;
+    assert!(body.contains("loopback"), "{body}");
+
+    // Bad kinds and thresholds are 422 too; a viewer may not create.
+    for bad in [
+        json!({"kind": "sometimes", "webhook_url": "https://93.184.215.14/hook"}),
+        json!({"kind": "reach", "webhook_url": "https://93.184.215.14/hook"}),
+        json!({"kind": "negative", "min_share": 2.0, "webhook_url": "https://93.184.215.14/hook"}),
+        json!({"kind": "query", "query": "(", "webhook_url": "https://93.184.215.14/hook"}),
+        json!({"kind": "volume", "monitor_id": 999, "webhook_url": "https://93.184.215.14/hook"}),
+    ] {
+        let (status, body) = app
+            .api(&app.manager_token, post.clone(), &rules, Some(bad.clone()))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+    }
+    let (status, _) = app
+        .api(
+            &app.viewer_token,
+            post.clone(),
+            &rules,
+            Some(json!({"kind": "volume", "webhook_url": "https://93.184.215.14/hook"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Two good rules: a signed negative-spike rule on Acme, a reach rule on every monitor.
+    let (status, body) = app
+        .api(
+            &app.manager_token,
+            post.clone(),
+            &rules,
+            Some(json!({
+                "kind": "negative", "min_share": 0.4, "monitor_id": app.acme.id.0,
+                "webhook_url": "https://93.184.215.14/services/T000/B000/sekrit-path-token",
+                "webhook_format": "slack", "secret": "hush-hush-signing-key", "cooldown_minutes": 30
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let negative: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(negative["kind"], "negative");
+    assert_eq!(negative["webhook_host"], "93.184.215.14");
+    assert_eq!(negative["signed"], true);
+    assert_eq!(
+        negative["threshold"],
+        "negative spike, at least 40% of the hour negative"
+    );
+    assert!(
+        !body.contains("sekrit") && !body.contains("hush-hush"),
+        "{body}"
+    );
+    let (status, body) = app
+        .api(
+            &app.manager_token,
+            post.clone(),
+            &rules,
+            Some(json!({"kind": "reach", "followers": 10000, "webhook_url": "http://93.184.215.14:8080/h"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // Listed for a viewer, without the webhook path or the secret.
+    let (status, body) = app
+        .api(&app.viewer_token, reqwest::Method::GET, &rules, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let listed: Vec<Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[1]["threshold"], "an author with 10000+ followers");
+    assert!(
+        !body.contains("sekrit") && !body.contains("hush-hush"),
+        "{body}"
+    );
+    let (status, page) = app.page(&format!("/w/{ws}/alerts")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("93.184.215.14") && page.contains("Acme"),
+        "{page}"
+    );
+    assert!(!page.contains("sekrit") && !page.contains("hush-hush"));
+    assert!(
+        page.contains(&format!("href=\"/w/{ws}/alerts\"")),
+        "nav link"
+    );
+    let alerts = app
+        .get_json(&format!(
+            "/api/v1/workspaces/{ws}/alerts?since=2026-01-01T00:00:00Z"
+        ))
+        .await;
+    assert_eq!(alerts, json!([]));
+    let (status, _) = app
+        .api(
+            &app.viewer_token,
+            reqwest::Method::GET,
+            &format!("/api/v1/workspaces/{ws}/alerts?since=yesterday"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Deleted by a manager; a second delete is 404; a viewer may not delete.
+    let id = negative["id"].as_i64().unwrap();
+    let one = format!("{rules}/{id}");
+    let (status, _) = app
+        .api(&app.viewer_token, reqwest::Method::DELETE, &one, None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = app
+        .api(&app.manager_token, reqwest::Method::DELETE, &one, None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, body) = app
+        .api(&app.manager_token, reqwest::Method::DELETE, &one, None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let listed = app.get_json(&rules).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn without_an_alert_store_alerts_say_they_are_not_available_on_postgresql() {
+    let app = spawn_with(true).await;
+    let ws = app.workspace.id;
+    for (method, path) in [
+        (
+            reqwest::Method::GET,
+            format!("/api/v1/workspaces/{ws}/alert-rules"),
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/api/v1/workspaces/{ws}/alerts"),
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("/api/v1/workspaces/{ws}/alert-rules/1"),
+        ),
+    ] {
+        let (status, body) = app.api(&app.manager_token, method, &path, None).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert_eq!(error_code(&body), "unavailable");
+        assert!(body.contains("PostgreSQL"), "{body}");
+    }
+    let (status, body) = app
+        .api(
+            &app.manager_token,
+            reqwest::Method::POST,
+            &format!("/api/v1/workspaces/{ws}/alert-rules"),
+            Some(json!({"kind": "volume", "webhook_url": "https://93.184.215.14/hook"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let (status, page) = app.page(&format!("/w/{ws}/alerts")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("not available on PostgreSQL yet"), "{page}");
+}
+
+/// The text of the table row that starts at `marker`.
+fn row<'a>(page: &'a str, marker: &str) -> &'a str {
+    let at = page
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in {page}"));
+    let rest = &page[at..];
+    &rest[..rest.find("</tr>").expect("row end")]
+}
+
+/// The numbers of a row's cells, by class.
+fn cell(row: &str, class: &str) -> String {
+    let marker = format!("class=\"num {class}\"");
+    let at = row
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {class} in {row}"));
+    let rest = &row[at..];
+    let open = rest.find('>').unwrap() + 1;
+    let close = rest.find("</td>").unwrap();
+    rest[open..close].to_string()
+}
+
+#[tokio::test]
+async fn csv_export_neutralises_formula_cells_and_keeps_hostile_text_as_data() {
+    let app = spawn_with(false).await;
+    let ws = app.workspace.id;
+    let from = week_start().format("%Y-%m-%d");
+    let to = week().end().format("%Y-%m-%d");
+    let response = app
+        .client
+        .get(format!(
+            "{}/api/v1/workspaces/{ws}/reports/mentions.csv?from={from}&to={to}",
+            app.base
+        ))
+        .bearer_auth(&app.viewer_token)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(response.status(), StatusCode::OK);
+    let content_type = response.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(content_type.starts_with("text/csv"), "{content_type}");
+    assert!(response.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains("mentions.csv"));
+    let body = response.text().await.expect("body");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let headers = reader.headers().expect("headers").clone();
+    assert_eq!(&headers[0], "created_at");
+    let column = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("record")).collect();
+    // The week's 9 mentions, newest first.
+    assert_eq!(rows.len(), 9, "{body}");
+    let by_id = |id: &str| {
+        rows.iter()
+            .find(|r| &r[column("native_id")] == id)
+            .unwrap_or_else(|| panic!("no {id}"))
+            .clone()
+    };
+    // Formula cells get a leading quote; hostile markup is data and stays as it was.
+    assert_eq!(&by_id("a3")[column("text")], format!("'{HOSTILE_TEXT}"));
+    assert_eq!(&by_id("a3")[column("author_name")], HOSTILE_NAME);
+    assert_eq!(
+        &by_id("r2")[column("text")],
+        "'+rival support never answers"
+    );
+    assert_eq!(&by_id("r3")[column("text")], "'-rival is fine @home");
+    assert_eq!(
+        &by_id("a1")[column("text")],
+        "acme battery drain fixed, love it"
+    );
+    assert_eq!(&by_id("a5")[column("sentiment")], "negative");
+    assert_eq!(&by_id("a5")[column("followers")], "5000");
+    assert_eq!(&by_id("r1")[column("monitor")], "Rival");
+    // No cell of the file starts a formula.
+    for record in &rows {
+        for value in record.iter() {
+            assert!(
+                !value.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{value:?}"
+            );
+        }
+    }
+
+    // Filters: one monitor, one sentiment.
+    let (status, body) = app
+        .api(
+            &app.viewer_token,
+            reqwest::Method::GET,
+            &format!(
+                "/api/v1/workspaces/{ws}/reports/mentions.csv?monitor={}&sentiment=positive&from={from}&to={to}",
+                app.acme.id
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body.lines().count(), 1 + 4, "{body}");
+    let (status, body) = app
+        .api(
+            &app.viewer_token,
+            reqwest::Method::GET,
+            &format!("/api/v1/workspaces/{ws}/reports/mentions.csv?from=last-week"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("from must be a date"), "{body}");
+}
+
+#[tokio::test]
+async fn json_export_returns_exactly_the_filtered_mentions() {
+    let app = spawn_with(false).await;
+    let ws = app.workspace.id;
+    let ids = |value: &Value| -> Vec<String> {
+        value
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|m| m["native_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let from = week_start().format("%Y-%m-%d");
+    let to = week().end().format("%Y-%m-%d");
+    let base = format!("/api/v1/workspaces/{ws}/reports/mentions.json");
+    let rival = app.rival.id;
+    let negative_rival = app
+        .get_json(&format!(
+            "{base}?monitor={rival}&sentiment=negative&from={from}&to={to}"
+        ))
+        .await;
+    assert_eq!(ids(&negative_rival), ["r2", "r1"]);
+    assert!(negative_rival
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["sentiment"] == "negative" && m["monitor_id"] == rival.0));
+    let every_negative_rival = app
+        .get_json(&format!("{base}?monitor={rival}&sentiment=negative"))
+        .await;
+    assert_eq!(ids(&every_negative_rival), ["r2", "r1", "p3", "p2", "p1"]);
+    let everything = app.get_json(&base).await;
+    assert_eq!(everything.as_array().unwrap().len(), 15);
+    let previous_week = app
+        .get_json(&format!(
+            "{base}?from={}&to={}",
+            week().previous().start().format("%Y-%m-%dT%H:%M:%SZ"),
+            week_start().format("%Y-%m-%dT%H:%M:%SZ")
+        ))
+        .await;
+    assert_eq!(ids(&previous_week), ["p3", "o3", "p2", "o2", "p1", "o1"]);
+    // Hostile text is returned as it was ingested.
+    let hostile = everything
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["native_id"] == "a3")
+        .unwrap();
+    assert_eq!(hostile["text"], HOSTILE_TEXT);
+    let (status, body) = app
+        .api(
+            &app.viewer_token,
+            reqwest::Method::GET,
+            &format!("{base}?from={to}&to={from}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = app
+        .api(
+            &app.viewer_token,
+            reqwest::Method::GET,
+            &format!("{base}?sentiment=angry"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_weekly_report_shows_the_hand_computed_figures() {
+    let app = spawn_with(false).await;
+    let ws = app.workspace.id;
+    let (status, page) = app
+        .page(&format!("/w/{ws}/reports/weekly?week={}", week()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains(&format!("data-week=\"{}\"", week())));
+    // Acme: 6 mentions against 3 (+100%); net (4 - 1) / 6 = +0.50 against (2 - 1) / 3 =
+    // +0.33; 6 of the 9 brand and competitor mentions = 67%.
+    let acme = row(&page, "data-monitor=\"Acme\"");
+    assert_eq!(cell(acme, "volume"), "6");
+    assert_eq!(cell(acme, "previous"), "3");
+    assert_eq!(cell(acme, "change"), "+100%");
+    assert_eq!(cell(acme, "net"), "+0.50");
+    assert_eq!(cell(acme, "previous-net"), "+0.33");
+    assert_eq!(cell(acme, "share"), "67%");
+    assert!(
+        acme.contains("▲ +0.17") && acme.contains("trend-up"),
+        "{acme}"
+    );
+    // Rival: 3 against 3 (+0%); net (1 - 2) / 3 = -0.33 against -1.00; 33%.
+    let rival = row(&page, "data-monitor=\"Rival\"");
+    assert_eq!(cell(rival, "volume"), "3");
+    assert_eq!(cell(rival, "change"), "+0%");
+    assert_eq!(cell(rival, "net"), "-0.33");
+    assert_eq!(cell(rival, "previous-net"), "-1.00");
+    assert_eq!(cell(rival, "share"), "33%");
+    assert!(rival.contains("▲ +0.67"), "{rival}");
+    // 9 mentions in all against 6.
+    assert!(
+        page.contains("<span id=\"total-mentions\">9</span> mentions (+50%)"),
+        "{page}"
+    );
+    // Five of the week's posts say "acme battery drain"; none the week before.
+    assert!(
+        page.contains("battery drain</strong> — 5 posts (previous week 0)"),
+        "{page}"
+    );
+    // Advocates by net sentiment × reach: fan (+1 × 1000), hostile (+1 × 50), small
+    // (+1 × 10); detractors: angry (-1 × 5000), grumpy (-1 × 100).
+    let section = |id: &str| {
+        let at = page.find(&format!("id=\"{id}\"")).expect(id);
+        page[at..].split("</section>").next().unwrap().to_string()
+    };
+    let order = |html: &str| -> Vec<String> {
+        html.split("<th scope=\"row\">")
+            .skip(1)
+            .map(|cell| {
+                let at = cell.find('@').unwrap();
+                cell[at + 1..].split('<').next().unwrap().to_string()
+            })
+            .collect()
+    };
+    assert_eq!(order(&section("advocates")), ["fan", "hostile", "small"]);
+    assert_eq!(order(&section("detractors")), ["angry", "grumpy"]);
+    // Charts are server SVG; the page is printable.
+    assert!(page.contains("<svg") && page.contains("Share of voice against competitors"));
+    let css = app
+        .client
+        .get(format!("{}/static/app.css", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(css.contains("@media print"));
+    // Hostile names are escaped.
+    assert!(!page.contains(HOSTILE_NAME), "{page}");
+    assert!(page.contains("&lt;script&gt;alert("), "{page}");
+    // A bad week is a 400 page.
+    let (status, _) = app
+        .page(&format!("/w/{ws}/reports/weekly?week=2026-13"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn authors_rank_advocates_and_detractors_and_pages_escape_hostile_text() {
+    let app = spawn_with(false).await;
+    let ws = app.workspace.id;
+    let ranking = app
+        .get_json(&format!("/api/v1/workspaces/{ws}/authors?days=30"))
+        .await;
+    let handles = |side: &str| -> Vec<String> {
+        ranking[side]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["handle"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Over both weeks: fan 3 positive (+1 × 1000), hostile 1 (+1 × 50), small 2 (+1 × 10);
+    // old is even (1 and 1) and calm neutral: on neither side. angry 3 negative
+    // (-1 × 5000), grumpy 3 (-1 × 100).
+    assert_eq!(handles("advocates"), ["fan", "hostile", "small"]);
+    assert_eq!(handles("detractors"), ["angry", "grumpy"]);
+    let fan = &ranking["advocates"][0];
+    assert_eq!(fan["mentions"], 3);
+    assert_eq!(fan["positive"], 3);
+    assert_eq!(fan["followers"], 1000);
+    assert_eq!(fan["score"], 1000.0);
+    let angry = &ranking["detractors"][0];
+    assert_eq!(
+        (angry["mentions"].as_u64(), angry["negative"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(angry["net_sentiment"], -1.0);
+    let limited = app
+        .get_json(&format!("/api/v1/workspaces/{ws}/authors?days=30&limit=1"))
+        .await;
+    assert_eq!(limited["advocates"].as_array().unwrap().len(), 1);
+
+    // One author, by API and page.
+    let hostile = ranking["advocates"][1]["author_id"].as_i64().unwrap();
+    let detail = app
+        .get_json(&format!("/api/v1/workspaces/{ws}/authors/{hostile}"))
+        .await;
+    assert_eq!(detail["author"]["display_name"], HOSTILE_NAME);
+    assert_eq!(detail["mentions"][0]["text"], HOSTILE_TEXT);
+    let (status, body) = app
+        .api(
+            &app.viewer_token,
+            reqwest::Method::GET,
+            &format!("/api/v1/workspaces/{ws}/authors/999999"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    for path in [
+        format!("/w/{ws}/authors"),
+        format!("/w/{ws}/authors/{hostile}"),
+    ] {
+        let (status, page) = app.page(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(!page.contains(HOSTILE_NAME), "{path}: {page}");
+        assert!(!page.contains("<img src=x"), "{path}");
+        assert!(page.contains("&lt;script&gt;alert("), "{path}");
+    }
+    let (_, page) = app.page(&format!("/w/{ws}/authors/{hostile}")).await;
+    assert!(
+        page.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("href=\"/w/{ws}/authors\"")));
+}
