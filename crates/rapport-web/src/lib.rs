@@ -66,6 +66,9 @@ pub struct AppState {
     /// Sends inbox replies through the networks (see [`routes::replies`]); `None` answers
     /// that replying is not enabled.
     pub replies: Option<routes::replies::ReplySender>,
+    /// Connected accounts and drafts (see [`routes::publishing`]); `None` (PostgreSQL for
+    /// now) answers that publishing is not available.
+    pub publishing: Option<routes::publishing::Publishing>,
     /// The running pipeline's ingestor, told to reload its monitors when one is added
     /// through the web; `None` when this process ingests nothing.
     pub ingestor: Option<rapport_engine::Ingestor>,
@@ -94,6 +97,7 @@ impl AppState {
             notice: None,
             webhooks: None,
             replies: None,
+            publishing: None,
             ingestor: None,
             changes: None,
         }
@@ -141,6 +145,12 @@ impl AppState {
     /// The same state, sending inbox replies through the networks.
     pub fn with_replies(mut self, replies: routes::replies::ReplySender) -> Self {
         self.replies = Some(replies);
+        self
+    }
+
+    /// The same state, with publishing (accounts, drafts, the calendar).
+    pub fn with_publishing(mut self, publishing: routes::publishing::Publishing) -> Self {
+        self.publishing = Some(publishing);
         self
     }
 

@@ -9,14 +9,14 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
-use crate::routes::{analytics, api, events, inbox, query, replies, webhook};
+use crate::routes::{analytics, api, events, inbox, publishing, query, replies, webhook};
 
 /// The document; [`ApiDoc::openapi`] builds it.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "rapport API",
-        description = "Social listening and engagement: mentions, monitors, the team inbox, analytics. \
+        description = "Social listening and engagement: mentions, monitors, the team inbox, analytics, publishing. \
 Authenticate with an API token (`Authorization: Bearer rpt_...`, made on the users page or with \
 `rapport token create`) or a session cookie. Errors are `{\"error\": {\"code\", \"message\"}}`. \
 Lists that can be long are paged with an opaque cursor returned as `next`.",
@@ -44,13 +44,22 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
         analytics::rollups,
         events::events,
         webhook::receive,
+        publishing::list_accounts,
+        publishing::create_account,
+        publishing::list,
+        publishing::create,
+        publishing::detail,
+        publishing::approve_route,
+        publishing::comment_route,
+        publishing::schedule_route,
+        publishing::cancel_route,
         openapi_json,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
     tags(
         (name = "workspaces"), (name = "mentions"), (name = "monitors"), (name = "inbox"),
-        (name = "analytics"), (name = "audit"), (name = "live"), (name = "webhooks"), (name = "meta")
+        (name = "analytics"), (name = "audit"), (name = "live"), (name = "webhooks"), (name = "publishing"), (name = "meta")
     )
 )]
 pub struct ApiDoc;

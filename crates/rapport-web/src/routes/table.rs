@@ -12,8 +12,8 @@ use axum::{
 use rapport_model::Role;
 
 use super::{
-    analytics, api, events, inbox, inbox_pages, login, monitors, pages, performance, query,
-    replies, users, webhook,
+    analytics, api, events, inbox, inbox_pages, login, monitors, pages, performance, publish_pages,
+    publishing, query, replies, users, webhook,
 };
 use crate::{
     auth::{Access, Kind},
@@ -250,6 +250,102 @@ pub(crate) fn routes() -> Vec<Route> {
             "/w/{id}/inbox/{item}",
             Workspace(Role::Agent),
             post(inbox_pages::act),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/accounts",
+            Workspace(Role::Agent),
+            get(publishing::list_accounts),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/accounts",
+            Workspace(Role::Admin),
+            post(publishing::create_account),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/drafts",
+            Workspace(Role::Agent),
+            get(publishing::list),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/drafts",
+            Workspace(Role::Agent),
+            post(publishing::create),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/drafts/{draft}",
+            Workspace(Role::Agent),
+            get(publishing::detail),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/approve",
+            Workspace(Role::Manager),
+            post(publishing::approve_route),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/comments",
+            Workspace(Role::Agent),
+            post(publishing::comment_route),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/schedule",
+            Workspace(Role::Agent),
+            post(publishing::schedule_route),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/cancel",
+            Workspace(Role::Agent),
+            post(publishing::cancel_route),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/publish",
+            Workspace(Role::Agent),
+            get(publish_pages::compose),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/publish",
+            Workspace(Role::Agent),
+            post(publish_pages::submit),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/accounts",
+            Workspace(Role::Admin),
+            post(publish_pages::add_account),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/settings",
+            Workspace(Role::Admin),
+            post(publish_pages::settings),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/calendar",
+            Workspace(Role::Agent),
+            get(publish_pages::calendar),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/drafts/{draft}",
+            Workspace(Role::Agent),
+            get(publish_pages::draft_page),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/drafts/{draft}",
+            Workspace(Role::Agent),
+            post(publish_pages::draft_action),
         ),
         route(
             M::GET,
