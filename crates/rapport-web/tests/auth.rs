@@ -8,10 +8,10 @@ use rapport_store::publishing::{DraftStatus, NewDraft, NewPublishAccount};
 use rapport_store::{
     AccountStore, NewApiToken, NewUser, PublishStore, SqliteOptions, SqliteStore, Store,
 };
-use std::sync::atomic::{AtomicUsize, Ordering};
 use rapport_web::{auth, AppState};
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
