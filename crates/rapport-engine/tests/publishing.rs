@@ -251,10 +251,11 @@ async fn a_delivery_left_sending_by_a_crash_is_reconciled_not_duplicated() {
         draft.targets[0].native_id.as_deref(),
         Some(first.native_id.as_str())
     );
-    let instance = env.instance.lock().unwrap();
-    assert_eq!(instance.created.len(), 1, "posted once, not twice");
-    assert_eq!(instance.calls, 2, "the resend carried the same key");
-    drop(instance);
+    {
+        let instance = env.instance.lock().unwrap();
+        assert_eq!(instance.created.len(), 1, "posted once, not twice");
+        assert_eq!(instance.calls, 2, "the resend carried the same key");
+    }
     assert!(env.store.stuck_deliveries().await.unwrap().is_empty());
 }
 

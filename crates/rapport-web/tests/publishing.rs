@@ -261,7 +261,7 @@ async fn an_agents_post_is_approved_by_a_manager_then_sent_once_by_the_scheduler
         "https://social.example/@acme/77000"
     );
     assert_eq!(draft["comments"][0]["body"], "Nice, ship it");
-    let created = &instance.lock().unwrap().created;
+    let created = instance.lock().unwrap().created.clone();
     assert_eq!(created.len(), 1);
     assert_eq!(created[0]["status"], "New kettle day!");
     assert_eq!(created[0]["poll"]["options"], json!(["Tea", "Coffee"]));
