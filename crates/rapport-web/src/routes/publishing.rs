@@ -218,6 +218,7 @@ pub(crate) async fn add_account(
     params(("id" = i64, Path, description = "Workspace id")),
     responses(
         (status = 200, description = "The accounts", body = [PublishAccount]),
+        (status = 400, description = "A malformed id", body = crate::error::ErrorBody),
         (status = 401, description = "No session and no API token", body = crate::error::ErrorBody),
         (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody),
         (status = 404, description = "No such workspace", body = crate::error::ErrorBody),
@@ -930,6 +931,7 @@ pub(crate) async fn schedule_route(
     ),
     responses(
         (status = 200, description = "Cancelled", body = Draft),
+        (status = 400, description = "A malformed id", body = crate::error::ErrorBody),
         (status = 401, description = "No session and no API token", body = crate::error::ErrorBody),
         (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody),
         (status = 404, description = "No such workspace or draft", body = crate::error::ErrorBody),
