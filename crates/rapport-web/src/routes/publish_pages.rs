@@ -755,3 +755,38 @@ pub(crate) async fn draft_action(
     )
         .into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_typed_in_the_workspace_zone_and_stored_in_utc() {
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        let summer = parse_local("2026-07-01T09:30", paris).unwrap().unwrap();
+        assert_eq!(summer.to_rfc3339(), "2026-07-01T07:30:00+00:00");
+        let winter = parse_local("2026-01-15T09:30", paris).unwrap().unwrap();
+        assert_eq!(winter.to_rfc3339(), "2026-01-15T08:30:00+00:00");
+        assert_eq!(local(winter, paris), "2026-01-15 09:30");
+        // 02:30 does not exist on the night clocks go forward.
+        assert!(parse_local("2026-03-29T02:30", paris).is_err());
+        assert_eq!(parse_local("  ", paris).unwrap(), None);
+        assert!(parse_local("tomorrow", paris).is_err());
+        assert_eq!(
+            parse_local("2026-07-01T09:30", Tz::UTC)
+                .unwrap()
+                .unwrap()
+                .to_rfc3339(),
+            "2026-07-01T09:30:00+00:00"
+        );
+    }
+
+    #[test]
+    fn only_mastodon_and_x_take_polls() {
+        use rapport_model::Network;
+        assert!(api::has_polls(Network::Mastodon));
+        assert!(api::has_polls(Network::X));
+        assert!(!api::has_polls(Network::Bluesky));
+        assert!(!api::has_polls(Network::Reddit));
+    }
+}
