@@ -217,6 +217,8 @@ async fn render_compose(
                         input #account-name type="text" name="display_name" required maxlength="100";
                         label for="account-instance" { "Instance URL" }
                         input #account-instance type="url" name="instance" placeholder="https://mastodon.social";
+                        label for="account-settings" { "Other settings (JSON, optional)" }
+                        input #account-settings type="text" name="settings" placeholder="{\"max_characters\": 500}";
                         label for="account-secret" { "Access token (write:statuses)" }
                         input #account-secret type="password" name="secret" autocomplete="off" required;
                         div.actions { button type="submit" { "Connect account" } }
@@ -349,6 +351,8 @@ pub(crate) struct AccountForm {
     #[serde(default)]
     instance: String,
     #[serde(default)]
+    settings: String,
+    #[serde(default)]
     secret: String,
 }
 
@@ -361,10 +365,19 @@ pub(crate) async fn add_account(
 ) -> Result<Response, PageError> {
     let id = workspace_of(path)?;
     find_workspace(&state, id).await?;
-    let settings = match form.kind.as_str() {
-        "mastodon" => serde_json::json!({ "instance": form.instance.trim() }),
-        _ => serde_json::json!({}),
+    // Settings: the JSON field (for kinds with other settings), plus the instance URL.
+    let mut settings = match form.settings.trim() {
+        "" => serde_json::json!({}),
+        raw => serde_json::from_str::<serde_json::Value>(raw)
+            .ok()
+            .filter(serde_json::Value::is_object)
+            .ok_or_else(|| {
+                WebError::bad_request("other settings must be a JSON object, e.g. {\"a\": 1}")
+            })?,
     };
+    if !form.instance.trim().is_empty() {
+        settings["instance"] = serde_json::json!(form.instance.trim());
+    }
     api::add_account(
         &state,
         &caller,
