@@ -12,6 +12,7 @@ mod enrich;
 mod ingest;
 mod matching;
 mod pipeline;
+pub mod publishing;
 pub mod sources;
 pub mod triage;
 pub mod x_rules;

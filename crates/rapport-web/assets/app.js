@@ -438,7 +438,55 @@
     update();
   }
 
+  // X counts every URL as 23 and most characters as one, CJK and emoji as two (an
+  // approximation of twitter-text's weighting); the server's check is the authoritative one.
+  function countX(text) {
+    var total = 0;
+    text.split(/(\s+)/).forEach(function (piece) {
+      if (!piece) return;
+      if (/^https?:\/\/\S+/i.test(piece)) { total += 23; return; }
+      Array.from(piece).forEach(function (ch) {
+        var cp = ch.codePointAt(0);
+        total += (cp <= 0x10ff || (cp >= 0x2000 && cp <= 0x200d) || (cp >= 0x2010 && cp <= 0x201f) || (cp >= 0x2032 && cp <= 0x2037)) ? 1 : 2;
+      });
+    });
+    return total;
+  }
+
+  function countFor(network, text) {
+    if (network === "mastodon") return countMastodon(text);
+    if (network === "x") return countX(text);
+    if (window.Intl && Intl.Segmenter) {
+      var n = 0;
+      var segments = new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text);
+      for (var it = segments[Symbol.iterator](), step = it.next(); !step.done; step = it.next()) n++;
+      return n;
+    }
+    return Array.from(text).length;
+  }
+
+  // The compose page: one live counter per target account, counting the text that goes
+  // there (its own variant when one is written) with that account's rule.
+  function initCompose(form) {
+    var main = document.getElementById("compose-text");
+    var counters = form.querySelectorAll("output.target-count");
+    var update = function () {
+      counters.forEach(function (out) {
+        var max = parseInt(out.getAttribute("data-max"), 10);
+        var variant = document.getElementById(out.getAttribute("data-variant"));
+        var text = (variant && variant.value.trim()) || main.value.trim();
+        var left = max - countFor(out.getAttribute("data-network"), text);
+        out.textContent = left >= 0 ? left + " characters left" : -left + " characters too many";
+        out.className = "target-count reply-count" + (left < 0 ? " over" : "");
+      });
+    };
+    form.addEventListener("input", update);
+    update();
+  }
+
   function start() {
+    var compose = document.getElementById("compose-form");
+    if (compose) initCompose(compose);
     var dashboard = document.querySelector("[data-workspace]");
     if (dashboard) initDashboard(dashboard);
     else if (document.querySelector("[data-await-workspace]")) initWelcome();

@@ -80,6 +80,9 @@ pub struct AppState {
     /// Manages the workspace's sources (see [`routes::sources`]); `None`: the pages say this
     /// server does not poll sources and the API answers 503.
     pub sources: Option<routes::sources::SourceAdmin>,
+    /// Connected accounts and drafts (see [`routes::publishing`]); `None` (PostgreSQL for
+    /// now) answers that publishing is not available.
+    pub publishing: Option<routes::publishing::Publishing>,
     /// The running pipeline's ingestor, told to reload its monitors when one is added
     /// through the web; `None` when this process ingests nothing.
     pub ingestor: Option<rapport_engine::Ingestor>,
@@ -112,6 +115,7 @@ impl AppState {
             webhooks: None,
             replies: None,
             sources: None,
+            publishing: None,
             ingestor: None,
             changes: None,
         }
@@ -178,6 +182,12 @@ impl AppState {
     /// The same state, managing sources through `sources`.
     pub fn with_sources(mut self, sources: routes::sources::SourceAdmin) -> Self {
         self.sources = Some(sources);
+        self
+    }
+
+    /// The same state, with publishing (accounts, drafts, the calendar).
+    pub fn with_publishing(mut self, publishing: routes::publishing::Publishing) -> Self {
+        self.publishing = Some(publishing);
         self
     }
 

@@ -10,7 +10,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::routes::{
-    alerts, analytics, api, authors, events, inbox, query, replies, reports, sources, webhook,
+    alerts, analytics, api, authors, events, inbox, publishing, query, replies, reports, sources,
+    webhook,
 };
 
 /// The document; [`ApiDoc::openapi`] builds it.
@@ -18,7 +19,7 @@ use crate::routes::{
 #[openapi(
     info(
         title = "rapport API",
-        description = "Social listening and engagement: mentions, monitors, the team inbox, analytics. \
+        description = "Social listening and engagement: mentions, monitors, the team inbox, analytics, publishing. \
 Authenticate with an API token (`Authorization: Bearer rpt_...`, made on the users page or with \
 `rapport token create`) or a session cookie. Errors are `{\"error\": {\"code\", \"message\"}}`. \
 Lists that can be long are paged with an opaque cursor returned as `next`.",
@@ -56,13 +57,22 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
         webhook::receive,
         sources::api_list,
         sources::api_add,
+        publishing::list_accounts,
+        publishing::create_account,
+        publishing::list,
+        publishing::create,
+        publishing::detail,
+        publishing::approve_route,
+        publishing::comment_route,
+        publishing::schedule_route,
+        publishing::cancel_route,
         openapi_json,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
     tags(
         (name = "workspaces"), (name = "mentions"), (name = "monitors"), (name = "inbox"),
-        (name = "analytics"), (name = "alerts"), (name = "reports"), (name = "audit"), (name = "live"), (name = "webhooks"), (name = "sources"), (name = "meta")
+        (name = "analytics"), (name = "alerts"), (name = "reports"), (name = "audit"), (name = "live"), (name = "webhooks"), (name = "sources"), (name = "publishing"), (name = "meta")
     )
 )]
 pub struct ApiDoc;

@@ -4,10 +4,14 @@
 use std::{collections::BTreeSet, net::SocketAddr};
 
 use rapport_model::{ApiTokenId, Membership, MonitorKind, NewMonitor, Role, Workspace};
-use rapport_store::{AccountStore, NewApiToken, NewUser, SqliteOptions, SqliteStore, Store};
+use rapport_store::publishing::{DraftStatus, NewDraft, NewPublishAccount};
+use rapport_store::{
+    AccountStore, NewApiToken, NewUser, PublishStore, SqliteOptions, SqliteStore, Store,
+};
 use rapport_web::{auth, AppState};
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
@@ -154,6 +158,46 @@ async fn spawn() -> Env {
     }
     let (spare_token, _) = add_token(&store, &a, Role::Viewer).await;
 
+    // Publishing: a connected account (1) and drafts 1 (pending approval), 2 (approved)
+    // and 3 (pending approval, cancelled by the matrix).
+    let key = rapport_store::SecretKey::generate().expect("key");
+    let account = store
+        .add_publish_account(
+            NewPublishAccount {
+                workspace_id: a.id,
+                kind: "mastodon".into(),
+                display_name: "Acme on Mastodon".into(),
+                settings: json!({"instance": "https://mastodon.example"}),
+                secret: rapport_store::Secret::new("matrix-token"),
+            },
+            &key,
+        )
+        .await
+        .expect("account");
+    for status in [
+        DraftStatus::PendingApproval,
+        DraftStatus::Approved,
+        DraftStatus::PendingApproval,
+    ] {
+        store
+            .create_draft(NewDraft {
+                workspace_id: a.id,
+                author_id: None,
+                text: "matrix draft".into(),
+                targets: vec![(account.id, None)],
+                poll: None,
+                status,
+                scheduled_at: None,
+            })
+            .await
+            .expect("draft");
+    }
+    let publishing = rapport_web::routes::publishing::Publishing::new(
+        std::sync::Arc::new(store.clone()),
+        key,
+        rapport_sources::http::SafetyPolicy::public_only(),
+    );
+
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -161,14 +205,14 @@ async fn spawn() -> Env {
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(rapport_web::serve(
         listener,
-        AppState::sqlite(store.clone()).with_sources(
-            rapport_web::routes::sources::SourceAdmin::new(
+        AppState::sqlite(store.clone())
+            .with_sources(rapport_web::routes::sources::SourceAdmin::new(
                 std::sync::Arc::new(store),
                 rapport_store::SecretKey::generate().expect("key"),
                 rapport_sources::http::SafetyPolicy::public_only(),
                 std::sync::Arc::default(),
-            ),
-        ),
+            ))
+            .with_publishing(publishing),
         async {
             let _ = rx.await;
         },
@@ -784,6 +828,148 @@ async fn every_route_checks_the_role_and_the_workspace() {
             format!("/api/v1/workspaces/{a}/authors/1"),
             || Body::Empty,
             viewer_api,
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/accounts",
+            format!("/api/v1/workspaces/{a}/accounts"),
+            || Body::Empty,
+            agent_api,
+        ),
+        (
+            Method::POST,
+            "/api/v1/workspaces/{id}/accounts",
+            format!("/api/v1/workspaces/{a}/accounts"),
+            || {
+                static N: AtomicUsize = AtomicUsize::new(0);
+                Body::Json(json!({
+                    "kind": "mastodon",
+                    "display_name": format!("Matrix {}", N.fetch_add(1, Ordering::Relaxed)),
+                    "settings": {"instance": "https://mastodon.example"},
+                    "secret": "matrix-token"
+                }))
+            },
+            created(admin_api),
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/drafts",
+            format!("/api/v1/workspaces/{a}/drafts?status=pending_approval,scheduled"),
+            || Body::Empty,
+            agent_api,
+        ),
+        (
+            Method::POST,
+            "/api/v1/workspaces/{id}/drafts",
+            format!("/api/v1/workspaces/{a}/drafts"),
+            || Body::Json(json!({"text": "matrix post", "targets": [1]})),
+            created(agent_api),
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/drafts/{draft}",
+            format!("/api/v1/workspaces/{a}/drafts/1"),
+            || Body::Empty,
+            agent_api,
+        ),
+        (
+            Method::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/approve",
+            format!("/api/v1/workspaces/{a}/drafts/1/approve"),
+            || Body::Json(json!({})),
+            manager_api,
+        ),
+        (
+            Method::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/comments",
+            format!("/api/v1/workspaces/{a}/drafts/1/comments"),
+            || Body::Json(json!({"body": "matrix"})),
+            created(agent_api),
+        ),
+        (
+            Method::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/schedule",
+            format!("/api/v1/workspaces/{a}/drafts/2/schedule"),
+            || Body::Json(json!({"scheduled_at": "2099-01-01T09:00:00Z"})),
+            agent_api,
+        ),
+        (
+            Method::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/cancel",
+            format!("/api/v1/workspaces/{a}/drafts/3/cancel"),
+            || Body::Json(json!({})),
+            agent_api,
+        ),
+        (
+            Method::GET,
+            "/w/{id}/publish",
+            format!("/w/{a}/publish"),
+            || Body::Empty,
+            agent_page,
+        ),
+        (
+            Method::POST,
+            "/w/{id}/publish",
+            format!("/w/{a}/publish"),
+            || {
+                Body::Form(vec![
+                    ("text", "matrix form post".into()),
+                    ("account", "1".into()),
+                    ("action", "submit".into()),
+                ])
+            },
+            redirected(agent_page),
+        ),
+        (
+            Method::POST,
+            "/w/{id}/accounts",
+            format!("/w/{a}/accounts"),
+            || {
+                static N: AtomicUsize = AtomicUsize::new(0);
+                Body::Form(vec![
+                    ("kind", "mastodon".into()),
+                    (
+                        "display_name",
+                        format!("Matrix form {}", N.fetch_add(1, Ordering::Relaxed)),
+                    ),
+                    ("instance", "https://mastodon.example".into()),
+                    ("secret", "matrix-token".into()),
+                ])
+            },
+            redirected(admin_page),
+        ),
+        (
+            Method::POST,
+            "/w/{id}/settings",
+            format!("/w/{a}/settings"),
+            || Body::Form(vec![("time_zone", "Europe/Paris".into())]),
+            redirected(admin_page),
+        ),
+        (
+            Method::GET,
+            "/w/{id}/calendar",
+            format!("/w/{a}/calendar?view=month"),
+            || Body::Empty,
+            agent_page,
+        ),
+        (
+            Method::GET,
+            "/w/{id}/drafts/{draft}",
+            format!("/w/{a}/drafts/1"),
+            || Body::Empty,
+            agent_page,
+        ),
+        (
+            Method::POST,
+            "/w/{id}/drafts/{draft}",
+            format!("/w/{a}/drafts/1"),
+            || {
+                Body::Form(vec![
+                    ("action", "comment".into()),
+                    ("body", "matrix".into()),
+                ])
+            },
+            redirected(agent_page),
         ),
         (
             Method::POST,

@@ -4,7 +4,9 @@
 //! the tests say SKIPPED and pass. The path a person takes: log in, watch a complaint arrive
 //! live, assign it, reply through the network (to a local server in Mastodon's shape) with
 //! the length counted as they type, resolve it, see the response time, and type a monitor
-//! query with a typo to see the error at its column.
+//! query with a typo to see the error at its column. And publishing: compose a post with a
+//! live counter, submit it, approve it, let the scheduler send it, see it sent and on the
+//! calendar.
 
 use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, Stdio};
@@ -16,11 +18,17 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use rapport_engine::Ingestor;
 use rapport_model::{Author, Engagement, Membership, MonitorKind, Network, NewMonitor, Post, Role};
 use rapport_sources::http::SafetyPolicy;
+use rapport_store::publishing::NewPublishAccount;
+use rapport_store::PublishStore;
 use rapport_store::{
     AccountStore, NewSource, NewUser, Secret, SecretKey, SourceStore, SqliteOptions, SqliteStore,
     Store,
 };
-use rapport_web::{auth, routes::replies::ReplySender, AppState};
+use rapport_web::{
+    auth,
+    routes::{publishing::Publishing, replies::ReplySender},
+    AppState,
+};
 use serde_json::json;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -123,6 +131,10 @@ struct App {
     ingestor: Ingestor,
     /// What the fake Mastodon instance was sent.
     sent: Arc<Mutex<Vec<serde_json::Value>>>,
+    /// The store, its key and the outgoing policy, for the publishing scheduler.
+    store: SqliteStore,
+    key: SecretKey,
+    policy: SafetyPolicy,
     _dir: tempfile::TempDir,
 }
 
@@ -220,16 +232,38 @@ async fn app() -> App {
         allow_private: false,
         allow: vec!["localhost".parse().expect("rule")],
     };
+    // The same account, connected for publishing.
+    store
+        .add_publish_account(
+            NewPublishAccount {
+                workspace_id: ws.id,
+                kind: "mastodon".into(),
+                display_name: "Lumora on Mastodon".into(),
+                settings: json!({"instance": format!("http://localhost:{fake_port}")}),
+                secret: Secret::new("write-token"),
+            },
+            &key,
+        )
+        .await
+        .expect("publishing account");
     let sources: Arc<dyn SourceStore> = Arc::new(store.clone());
-    let state = AppState::sqlite(store)
+    let state = AppState::sqlite(store.clone())
         .with_cookies(auth::CookiePolicy::PlainLoopback)
-        .with_replies(ReplySender::new(sources, key, policy));
+        .with_replies(ReplySender::new(sources, key.clone(), policy.clone()))
+        .with_publishing(Publishing::new(
+            Arc::new(store.clone()),
+            key.clone(),
+            policy.clone(),
+        ));
     tokio::spawn(rapport_web::serve(listener, state, std::future::pending()));
     App {
         base: format!("http://{addr}"),
         workspace: ws.id.0,
         ingestor,
         sent,
+        store,
+        key,
+        policy,
         _dir: dir,
     }
 }
@@ -528,5 +562,132 @@ async fn hostile_text_never_runs_and_an_agent_resolves_a_complaint() {
         .expect("inbox");
     let url = client.current_url().await.expect("url");
     assert!(url.path().starts_with("/login"), "{url}");
+    client.close().await.expect("closes");
+}
+
+#[tokio::test]
+async fn a_post_is_composed_approved_scheduled_and_seen_sent() {
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let app = app().await;
+    let w = app.workspace;
+    log_in(&client, &app.base).await;
+
+    // Compose: the counter follows the typing with the account's rule.
+    client
+        .goto(&format!("{}/w/{w}/publish", app.base))
+        .await
+        .expect("compose page");
+    let text = client
+        .find(Locator::Css("#compose-text"))
+        .await
+        .expect("the text box");
+    text.send_keys(&"x".repeat(510)).await.expect("types");
+    let count = client
+        .find(Locator::Css("output.target-count"))
+        .await
+        .expect("counter")
+        .text()
+        .await
+        .expect("text");
+    assert!(count.contains("10 characters too many"), "{count}");
+    text.clear().await.expect("clears");
+    text.send_keys("<script>window.__pwned=9</script> New kettle day")
+        .await
+        .expect("types");
+    let count = client
+        .find(Locator::Css("output.target-count"))
+        .await
+        .expect("counter")
+        .text()
+        .await
+        .expect("text");
+    assert!(count.contains("characters left"), "{count}");
+    // The time, in the workspace's zone (UTC here), a few minutes ahead. A datetime-local
+    // field's typing order depends on the locale: set its value instead.
+    let at = (chrono::Utc::now() + chrono::Duration::minutes(3))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    client
+        .execute(
+            "document.getElementById('scheduled-at').value = arguments[0]; return null;",
+            vec![json!(at)],
+        )
+        .await
+        .expect("sets the time");
+    // Submitted for approval (a manager could schedule directly; the flow shows both).
+    client
+        .find(Locator::Css("#compose-submit"))
+        .await
+        .expect("submit button")
+        .click()
+        .await
+        .expect("submits");
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#draft[data-status='pending_approval']"))
+        .await
+        .expect("the draft page, pending approval");
+    assert_inert(&client, "draft page").await;
+    let draft_url = client.current_url().await.expect("url");
+
+    // Approve: it had a time, so it is scheduled.
+    client
+        .find(Locator::Css("#approve"))
+        .await
+        .expect("approve button")
+        .click()
+        .await
+        .expect("approves");
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#draft[data-status='scheduled']"))
+        .await
+        .expect("scheduled");
+
+    // The scheduler sends it when due; the page shows it sent with its link.
+    let scheduler = rapport_engine::publishing::Scheduler::new(
+        Arc::new(app.store.clone()),
+        app.key.clone(),
+        app.policy.clone(),
+    );
+    let report = scheduler
+        .tick(chrono::Utc::now() + chrono::Duration::minutes(5))
+        .await
+        .expect("tick");
+    assert_eq!(report.sent, 1, "{report:?}");
+    client.goto(draft_url.as_str()).await.expect("draft page");
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#draft[data-status='sent'] a.published"))
+        .await
+        .expect("sent, with the published post's link");
+    assert_inert(&client, "sent draft").await;
+    {
+        let sent = app.sent.lock().unwrap();
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!(
+            sent[0]["status"],
+            "<script>window.__pwned=9</script> New kettle day"
+        );
+    }
+
+    // The calendar lists it on its day.
+    client
+        .goto(&format!("{}/w/{w}/calendar?view=month", app.base))
+        .await
+        .expect("calendar");
+    let entry = client
+        .find(Locator::Css("a.cal-post.status-sent"))
+        .await
+        .expect("the post in the calendar")
+        .text()
+        .await
+        .expect("text");
+    assert!(entry.contains("window.__pwned=9"), "shown as text: {entry}");
     client.close().await.expect("closes");
 }

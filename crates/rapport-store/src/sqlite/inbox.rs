@@ -238,7 +238,7 @@ pub(super) fn inbox_counts(
 ) -> StoreResult<Vec<(InboxStatus, u64)>> {
     let mut stmt = conn
         .prepare_cached(
-            // Kept by triggers (migration `0010_inbox_counts.sql`): one read of a few rows however large the
+            // Kept by triggers (migration `0011_inbox_counts.sql`): one read of a few rows however large the
             // inbox is.
             "SELECT status, items FROM inbox_status_counts WHERE workspace_id = ?1",
         )

@@ -16,7 +16,8 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0007_sources.sql")),
     M::up(include_str!("../../migrations/0008_read_paths.sql")),
     M::up(include_str!("../../migrations/0009_alerts.sql")),
-    M::up(include_str!("../../migrations/0010_inbox_counts.sql")),
+    M::up(include_str!("../../migrations/0010_publishing.sql")),
+    M::up(include_str!("../../migrations/0011_inbox_counts.sql")),
 ];
 
 /// The schema version a fully migrated database reports in `PRAGMA user_version`.

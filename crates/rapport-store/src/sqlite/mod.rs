@@ -14,6 +14,7 @@ mod inbox;
 mod migrations;
 
 pub use migrations::SCHEMA_VERSION;
+mod publishing;
 mod read;
 mod rollups;
 mod sources;

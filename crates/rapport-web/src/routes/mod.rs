@@ -14,6 +14,8 @@ pub(crate) mod login;
 mod monitors;
 pub mod pages;
 mod performance;
+mod publish_pages;
+pub mod publishing;
 pub mod query;
 pub mod replies;
 pub mod reports;

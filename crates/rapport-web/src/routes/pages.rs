@@ -87,6 +87,8 @@ pub(crate) fn user_menu(caller: &Caller, workspace: Option<&Workspace>) -> Marku
             }
             @if let Some(workspace) = agent_of {
                 a.inbox-link href={ "/w/" (workspace.id) "/inbox" } { "Inbox" }
+                a.publish-link href={ "/w/" (workspace.id) "/publish" } { "Publish" }
+                a.calendar-link href={ "/w/" (workspace.id) "/calendar" } { "Calendar" }
             }
             @if let Some(workspace) = workspace {
                 a.response-link href={ "/w/" (workspace.id) "/response-times" } { "Response times" }

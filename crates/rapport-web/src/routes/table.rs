@@ -13,7 +13,7 @@ use rapport_model::Role;
 
 use super::{
     alerts, analytics, api, authors, events, inbox, inbox_pages, login, monitors, pages,
-    performance, query, replies, reports, sources, users, webhook,
+    performance, publish_pages, publishing, query, replies, reports, sources, users, webhook,
 };
 use crate::{
     auth::{Access, Kind},
@@ -346,6 +346,102 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/workspaces/{id}/authors/{author}",
             Workspace(Role::Viewer),
             get(authors::one),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/accounts",
+            Workspace(Role::Agent),
+            get(publishing::list_accounts),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/accounts",
+            Workspace(Role::Admin),
+            post(publishing::create_account),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/drafts",
+            Workspace(Role::Agent),
+            get(publishing::list),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/drafts",
+            Workspace(Role::Agent),
+            post(publishing::create),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/drafts/{draft}",
+            Workspace(Role::Agent),
+            get(publishing::detail),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/approve",
+            Workspace(Role::Manager),
+            post(publishing::approve_route),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/comments",
+            Workspace(Role::Agent),
+            post(publishing::comment_route),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/schedule",
+            Workspace(Role::Agent),
+            post(publishing::schedule_route),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/cancel",
+            Workspace(Role::Agent),
+            post(publishing::cancel_route),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/publish",
+            Workspace(Role::Agent),
+            get(publish_pages::compose),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/publish",
+            Workspace(Role::Agent),
+            post(publish_pages::submit),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/accounts",
+            Workspace(Role::Admin),
+            post(publish_pages::add_account),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/settings",
+            Workspace(Role::Admin),
+            post(publish_pages::settings),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/calendar",
+            Workspace(Role::Agent),
+            get(publish_pages::calendar),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/drafts/{draft}",
+            Workspace(Role::Agent),
+            get(publish_pages::draft_page),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/drafts/{draft}",
+            Workspace(Role::Agent),
+            post(publish_pages::draft_action),
         ),
         route(
             M::GET,

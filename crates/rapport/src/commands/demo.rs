@@ -185,6 +185,8 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
             .await
             .with_context(|| format!("cannot listen on {} (is a demo already running? pass --addr to use another port)", args.addr))?;
         let addr = listener.local_addr()?;
+        let key = rapport_store::SecretKey::load_or_create(data_dir.root())?;
+        tokio::spawn(super::publishing_scheduler(&sqlite, key.clone()).run_forever());
         let app = AppState::new(
             store.clone(),
             accounts.clone(),
@@ -198,9 +200,11 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
         // the item page says how to connect one.
         .with_replies(rapport_web::routes::replies::ReplySender::new(
             Arc::new(sqlite.clone()),
-            rapport_store::SecretKey::load_or_create(data_dir.root())?,
+            key.clone(),
             rapport_sources::http::SafetyPolicy::public_only(),
         ))
+        // Publishing: drafts go out through accounts an admin connects on /w/{id}/publish.
+        .with_publishing(super::publishing(&sqlite, key.clone()))
         .with_notice(format!(
             "Demo data: simulated posts about {} and its competitors (fictional brands), seed {}.",
             world.brand.name, state.seed

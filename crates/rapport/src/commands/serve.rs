@@ -28,6 +28,10 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
         // Alerts live in the embedded store only for now.
         let alerts = super::alerts::runner(sqlite.clone(), backend.analytics.clone(), key.clone())?;
         tokio::spawn(alerts.run_forever());
+        // So does publishing: the scheduler sends scheduled drafts.
+        tokio::spawn(super::publishing_scheduler(sqlite, key.clone()).run_forever());
+    } else {
+        println!("publishing is not available with --store postgres://... yet (it needs the embedded store)");
     }
     let webhooks = rapport_web::routes::webhook::Webhooks::new(
         ingestor.clone(),
@@ -70,7 +74,9 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
     );
     println!("log in with an account from `rapport user add` (list them with `rapport user list`)");
     let state = match &backend.sqlite {
-        Some(sqlite) => AppState::sqlite(sqlite.clone()),
+        Some(sqlite) => {
+            AppState::sqlite(sqlite.clone()).with_publishing(super::publishing(sqlite, key.clone()))
+        }
         // No change feed from PostgreSQL yet: live pages fall back to their timer.
         None => AppState::new(
             backend.store.clone(),

@@ -1,0 +1,271 @@
+//! The publishing scheduler: sends scheduled drafts through their accounts, exactly once.
+//!
+//! Each tick claims the deliveries that are due ([`PublishStore::claim_due_deliveries`]: in
+//! one transaction each becomes `sending` with its idempotency key stored), then calls
+//! [`Publisher::publish`] with that key and records the outcome. A crash between the network
+//! call and the record leaves the delivery `sending`; at startup [`Scheduler::recover`] asks
+//! the network first ([`Publisher::find_published`]) and re-sends (with the same key, which
+//! Mastodon deduplicates) only when it answers that nothing was published.
+//!
+//! Transient failures and rate limits are retried with exponential backoff and full jitter,
+//! never sooner than the network's `Retry-After`, up to [`SchedulerConfig::max_attempts`];
+//! a refusal is stored with the network's message and the target is `failed`.
+
+use chrono::Utc;
+use rapport_model::Timestamp;
+use rapport_sources::http::{Backoff, FetchLimits, Fetcher, SafetyPolicy};
+use rapport_sources::publish::{self, Outgoing, PollSpec, PublishError, Publisher};
+use rapport_store::publishing::{Delivery, DeliveryOutcome};
+use rapport_store::{PublishStore, SecretKey, StoreResult};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How the scheduler paces itself.
+#[derive(Debug, Clone)]
+pub struct SchedulerConfig {
+    /// Time between ticks.
+    pub interval: Duration,
+    /// Network calls per delivery before a retryable failure becomes final.
+    pub max_attempts: u32,
+    /// The wait between retries (full jitter).
+    pub backoff: Backoff,
+    /// Deliveries claimed per tick.
+    pub batch: usize,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            interval: Duration::from_secs(5),
+            max_attempts: 8,
+            backoff: Backoff {
+                base: Duration::from_secs(10),
+                cap: Duration::from_secs(30 * 60),
+            },
+            batch: 20,
+        }
+    }
+}
+
+/// What one tick (or a recovery) did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// Published now.
+    pub sent: usize,
+    /// Found already published on the network (after a crash).
+    pub reconciled: usize,
+    /// Failed for now, retried later.
+    pub retried: usize,
+    /// Failed for good.
+    pub failed: usize,
+}
+
+/// Sends due deliveries through the workspace's connected accounts.
+#[derive(Clone)]
+pub struct Scheduler {
+    store: Arc<dyn PublishStore>,
+    key: SecretKey,
+    policy: SafetyPolicy,
+    config: SchedulerConfig,
+}
+
+impl std::fmt::Debug for Scheduler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scheduler")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scheduler {
+    /// A scheduler over `store`, opening account secrets with `key`, posting under `policy`.
+    pub fn new(store: Arc<dyn PublishStore>, key: SecretKey, policy: SafetyPolicy) -> Self {
+        Scheduler {
+            store,
+            key,
+            policy,
+            config: SchedulerConfig::default(),
+        }
+    }
+
+    /// The same with other pacing.
+    pub fn with_config(mut self, config: SchedulerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Reconciles the deliveries a crash left `sending`, then ticks every
+    /// [`SchedulerConfig::interval`] forever.
+    pub async fn run_forever(self) {
+        match self.recover().await {
+            Ok(report) if report != TickReport::default() => {
+                tracing::info!(
+                    ?report,
+                    "publishing: deliveries left sending were reconciled"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "publishing: cannot reconcile deliveries"),
+        }
+        let mut ticker = tokio::time::interval(self.config.interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            match self.tick(Utc::now()).await {
+                Ok(report) if report != TickReport::default() => {
+                    tracing::info!(?report, "publishing: tick")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "publishing: tick failed"),
+            }
+        }
+    }
+
+    /// After a crash: every delivery still `sending` is looked up on the network and
+    /// recorded as sent when found; otherwise it is sent again with its stored key.
+    pub async fn recover(&self) -> StoreResult<TickReport> {
+        let mut report = TickReport::default();
+        for delivery in self.store.stuck_deliveries().await? {
+            self.deliver(&delivery, Utc::now(), true, &mut report)
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// Claims and sends every delivery due at `now`.
+    pub async fn tick(&self, now: Timestamp) -> StoreResult<TickReport> {
+        let mut report = TickReport::default();
+        loop {
+            let due = self
+                .store
+                .claim_due_deliveries(now, self.config.batch)
+                .await?;
+            if due.is_empty() {
+                return Ok(report);
+            }
+            for delivery in &due {
+                self.deliver(delivery, now, false, &mut report).await?;
+            }
+        }
+    }
+
+    async fn publisher(&self, delivery: &Delivery) -> Result<Arc<dyn Publisher>, String> {
+        let secret = self
+            .store
+            .publish_account_secret(delivery.account_id, &self.key)
+            .await
+            .map_err(|e| format!("the account's secret cannot be read: {e}"))?;
+        let fetcher =
+            Fetcher::new(self.policy.clone(), FetchLimits::default()).map_err(|e| e.to_string())?;
+        publish::build(
+            &delivery.account_kind,
+            &delivery.account_settings,
+            secret.expose(),
+            fetcher,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    async fn deliver(
+        &self,
+        delivery: &Delivery,
+        now: Timestamp,
+        reconcile: bool,
+        report: &mut TickReport,
+    ) -> StoreResult<()> {
+        let publisher = match self.publisher(delivery).await {
+            Ok(publisher) => publisher,
+            Err(error) => {
+                report.failed += 1;
+                return self
+                    .store
+                    .finish_delivery(delivery.id, DeliveryOutcome::Failed { error })
+                    .await;
+            }
+        };
+        let post = Outgoing {
+            text: delivery.text.clone(),
+            poll: delivery.poll.as_ref().map(|poll| PollSpec {
+                options: poll.options.clone(),
+                duration: Duration::from_secs(u64::from(poll.duration_minutes) * 60),
+            }),
+            in_reply_to: None,
+        };
+        let key = &delivery.idempotency_key;
+        if reconcile {
+            match publisher.find_published(&post, key).await {
+                Ok(Some(published)) => {
+                    report.reconciled += 1;
+                    return self
+                        .store
+                        .finish_delivery(
+                            delivery.id,
+                            DeliveryOutcome::Sent {
+                                native_id: published.native_id,
+                                url: published.url,
+                            },
+                        )
+                        .await;
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    let outcome = self.after_failure(&error, delivery.attempts, now, report);
+                    return self.store.finish_delivery(delivery.id, outcome).await;
+                }
+            }
+        }
+        let outcome = match publisher.publish(&post, key).await {
+            Ok(published) => {
+                tracing::info!(
+                    draft = delivery.draft_id.0,
+                    account = delivery.account_id.0,
+                    native_id = %published.native_id,
+                    "publishing: sent"
+                );
+                report.sent += 1;
+                DeliveryOutcome::Sent {
+                    native_id: published.native_id,
+                    url: published.url,
+                }
+            }
+            Err(error) => self.after_failure(&error, delivery.attempts, now, report),
+        };
+        self.store.finish_delivery(delivery.id, outcome).await
+    }
+
+    fn after_failure(
+        &self,
+        error: &PublishError,
+        attempts: u32,
+        now: Timestamp,
+        report: &mut TickReport,
+    ) -> DeliveryOutcome {
+        if !error.is_retryable() {
+            report.failed += 1;
+            return DeliveryOutcome::Failed {
+                error: error.to_string(),
+            };
+        }
+        if attempts >= self.config.max_attempts {
+            report.failed += 1;
+            return DeliveryOutcome::Failed {
+                error: format!("gave up after {attempts} attempts: {error}"),
+            };
+        }
+        // At least a second, so the same tick never claims it again.
+        let mut wait = self
+            .config
+            .backoff
+            .delay(attempts)
+            .max(Duration::from_secs(1));
+        if let PublishError::RateLimited { retry_after, .. } = error {
+            wait = wait.max(*retry_after);
+        }
+        report.retried += 1;
+        let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+        DeliveryOutcome::Retry {
+            at: now + wait,
+            error: error.to_string(),
+        }
+    }
+}

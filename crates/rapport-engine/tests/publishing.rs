@@ -1,0 +1,338 @@
+//! The publishing scheduler against a local server that answers like Mastodon's
+//! `POST /api/v1/statuses` (<https://docs.joinmastodon.org/methods/statuses/#create>),
+//! including its `Idempotency-Key` handling: a request repeating a key gets the status the
+//! first one created, and nothing is posted twice.
+
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing, Json, Router,
+};
+use chrono::Utc;
+use rapport_engine::publishing::{Scheduler, TickReport};
+use rapport_sources::http::{FetchLimits, Fetcher, SafetyPolicy};
+use rapport_sources::publish::{self, Outgoing};
+use rapport_store::publishing::{
+    DraftId, DraftPoll, DraftStatus, NewDraft, NewPublishAccount, TargetStatus, Transition,
+};
+use rapport_store::{PublishStore, Secret, SecretKey, SqliteOptions, SqliteStore, Store};
+use serde_json::{json, Value};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+/// The fake instance: statuses created, keys seen, and canned answers to give first.
+#[derive(Default)]
+struct Instance {
+    created: Vec<Value>,
+    keys: HashMap<String, usize>,
+    calls: usize,
+    /// Answers given (in order) before behaving normally: status, body, Retry-After.
+    script: VecDeque<(u16, Value, Option<&'static str>)>,
+}
+
+async fn statuses(
+    State(instance): State<Arc<Mutex<Instance>>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut instance = instance.lock().unwrap();
+    instance.calls += 1;
+    assert_eq!(headers["authorization"], "Bearer write-token");
+    if let Some((status, answer, retry_after)) = instance.script.pop_front() {
+        let mut response = (StatusCode::from_u16(status).unwrap(), Json(answer)).into_response();
+        if let Some(wait) = retry_after {
+            response
+                .headers_mut()
+                .insert("retry-after", wait.parse().unwrap());
+        }
+        return response;
+    }
+    let key = headers["idempotency-key"].to_str().unwrap().to_string();
+    let index = match instance.keys.get(&key) {
+        Some(index) => *index,
+        None => {
+            instance.created.push(body);
+            let index = instance.created.len() - 1;
+            instance.keys.insert(key, index);
+            index
+        }
+    };
+    let id = format!("1100{index}");
+    Json(json!({
+        "id": id,
+        "created_at": "2026-11-23T10:00:00.000Z",
+        "visibility": "public",
+        "url": format!("https://social.example/@lumora/{id}"),
+        "content": "<p>post</p>",
+        "account": {"id": "1", "username": "lumora", "acct": "lumora"}
+    }))
+    .into_response()
+}
+
+struct Env {
+    _dir: tempfile::TempDir,
+    store: SqliteStore,
+    key: SecretKey,
+    instance: Arc<Mutex<Instance>>,
+    settings: Value,
+    workspace: rapport_model::WorkspaceId,
+    account: rapport_store::publishing::PublishAccountId,
+}
+
+fn policy() -> SafetyPolicy {
+    SafetyPolicy {
+        allow_private: false,
+        allow: vec!["localhost".parse().unwrap()],
+    }
+}
+
+async fn env() -> Env {
+    let instance: Arc<Mutex<Instance>> = Arc::default();
+    let fake = Router::new()
+        .route("/api/v1/statuses", routing::post(statuses))
+        .with_state(instance.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
+    let key = SecretKey::generate().unwrap();
+    let ws = store.create_workspace("Lumora").await.unwrap();
+    let settings = json!({ "instance": format!("http://localhost:{port}") });
+    let account = store
+        .add_publish_account(
+            NewPublishAccount {
+                workspace_id: ws.id,
+                kind: "mastodon".into(),
+                display_name: "Lumora on Mastodon".into(),
+                settings: settings.clone(),
+                secret: Secret::new("write-token"),
+            },
+            &key,
+        )
+        .await
+        .unwrap();
+    Env {
+        _dir: dir,
+        store,
+        key,
+        instance,
+        settings,
+        workspace: ws.id,
+        account: account.id,
+    }
+}
+
+impl Env {
+    fn scheduler(&self) -> Scheduler {
+        Scheduler::new(Arc::new(self.store.clone()), self.key.clone(), policy())
+    }
+
+    /// An approved draft scheduled at `at`.
+    async fn scheduled(&self, text: &str, at: chrono::DateTime<Utc>) -> DraftId {
+        let draft = self
+            .store
+            .create_draft(NewDraft {
+                workspace_id: self.workspace,
+                author_id: None,
+                text: text.into(),
+                targets: vec![(self.account, None)],
+                poll: Some(DraftPoll {
+                    options: vec!["Tea".into(), "Coffee".into()],
+                    duration_minutes: 60,
+                }),
+                status: DraftStatus::PendingApproval,
+                scheduled_at: None,
+            })
+            .await
+            .unwrap();
+        self.store
+            .transition_draft(
+                self.workspace,
+                draft.id,
+                Transition {
+                    from: vec![DraftStatus::PendingApproval],
+                    to: DraftStatus::Scheduled,
+                    scheduled_at: Some(at),
+                    approved_by: None,
+                },
+            )
+            .await
+            .unwrap();
+        draft.id
+    }
+
+    async fn draft(&self, id: DraftId) -> rapport_store::publishing::Draft {
+        self.store.draft(self.workspace, id).await.unwrap().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_scheduled_post_is_sent_exactly_once_when_due() {
+    let env = env().await;
+    let now = Utc::now();
+    let due = env
+        .scheduled("Morning tea or coffee?", now - chrono::Duration::minutes(1))
+        .await;
+    let later = env
+        .scheduled("Later", now + chrono::Duration::hours(2))
+        .await;
+    let scheduler = env.scheduler();
+
+    let report = scheduler.tick(now).await.unwrap();
+    assert_eq!(report.sent, 1, "{report:?}");
+    // Ticking again sends nothing more.
+    assert_eq!(scheduler.tick(now).await.unwrap(), TickReport::default());
+    assert_eq!(scheduler.recover().await.unwrap(), TickReport::default());
+
+    let sent = env.draft(due).await;
+    assert_eq!(sent.status, DraftStatus::Sent);
+    let target = &sent.targets[0];
+    assert_eq!(target.status, TargetStatus::Sent);
+    assert_eq!(target.native_id.as_deref(), Some("11000"));
+    assert_eq!(
+        target.url.as_deref(),
+        Some("https://social.example/@lumora/11000")
+    );
+    assert_eq!(target.attempts, 1);
+    assert_eq!(env.draft(later).await.status, DraftStatus::Scheduled);
+
+    let instance = env.instance.lock().unwrap();
+    assert_eq!(instance.created.len(), 1);
+    assert_eq!(instance.calls, 1);
+    assert_eq!(instance.created[0]["status"], "Morning tea or coffee?");
+    assert_eq!(
+        instance.created[0]["poll"]["options"],
+        json!(["Tea", "Coffee"])
+    );
+    assert_eq!(instance.created[0]["poll"]["expires_in"], 3600);
+}
+
+#[tokio::test]
+async fn a_delivery_left_sending_by_a_crash_is_reconciled_not_duplicated() {
+    let env = env().await;
+    let now = Utc::now();
+    let id = env
+        .scheduled("Launch day!", now - chrono::Duration::seconds(5))
+        .await;
+
+    // The process claims the delivery (its key is stored), the network accepts the post,
+    // and the process dies before recording it.
+    let claimed = env.store.claim_due_deliveries(now, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    let key = claimed[0].idempotency_key.clone();
+    let fetcher = Fetcher::new(policy(), FetchLimits::default()).unwrap();
+    let publisher = publish::build("mastodon", &env.settings, "write-token", fetcher).unwrap();
+    let first = publisher
+        .publish(
+            &Outgoing {
+                text: "Launch day!".into(),
+                ..Outgoing::default()
+            },
+            &key,
+        )
+        .await
+        .unwrap();
+    assert_eq!(env.draft(id).await.targets[0].status, TargetStatus::Sending);
+
+    // A new process starts: the delivery is still `sending`; it is claimed by nobody else.
+    let scheduler = env.scheduler();
+    assert_eq!(scheduler.tick(now).await.unwrap(), TickReport::default());
+    let stuck = env.store.stuck_deliveries().await.unwrap();
+    assert_eq!(stuck.len(), 1);
+    assert_eq!(stuck[0].idempotency_key, key, "the stored key is reused");
+    let report = scheduler.recover().await.unwrap();
+    assert_eq!(report.sent + report.reconciled, 1, "{report:?}");
+
+    let draft = env.draft(id).await;
+    assert_eq!(draft.status, DraftStatus::Sent);
+    assert_eq!(
+        draft.targets[0].native_id.as_deref(),
+        Some(first.native_id.as_str())
+    );
+    {
+        let instance = env.instance.lock().unwrap();
+        assert_eq!(instance.created.len(), 1, "posted once, not twice");
+        assert_eq!(instance.calls, 2, "the resend carried the same key");
+    }
+    assert!(env.store.stuck_deliveries().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_rate_limit_is_waited_out_then_the_post_is_sent() {
+    let env = env().await;
+    env.instance.lock().unwrap().script.push_back((
+        429,
+        json!({"error": "Too many requests"}),
+        Some("120"),
+    ));
+    let now = Utc::now();
+    let id = env
+        .scheduled("Busy day", now - chrono::Duration::seconds(1))
+        .await;
+    let scheduler = env.scheduler();
+
+    let report = scheduler.tick(now).await.unwrap();
+    assert_eq!(report.retried, 1, "{report:?}");
+    let draft = env.draft(id).await;
+    let target = &draft.targets[0];
+    assert_eq!(target.status, TargetStatus::Pending);
+    assert!(target.last_error.as_deref().unwrap().contains("wait"));
+    let next = target.next_attempt_at.unwrap();
+    // (stored in milliseconds)
+    assert!(
+        next + chrono::Duration::milliseconds(1) >= now + chrono::Duration::seconds(120),
+        "Retry-After respected: {next}"
+    );
+
+    // Not before the wait...
+    assert_eq!(
+        scheduler
+            .tick(now + chrono::Duration::seconds(60))
+            .await
+            .unwrap(),
+        TickReport::default()
+    );
+    // ...and then sent with the same key.
+    let report = scheduler.tick(next).await.unwrap();
+    assert_eq!(report.sent, 1, "{report:?}");
+    let draft = env.draft(id).await;
+    assert_eq!(draft.status, DraftStatus::Sent);
+    assert_eq!(draft.targets[0].attempts, 2);
+    let instance = env.instance.lock().unwrap();
+    assert_eq!(instance.created.len(), 1);
+    assert_eq!(instance.calls, 2);
+}
+
+#[tokio::test]
+async fn a_refusal_fails_the_target_with_the_networks_message() {
+    let env = env().await;
+    env.instance.lock().unwrap().script.push_back((
+        422,
+        json!({"error": "Validation failed: Text character limit of 500 exceeded"}),
+        None,
+    ));
+    let now = Utc::now();
+    let id = env.scheduled("Too long, says the server", now).await;
+    let scheduler = env.scheduler();
+
+    let report = scheduler.tick(now).await.unwrap();
+    assert_eq!(report.failed, 1, "{report:?}");
+    let draft = env.draft(id).await;
+    assert_eq!(draft.status, DraftStatus::Failed);
+    let target = &draft.targets[0];
+    assert_eq!(target.status, TargetStatus::Failed);
+    let error = target.last_error.as_deref().unwrap();
+    assert!(
+        error.contains("Text character limit of 500 exceeded"),
+        "{error}"
+    );
+    // Not retried.
+    let report = scheduler
+        .tick(now + chrono::Duration::hours(3))
+        .await
+        .unwrap();
+    assert_eq!(report, TickReport::default());
+    assert_eq!(env.instance.lock().unwrap().calls, 1);
+}

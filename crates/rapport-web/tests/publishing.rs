@@ -1,0 +1,318 @@
+//! Publishing end to end through the real router: an agent drafts a post, cannot schedule
+//! it, a manager approves it, the scheduler sends it through a fake Mastodon instance
+//! (`POST /api/v1/statuses` with `Idempotency-Key`,
+//! <https://docs.joinmastodon.org/methods/statuses/#create>) and the draft reads `sent`.
+
+use axum::{extract::State, http::HeaderMap, routing, Json, Router};
+use rapport_engine::publishing::Scheduler;
+use rapport_model::{Role, Workspace};
+use rapport_sources::http::SafetyPolicy;
+use rapport_store::{AccountStore, NewApiToken, SecretKey, SqliteOptions, SqliteStore, Store};
+use rapport_web::{auth, routes::publishing::Publishing, AppState};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+#[derive(Default)]
+struct Instance {
+    created: Vec<Value>,
+    keys: HashMap<String, usize>,
+}
+
+async fn statuses(
+    State(instance): State<Arc<Mutex<Instance>>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let mut instance = instance.lock().unwrap();
+    assert_eq!(headers["authorization"], "Bearer acme-write-token");
+    let key = headers["idempotency-key"].to_str().unwrap().to_string();
+    let index = match instance.keys.get(&key) {
+        Some(index) => *index,
+        None => {
+            instance.created.push(body);
+            let index = instance.created.len() - 1;
+            instance.keys.insert(key, index);
+            index
+        }
+    };
+    let id = format!("7700{index}");
+    Json(json!({
+        "id": id,
+        "url": format!("https://social.example/@acme/{id}"),
+        "content": "<p>post</p>"
+    }))
+}
+
+async fn token(store: &SqliteStore, workspace: &Workspace, role: Role) -> String {
+    let (secret, prefix) = auth::new_api_token().unwrap();
+    store
+        .create_api_token(NewApiToken {
+            token_hash: secret.hash(),
+            prefix,
+            workspace: workspace.id,
+            role,
+            name: format!("{role} token"),
+            created_by: None,
+        })
+        .await
+        .unwrap();
+    secret.expose().to_string()
+}
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    async fn send(&self, token: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let request = match body {
+            Some(body) => self.http.post(url).json(&body),
+            None => self.http.get(url),
+        };
+        let response = request.bearer_auth(token).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn an_agents_post_is_approved_by_a_manager_then_sent_once_by_the_scheduler() {
+    let instance: Arc<Mutex<Instance>> = Arc::default();
+    let fake = Router::new()
+        .route("/api/v1/statuses", routing::post(statuses))
+        .with_state(instance.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let fake_port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
+    let key = SecretKey::generate().unwrap();
+    let ws = store.create_workspace("Acme").await.unwrap();
+    let agent = token(&store, &ws, Role::Agent).await;
+    let manager = token(&store, &ws, Role::Manager).await;
+    let admin = token(&store, &ws, Role::Admin).await;
+    let policy = SafetyPolicy {
+        allow_private: false,
+        allow: vec!["localhost".parse().unwrap()],
+    };
+    let publishing = Publishing::new(Arc::new(store.clone()), key.clone(), policy.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(rapport_web::serve(
+        listener,
+        AppState::sqlite(store.clone()).with_publishing(publishing),
+        std::future::pending(),
+    ));
+    let client = Client {
+        http: rapport_sources::http::client_builder().build().unwrap(),
+        base,
+    };
+    let w = ws.id;
+
+    // An admin connects the account; its token never comes back.
+    let (status, account) = client
+        .send(
+            &admin,
+            &format!("/api/v1/workspaces/{w}/accounts"),
+            Some(json!({
+                "kind": "mastodon",
+                "display_name": "Acme on Mastodon",
+                "settings": {"instance": format!("http://localhost:{fake_port}")},
+                "secret": "acme-write-token"
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{account}");
+    let account_id = account["id"].as_i64().unwrap();
+    let (status, accounts) = client
+        .send(&agent, &format!("/api/v1/workspaces/{w}/accounts"), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(accounts.as_array().unwrap().len(), 1);
+    assert!(!accounts.to_string().contains("acme-write-token"));
+    let (status, _) = client
+        .send(
+            &agent,
+            &format!("/api/v1/workspaces/{w}/accounts"),
+            Some(json!({"kind": "mastodon", "display_name": "x", "settings": {}, "secret": "x"})),
+        )
+        .await;
+    assert_eq!(status, 403, "only admins connect accounts");
+
+    // The server checks each target's length rule and polls.
+    let (status, error) = client
+        .send(
+            &agent,
+            &format!("/api/v1/workspaces/{w}/drafts"),
+            Some(json!({"text": "a".repeat(501), "targets": [account_id]})),
+        )
+        .await;
+    assert_eq!(status, 422, "{error}");
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("Acme on Mastodon") && message.contains("limit of 500"),
+        "{message}"
+    );
+    let (status, error) = client
+        .send(
+            &agent,
+            &format!("/api/v1/workspaces/{w}/drafts"),
+            Some(json!({"text": "Poll?", "targets": [account_id],
+                        "poll": {"options": ["only one"], "duration_minutes": 60}})),
+        )
+        .await;
+    assert_eq!(status, 422, "{error}");
+    assert_eq!(error["error"]["code"], "unprocessable");
+
+    // The agent drafts a post with a time and cannot schedule it.
+    let at = (chrono::Utc::now() + chrono::Duration::minutes(30)).to_rfc3339();
+    let (status, error) = client
+        .send(
+            &agent,
+            &format!("/api/v1/workspaces/{w}/drafts"),
+            Some(json!({"text": "New kettle day!", "targets": [account_id],
+                        "scheduled_at": at, "action": "schedule"})),
+        )
+        .await;
+    assert_eq!(status, 403, "{error}");
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("approval"));
+    let (status, draft) = client
+        .send(
+            &agent,
+            &format!("/api/v1/workspaces/{w}/drafts"),
+            Some(json!({"text": "New kettle day!", "targets": [account_id],
+                        "poll": {"options": ["Tea", "Coffee"], "duration_minutes": 1440},
+                        "scheduled_at": at})),
+        )
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    assert_eq!(draft["status"], "pending_approval");
+    let id = draft["id"].as_i64().unwrap();
+    let (status, error) = client
+        .send(
+            &agent,
+            &format!("/api/v1/workspaces/{w}/drafts/{id}/schedule"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 403, "{error}");
+    let (status, _) = client
+        .send(
+            &agent,
+            &format!("/api/v1/workspaces/{w}/drafts/{id}/approve"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 403, "agents do not approve");
+
+    // A manager comments and approves: the draft had a time, so it is scheduled.
+    let (status, comment) = client
+        .send(
+            &manager,
+            &format!("/api/v1/workspaces/{w}/drafts/{id}/comments"),
+            Some(json!({"body": "Nice, ship it"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{comment}");
+    let (status, draft) = client
+        .send(
+            &manager,
+            &format!("/api/v1/workspaces/{w}/drafts/{id}/approve"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 200, "{draft}");
+    assert_eq!(draft["status"], "scheduled");
+    assert_eq!(draft["targets"][0]["status"], "pending");
+    let (status, listed) = client
+        .send(
+            &agent,
+            &format!("/api/v1/workspaces/{w}/drafts?status=scheduled"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+
+    // The scheduler sends it when due, once.
+    let scheduler = Scheduler::new(Arc::new(store.clone()), key, policy);
+    let early = scheduler.tick(chrono::Utc::now()).await.unwrap();
+    assert_eq!(early.sent, 0, "not before its time");
+    let due = chrono::Utc::now() + chrono::Duration::minutes(31);
+    assert_eq!(scheduler.tick(due).await.unwrap().sent, 1);
+    assert_eq!(scheduler.tick(due).await.unwrap().sent, 0);
+
+    let (status, draft) = client
+        .send(&agent, &format!("/api/v1/workspaces/{w}/drafts/{id}"), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(draft["status"], "sent", "{draft}");
+    assert_eq!(draft["targets"][0]["status"], "sent");
+    assert_eq!(draft["targets"][0]["native_id"], "77000");
+    assert_eq!(
+        draft["targets"][0]["url"],
+        "https://social.example/@acme/77000"
+    );
+    assert_eq!(draft["comments"][0]["body"], "Nice, ship it");
+    let created = instance.lock().unwrap().created.clone();
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0]["status"], "New kettle day!");
+    assert_eq!(created[0]["poll"]["options"], json!(["Tea", "Coffee"]));
+
+    // Sent posts cannot be cancelled; the calendar lists it.
+    let (status, error) = client
+        .send(
+            &manager,
+            &format!("/api/v1/workspaces/{w}/drafts/{id}/cancel"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 409, "{error}");
+    let (status, error) = client
+        .send(
+            &agent,
+            &format!("/api/v1/workspaces/{w}/drafts?status=nonsense"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{error}");
+}
+
+#[tokio::test]
+async fn without_the_embedded_store_publishing_says_it_is_not_available() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
+    let ws = store.create_workspace("Acme").await.unwrap();
+    let agent = token(&store, &ws, Role::Agent).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    // As `rapport serve --store postgres://...` builds it: no publishing.
+    tokio::spawn(rapport_web::serve(
+        listener,
+        AppState::sqlite(store),
+        std::future::pending(),
+    ));
+    let client = Client {
+        http: rapport_sources::http::client_builder().build().unwrap(),
+        base,
+    };
+    let (status, error) = client
+        .send(
+            &agent,
+            &format!("/api/v1/workspaces/{}/drafts", ws.id),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not available"));
+}
