@@ -396,8 +396,8 @@
   }
 
   // The reply box counts as the network does (Mastodon: characters as people see them,
-  // every URL as 23, a remote mention as its user part) and says how much is left; the
-  // server checks the same rule and refuses an over-long reply.
+  // every URL as 23, a remote mention as its user part; X and Bluesky below) and says how
+  // much is left; the server checks the same rule and refuses an over-long reply.
   function countMastodon(text) {
     var segmenter = window.Intl && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
     var graphemes = function (s) {
@@ -427,7 +427,7 @@
       var text = area.value.trim();
       var mentioned = text.split(/\s+/).some(function (w) { return w.replace(/[,:.!?]+$/, "") === mention; });
       var sent = mention && !mentioned ? mention + " " + text : text;
-      var left = max - countMastodon(sent);
+      var left = max - countFor(area.getAttribute("data-network") || "mastodon", sent);
       if (out) {
         out.textContent = left >= 0 ? left + " characters left" : -left + " characters too many";
         out.className = "reply-count" + (left < 0 ? " over" : "");

@@ -286,7 +286,7 @@ async fn an_agent_replies_once_through_mastodon_and_it_counts_as_the_first_respo
         .unwrap();
     assert_eq!(stats[0]["answered"], 1, "{stats}");
 
-    // A Bluesky post cannot be answered from rapport yet, and says so.
+    // A Bluesky post needs a connected Bluesky account (tests below), and says so.
     let (status, body) = send(
         format!("/api/v1/workspaces/{w}/inbox/{bluesky_item}/replies"),
         json!({"body": "hello", "idempotency_key": "reply-bsky-0001"}),
@@ -297,7 +297,7 @@ async fn an_agent_replies_once_through_mastodon_and_it_counts_as_the_first_respo
         body["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("replying on Bluesky is not built yet"),
+            .contains("no Bluesky account is connected"),
         "{body}"
     );
     // A malformed key is a 400 naming the field.
@@ -446,4 +446,168 @@ async fn replies_left_pending_by_a_crash_are_sent_once_after_a_restart() {
     assert_eq!(stale.state, rapport_store::inbox::ReplyState::Failed);
     assert!(stale.error.unwrap().contains("outcome is unknown"));
     assert_eq!(instance.lock().unwrap().created.len(), 2);
+}
+
+/// A PDS as the Bluesky documentation describes it: `com.atproto.server.createSession`
+/// (<https://docs.bsky.app/docs/api/com-atproto-server-create-session>), `app.bsky.feed.getPosts`
+/// (<https://docs.bsky.app/docs/api/app-bsky-feed-get-posts>) and `com.atproto.repo.createRecord`
+/// (<https://docs.bsky.app/docs/api/com-atproto-repo-create-record>).
+#[derive(Default)]
+struct Pds {
+    /// Bodies of createRecord.
+    records: Vec<Value>,
+}
+
+async fn pds_session(Json(body): Json<Value>) -> Json<Value> {
+    assert_eq!(body["identifier"], "lumora.bsky.social");
+    assert_eq!(body["password"], "app-pass-word-1234");
+    Json(json!({
+        "accessJwt": "jwt-access", "refreshJwt": "jwt-refresh",
+        "handle": "lumora.bsky.social", "did": "did:plc:lumora"
+    }))
+}
+
+async fn pds_posts(
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Json<Value> {
+    let uri = q.get("uris").cloned().unwrap_or_default();
+    Json(json!({"posts": [{
+        "uri": uri, "cid": "bafyparentcid",
+        "author": {"did": "did:plc:x", "handle": "angry.bsky.social"},
+        "record": {"$type": "app.bsky.feed.post", "text": "Lumora support never answers",
+                   "createdAt": "2026-11-23T09:40:00.000Z"},
+        "indexedAt": "2026-11-23T09:40:01.000Z"
+    }]}))
+}
+
+async fn pds_create(
+    State(pds): State<Arc<Mutex<Pds>>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    assert_eq!(headers["authorization"], "Bearer jwt-access");
+    let rkey = body["rkey"].as_str().unwrap_or("3kdefault").to_string();
+    pds.lock().unwrap().records.push(body);
+    Json(json!({
+        "uri": format!("at://did:plc:lumora/app.bsky.feed.post/{rkey}"),
+        "cid": "bafyreplycid"
+    }))
+}
+
+#[tokio::test]
+async fn a_bluesky_post_is_answered_through_the_connected_bluesky_account() {
+    let pds: Arc<Mutex<Pds>> = Arc::default();
+    let fake = Router::new()
+        .route(
+            "/xrpc/com.atproto.server.createSession",
+            routing::post(pds_session),
+        )
+        .route("/xrpc/app.bsky.feed.getPosts", routing::get(pds_posts))
+        .route(
+            "/xrpc/com.atproto.repo.createRecord",
+            routing::post(pds_create),
+        )
+        .with_state(pds.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
+    let key = SecretKey::load_or_create(dir.path()).unwrap();
+    let ws = store.create_workspace("Lumora").await.unwrap();
+    store
+        .create_monitor(NewMonitor {
+            workspace_id: ws.id,
+            name: "Lumora".into(),
+            kind: MonitorKind::Brand,
+            query: "lumora".into(),
+        })
+        .await
+        .unwrap();
+    rapport_store::PublishStore::add_publish_account(
+        &store,
+        rapport_store::publishing::NewPublishAccount {
+            workspace_id: ws.id,
+            kind: "bluesky".into(),
+            display_name: "Lumora on Bluesky".into(),
+            settings: json!({"service": format!("http://localhost:{port}"), "identifier": "lumora.bsky.social"}),
+            secret: Secret::new("app-pass-word-1234"),
+        },
+        &key,
+    )
+    .await
+    .unwrap();
+    let parent = "at://did:plc:x/app.bsky.feed.post/3kparent";
+    let shared: Arc<dyn Store> = Arc::new(store.clone());
+    Ingestor::new(shared)
+        .await
+        .unwrap()
+        .ingest(vec![post(
+            Network::Bluesky,
+            parent,
+            "Lumora support never answers, this is awful",
+        )])
+        .await
+        .unwrap();
+    let item = rapport_store::inbox::InboxStore::inbox(
+        &store,
+        ws.id,
+        &rapport_store::inbox::InboxQuery::default(),
+    )
+    .await
+    .unwrap()[0]
+        .id;
+    let policy = SafetyPolicy {
+        allow_private: false,
+        allow: vec!["localhost".parse().unwrap()],
+    };
+    let (secret, prefix) = auth::new_api_token().unwrap();
+    store
+        .create_api_token(NewApiToken {
+            token_hash: secret.hash(),
+            prefix,
+            workspace: ws.id,
+            role: Role::Agent,
+            name: "agent".into(),
+            created_by: None,
+        })
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let sources: Arc<dyn SourceStore> = Arc::new(store.clone());
+    let replies = ReplySender::new(sources, key, policy).with_accounts(Arc::new(store.clone()));
+    tokio::spawn(rapport_web::serve(
+        listener,
+        AppState::sqlite(store.clone()).with_replies(replies),
+        std::future::pending(),
+    ));
+    let client = rapport_sources::http::client_builder().build().unwrap();
+    let sent = client
+        .post(format!(
+            "{base}/api/v1/workspaces/{}/inbox/{item}/replies",
+            ws.id
+        ))
+        .bearer_auth(secret.expose())
+        .json(&json!({"body": "Sorry! We are on it, check your DMs", "idempotency_key": "reply-bsky-0001"}))
+        .send()
+        .await
+        .unwrap();
+    let status = sent.status().as_u16();
+    let body: Value = sent.json().await.unwrap();
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["state"], "sent");
+    let records = pds.lock().unwrap().records.clone();
+    assert_eq!(records.len(), 1);
+    let record = &records[0]["record"];
+    assert_eq!(records[0]["collection"], "app.bsky.feed.post");
+    assert_eq!(records[0]["repo"], "did:plc:lumora");
+    assert_eq!(
+        record["text"], "Sorry! We are on it, check your DMs",
+        "threaded by reference, no mention added"
+    );
+    assert_eq!(record["reply"]["parent"]["uri"], parent);
+    assert_eq!(record["reply"]["parent"]["cid"], "bafyparentcid");
+    assert_eq!(record["reply"]["root"]["uri"], parent);
 }

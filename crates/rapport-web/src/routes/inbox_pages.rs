@@ -216,14 +216,27 @@ pub(crate) async fn item(
                 .to_string(),
         ),
         Some(sender) => match sender.publisher_for(id, network).await {
-            Ok(publisher) => ReplyBox::Ready {
-                max_length: publisher.max_length(),
-                mention: format!(
-                    "@{}",
-                    detail.item.post.post.author.handle.trim_start_matches('@')
-                ),
-                key: fresh_key()?,
-            },
+            Ok(publisher) => {
+                // Mastodon threads by mentioning the author first; Bluesky and X thread by
+                // reference and send the text as written.
+                let target = rapport_sources::publish::ReplyTarget {
+                    native_id: detail.item.post.post.native_id.clone(),
+                    author_handle: detail.item.post.post.author.handle.clone(),
+                };
+                let adds_mention = publisher.reply_text(&target, "x") != "x";
+                ReplyBox::Ready {
+                    max_length: publisher.max_length(),
+                    mention: if adds_mention {
+                        format!(
+                            "@{}",
+                            detail.item.post.post.author.handle.trim_start_matches('@')
+                        )
+                    } else {
+                        String::new()
+                    },
+                    key: fresh_key()?,
+                }
+            }
             Err(WebError::Unprocessable(reason)) => ReplyBox::Unavailable(reason),
             Err(other) => return Err(other.into()),
         },
@@ -410,10 +423,12 @@ fn item_body(
                             input type="hidden" name="action" value="reply";
                             input type="hidden" name="key" value=(key);
                             label for="reply" {
-                                "Reply on " (item.post.post.network.label()) " (sent as " (mention) " ...)"
+                                "Reply on " (item.post.post.network.label())
+                                @if !mention.is_empty() { " (sent as " (mention) " ...)" }
                             }
                             textarea #reply name="value" rows="4" required
-                                data-max-length=(max_length) data-mention=(mention) {}
+                                data-max-length=(max_length) data-mention=(mention)
+                                data-network=(item.post.post.network.as_str()) {}
                             output.reply-count for="reply" aria-live="polite" {
                                 (max_length) " characters left"
                             }

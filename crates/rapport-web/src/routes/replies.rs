@@ -19,10 +19,10 @@ use axum::{
 use rapport_model::{InboxItemId, Network, WorkspaceId};
 use rapport_sources::http::{FetchLimits, Fetcher, SafetyPolicy};
 use rapport_sources::publish::{
-    unsupported_reason, MastodonPublisher, PublishError, Publisher, ReplyTarget,
+    account_kind, no_publisher_reason, MastodonPublisher, PublishError, Publisher, ReplyTarget,
 };
 use rapport_store::inbox::{ReplyRecord, ReplyState};
-use rapport_store::{SecretKey, SourceStore};
+use rapport_store::{PublishStore, SecretKey, SourceStore};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -32,11 +32,13 @@ use crate::{
     AppState,
 };
 
-/// What replying needs beyond the store: the sources (accounts and their sealed tokens),
-/// the key that opens them, and the outgoing-request policy.
+/// What replying needs beyond the store: the accounts that post (the workspace's connected
+/// accounts, see [`super::publishing`], and, for Mastodon, a `mastodon` source with a write
+/// token), the key that opens their secrets, and the outgoing-request policy.
 #[derive(Clone)]
 pub struct ReplySender {
     sources: Arc<dyn SourceStore>,
+    accounts: Option<Arc<dyn PublishStore>>,
     key: SecretKey,
     policy: SafetyPolicy,
 }
@@ -46,9 +48,17 @@ impl ReplySender {
     pub fn new(sources: Arc<dyn SourceStore>, key: SecretKey, policy: SafetyPolicy) -> Self {
         ReplySender {
             sources,
+            accounts: None,
             key,
             policy,
         }
+    }
+
+    /// The same, replying through the workspace's connected accounts first (Bluesky and X
+    /// replies need one; Mastodon falls back to a `mastodon` source).
+    pub fn with_accounts(mut self, accounts: Arc<dyn PublishStore>) -> Self {
+        self.accounts = Some(accounts);
+        self
     }
 
     /// The account of `workspace` that posts on `network`, or why there is none.
@@ -56,9 +66,40 @@ impl ReplySender {
         &self,
         workspace: WorkspaceId,
         network: Network,
-    ) -> Result<Box<dyn Publisher>, WebError> {
-        if let Some(reason) = unsupported_reason(network) {
+    ) -> Result<Arc<dyn Publisher>, WebError> {
+        if let Some(reason) = no_publisher_reason(network) {
             return Err(WebError::Unprocessable(reason));
+        }
+        let fetcher = || {
+            Fetcher::new(self.policy.clone(), FetchLimits::default())
+                .map_err(|e| WebError::Internal(e.to_string()))
+        };
+        let kind = account_kind(network).unwrap_or_default();
+        if let Some(accounts) = &self.accounts {
+            let connected = accounts
+                .publish_accounts(workspace)
+                .await?
+                .into_iter()
+                .find(|a| a.kind == kind);
+            if let Some(account) = connected {
+                let secret = accounts
+                    .publish_account_secret(account.id, &self.key)
+                    .await?;
+                return rapport_sources::publish::build(
+                    kind,
+                    &account.settings,
+                    secret.expose(),
+                    fetcher()?,
+                )
+                .map_err(|e| WebError::Unprocessable(e.to_string()));
+            }
+        }
+        if network != Network::Mastodon {
+            return Err(WebError::Unprocessable(format!(
+                "no {} account is connected to this workspace: an admin connects one on the \
+                 publish page (/w/{workspace}/publish)",
+                network.label()
+            )));
         }
         let sources = self.sources.sources().await?;
         let account = sources.into_iter().find(|s| {
@@ -66,8 +107,9 @@ impl ReplySender {
         });
         let Some(account) = account else {
             return Err(WebError::Unprocessable(
-                "no Mastodon account is connected to this workspace: add a `mastodon` source \
-                 with an access token that has the write:statuses scope \
+                "no Mastodon account is connected to this workspace: an admin connects one on \
+                 the publish page, or adds a `mastodon` source with an access token that has \
+                 the write:statuses scope \
                  (`rapport sources add --kind mastodon --set instance=https://... --token-env VAR`)"
                     .into(),
             ));
@@ -88,10 +130,8 @@ impl ReplySender {
             .source_credentials(account.id, &self.key)
             .await?
             .ok_or_else(|| WebError::Unprocessable("the Mastodon source has no token".into()))?;
-        let fetcher = Fetcher::new(self.policy.clone(), FetchLimits::default())
-            .map_err(|e| WebError::Internal(e.to_string()))?;
-        Ok(Box::new(MastodonPublisher::new(
-            fetcher,
+        Ok(Arc::new(MastodonPublisher::new(
+            fetcher()?,
             instance,
             token.expose().to_string(),
         )))

@@ -196,13 +196,16 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
         .with_cookies(super::cookie_policy(addr))
         .with_ingestor(web_ingestor.clone())
         .with_changes(sqlite.watch_changes(rapport_web::CHANGE_POLL)?)
-        // Replies go out through a connected Mastodon account, which the demo has none of:
-        // the item page says how to connect one.
-        .with_replies(rapport_web::routes::replies::ReplySender::new(
-            Arc::new(sqlite.clone()),
-            key.clone(),
-            rapport_sources::http::SafetyPolicy::public_only(),
-        ))
+        // Replies go out through an account an admin connects on the publish page, which
+        // the demo has none of: the item page says how to connect one.
+        .with_replies(
+            rapport_web::routes::replies::ReplySender::new(
+                Arc::new(sqlite.clone()),
+                key.clone(),
+                rapport_sources::http::SafetyPolicy::public_only(),
+            )
+            .with_accounts(Arc::new(sqlite.clone())),
+        )
         // Publishing: drafts go out through accounts an admin connects on /w/{id}/publish.
         .with_publishing(super::publishing(&sqlite, key.clone()))
         .with_notice(format!(

@@ -38,11 +38,15 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
         backend.sources.clone(),
         key.clone(),
     );
-    let replies = rapport_web::routes::replies::ReplySender::new(
+    let mut replies = rapport_web::routes::replies::ReplySender::new(
         backend.sources.clone(),
         key.clone(),
         config.safety_policy(),
     );
+    if let Some(sqlite) = &backend.sqlite {
+        // Connected accounts (publishing) live in the embedded store only for now.
+        replies = replies.with_accounts(Arc::new(sqlite.clone()));
+    }
     let reload = Arc::new(Notify::new());
     let polling = match &backend.sqlite {
         Some(sqlite) if !args.no_sources => {
