@@ -356,7 +356,7 @@ impl JetStreamAck {
         };
         for message in &self.messages {
             message
-                .ack_with(kind.clone())
+                .ack_with(kind)
                 .await
                 .map_err(|e| failed(&e))?;
         }
