@@ -81,7 +81,8 @@ impl DataDir {
         if self.store_url.is_some() {
             anyhow::bail!(
                 "`rapport {command}` runs on the embedded SQLite store only for now; with \
-                 --store postgres://... use `serve`, `user`, `token`, `import` and `rollup`"
+                 --store postgres://... use `serve`, `user`, `token`, `import`, `rollup` \
+                 and `worker`"
             );
         }
         Ok(())
@@ -112,11 +113,6 @@ impl DataDir {
     /// The embedded database file.
     pub fn database(&self) -> PathBuf {
         self.root.join("rapport.db")
-    }
-
-    /// Opens the embedded store, migrating it if needed.
-    pub fn open_store(&self) -> anyhow::Result<Arc<dyn Store>> {
-        Ok(Arc::new(self.open_sqlite()?))
     }
 
     /// Opens the embedded store as itself, for the interfaces beyond [`Store`] (accounts,

@@ -176,6 +176,21 @@ impl PostgresStore {
         self.inner.options.schema.as_deref()
     }
 
+    /// Drops this store's schema and everything in it (for tests and benchmarks that made a
+    /// fresh one); refuses without a schema of its own.
+    pub async fn drop_schema(&self) -> StoreResult<()> {
+        let Some(schema) = self.schema() else {
+            return Err(self.connect_error(
+                "refusing to drop the default schema: this store was opened without one".into(),
+            ));
+        };
+        let client = self.client().await?;
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .await
+            .map_err(|e| self.connect_error(format!("cannot drop schema {schema}: {e}")))
+    }
+
     fn connect_error(&self, message: String) -> StoreError {
         StoreError::Connect {
             target: self.inner.target.clone(),
