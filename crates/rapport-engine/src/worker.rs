@@ -126,7 +126,9 @@ pub async fn run_worker(
     Ok(progress)
 }
 
-/// Stage one: fetch and match batches until told to stop (or the log is drained).
+/// Stage one: fetch and match batches until told to stop (or the log is drained). A fetch is
+/// never cut short (that would strand the posts it was receiving until `ack_wait`): the
+/// stop is checked between fetches, which last at most `max_wait` when the log is idle.
 async fn take_batches(
     ingestor: Ingestor,
     log: Arc<dyn IngestLog>,
@@ -135,15 +137,29 @@ async fn take_batches(
     stopping: Arc<AtomicBool>,
     matched: mpsc::Sender<Matched>,
 ) -> Result<(), WorkerError> {
-    tokio::pin!(shutdown);
+    let watcher = {
+        let stopping = stopping.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            stopping.store(true, Ordering::Relaxed);
+        })
+    };
+    let result = take_until_stopped(ingestor, log, config, &stopping, matched).await;
+    watcher.abort();
+    stopping.store(true, Ordering::Relaxed);
+    result
+}
+
+async fn take_until_stopped(
+    ingestor: Ingestor,
+    log: Arc<dyn IngestLog>,
+    config: WorkerConfig,
+    stopping: &AtomicBool,
+    matched: mpsc::Sender<Matched>,
+) -> Result<(), WorkerError> {
     let mut failures: u32 = 0;
-    loop {
-        let fetched = tokio::select! {
-            biased;
-            _ = &mut shutdown => break,
-            fetched = log.fetch(config.max_batch.max(1), config.max_wait) => fetched,
-        };
-        let delivery = match fetched {
+    while !stopping.load(Ordering::Relaxed) {
+        let delivery = match log.fetch(config.max_batch.max(1), config.max_wait).await {
             Ok(delivery) => {
                 failures = 0;
                 delivery
@@ -152,10 +168,11 @@ async fn take_batches(
                 failures = failures.saturating_add(1);
                 let delay = Duration::from_millis(100 * 2u64.pow(failures.min(6)));
                 tracing::warn!("taking posts from the log failed, retrying in {delay:?}: {e}");
-                tokio::select! {
-                    _ = &mut shutdown => break,
-                    _ = tokio::time::sleep(delay) => continue,
+                let until = tokio::time::Instant::now() + delay;
+                while tokio::time::Instant::now() < until && !stopping.load(Ordering::Relaxed) {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                 }
+                continue;
             }
         };
         if delivery.posts.is_empty() {
@@ -191,7 +208,6 @@ async fn take_batches(
             break;
         }
     }
-    stopping.store(true, Ordering::Relaxed);
     Ok(())
 }
 
