@@ -11,6 +11,7 @@
 
 mod accounts;
 mod inbox;
+mod leases;
 mod migrations;
 mod read;
 mod rollups;
