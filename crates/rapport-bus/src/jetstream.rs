@@ -355,10 +355,7 @@ impl JetStreamAck {
             message: e.to_string(),
         };
         for message in &self.messages {
-            message
-                .ack_with(kind)
-                .await
-                .map_err(|e| failed(&e))?;
+            message.ack_with(kind).await.map_err(|e| failed(&e))?;
         }
         // Acknowledgements are plain publishes: make sure they left before reporting success.
         self.client.flush().await.map_err(|e| failed(&e))?;

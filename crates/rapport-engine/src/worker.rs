@@ -102,7 +102,9 @@ pub async fn run_worker(
         let Some(outcome) = store_with_retry(&ingestor, items, &stopping).await else {
             // Stopping while the store is down: give the batch back for another worker.
             if let Err(e) = pending.nak().await {
-                tracing::warn!("giving a batch back to the log failed (it comes back after ack_wait): {e}");
+                tracing::warn!(
+                    "giving a batch back to the log failed (it comes back after ack_wait): {e}"
+                );
             }
             continue;
         };

@@ -109,7 +109,11 @@ async fn migrations_are_recorded_and_several_processes_may_start_at_once() {
         ))
         .await
         .unwrap();
-    drop(PostgresStore::connect(&url(), options(&schema)).await.unwrap());
+    drop(
+        PostgresStore::connect(&url(), options(&schema))
+            .await
+            .unwrap(),
+    );
     let count: i64 = client
         .query_one(
             &format!("SELECT count(*) FROM {schema}.rapport_migrations"),

@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use rapport_store::{
-    AccountStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore, SourceStore,
-    SqliteOptions, SqliteStore, Store,
+    AccountStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore, SourceLeases,
+    SourceStore, SqliteOptions, SqliteStore, Store,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,6 +31,8 @@ pub struct Backend {
     pub sources: Arc<dyn SourceStore>,
     /// The embedded store itself, when that is the backend (live change notifications).
     pub sqlite: Option<SqliteStore>,
+    /// Source leases, when several processes may share the store (PostgreSQL).
+    pub leases: Option<Arc<dyn SourceLeases>>,
 }
 
 impl Backend {
@@ -46,6 +48,7 @@ impl Backend {
             analytics: shared.clone(),
             sources: shared,
             sqlite,
+            leases: None,
         }
     }
 }
@@ -96,7 +99,10 @@ impl DataDir {
                 let store = PostgresStore::connect(url, PostgresOptions::default())
                     .await
                     .context("cannot open the PostgreSQL store")?;
-                Ok(Backend::of(store, None))
+                let leases: Arc<dyn SourceLeases> = Arc::new(store.clone());
+                let mut backend = Backend::of(store, None);
+                backend.leases = Some(leases);
+                Ok(backend)
             }
             None => {
                 let sqlite = self.open_sqlite()?;

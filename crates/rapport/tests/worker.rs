@@ -59,11 +59,23 @@ impl Schema {
 
     fn psql(&self, sql: &str) -> String {
         let out = Command::new("psql")
-            .args([&postgres_url(), "-v", "ON_ERROR_STOP=1", "-q", "-t", "-A", "-c"])
+            .args([
+                &postgres_url(),
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-t",
+                "-A",
+                "-c",
+            ])
             .arg(format!("SET search_path TO {}; {sql}", self.name))
             .output()
             .expect("psql runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 }
@@ -92,7 +104,10 @@ async fn schema(what: &str) -> Option<Schema> {
                 !required("RAPPORT_REQUIRE_POSTGRES"),
                 "RAPPORT_REQUIRE_POSTGRES=1 but PostgreSQL is not reachable: {e}"
             );
-            eprintln!("SKIPPED: PostgreSQL not reachable at {}: {e}", postgres_url());
+            eprintln!(
+                "SKIPPED: PostgreSQL not reachable at {}: {e}",
+                postgres_url()
+            );
             return None;
         }
     };
@@ -163,7 +178,14 @@ fn simulate_from(data: &std::path::Path, seed: &str, posts: usize, start: &str) 
 fn worker(data: &std::path::Path, store: &str, prefix: &str, extra: &[&str]) -> Running {
     let child = rapport(data)
         .args(["--store", store, "worker", "--nats", &nats_url()])
-        .args(["--nats-prefix", prefix, "--batch", "250", "--ack-wait-secs", "3"])
+        .args([
+            "--nats-prefix",
+            prefix,
+            "--batch",
+            "250",
+            "--ack-wait-secs",
+            "3",
+        ])
         .args(["--max-wait-ms", "200"])
         .args(extra)
         .stdout(Stdio::piped())
@@ -195,7 +217,10 @@ fn finish(mut child: Running, lines: std::sync::mpsc::Receiver<String>, limit: D
             assert!(status.success(), "a worker failed: {status}");
             break;
         }
-        assert!(Instant::now() < deadline, "a worker did not finish in {limit:?}");
+        assert!(
+            Instant::now() < deadline,
+            "a worker did not finish in {limit:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     // The reader thread ends with the pipe.
@@ -231,24 +256,16 @@ async fn two_workers_one_killed_store_every_post_exactly_once() {
     let data = dir.path().join("data");
 
     // Producer: the simulated stream into the log.
-    let (ok, out, err) = run(simulate(&data, "5", POSTS).args([
-        "--nats",
-        &nats_url(),
-        "--nats-prefix",
-        &prefix,
-    ]));
+    let (ok, out, err) =
+        run(simulate(&data, "5", POSTS).args(["--nats", &nats_url(), "--nats-prefix", &prefix]));
     assert!(ok, "simulate --nats: {out}{err}");
     assert!(
         out.contains(&format!("published {POSTS} simulated posts")),
         "{out}"
     );
     // Publishing again (a producer retrying) adds nothing: the log drops duplicates.
-    let (ok, again, err) = run(simulate(&data, "5", POSTS).args([
-        "--nats",
-        &nats_url(),
-        "--nats-prefix",
-        &prefix,
-    ]));
+    let (ok, again, err) =
+        run(simulate(&data, "5", POSTS).args(["--nats", &nats_url(), "--nats-prefix", &prefix]));
     assert!(ok, "{err}");
     assert!(
         again.contains("published 0 simulated posts")
@@ -301,11 +318,8 @@ async fn two_workers_one_killed_store_every_post_exactly_once() {
     assert_eq!(duplicated_mentions, "0");
 
     // The same posts through one process: the same mentions per monitor.
-    let (ok, out, err) = run(simulate(&data, "5", POSTS).args([
-        "--store",
-        &reference.url(),
-        "--ingest",
-    ]));
+    let (ok, out, err) =
+        run(simulate(&data, "5", POSTS).args(["--store", &reference.url(), "--ingest"]));
     assert!(ok, "simulate --ingest: {out}{err}");
     assert_eq!(reference.store.post_count().await.unwrap(), POSTS as u64);
     let expected = mentions(&reference.store).await;
@@ -320,12 +334,14 @@ async fn two_workers_one_killed_store_every_post_exactly_once() {
     assert!(ok, "rollup verify: {out}{err}");
 
     // SIGTERM: the worker stores and acknowledges what it holds, then exits cleanly.
-    let (ok, out, err) = run(simulate_from(&data, "6", 5_000, "2026-09-07T00:00:00Z").args([
-        "--nats",
-        &nats_url(),
-        "--nats-prefix",
-        &prefix,
-    ]));
+    let (ok, out, err) = run(
+        simulate_from(&data, "6", 5_000, "2026-09-07T00:00:00Z").args([
+            "--nats",
+            &nats_url(),
+            "--nats-prefix",
+            &prefix,
+        ]),
+    );
     assert!(ok, "{out}{err}");
     let published: u64 = out
         .split_whitespace()

@@ -134,7 +134,10 @@ mod tests {
             .iter()
             .map(|(version, name, _)| format!("{version:04}_{name}.sql"))
             .collect();
-        assert_eq!(files, listed, "every migration file must be listed, in order");
+        assert_eq!(
+            files, listed,
+            "every migration file must be listed, in order"
+        );
         let numbers: Vec<i32> = super::MIGRATIONS.iter().map(|(v, _, _)| *v).collect();
         assert!(
             numbers.windows(2).all(|w| w[0] < w[1]) && numbers[0] == 1,

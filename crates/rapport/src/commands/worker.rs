@@ -18,11 +18,7 @@ pub async fn run(data_dir: DataDir, args: WorkerArgs) -> anyhow::Result<ExitCode
     let log = super::log::open(&args.log).await?.context(
         "`rapport worker` needs the ingest log: pass --nats nats://host:4222 (or set RAPPORT_NATS)",
     )?;
-    let names = format!(
-        "stream {} on {}",
-        log.config().stream,
-        log.config().url
-    );
+    let names = format!("stream {} on {}", log.config().stream, log.config().url);
     let backend = data_dir.open_backend().await?;
     let ingestor = Ingestor::new(backend.store).await?;
     super::use_sentiment_model(&ingestor, args.model.as_deref())?;
