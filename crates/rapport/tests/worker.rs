@@ -379,3 +379,53 @@ async fn two_workers_one_killed_store_every_post_exactly_once() {
     );
     log.delete().await.unwrap();
 }
+
+#[tokio::test]
+async fn import_with_nats_publishes_the_file_once() {
+    let prefix = format!("wi{}", std::process::id());
+    let Some(log) = log(&prefix).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("posts.jsonl");
+    let mut rows = String::new();
+    for i in 0..300 {
+        rows.push_str(&format!(
+            "{{\"id\": \"p{i}\", \"text\": \"orvella kettle {i}\", \"author\": \"a{}\", \"created\": 1700000000}}\n",
+            i % 17
+        ));
+    }
+    rows.push_str("{\"id\": \"bad\"}\n");
+    std::fs::write(&file, rows).unwrap();
+    let data = dir.path().join("data");
+    let import = || {
+        let mut command = rapport(&data);
+        command
+            .arg("import")
+            .arg(&file)
+            .args(["--network", "mastodon", "--batch", "100"])
+            .args(["--nats", &nats_url(), "--nats-prefix", &prefix]);
+        command
+    };
+    let (ok, out, err) = run(&mut import());
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("read 301 rows: 300 published") && out.contains("1 rejected"),
+        "{out}"
+    );
+    assert!(err.contains("rejected line 301"), "{err}");
+    // The store was not touched: the posts wait in the log for the workers.
+    assert!(!data.join("rapport.db").exists());
+    let (ok, again, err) = run(&mut import());
+    assert!(ok, "{err}");
+    assert!(
+        again.contains("0 published") && again.contains("300 duplicates"),
+        "{again}"
+    );
+    let depth = log.depth().await.unwrap();
+    assert_eq!(depth.pending, 300);
+    let delivery = log.fetch(10, Duration::from_millis(200)).await.unwrap();
+    assert_eq!(delivery.posts[0].native_id, "p0");
+    assert_eq!(delivery.posts[0].network.as_str(), "mastodon");
+    log.delete().await.unwrap();
+}
