@@ -6,6 +6,8 @@
 //! in-process channel (backpressure: senders wait when the store falls behind) and batches
 //! posts for throughput. Each post is analysed (language, sentiment, intent, fingerprint) and
 //! triaged ([`triage`]: does it need an answer, how urgently) before it is stored.
+//! [`worker`] is the scaled-out form: batches taken from a shared `rapport_bus::IngestLog`,
+//! stored, and acknowledged only after they committed.
 
 pub mod alerts;
 mod enrich;
@@ -15,6 +17,7 @@ mod pipeline;
 pub mod publishing;
 pub mod sources;
 pub mod triage;
+pub mod worker;
 pub mod x_rules;
 
 pub use enrich::analyze;
@@ -22,3 +25,4 @@ pub use ingest::{EngineError, Ingestor};
 pub use matching::{compile_monitors, InvalidMonitor, MonitorMatcher};
 pub use pipeline::{Pipeline, PipelineConfig, PipelineHandle, PipelineStats, StatsSnapshot};
 pub use sources::{RunnerConfig, SourceRunner, TurnReport};
+pub use worker::{run_worker, WorkerConfig, WorkerProgress};

@@ -4,13 +4,15 @@
 //! ([`SourceStore::write_batch_with_checkpoint`]), so the checkpoint is never ahead of the
 //! stored posts. It records each source's health, follows the sources' `wait` hints
 //! (rate limits, "more now"), and after errors backs off exponentially with full jitter:
-//! a failing source is never polled before its backoff has passed.
+//! a failing source is never polled before its backoff has passed. With
+//! [`SourceRunner::with_leases`], runners in several processes share the sources: each
+//! turn is taken under the source's lease.
 
 use crate::Ingestor;
 use chrono::Utc;
 use rapport_sources::http::Backoff;
 use rapport_sources::source::{Source, SourceError};
-use rapport_store::{BatchOutcome, PollProgress, SourceId, SourceStore, StoreError};
+use rapport_store::{BatchOutcome, PollProgress, SourceId, SourceLeases, SourceStore, StoreError};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,6 +60,8 @@ pub struct TurnReport {
     pub backing_off: bool,
     /// When it will be polled next.
     pub next_poll_in: Duration,
+    /// Not polled: another process holds the source's lease.
+    pub leased_elsewhere: bool,
 }
 
 /// Why the runner stopped.
@@ -82,6 +86,15 @@ pub struct SourceRunner {
     store: Arc<dyn SourceStore>,
     sources: Vec<RunnableSource>,
     config: RunnerConfig,
+    lease: Option<Lease>,
+}
+
+/// Who this runner is when it takes source leases, and for how long.
+#[derive(Clone)]
+struct Lease {
+    store: Arc<dyn SourceLeases>,
+    owner: String,
+    ttl: Duration,
 }
 
 impl SourceRunner {
@@ -92,7 +105,26 @@ impl SourceRunner {
             store,
             sources: Vec::new(),
             config,
+            lease: None,
         }
+    }
+
+    /// Polls a source only while holding its lease in `leases` as `owner` (taken for `ttl`
+    /// at the start of each turn, renewed after each stored page, given back at the end), so
+    /// runners in several processes sharing one store never poll a source at once. `ttl`
+    /// must be longer than a page takes to fetch and store.
+    pub fn with_leases(
+        mut self,
+        leases: Arc<dyn SourceLeases>,
+        owner: impl Into<String>,
+        ttl: Duration,
+    ) -> Self {
+        self.lease = Some(Lease {
+            store: leases,
+            owner: owner.into(),
+            ttl,
+        });
+        self
     }
 
     /// Adds a source to poll.
@@ -134,9 +166,56 @@ impl SourceRunner {
         }
     }
 
+    /// One source's turn, under its lease when the runner takes leases.
+    async fn turn(&mut self, index: usize, only_when_due: bool) -> Result<TurnReport, RunnerError> {
+        let Some(lease) = &self.lease else {
+            return self.turn_unleased(index, only_when_due).await;
+        };
+        let (leases, owner, ttl) = (lease.store.clone(), lease.owner.clone(), lease.ttl);
+        let id = self.sources[index].id;
+        if !leases.acquire_source_lease(id, &owner, ttl).await? {
+            return Ok(TurnReport {
+                source: id,
+                name: self.sources[index].source.describe().name,
+                pages: 0,
+                posts: 0,
+                outcome: BatchOutcome::default(),
+                skipped: 0,
+                error: None,
+                backing_off: false,
+                next_poll_in: self.config.interval.min(ttl),
+                leased_elsewhere: true,
+            });
+        }
+        let report = self.turn_unleased(index, only_when_due).await;
+        if let Err(e) = leases.release_source_lease(id, &owner).await {
+            tracing::warn!(source = %id, "cannot give the lease back (it expires by itself): {e}");
+        }
+        report
+    }
+
+    /// Renews this runner's lease on `id` after a page; `false` when it was lost (the turn
+    /// must stop: another process may be polling the source now).
+    ///
+    /// It takes the lease, not `&self`: holding `&self` across the await would make the
+    /// runner's future need `Sync` sources, and connectors are only `Send`.
+    async fn renew_lease(lease: Option<Lease>, id: SourceId) -> Result<bool, RunnerError> {
+        let Some(lease) = lease else {
+            return Ok(true);
+        };
+        Ok(lease
+            .store
+            .acquire_source_lease(id, &lease.owner, lease.ttl)
+            .await?)
+    }
+
     /// One source's turn. With `only_when_due`, a source whose next poll time has not come
     /// is skipped; otherwise only one backing off after errors is.
-    async fn turn(&mut self, index: usize, only_when_due: bool) -> Result<TurnReport, RunnerError> {
+    async fn turn_unleased(
+        &mut self,
+        index: usize,
+        only_when_due: bool,
+    ) -> Result<TurnReport, RunnerError> {
         let id = self.sources[index].id;
         let name = self.sources[index].source.describe().name;
         let mut report = TurnReport {
@@ -149,6 +228,7 @@ impl SourceRunner {
             error: None,
             backing_off: false,
             next_poll_in: self.config.interval,
+            leased_elsewhere: false,
         };
         let Some(record) = self.store.source(id).await? else {
             report.error = Some(format!("source {id} is no longer configured"));
@@ -232,6 +312,10 @@ impl SourceRunner {
             }
             report.next_poll_in = wait;
             if wait > Duration::ZERO || report.pages >= self.config.max_pages_per_turn {
+                return Ok(report);
+            }
+            if !Self::renew_lease(self.lease.clone(), id).await? {
+                tracing::warn!(source = %id, "lost the lease on {}: stopping its turn", report.name);
                 return Ok(report);
             }
         }

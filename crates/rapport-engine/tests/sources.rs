@@ -185,6 +185,91 @@ async fn failing_sources_back_off_and_honour_retry_after() {
     assert!(broken.health.consecutive_failures <= 2);
 }
 
+/// Leases in memory, like `source_leases` but for one process: enough to see the runner
+/// take, renew and give back.
+#[derive(Default)]
+struct MemoryLeases {
+    held: std::sync::Mutex<HashMap<SourceId, (String, std::time::Instant)>>,
+    renewals: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl rapport_store::SourceLeases for MemoryLeases {
+    async fn acquire_source_lease(
+        &self,
+        source: SourceId,
+        owner: &str,
+        ttl: Duration,
+    ) -> rapport_store::StoreResult<bool> {
+        let mut held = self.held.lock().unwrap();
+        let now = std::time::Instant::now();
+        match held.get(&source) {
+            Some((holder, until)) if holder != owner && *until > now => Ok(false),
+            _ => {
+                self.renewals
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                held.insert(source, (owner.to_string(), now + ttl));
+                Ok(true)
+            }
+        }
+    }
+
+    async fn release_source_lease(
+        &self,
+        source: SourceId,
+        owner: &str,
+    ) -> rapport_store::StoreResult<()> {
+        let mut held = self.held.lock().unwrap();
+        if held.get(&source).is_some_and(|(holder, _)| holder == owner) {
+            held.remove(&source);
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_source_leased_by_another_process_is_not_polled() {
+    let base = serve(200).await;
+    let (s, ids) = setup(&base, &["/posts"]).await;
+    let Setup {
+        _dir,
+        store,
+        runner,
+    } = s;
+    let leases = Arc::new(MemoryLeases::default());
+    let mut runner = runner.with_leases(leases.clone(), "here", Duration::from_secs(30));
+    use rapport_store::SourceLeases;
+    assert!(leases
+        .acquire_source_lease(ids[0], "elsewhere", Duration::from_secs(30))
+        .await
+        .unwrap());
+    let reports = runner.run_once().await.unwrap();
+    assert!(reports[0].leased_elsewhere);
+    assert_eq!(reports[0].pages, 0);
+    assert_eq!(store.post_count().await.unwrap(), 0);
+
+    // Given back: this runner takes it, renews it page by page, and gives it back.
+    leases
+        .release_source_lease(ids[0], "elsewhere")
+        .await
+        .unwrap();
+    let before = leases.renewals.load(std::sync::atomic::Ordering::Relaxed);
+    let reports = runner.run_once().await.unwrap();
+    assert!(!reports[0].leased_elsewhere);
+    assert_eq!(reports[0].posts, 200);
+    assert_eq!(store.post_count().await.unwrap(), 200);
+    let taken = leases.renewals.load(std::sync::atomic::Ordering::Relaxed) - before;
+    assert!(
+        taken >= reports[0].pages,
+        "{taken} takes for {} pages",
+        reports[0].pages
+    );
+    assert!(
+        leases.held.lock().unwrap().is_empty(),
+        "the lease was not given back"
+    );
+}
+
 /// A source reading a whole network (Jetstream without accounts, say): the same feed,
 /// marked as a firehose.
 struct Firehose(JsonFeedSource);

@@ -29,7 +29,9 @@ pub use inbox::InboxStore;
 pub use postgres::{PostgresOptions, PostgresStore, TableSize, POSTGRES_SCHEMA_VERSION};
 pub use publishing::PublishStore;
 pub use secrets::{Secret, SecretError, SecretKey, SECRET_KEY_ENV, SECRET_KEY_FILE};
-pub use sources::{NewSource, PollProgress, SourceHealth, SourceId, SourceRecord, SourceStore};
+pub use sources::{
+    NewSource, PollProgress, SourceHealth, SourceId, SourceLeases, SourceRecord, SourceStore,
+};
 pub use sqlite::{Durability, SqliteOptions, SqliteStore, SCHEMA_VERSION};
 pub use types::{
     BatchOutcome, DiskUsage, IngestItem, MentionCursor, MentionFilter, MentionView, MonitorCount,

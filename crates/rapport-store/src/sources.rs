@@ -139,3 +139,23 @@ pub trait SourceStore: Send + Sync + 'static {
         next_poll_at: Timestamp,
     ) -> StoreResult<()>;
 }
+
+/// Leases on sources, so that several processes sharing one store never poll the same
+/// source at once: only the holder of an unexpired lease polls it, renewing the lease as it
+/// goes; a holder that dies stops renewing and another process takes over when it expires.
+/// PostgreSQL implements it (`source_leases`); the embedded store has one process and needs
+/// none.
+#[async_trait]
+pub trait SourceLeases: Send + Sync + 'static {
+    /// Takes the lease on `source` for `owner` until `ttl` from now, or renews it if `owner`
+    /// holds it; `false` when another owner holds an unexpired one.
+    async fn acquire_source_lease(
+        &self,
+        source: SourceId,
+        owner: &str,
+        ttl: std::time::Duration,
+    ) -> StoreResult<bool>;
+
+    /// Gives the lease back (if `owner` holds it), so another process may poll at once.
+    async fn release_source_lease(&self, source: SourceId, owner: &str) -> StoreResult<()>;
+}

@@ -19,8 +19,9 @@ pub struct Cli {
     pub data_dir: PathBuf,
 
     /// Keep the data in this PostgreSQL database (postgres://user@host:5432/db) instead of
-    /// the data directory's embedded SQLite file. `serve`, `user`, `token`, `import` and
-    /// `rollup` support it; the data directory still holds the secret key.
+    /// the data directory's embedded SQLite file. `serve`, `user`, `token`, `import`,
+    /// `rollup`, `worker` and `simulate --ingest` support it; the data directory still holds
+    /// the secret key.
     #[arg(long, global = true, env = "RAPPORT_STORE", value_name = "URL")]
     pub store: Option<String>,
 
@@ -72,6 +73,62 @@ pub enum Command {
     /// Alert rules (volume and negative spikes, delivered by webhook): add, list, and
     /// measure the detector against the simulator.
     Alerts(AlertsArgs),
+    /// Take posts from the NATS JetStream ingest log (filled by `import --nats` or
+    /// `simulate --nats`), analyse, match and store them (usually `--store postgres://...`),
+    /// acknowledging each batch after it committed. Run as many as you like.
+    Worker(WorkerArgs),
+}
+
+/// Where the NATS JetStream ingest log is (`import`, `simulate`, `worker`).
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// The NATS server holding the ingest log (nats://host:4222). With it, `import` and
+    /// `simulate` publish posts to the log instead of storing them.
+    #[arg(long, env = "RAPPORT_NATS", value_name = "URL")]
+    pub nats: Option<String>,
+    /// Names of the log: stream PREFIX_POSTS, subject PREFIX.posts, consumer PREFIX-workers.
+    #[arg(
+        long,
+        env = "RAPPORT_NATS_PREFIX",
+        default_value = "rapport",
+        value_name = "PREFIX"
+    )]
+    pub nats_prefix: String,
+    /// Seconds a delivered post may stay unacknowledged before the log gives it to another
+    /// worker (set when the consumer is created).
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub ack_wait_secs: u64,
+    /// Most posts delivered and not yet acknowledged, over all workers (set when the
+    /// consumer is created).
+    #[arg(long, default_value_t = 20_000, value_name = "N")]
+    pub max_ack_pending: i64,
+}
+
+/// Options of `rapport worker`.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// The ingest log (`--nats` is required).
+    #[command(flatten)]
+    pub log: LogArgs,
+    /// Most posts taken and stored per transaction.
+    #[arg(long, default_value_t = 1_000)]
+    pub batch: usize,
+    /// Milliseconds to wait for posts when the log has none ready.
+    #[arg(long, default_value_t = 1_000, value_name = "MS")]
+    pub max_wait_ms: u64,
+    /// Exit once the log is drained (nothing pending, nothing unacknowledged anywhere).
+    #[arg(long)]
+    pub exit_when_drained: bool,
+    /// Re-read the monitors from the store this often (seconds), so monitors added
+    /// elsewhere start matching.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub reload_monitors_secs: u64,
+    /// Print nothing per batch, only the final summary.
+    #[arg(long)]
+    pub quiet: bool,
+    /// A sentiment model from `rapport train` for the stored posts' labels.
+    #[arg(long, env = "RAPPORT_SENTIMENT_MODEL")]
+    pub model: Option<PathBuf>,
 }
 
 /// Options of `rapport alerts`.
@@ -504,6 +561,9 @@ pub struct ImportArgs {
     /// are kept beside them).
     #[arg(long, env = "RAPPORT_SENTIMENT_MODEL")]
     pub model: Option<PathBuf>,
+    /// With `--nats`: publish the posts to the ingest log for `rapport worker` instead.
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 /// Options of `rapport simulate`.
@@ -524,9 +584,16 @@ pub struct SimulateArgs {
     /// Write JSONL here (`-` for stdout). Each line: {"post": ..., "truth": ...}.
     #[arg(long, short, default_value = "-")]
     pub out: String,
-    /// Store the posts through the pipeline (matching the stored monitors) instead of writing JSONL.
+    /// Store the posts through the pipeline (matching the stored monitors) instead of writing
+    /// JSONL (into `--store postgres://...` when given).
     #[arg(long)]
     pub ingest: bool,
+    /// Stop after this many posts.
+    #[arg(long, value_name = "N")]
+    pub posts: Option<usize>,
+    /// With `--nats`: publish the posts to the ingest log instead of writing JSONL.
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 /// Options of `rapport bench`.
@@ -592,6 +659,23 @@ pub enum BenchWhich {
         /// Posts for the naive baseline (one transaction per post).
         #[arg(long, default_value_t = 5_000)]
         baseline_posts: usize,
+    },
+    /// Scale-out throughput: simulated posts published to NATS JetStream, then stored into
+    /// PostgreSQL (`--store`, a fresh schema per run) by 1, 2, 4 ... `rapport worker`
+    /// processes; the single-process SQLite pipeline over the same posts is the baseline.
+    Workers {
+        /// Worker counts to run, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,2,4")]
+        workers: Vec<usize>,
+        /// Posts per run.
+        #[arg(long, default_value_t = 20_000)]
+        posts: usize,
+        /// Posts per transaction (workers and baseline alike).
+        #[arg(long, default_value_t = 1_000)]
+        batch: usize,
+        /// The NATS server.
+        #[arg(long, env = "RAPPORT_NATS", default_value = "nats://127.0.0.1:4222")]
+        nats: String,
     },
     /// VADER-compatible sentiment on one core against the Python reference (vaderSentiment
     /// 3.3.2) in the same run, over the airline tweets.

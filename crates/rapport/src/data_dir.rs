@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use rapport_store::{
-    AccountStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore, SourceStore,
-    SqliteOptions, SqliteStore, Store,
+    AccountStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore, SourceLeases,
+    SourceStore, SqliteOptions, SqliteStore, Store,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,6 +31,8 @@ pub struct Backend {
     pub sources: Arc<dyn SourceStore>,
     /// The embedded store itself, when that is the backend (live change notifications).
     pub sqlite: Option<SqliteStore>,
+    /// Source leases, when several processes may share the store (PostgreSQL).
+    pub leases: Option<Arc<dyn SourceLeases>>,
 }
 
 impl Backend {
@@ -46,6 +48,7 @@ impl Backend {
             analytics: shared.clone(),
             sources: shared,
             sqlite,
+            leases: None,
         }
     }
 }
@@ -81,7 +84,8 @@ impl DataDir {
         if self.store_url.is_some() {
             anyhow::bail!(
                 "`rapport {command}` runs on the embedded SQLite store only for now; with \
-                 --store postgres://... use `serve`, `user`, `token`, `import` and `rollup`"
+                 --store postgres://... use `serve`, `user`, `token`, `import`, `rollup` \
+                 and `worker`"
             );
         }
         Ok(())
@@ -95,7 +99,10 @@ impl DataDir {
                 let store = PostgresStore::connect(url, PostgresOptions::default())
                     .await
                     .context("cannot open the PostgreSQL store")?;
-                Ok(Backend::of(store, None))
+                let leases: Arc<dyn SourceLeases> = Arc::new(store.clone());
+                let mut backend = Backend::of(store, None);
+                backend.leases = Some(leases);
+                Ok(backend)
             }
             None => {
                 let sqlite = self.open_sqlite()?;
@@ -112,11 +119,6 @@ impl DataDir {
     /// The embedded database file.
     pub fn database(&self) -> PathBuf {
         self.root.join("rapport.db")
-    }
-
-    /// Opens the embedded store, migrating it if needed.
-    pub fn open_store(&self) -> anyhow::Result<Arc<dyn Store>> {
-        Ok(Arc::new(self.open_sqlite()?))
     }
 
     /// Opens the embedded store as itself, for the interfaces beyond [`Store`] (accounts,

@@ -144,7 +144,7 @@ fn user_token_import_and_serve_run_on_postgres() {
     assert!(!data.join("rapport.db").exists());
 
     // Embedded-only commands refuse instead of quietly using SQLite.
-    let (ok, _, err) = run(&mut with_store(&["ingest", "--once"]));
+    let (ok, _, err) = run(&mut with_store(&["alerts", "list"]));
     assert!(!ok && err.contains("embedded SQLite store only"), "{err}");
 
     let mut child = with_store(&["serve", "--addr", "127.0.0.1:0"])

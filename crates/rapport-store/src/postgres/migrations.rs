@@ -35,11 +35,30 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "sources",
         include_str!("../../migrations/postgres/0005_sources.sql"),
     ),
+    (
+        8,
+        "leases",
+        include_str!("../../migrations/postgres/0008_leases.sql"),
+    ),
 ];
 
 /// The schema version of a fully migrated PostgreSQL database (the highest version in
 /// `rapport_migrations`).
-pub const POSTGRES_SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
+pub const POSTGRES_SCHEMA_VERSION: i32 = highest_version();
+
+/// Versions may leave gaps (numbers reserved by work on other branches): the newest is the
+/// highest, and every listed one that is not recorded yet is applied, in order.
+const fn highest_version() -> i32 {
+    let mut highest = 0;
+    let mut i = 0;
+    while i < MIGRATIONS.len() {
+        if MIGRATIONS[i].0 > highest {
+            highest = MIGRATIONS[i].0;
+        }
+        i += 1;
+    }
+    highest
+}
 
 /// Brings the schema up to date.
 pub(super) async fn apply(client: &mut deadpool_postgres::Object, target: &str) -> StoreResult<()> {
@@ -64,19 +83,23 @@ pub(super) async fn apply(client: &mut deadpool_postgres::Object, target: &str) 
     .map_err(|e| failed(format!("cannot lock or create the migrations table: {e}")))?;
     let rows = query(
         &tx,
-        "SELECT coalesce(max(version), 0) FROM rapport_migrations",
+        "SELECT version FROM rapport_migrations",
         &[],
         "read the schema version",
     )
     .await?;
-    let current: i32 = get(&rows[0], 0, "read the schema version")?;
+    let applied = rows
+        .iter()
+        .map(|row| get::<i32>(row, 0, "read the schema version"))
+        .collect::<StoreResult<std::collections::HashSet<i32>>>()?;
+    let current = applied.iter().copied().max().unwrap_or(0);
     if current > POSTGRES_SCHEMA_VERSION {
         return Err(failed(format!(
             "the database is at schema version {current}, newer than this rapport \
              ({POSTGRES_SCHEMA_VERSION}); upgrade rapport"
         )));
     }
-    for (version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| *v > current) {
+    for (version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| !applied.contains(v)) {
         tx.batch_execute(sql)
             .await
             .map_err(|e| failed(format!("migration {version:04}_{name} failed: {e}")))?;
@@ -111,9 +134,15 @@ mod tests {
             .iter()
             .map(|(version, name, _)| format!("{version:04}_{name}.sql"))
             .collect();
-        assert_eq!(files, listed, "migration files must be 0001..N, all listed");
+        assert_eq!(
+            files, listed,
+            "every migration file must be listed, in order"
+        );
         let numbers: Vec<i32> = super::MIGRATIONS.iter().map(|(v, _, _)| *v).collect();
-        let expected: Vec<i32> = (1..=super::MIGRATIONS.len() as i32).collect();
-        assert_eq!(numbers, expected);
+        assert!(
+            numbers.windows(2).all(|w| w[0] < w[1]) && numbers[0] == 1,
+            "versions must start at 1 and increase: {numbers:?}"
+        );
+        assert_eq!(super::POSTGRES_SCHEMA_VERSION, *numbers.last().unwrap());
     }
 }

@@ -11,6 +11,7 @@
 
 mod accounts;
 mod inbox;
+mod leases;
 mod migrations;
 mod read;
 mod rollups;
@@ -174,6 +175,21 @@ impl PostgresStore {
     /// The schema this store uses, when one was given.
     pub fn schema(&self) -> Option<&str> {
         self.inner.options.schema.as_deref()
+    }
+
+    /// Drops this store's schema and everything in it (for tests and benchmarks that made a
+    /// fresh one); refuses without a schema of its own.
+    pub async fn drop_schema(&self) -> StoreResult<()> {
+        let Some(schema) = self.schema() else {
+            return Err(self.connect_error(
+                "refusing to drop the default schema: this store was opened without one".into(),
+            ));
+        };
+        let client = self.client().await?;
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .await
+            .map_err(|e| self.connect_error(format!("cannot drop schema {schema}: {e}")))
     }
 
     fn connect_error(&self, message: String) -> StoreError {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Runs the chosen benchmark and prints its figures.
-pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(args: BenchArgs, store_url: Option<&str>) -> anyhow::Result<ExitCode> {
     match args.which {
         BenchWhich::Import {
             posts,
@@ -24,6 +24,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             naive_posts,
             monitors,
         } => super::bench_match::run(&monitors, posts, naive_posts)?,
+        BenchWhich::Workers {
+            workers,
+            posts,
+            batch,
+            nats,
+        } => super::bench_workers::run(store_url, &nats, &workers, posts, batch.max(1)).await?,
         BenchWhich::Sentiment { texts } => super::bench_sentiment::run(texts)?,
         BenchWhich::Nlp { posts, model } => super::bench_nlp::run(posts, model.as_deref())?,
         BenchWhich::Pipeline {

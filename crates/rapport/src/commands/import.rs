@@ -1,10 +1,12 @@
 //! `rapport import FILE`: CSV or JSONL into the store, through the same ingestor as every
-//! other source, reporting each rejected row with its line number.
+//! other source, reporting each rejected row with its line number. With `--nats`, the posts
+//! go to the ingest log instead, for `rapport worker` to store.
 
 use crate::cli::ImportArgs;
 use crate::data_dir::DataDir;
 use crate::progress::Progress;
 use anyhow::{bail, Context};
+use rapport_bus::PublishReport;
 use rapport_engine::Ingestor;
 use rapport_model::Network;
 use rapport_sources::file::{FieldMap, FileFormat, FileReader, ImportOptions, RowError};
@@ -46,6 +48,9 @@ pub async fn run(data_dir: DataDir, args: ImportArgs) -> anyhow::Result<ExitCode
     let reader = FileReader::open(&args.file, options)
         .with_context(|| format!("cannot import {}", args.file.display()))?;
     let total_bytes = reader.total_bytes();
+    if let Some(log) = super::log::open(&args.log).await? {
+        return publish(log, reader, &args).await;
+    }
 
     let store = data_dir.open_backend().await?.store;
     let ingestor = Ingestor::new(store).await?;
@@ -149,4 +154,80 @@ fn read_file(
         });
     }
     Ok(())
+}
+
+/// `import --nats`: publishes the file's posts to the ingest log (a re-run inside the log's
+/// duplicate window publishes nothing twice); prints `published N rows` per chunk with
+/// `--progress plain`.
+async fn publish(
+    log: rapport_bus::JetStreamLog,
+    reader: FileReader,
+    args: &ImportArgs,
+) -> anyhow::Result<ExitCode> {
+    let total_bytes = reader.total_bytes();
+    let progress = Progress::new(args.progress, total_bytes, true, "publishing");
+    let (sender, mut receiver) = mpsc::channel::<(Vec<rapport_model::Post>, u64)>(4);
+    let (rejects_tx, rejects_rx) = std::sync::mpsc::channel::<RowError>();
+    let batch_size = args.batch;
+    let reading = std::thread::spawn(move || {
+        let mut reader = reader;
+        let mut batch = Vec::with_capacity(batch_size);
+        while let Some(row) = reader.next() {
+            match row {
+                Ok(post) => {
+                    batch.push(post);
+                    if batch.len() >= batch_size {
+                        let posts = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                        if sender.blocking_send((posts, reader.bytes_read())).is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(error) => {
+                    let _ = rejects_tx.send(error);
+                }
+            }
+        }
+        if !batch.is_empty() {
+            let _ = sender.blocking_send((batch, reader.bytes_read()));
+        }
+    });
+    let mut total = PublishReport::default();
+    let mut read_ok: u64 = 0;
+    while let Some((posts, bytes_read)) = receiver.recv().await {
+        read_ok += posts.len() as u64;
+        total.add(rapport_bus::IngestLog::publish(&log, &posts).await?);
+        progress.update(bytes_read, || format!("{} duplicates", total.duplicates));
+        progress.plain_line(|| {
+            format!(
+                "published {} rows ({} new, {} duplicates)",
+                total.accepted + total.duplicates,
+                total.accepted,
+                total.duplicates
+            )
+        });
+    }
+    progress.finish();
+    reading
+        .join()
+        .map_err(|_| anyhow::anyhow!("the file reader thread panicked"))?;
+    let rejected: Vec<RowError> = rejects_rx.try_iter().collect();
+    for error in rejected.iter().take(args.max_errors_shown) {
+        eprintln!("rejected {error}");
+    }
+    if rejected.len() > args.max_errors_shown {
+        eprintln!(
+            "... and {} more rejected rows",
+            rejected.len() - args.max_errors_shown
+        );
+    }
+    println!(
+        "read {} rows: {} published to {}, {} duplicates dropped by the log, {} rejected",
+        read_ok + rejected.len() as u64,
+        total.accepted,
+        log.config().stream,
+        total.duplicates,
+        rejected.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,6 @@
 //! `rapport ingest`: poll every configured source, storing posts and checkpoints together;
-//! `--once` runs one round (each source until it is caught up) and exits.
+//! `--once` runs one round (each source until it is caught up) and exits. On PostgreSQL
+//! several may run at once: a source is polled only by the holder of its lease.
 
 use crate::cli::IngestArgs;
 use crate::config::Config;
@@ -7,29 +8,35 @@ use crate::data_dir::DataDir;
 use rapport_engine::sources::{RunnerConfig, SourceRunner, TurnReport};
 use rapport_engine::Ingestor;
 use rapport_sources::http::Fetcher;
-use rapport_store::{SecretKey, SourceStore, Store};
+use rapport_store::SecretKey;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a source's lease lasts without renewal (it is renewed at every page).
+pub(super) const LEASE_TTL: Duration = Duration::from_secs(120);
 
 /// Runs the sources once or until Ctrl-C.
 pub async fn run(data_dir: DataDir, args: IngestArgs) -> anyhow::Result<ExitCode> {
-    data_dir.embedded_only("ingest")?;
-    let sqlite = data_dir.open_sqlite()?;
+    let backend = data_dir.open_backend().await?;
     let key = SecretKey::load_or_create(data_dir.root())?;
     let (config, _) = Config::load(args.config.as_deref(), data_dir.root())?;
-    super::sources::sync_config(&sqlite, &key, &config).await?;
+    super::sources::sync_config(&backend, &key, &config).await?;
 
     let fetcher = Fetcher::new(config.safety_policy(), config.fetch_limits())?;
-    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
-    let source_store: Arc<dyn SourceStore> = Arc::new(sqlite.clone());
-    let ingestor = Ingestor::new(store).await?;
+    let ingestor = Ingestor::new(backend.store.clone()).await?;
     super::use_sentiment_model(&ingestor, args.model.as_deref())?;
     let runner_config = RunnerConfig {
         interval: config.interval(),
         ..RunnerConfig::default()
     };
-    let mut runner = SourceRunner::new(ingestor, source_store, runner_config);
-    let count = super::sources::add_polled_sources(&mut runner, &sqlite, &key, &fetcher).await?;
+    let mut runner = SourceRunner::new(ingestor, backend.sources.clone(), runner_config);
+    if let Some(leases) = &backend.leases {
+        // Several `rapport ingest` processes may share a PostgreSQL store: each source is
+        // polled by whoever holds its lease.
+        let owner = format!("{}:{}", hostname(), std::process::id());
+        runner = runner.with_leases(leases.clone(), owner, LEASE_TTL);
+    }
+    let count = super::sources::add_polled_sources(&mut runner, &backend, &key, &fetcher).await?;
     if count == 0 {
         println!("no sources to poll: declare [[source]] tables in rapport.toml or run `rapport sources add`");
         return Ok(ExitCode::SUCCESS);
@@ -55,9 +62,22 @@ pub async fn run(data_dir: DataDir, args: IngestArgs) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
+/// This machine's name, for lease owners (`unknown` when it cannot be read).
+pub(super) fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
 /// One line per turn: what was read and stored, or why not.
 fn describe(report: &TurnReport) -> String {
     let head = format!("source {} {}", report.source, report.name);
+    if report.leased_elsewhere {
+        return format!("{head}: polled by another process (it holds the lease)");
+    }
     if report.backing_off && report.pages == 0 {
         return format!(
             "{head}: backing off after errors, next poll in {}s",

@@ -7,9 +7,11 @@ mod bench_match;
 mod bench_nlp;
 mod bench_pipeline;
 mod bench_sentiment;
+mod bench_workers;
 mod demo;
 mod import;
 mod ingest;
+mod log;
 mod matching;
 mod parse;
 mod query;
@@ -21,6 +23,7 @@ mod sources;
 mod token;
 mod train;
 mod user;
+mod worker;
 mod workspace;
 
 use crate::cli::{Cli, Command};
@@ -34,7 +37,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(data_dir()?, args).await,
         Command::Serve(args) => serve::run(data_dir()?, args).await,
         Command::Import(args) => import::run(data_dir()?, args).await,
-        Command::Simulate(args) => simulate::run(&cli.data_dir, args).await,
+        Command::Simulate(args) => simulate::run(&cli.data_dir, cli.store.clone(), args).await,
         Command::Query(args) => query::run(args),
         Command::Match(args) => matching::run(args),
         Command::Analyze(args) => analyze::run(
@@ -67,7 +70,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 corrections,
             )
         }
-        Command::Bench(args) => bench::run(args).await,
+        Command::Bench(args) => bench::run(args, cli.store.as_deref()).await,
         Command::Rollup(args) => rollup::run(data_dir()?, args).await,
         Command::Report(args) => report::run(data_dir()?, args).await,
         Command::Parse(args) => parse::run(args),
@@ -77,6 +80,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sources(args) => sources::run(data_dir()?, args).await,
         Command::Ingest(args) => ingest::run(data_dir()?, args).await,
         Command::Alerts(args) => alerts::run(data_dir, args).await,
+        Command::Worker(args) => worker::run(data_dir()?, args).await,
     }
 }
 

@@ -4,12 +4,12 @@
 
 use crate::cli::ServeArgs;
 use crate::config::Config;
-use crate::data_dir::DataDir;
+use crate::data_dir::{Backend, DataDir};
 use anyhow::Context;
 use rapport_engine::sources::{RunnerConfig, SourceRunner};
 use rapport_engine::Ingestor;
 use rapport_sources::http::Fetcher;
-use rapport_store::{SecretKey, SqliteStore};
+use rapport_store::SecretKey;
 use rapport_web::AppState;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -48,26 +48,23 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
         replies = replies.with_accounts(Arc::new(sqlite.clone()));
     }
     let reload = Arc::new(Notify::new());
-    let polling = match &backend.sqlite {
-        Some(sqlite) if !args.no_sources => {
-            super::sources::sync_config(sqlite, &key, &config).await?;
-            let fetcher = Fetcher::new(config.safety_policy(), config.fetch_limits())?;
-            let runner_config = RunnerConfig {
-                interval: config.interval(),
-                ..RunnerConfig::default()
-            };
-            tokio::spawn(poll_sources(
-                sqlite.clone(),
-                key.clone(),
-                fetcher,
-                ingestor.clone(),
-                runner_config,
-                reload.clone(),
-            ));
-            true
-        }
-        _ => false,
-    };
+    let polling = !args.no_sources;
+    if polling {
+        super::sources::sync_config(&backend, &key, &config).await?;
+        let fetcher = Fetcher::new(config.safety_policy(), config.fetch_limits())?;
+        let runner_config = RunnerConfig {
+            interval: config.interval(),
+            ..RunnerConfig::default()
+        };
+        tokio::spawn(poll_sources(
+            backend.clone(),
+            key.clone(),
+            fetcher,
+            ingestor.clone(),
+            runner_config,
+            reload.clone(),
+        ));
+    }
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -112,7 +109,7 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
 /// Polls every enabled source until the process ends; when `reload` is notified (a source
 /// was added through the web) the runner is rebuilt from the store, dropping open streams.
 async fn poll_sources(
-    sqlite: SqliteStore,
+    backend: Backend,
     key: SecretKey,
     fetcher: Fetcher,
     ingestor: Ingestor,
@@ -121,9 +118,14 @@ async fn poll_sources(
 ) {
     loop {
         let mut runner =
-            SourceRunner::new(ingestor.clone(), Arc::new(sqlite.clone()), config.clone());
+            SourceRunner::new(ingestor.clone(), backend.sources.clone(), config.clone());
+        if let Some(leases) = &backend.leases {
+            // Other processes (`rapport ingest`, other servers) may poll the same store.
+            let owner = format!("{}:{}", super::ingest::hostname(), std::process::id());
+            runner = runner.with_leases(leases.clone(), owner, super::ingest::LEASE_TTL);
+        }
         let count =
-            match super::sources::add_polled_sources(&mut runner, &sqlite, &key, &fetcher).await {
+            match super::sources::add_polled_sources(&mut runner, &backend, &key, &fetcher).await {
                 Ok(count) => count,
                 Err(e) => {
                     tracing::error!("cannot read the sources: {e:#}");

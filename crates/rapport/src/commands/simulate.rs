@@ -1,4 +1,5 @@
-//! `rapport simulate`: the simulated stream as JSONL, or stored through the pipeline.
+//! `rapport simulate`: the simulated stream as JSONL, stored through the pipeline
+//! (`--ingest`), or published to the ingest log (`--nats`).
 
 use crate::cli::{ProgressMode, SimulateArgs};
 use crate::data_dir::DataDir;
@@ -12,7 +13,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// Generates the stream.
-pub async fn run(data_dir: &Path, args: SimulateArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    data_dir: &Path,
+    store: Option<String>,
+    args: SimulateArgs,
+) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         args.days.is_finite() && args.days > 0.0,
         "--days must be a positive number"
@@ -30,10 +35,34 @@ pub async fn run(data_dir: &Path, args: SimulateArgs) -> anyhow::Result<ExitCode
     };
     let mut config = SimConfig::demo(args.seed, start, duration);
     config.posts_per_day = args.rate;
-    let simulator = Simulator::new(config).context("invalid simulation settings")?;
+    let limit = args.posts.unwrap_or(usize::MAX);
+    let simulator = Simulator::new(config)
+        .context("invalid simulation settings")?
+        .take(limit);
+
+    if let Some(log) = super::log::open(&args.log).await? {
+        anyhow::ensure!(!args.ingest, "--ingest and --nats exclude each other");
+        let progress = Progress::new(ProgressMode::Auto, None, false, "publishing");
+        let total = super::log::publish_all(&log, simulator.map(|s| s.post), 1_000, |t| {
+            progress.update(t.accepted + t.duplicates, String::new)
+        })
+        .await?;
+        progress.finish();
+        println!(
+            "published {} simulated posts to {} ({} duplicates dropped by the log)",
+            total.accepted,
+            log.config().stream,
+            total.duplicates
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
 
     if args.ingest {
-        let store = DataDir::create(data_dir)?.open_store()?;
+        let store = DataDir::create(data_dir)?
+            .with_store_url(store)?
+            .open_backend()
+            .await?
+            .store;
         let ingestor = Ingestor::new(store).await?;
         let (pipeline, handle) = Pipeline::spawn(ingestor, PipelineConfig::default());
         let progress = Progress::new(ProgressMode::Auto, None, false, "simulating");

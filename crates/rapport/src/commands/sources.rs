@@ -4,14 +4,14 @@
 
 use crate::cli::{SourcesAction, SourcesArgs};
 use crate::config::{Config, SourceConfig};
-use crate::data_dir::DataDir;
+use crate::data_dir::{Backend, DataDir};
 use anyhow::{bail, Context};
 use rapport_engine::sources::SourceRunner;
 use rapport_model::{Timestamp, Workspace, WorkspaceId};
 use rapport_sources::connectors;
 use rapport_sources::http::{FetchLimits, Fetcher, SafetyPolicy};
 use rapport_sources::source::{JsonFeedConfig, Source};
-use rapport_store::{NewSource, Secret, SecretKey, SourceRecord, SourceStore, SqliteStore, Store};
+use rapport_store::{NewSource, Secret, SecretKey, SourceRecord};
 use std::process::ExitCode;
 
 /// Source kinds that are pushed to the webhook rather than polled.
@@ -19,8 +19,7 @@ pub const WEBHOOK_KIND: &str = "webhook";
 
 /// Lists sources (after bringing the configuration file in), or adds one.
 pub async fn run(data_dir: DataDir, args: SourcesArgs) -> anyhow::Result<ExitCode> {
-    data_dir.embedded_only("sources")?;
-    let store = data_dir.open_sqlite()?;
+    let store = data_dir.open_backend().await?;
     let key = SecretKey::load_or_create(data_dir.root())?;
     let (config, _) = Config::load(args.config.as_deref(), data_dir.root())?;
     sync_config(&store, &key, &config).await?;
@@ -70,11 +69,7 @@ pub async fn run(data_dir: DataDir, args: SourcesArgs) -> anyhow::Result<ExitCod
 }
 
 /// Saves every `[[source]]` of the configuration into the store (by workspace and name).
-pub async fn sync_config(
-    store: &SqliteStore,
-    key: &SecretKey,
-    config: &Config,
-) -> anyhow::Result<()> {
+pub async fn sync_config(store: &Backend, key: &SecretKey, config: &Config) -> anyhow::Result<()> {
     for source in &config.sources {
         save_source(store, key, source)
             .await
@@ -83,18 +78,18 @@ pub async fn sync_config(
     Ok(())
 }
 
-async fn workspace_named(store: &SqliteStore, name: &str) -> anyhow::Result<Workspace> {
-    let existing = store.workspaces().await?;
+async fn workspace_named(store: &Backend, name: &str) -> anyhow::Result<Workspace> {
+    let existing = store.store.workspaces().await?;
     if let Some(found) = existing.into_iter().find(|w| w.name == name) {
         return Ok(found);
     }
-    let created = store.create_workspace(name).await?;
+    let created = store.store.create_workspace(name).await?;
     eprintln!("created workspace {} ({})", created.name, created.id);
     Ok(created)
 }
 
 async fn save_source(
-    store: &SqliteStore,
+    store: &Backend,
     key: &SecretKey,
     source: &SourceConfig,
 ) -> anyhow::Result<SourceRecord> {
@@ -139,6 +134,7 @@ async fn save_source(
         connectors::build(&source.kind, &source.name, &ready, token, fetcher)?;
     }
     Ok(store
+        .sources
         .upsert_source(
             NewSource {
                 workspace_id: workspace.id,
@@ -157,12 +153,12 @@ async fn save_source(
 /// be built are reported and left out.
 pub async fn add_polled_sources(
     runner: &mut SourceRunner,
-    store: &SqliteStore,
+    store: &Backend,
     key: &SecretKey,
     fetcher: &Fetcher,
 ) -> anyhow::Result<usize> {
     let mut added = 0;
-    for record in store.sources().await? {
+    for record in store.sources.sources().await? {
         if !record.enabled || record.kind == WEBHOOK_KIND {
             continue;
         }
@@ -179,11 +175,12 @@ pub async fn add_polled_sources(
 
 async fn connector(
     record: &SourceRecord,
-    store: &SqliteStore,
+    store: &Backend,
     key: &SecretKey,
     fetcher: &Fetcher,
 ) -> anyhow::Result<Box<dyn Source>> {
     let token = store
+        .sources
         .source_credentials(record.id, key)
         .await?
         .map(|secret| secret.expose().to_string());
@@ -204,12 +201,12 @@ async fn with_monitor_rules(
     kind: &str,
     config: &str,
     workspace: WorkspaceId,
-    store: &SqliteStore,
+    store: &Backend,
 ) -> anyhow::Result<String> {
     if kind != "x_stream" {
         return Ok(config.to_string());
     }
-    let monitors = store.monitors(Some(workspace)).await?;
+    let monitors = store.store.monitors(Some(workspace)).await?;
     let (config, left_out) = rapport_engine::x_rules::with_monitor_rules(kind, config, &monitors);
     for (name, why) in left_out {
         eprintln!(
@@ -238,15 +235,15 @@ fn when(t: Option<Timestamp>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-async fn print_table(store: &SqliteStore) -> anyhow::Result<()> {
-    let sources = store.sources().await?;
+async fn print_table(store: &Backend) -> anyhow::Result<()> {
+    let sources = store.sources.sources().await?;
     if sources.is_empty() {
         println!(
             "no sources: declare [[source]] tables in rapport.toml or run `rapport sources add`"
         );
         return Ok(());
     }
-    let workspaces = store.workspaces().await?;
+    let workspaces = store.store.workspaces().await?;
     println!(
         "{:>4}  {:<18} {:<9} {:<20} {:<19} {:<19} {:<40} {:>5} {:>8}",
         "id",
