@@ -276,6 +276,7 @@ impl SourceRunner {
             let progress = PollProgress {
                 checkpoint: poll.checkpoint.clone(),
                 next_poll_at: Some(Utc::now() + wait),
+                catching_up: wait == Duration::ZERO,
             };
             let matcher = self.ingestor.clone();
             let posts = poll.posts;

@@ -65,6 +65,18 @@ struct Setup {
 }
 
 async fn setup(base: &str, paths: &[&str]) -> (Setup, Vec<SourceId>) {
+    setup_with(
+        base,
+        paths,
+        RunnerConfig {
+            interval: Duration::from_secs(60),
+            ..RunnerConfig::default()
+        },
+    )
+    .await
+}
+
+async fn setup_with(base: &str, paths: &[&str], config: RunnerConfig) -> (Setup, Vec<SourceId>) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
     let workspace = store.create_workspace("Orvella").await.unwrap();
@@ -80,10 +92,6 @@ async fn setup(base: &str, paths: &[&str]) -> (Setup, Vec<SourceId>) {
     let key = SecretKey::generate().unwrap();
     let shared: Arc<dyn Store> = Arc::new(store.clone());
     let ingestor = Ingestor::new(shared).await.unwrap();
-    let config = RunnerConfig {
-        interval: Duration::from_secs(60),
-        ..RunnerConfig::default()
-    };
     let mut runner = SourceRunner::new(ingestor, Arc::new(store.clone()), config);
     let fetcher = Fetcher::new(
         SafetyPolicy {
@@ -140,6 +148,7 @@ async fn one_round_drains_a_source_and_stores_posts_with_their_checkpoint() {
     assert!(record.checkpoint.unwrap().contains("p00999"));
     assert_eq!(record.health.posts_seen, 1_000);
     assert_eq!(record.health.consecutive_failures, 0);
+    assert!(!record.health.catching_up, "drained: no backlog");
 
     // A second round starts from the checkpoint: nothing is read twice.
     let again = s.runner.run_once().await.unwrap();
@@ -338,4 +347,26 @@ async fn from_a_firehose_only_the_posts_a_monitor_matches_are_stored() {
         checkpoint.unwrap().contains("p00999"),
         "the checkpoint still moved past all"
     );
+}
+
+#[tokio::test]
+async fn a_source_with_more_waiting_says_it_is_catching_up() {
+    let base = serve(1_000).await;
+    let config = RunnerConfig {
+        interval: Duration::from_secs(60),
+        max_pages_per_turn: 2,
+        ..RunnerConfig::default()
+    };
+    let (mut s, ids) = setup_with(&base, &["/posts"], config).await;
+    let reports = s.runner.run_once().await.unwrap();
+    assert_eq!(reports[0].posts, 80, "two pages of 40");
+    let record = s.store.source(ids[0]).await.unwrap().unwrap();
+    assert!(record.health.catching_up, "920 posts are still waiting");
+    // Turns until drained; then the backlog is gone.
+    for _ in 0..20 {
+        s.runner.run_once().await.unwrap();
+    }
+    let record = s.store.source(ids[0]).await.unwrap().unwrap();
+    assert_eq!(record.health.posts_seen, 1_000);
+    assert!(!record.health.catching_up);
 }

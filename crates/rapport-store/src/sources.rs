@@ -62,6 +62,10 @@ pub struct SourceHealth {
     pub next_poll_at: Option<Timestamp>,
     /// Posts stored from it, replays included.
     pub posts_seen: u64,
+    /// Its last poll said more was already waiting: it is working through a backlog (after
+    /// a pause, or a network sending faster than it is read).
+    #[serde(default)]
+    pub catching_up: bool,
 }
 
 /// A configured source with its checkpoint and health.
@@ -98,6 +102,8 @@ pub struct PollProgress {
     pub checkpoint: Option<String>,
     /// When to poll again.
     pub next_poll_at: Option<Timestamp>,
+    /// More is already waiting (the source asked to be polled again at once).
+    pub catching_up: bool,
 }
 
 /// Sources, their checkpoints and health: the part of the store a source runner uses.

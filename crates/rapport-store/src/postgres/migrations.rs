@@ -40,6 +40,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "leases",
         include_str!("../../migrations/postgres/0008_leases.sql"),
     ),
+    (
+        9,
+        "source_backlog",
+        include_str!("../../migrations/postgres/0009_source_backlog.sql"),
+    ),
 ];
 
 /// The schema version of a fully migrated PostgreSQL database (the highest version in

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 const SOURCE_COLUMNS: &str = "s.id, s.workspace_id, s.kind, s.name, s.config, \
      s.credentials IS NOT NULL, s.enabled, s.created_at, st.checkpoint, st.last_success_at, \
-     st.last_error, st.last_error_at, st.consecutive_failures, st.next_poll_at, st.posts_seen";
+     st.last_error, st.last_error_at, st.consecutive_failures, st.next_poll_at, st.posts_seen, st.catching_up";
 
 fn read_source(row: &tokio_postgres::Row) -> StoreResult<SourceRecord> {
     const CONTEXT: &str = "read a source";
@@ -41,6 +41,7 @@ fn read_source(row: &tokio_postgres::Row) -> StoreResult<SourceRecord> {
                 .unwrap_or(0),
             next_poll_at: time(13, "next_poll_at")?,
             posts_seen: count_from_sql(get::<Option<i64>>(row, 14, CONTEXT)?.unwrap_or(0)),
+            catching_up: get::<Option<bool>>(row, 15, CONTEXT)?.unwrap_or(false),
         },
     })
 }
@@ -170,6 +171,7 @@ impl SourceStore for PostgresStore {
             source,
             checkpoint: progress.checkpoint,
             next_poll_at: progress.next_poll_at.map(to_millis),
+            catching_up: progress.catching_up,
         };
         let mut client = self.client().await?;
         write::write_batch_retrying(

@@ -30,6 +30,7 @@ pub(super) struct SourceProgress {
     pub(super) source: SourceId,
     pub(super) checkpoint: Option<String>,
     pub(super) next_poll_at: Option<i64>,
+    pub(super) catching_up: bool,
 }
 
 /// Stores the batch (and the source's progress) in one transaction, retrying it whole when
@@ -78,7 +79,7 @@ async fn write_batch_once(
             &tx,
             "UPDATE source_state SET checkpoint = coalesce($2, checkpoint), \
                  last_success_at = $3, consecutive_failures = 0, next_poll_at = $4, \
-                 posts_seen = posts_seen + $5 \
+                 posts_seen = posts_seen + $5, catching_up = $6 \
              WHERE source_id = $1",
             &[
                 &progress.source.0,
@@ -86,6 +87,7 @@ async fn write_batch_once(
                 &to_millis(Utc::now()),
                 &progress.next_poll_at,
                 &count_to_sql(items.len() as u64),
+                &progress.catching_up,
             ],
             "write source checkpoint",
         )

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 const SOURCE_COLUMNS: &str = "s.id, s.workspace_id, s.kind, s.name, s.config, \
      s.credentials IS NOT NULL, s.enabled, s.created_at, st.checkpoint, st.last_success_at, \
-     st.last_error, st.last_error_at, st.consecutive_failures, st.next_poll_at, st.posts_seen";
+     st.last_error, st.last_error_at, st.consecutive_failures, st.next_poll_at, st.posts_seen, st.catching_up";
 
 /// A source row before its timestamps are checked.
 struct RawSource {
@@ -32,6 +32,7 @@ struct RawSource {
     consecutive_failures: Option<i64>,
     next_poll_at: Option<i64>,
     posts_seen: Option<i64>,
+    catching_up: Option<bool>,
 }
 
 impl RawSource {
@@ -52,6 +53,7 @@ impl RawSource {
             consecutive_failures: row.get(12)?,
             next_poll_at: row.get(13)?,
             posts_seen: row.get(14)?,
+            catching_up: row.get(15)?,
         })
     }
 
@@ -78,6 +80,7 @@ impl RawSource {
                     .unwrap_or(0),
                 next_poll_at: time(self.next_poll_at, "next_poll_at")?,
                 posts_seen: count_from_sql(self.posts_seen.unwrap_or(0)),
+                catching_up: self.catching_up.unwrap_or(false),
             },
         })
     }
@@ -216,14 +219,16 @@ impl SourceStore for SqliteStore {
                     .execute(
                         "UPDATE source_state SET checkpoint = coalesce(?2, checkpoint),
                              last_success_at = ?3, consecutive_failures = 0,
-                             next_poll_at = ?4, posts_seen = posts_seen + ?5
+                             next_poll_at = ?4, posts_seen = posts_seen + ?5,
+                             catching_up = ?6
                          WHERE source_id = ?1",
                         params![
                             source.0,
                             progress.checkpoint,
                             to_millis(Utc::now()),
                             progress.next_poll_at.map(to_millis),
-                            seen
+                            seen,
+                            progress.catching_up
                         ],
                     )
                     .map_err(StoreError::sqlite("write source checkpoint"))?;

@@ -77,6 +77,7 @@ async fn the_checkpoint_is_written_with_its_batch(b: Backend) {
     let progress = PollProgress {
         checkpoint: Some(r#"{"after":"2"}"#.into()),
         next_poll_at: None,
+        catching_up: true,
     };
     let outcome = store
         .write_batch_with_checkpoint(source, items(&[("1", "one"), ("2", "two")]), progress)
@@ -87,6 +88,7 @@ async fn the_checkpoint_is_written_with_its_batch(b: Backend) {
     assert_eq!(after.checkpoint.as_deref(), Some(r#"{"after":"2"}"#));
     assert_eq!(after.health.posts_seen, 2);
     assert!(after.health.last_success.is_some());
+    assert!(after.health.catching_up, "the poll said more was waiting");
 
     // No new checkpoint keeps the stored one.
     store
@@ -96,6 +98,7 @@ async fn the_checkpoint_is_written_with_its_batch(b: Backend) {
     let kept = store.source(source).await.unwrap().unwrap();
     assert_eq!(kept.checkpoint.as_deref(), Some(r#"{"after":"2"}"#));
     assert_eq!(kept.health.posts_seen, 3);
+    assert!(!kept.health.catching_up, "caught up");
 }
 
 async fn a_failing_batch_leaves_the_old_checkpoint_and_stores_nothing(b: Backend) {
@@ -107,6 +110,7 @@ async fn a_failing_batch_leaves_the_old_checkpoint_and_stores_nothing(b: Backend
             PollProgress {
                 checkpoint: Some("\"old\"".into()),
                 next_poll_at: None,
+                catching_up: false,
             },
         )
         .await
@@ -129,6 +133,7 @@ async fn a_failing_batch_leaves_the_old_checkpoint_and_stores_nothing(b: Backend
             PollProgress {
                 checkpoint: Some("\"new\"".into()),
                 next_poll_at: None,
+                catching_up: false,
             },
         )
         .await;

@@ -449,8 +449,10 @@ fn state_of(source: &SourceRecord) -> &'static str {
         "receiving"
     } else if source.health.consecutive_failures > 0 {
         "backing off"
+    } else if source.health.catching_up {
+        "catching up a backlog"
     } else if source.health.last_success.is_some() {
-        "healthy"
+        "up to date"
     } else {
         "not polled yet"
     }

@@ -245,7 +245,7 @@ async fn print_table(store: &Backend) -> anyhow::Result<()> {
     }
     let workspaces = store.store.workspaces().await?;
     println!(
-        "{:>4}  {:<18} {:<9} {:<20} {:<19} {:<19} {:<40} {:>5} {:>8}",
+        "{:>4}  {:<18} {:<9} {:<20} {:<19} {:<19} {:<40} {:>5} {:>8}  backlog",
         "id",
         "workspace",
         "kind",
@@ -272,8 +272,15 @@ async fn print_table(store: &Backend) -> anyhow::Result<()> {
         } else {
             format!("{} (off)", s.name)
         };
+        let backlog = if s.health.catching_up {
+            "catching up"
+        } else if s.health.last_success.is_some() {
+            "none"
+        } else {
+            "-"
+        };
         println!(
-            "{:>4}  {:<18} {:<9} {:<20} {:<19} {:<19} {:<40} {:>5} {:>8}",
+            "{:>4}  {:<18} {:<9} {:<20} {:<19} {:<19} {:<40} {:>5} {:>8}  {backlog}",
             s.id.0,
             printable(workspace, 18),
             printable(&s.kind, 9),
