@@ -17,6 +17,7 @@
 
 mod assets;
 pub mod auth;
+pub mod cache;
 pub mod charts;
 pub mod error;
 pub mod openapi;
@@ -77,6 +78,8 @@ pub struct AppState {
     /// Sends inbox replies through the networks (see [`routes::replies`]); `None` answers
     /// that replying is not enabled.
     pub replies: Option<routes::replies::ReplySender>,
+    /// Short-lived answers to repeated reads (see [`cache`]); `None` computes every one.
+    pub cache: Option<Arc<cache::ResponseCache>>,
     /// Manages the workspace's sources (see [`routes::sources`]); `None`: the pages say this
     /// server does not poll sources and the API answers 503.
     pub sources: Option<routes::sources::SourceAdmin>,
@@ -115,6 +118,7 @@ impl AppState {
             webhooks: None,
             replies: None,
             sources: None,
+            cache: None,
             publishing: None,
             ingestor: None,
             changes: None,
@@ -179,6 +183,13 @@ impl AppState {
         self
     }
 
+    /// The same state, answering repeated reads from a cache of at most a second, dropped
+    /// at every commit and every change made through the server (see [`cache`]).
+    pub fn with_read_cache(mut self) -> Self {
+        self.cache = Some(Arc::default());
+        self
+    }
+
     /// The same state, managing sources through `sources`.
     pub fn with_sources(mut self, sources: routes::sources::SourceAdmin) -> Self {
         self.sources = Some(sources);
@@ -225,8 +236,14 @@ pub fn router(state: AppState) -> Router {
             access: route.spec.access,
             kind: route.spec.kind(),
         };
+        // The cache runs inside the access check: a cached answer is only ever given to a
+        // caller the guard has just let through.
         let handler = route
             .handler
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                cache::cache_reads,
+            ))
             .route_layer(axum::middleware::from_fn_with_state(
                 guard,
                 auth::guard::guard,

@@ -186,7 +186,14 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
             .with_context(|| format!("cannot listen on {} (is a demo already running? pass --addr to use another port)", args.addr))?;
         let addr = listener.local_addr()?;
         let key = rapport_store::SecretKey::load_or_create(data_dir.root())?;
-        tokio::spawn(super::publishing_scheduler(&sqlite, key.clone()).run_forever());
+        tokio::spawn(
+            super::publishing_scheduler(
+                &sqlite,
+                key.clone(),
+                rapport_sources::http::SafetyPolicy::public_only(),
+            )
+            .run_forever(),
+        );
         let app = AppState::new(
             store.clone(),
             accounts.clone(),
@@ -194,6 +201,7 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
             Arc::new(sqlite.clone()),
         )
         .with_cookies(super::cookie_policy(addr))
+        .with_read_cache()
         .with_ingestor(web_ingestor.clone())
         .with_changes(sqlite.watch_changes(rapport_web::CHANGE_POLL)?)
         // Replies go out through an account an admin connects on the publish page, which
@@ -207,7 +215,11 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
             .with_accounts(Arc::new(sqlite.clone())),
         )
         // Publishing: drafts go out through accounts an admin connects on /w/{id}/publish.
-        .with_publishing(super::publishing(&sqlite, key.clone()))
+        .with_publishing(super::publishing(
+            &sqlite,
+            key.clone(),
+            rapport_sources::http::SafetyPolicy::public_only(),
+        ))
         .with_notice(format!(
             "Demo data: simulated posts about {} and its competitors (fictional brands), seed {}.",
             world.brand.name, state.seed

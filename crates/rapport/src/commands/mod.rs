@@ -184,26 +184,24 @@ pub fn resend_pending_replies(state: rapport_web::AppState) {
 }
 
 /// Publishing over the embedded store (PostgreSQL does not implement `PublishStore` yet):
-/// account secrets sealed with `key`, posts only to public addresses.
+/// account secrets sealed with `key`, posts only where `policy` (`[safety]`) allows.
 pub fn publishing(
     sqlite: &rapport_store::SqliteStore,
     key: rapport_store::SecretKey,
+    policy: rapport_sources::http::SafetyPolicy,
 ) -> rapport_web::routes::publishing::Publishing {
     rapport_web::routes::publishing::Publishing::new(
         std::sync::Arc::new(sqlite.clone()),
         key,
-        rapport_sources::http::SafetyPolicy::public_only(),
+        policy,
     )
 }
 
-/// The scheduler that sends scheduled drafts from the embedded store.
+/// The scheduler that sends scheduled drafts from the embedded store, under `policy`.
 pub fn publishing_scheduler(
     sqlite: &rapport_store::SqliteStore,
     key: rapport_store::SecretKey,
+    policy: rapport_sources::http::SafetyPolicy,
 ) -> rapport_engine::publishing::Scheduler {
-    rapport_engine::publishing::Scheduler::new(
-        std::sync::Arc::new(sqlite.clone()),
-        key,
-        rapport_sources::http::SafetyPolicy::public_only(),
-    )
+    rapport_engine::publishing::Scheduler::new(std::sync::Arc::new(sqlite.clone()), key, policy)
 }

@@ -29,7 +29,9 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
         let alerts = super::alerts::runner(sqlite.clone(), backend.analytics.clone(), key.clone())?;
         tokio::spawn(alerts.run_forever());
         // So does publishing: the scheduler sends scheduled drafts.
-        tokio::spawn(super::publishing_scheduler(sqlite, key.clone()).run_forever());
+        tokio::spawn(
+            super::publishing_scheduler(sqlite, key.clone(), config.safety_policy()).run_forever(),
+        );
     } else {
         println!("publishing is not available with --store postgres://... yet (it needs the embedded store)");
     }
@@ -75,9 +77,11 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
     );
     println!("log in with an account from `rapport user add` (list them with `rapport user list`)");
     let state = match &backend.sqlite {
-        Some(sqlite) => {
-            AppState::sqlite(sqlite.clone()).with_publishing(super::publishing(sqlite, key.clone()))
-        }
+        Some(sqlite) => AppState::sqlite(sqlite.clone()).with_publishing(super::publishing(
+            sqlite,
+            key.clone(),
+            config.safety_policy(),
+        )),
         // No change feed from PostgreSQL yet: live pages fall back to their timer.
         None => AppState::new(
             backend.store.clone(),
@@ -89,6 +93,7 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
     .with_cookies(super::cookie_policy(addr))
     .with_webhooks(webhooks)
     .with_replies(replies)
+    .with_read_cache()
     .with_secret_key(key.clone())
     .with_ingestor(ingestor);
     let state = if polling {
