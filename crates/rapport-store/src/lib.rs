@@ -85,6 +85,15 @@ pub trait Store: Send + Sync + 'static {
     /// Creates a monitor in its workspace.
     async fn create_monitor(&self, monitor: NewMonitor) -> StoreResult<Monitor>;
 
+    /// Changes a monitor's name, kind and query (`edit.workspace_id` must be its workspace,
+    /// else `NotFound`). Mentions already recorded stay; the new query applies to posts
+    /// matched from now on.
+    async fn update_monitor(
+        &self,
+        monitor: rapport_model::MonitorId,
+        edit: NewMonitor,
+    ) -> StoreResult<Monitor>;
+
     /// The monitors of one workspace, or of all workspaces when `workspace` is `None`.
     async fn monitors(&self, workspace: Option<WorkspaceId>) -> StoreResult<Vec<Monitor>>;
 

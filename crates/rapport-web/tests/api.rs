@@ -801,6 +801,13 @@ impl Store for FailingStore {
     async fn create_monitor(&self, _: NewMonitor) -> StoreResult<Monitor> {
         failure()
     }
+    async fn update_monitor(
+        &self,
+        _: rapport_model::MonitorId,
+        _: NewMonitor,
+    ) -> StoreResult<Monitor> {
+        failure()
+    }
     async fn monitors(&self, _: Option<WorkspaceId>) -> StoreResult<Vec<Monitor>> {
         failure()
     }

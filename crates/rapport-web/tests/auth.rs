@@ -559,6 +559,13 @@ async fn every_route_checks_the_role_and_the_workspace() {
             created(manager_api),
         ),
         (
+            Method::PUT,
+            "/api/v1/workspaces/{id}/monitors/{monitor}",
+            format!("/api/v1/workspaces/{a}/monitors/1"),
+            || Body::Json(json!({"name": "Acme", "kind": "brand", "query": "acme"})),
+            manager_api,
+        ),
+        (
             Method::GET,
             "/api/v1/workspaces/{id}/audit",
             format!("/api/v1/workspaces/{a}/audit"),

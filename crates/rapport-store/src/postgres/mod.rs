@@ -28,7 +28,7 @@ use crate::{
 };
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
-use rapport_model::{Monitor, NewMonitor, PostKey, Timestamp, Workspace, WorkspaceId};
+use rapport_model::{Monitor, MonitorId, NewMonitor, PostKey, Timestamp, Workspace, WorkspaceId};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -341,6 +341,10 @@ impl Store for PostgresStore {
 
     async fn create_monitor(&self, monitor: NewMonitor) -> StoreResult<Monitor> {
         write::create_monitor(&self.client().await?, monitor).await
+    }
+
+    async fn update_monitor(&self, monitor: MonitorId, edit: NewMonitor) -> StoreResult<Monitor> {
+        write::update_monitor(&self.client().await?, monitor, edit).await
     }
 
     async fn monitors(&self, workspace: Option<WorkspaceId>) -> StoreResult<Vec<Monitor>> {

@@ -14,7 +14,7 @@
 //! one order (by key), which keeps deadlocks rare; a batch that hits one is retried whole.
 
 use super::rollups::{contribution, CELL_WIDTH};
-use super::{execute, get, query, query_one};
+use super::{execute, get, query, query_one, query_opt};
 use crate::codec::{count_to_sql, from_millis, to_millis};
 use crate::sources::SourceId;
 use crate::{BatchOutcome, IngestItem, StoreError, StoreResult};
@@ -893,6 +893,41 @@ pub(super) fn is_unique_violation(err: &StoreError) -> bool {
 }
 
 /// Creates a monitor; its workspace must exist.
+pub(super) async fn update_monitor<C: GenericClient>(
+    client: &C,
+    id: MonitorId,
+    edit: NewMonitor,
+) -> StoreResult<Monitor> {
+    let row = query_opt(
+        client,
+        "UPDATE monitors SET name = $3, kind = $4, query = $5 \
+         WHERE id = $1 AND workspace_id = $2 RETURNING created_at",
+        &[
+            &id.0,
+            &edit.workspace_id.0,
+            &edit.name,
+            &edit.kind.as_str(),
+            &edit.query,
+        ],
+        "update monitor",
+    )
+    .await?;
+    let Some(row) = row else {
+        return Err(StoreError::NotFound {
+            what: "monitor",
+            id: id.0,
+        });
+    };
+    Ok(Monitor {
+        id,
+        workspace_id: edit.workspace_id,
+        name: edit.name,
+        kind: edit.kind,
+        query: edit.query,
+        created_at: from_millis(get(&row, 0, "update monitor")?, "monitors", "created_at")?,
+    })
+}
+
 pub(super) async fn create_monitor<C: GenericClient>(
     client: &C,
     new: NewMonitor,

@@ -25,7 +25,7 @@ use crate::{
     StoreError, StoreResult, StoredPost,
 };
 use async_trait::async_trait;
-use rapport_model::{Monitor, NewMonitor, PostKey, Timestamp, Workspace, WorkspaceId};
+use rapport_model::{Monitor, MonitorId, NewMonitor, PostKey, Timestamp, Workspace, WorkspaceId};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -260,6 +260,11 @@ impl Store for SqliteStore {
 
     async fn create_monitor(&self, monitor: NewMonitor) -> StoreResult<Monitor> {
         self.with_writer(move |w| write::create_monitor(&mut w.conn, monitor))
+            .await
+    }
+
+    async fn update_monitor(&self, monitor: MonitorId, edit: NewMonitor) -> StoreResult<Monitor> {
+        self.with_writer(move |w| write::update_monitor(&mut w.conn, monitor, edit))
             .await
     }
 

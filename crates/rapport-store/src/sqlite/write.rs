@@ -418,6 +418,42 @@ pub(super) fn create_workspace(conn: &mut Connection, name: &str) -> StoreResult
 }
 
 /// Creates a monitor; its workspace must exist.
+pub(super) fn update_monitor(
+    conn: &mut Connection,
+    id: MonitorId,
+    edit: NewMonitor,
+) -> StoreResult<Monitor> {
+    let created: Option<i64> = conn
+        .query_row(
+            "UPDATE monitors SET name = ?3, kind = ?4, query = ?5 \
+             WHERE id = ?1 AND workspace_id = ?2 RETURNING created_at",
+            params![
+                id.0,
+                edit.workspace_id.0,
+                edit.name,
+                edit.kind.as_str(),
+                edit.query
+            ],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(StoreError::sqlite("update monitor"))?;
+    let Some(created) = created else {
+        return Err(StoreError::NotFound {
+            what: "monitor",
+            id: id.0,
+        });
+    };
+    Ok(Monitor {
+        id,
+        workspace_id: edit.workspace_id,
+        name: edit.name,
+        kind: edit.kind,
+        query: edit.query,
+        created_at: super::codec::from_millis(created, "monitors", "created_at")?,
+    })
+}
+
 pub(super) fn create_monitor(conn: &mut Connection, new: NewMonitor) -> StoreResult<Monitor> {
     let exists: bool = conn
         .query_row(

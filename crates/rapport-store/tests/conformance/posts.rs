@@ -13,6 +13,7 @@ conformance!(
     full_text_search_folds_accents_and_follows_edits,
     mentions_are_unique_per_monitor_and_counted_by_time,
     a_monitor_needs_an_existing_workspace,
+    a_monitor_is_edited_only_in_its_own_workspace,
     disk_usage_separates_the_full_text_index,
     analysis_is_stored_read_back_and_replaced_only_by_a_newer_one,
     a_post_edited_within_its_first_batch_is_indexed_once_with_its_final_text,
@@ -209,6 +210,63 @@ async fn a_monitor_needs_an_existing_workspace(b: Backend) {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound { id: 99, .. }), "{err}");
+}
+
+async fn a_monitor_is_edited_only_in_its_own_workspace(b: Backend) {
+    let store = &b.store;
+    let ours = store.create_workspace("Ours").await.unwrap();
+    let theirs = store.create_workspace("Theirs").await.unwrap();
+    let monitor = store
+        .create_monitor(NewMonitor {
+            workspace_id: ours.id,
+            name: "Brand".into(),
+            kind: MonitorKind::Brand,
+            query: "orvella".into(),
+        })
+        .await
+        .unwrap();
+    let edited = store
+        .update_monitor(
+            monitor.id,
+            NewMonitor {
+                workspace_id: ours.id,
+                name: "Brand and kettle".into(),
+                kind: MonitorKind::Product,
+                query: "orvella AND kettle".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited.id, monitor.id);
+    assert_eq!(edited.created_at, monitor.created_at);
+    assert_eq!(store.monitors(Some(ours.id)).await.unwrap(), vec![edited]);
+    // Through another workspace it does not exist.
+    let err = store
+        .update_monitor(
+            monitor.id,
+            NewMonitor {
+                workspace_id: theirs.id,
+                name: "stolen".into(),
+                kind: MonitorKind::Brand,
+                query: "x".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::NotFound {
+                what: "monitor",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        store.monitors(Some(ours.id)).await.unwrap()[0].name,
+        "Brand and kettle"
+    );
 }
 
 async fn disk_usage_separates_the_full_text_index(b: Backend) {

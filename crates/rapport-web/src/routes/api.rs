@@ -360,30 +360,9 @@ pub(crate) async fn create_monitor(
     let id = workspace_from_path(path)?;
     let Json(body) = body.map_err(|e| WebError::bad_request(e.body_text()))?;
     find_workspace(&state, id).await?;
-    let name = body.name.trim();
-    if name.is_empty()
-        || name.chars().count() > MONITOR_NAME_MAX
-        || name.chars().any(char::is_control)
-    {
-        return Err(WebError::bad_request(format!(
-            "a monitor name is 1 to {MONITOR_NAME_MAX} characters"
-        ))
-        .into());
-    }
-    let kind: MonitorKind = body.kind.parse().map_err(|_| {
-        WebError::bad_request("kind must be brand, product, competitor or campaign")
-    })?;
-    let query = rapport_query::Query::parse(&body.query)
-        .map_err(|e| WebError::bad_request(format!("invalid query: {}", e.headline())))?;
-    let monitor = state
-        .store
-        .create_monitor(NewMonitor {
-            workspace_id: id,
-            name: name.to_string(),
-            kind,
-            query: query.to_string(),
-        })
-        .await?;
+    let new = checked_monitor(id, &body)?;
+    let kind = new.kind;
+    let monitor = state.store.create_monitor(new).await?;
     state
         .accounts
         .record_audit(caller.audit(
@@ -395,6 +374,76 @@ pub(crate) async fn create_monitor(
         .await?;
     state.monitors_changed().await;
     Ok((StatusCode::CREATED, Json(monitor)))
+}
+
+/// A monitor body checked: a name of 1 to [`MONITOR_NAME_MAX`] characters, a known kind, a
+/// query that parses (stored in its canonical form).
+fn checked_monitor(workspace: WorkspaceId, body: &NewMonitorBody) -> Result<NewMonitor, WebError> {
+    let name = body.name.trim();
+    if name.is_empty()
+        || name.chars().count() > MONITOR_NAME_MAX
+        || name.chars().any(char::is_control)
+    {
+        return Err(WebError::bad_request(format!(
+            "a monitor name is 1 to {MONITOR_NAME_MAX} characters"
+        )));
+    }
+    let kind: MonitorKind = body.kind.parse().map_err(|_| {
+        WebError::bad_request("kind must be brand, product, competitor or campaign")
+    })?;
+    let query = rapport_query::Query::parse(&body.query)
+        .map_err(|e| WebError::bad_request(format!("invalid query: {}", e.headline())))?;
+    Ok(NewMonitor {
+        workspace_id: workspace,
+        name: name.to_string(),
+        kind,
+        query: query.to_string(),
+    })
+}
+
+/// `PUT /api/v1/workspaces/{id}/monitors/{monitor}`: changes a monitor's name, kind and
+/// query. Mentions already recorded stay; the running pipeline matches the new query from
+/// now on.
+#[utoipa::path(
+    put,
+    path = "/api/v1/workspaces/{id}/monitors/{monitor}",
+    tag = "monitors",
+    summary = "Edit a monitor (manager)",
+    params(("id" = i64, Path, description = "Workspace id"), ("monitor" = i64, Path, description = "Monitor id")),
+    request_body = NewMonitorBody,
+    responses((status = 200, description = "Changed", body = Monitor), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or monitor", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
+pub(crate) async fn update_monitor(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Result<Json<NewMonitorBody>, JsonRejection>,
+) -> Result<Json<Monitor>, ApiError> {
+    let Path((raw_ws, raw_monitor)) =
+        path.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
+    let id = parse_workspace_id(&raw_ws)?;
+    let monitor_id = raw_monitor
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(rapport_model::MonitorId)
+        .ok_or_else(|| WebError::bad_request("the monitor id must be a positive integer"))?;
+    let Json(body) = body.map_err(|e| WebError::bad_request(e.body_text()))?;
+    find_workspace(&state, id).await?;
+    let edit = checked_monitor(id, &body)?;
+    let monitor = state.store.update_monitor(monitor_id, edit).await?;
+    state
+        .accounts
+        .record_audit(caller.audit(
+            Some(id),
+            "monitor.update",
+            Some(format!("monitor {}", monitor.id)),
+            serde_json::json!({ "name": monitor.name, "kind": monitor.kind.as_str(), "query": monitor.query }),
+        ))
+        .await?;
+    state.monitors_changed().await;
+    Ok(Json(monitor))
 }
 
 /// `GET /api/v1/workspaces/{id}/audit`.

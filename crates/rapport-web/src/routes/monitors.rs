@@ -26,6 +26,9 @@ use crate::{
 /// `POST /w/{id}/monitors`.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct MonitorForm {
+    /// The monitor being edited; empty when adding one.
+    #[serde(default)]
+    monitor: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -46,14 +49,41 @@ fn workspace_of(path: Result<Path<String>, PathRejection>) -> Result<WorkspaceId
     parse_workspace_id(&raw)
 }
 
+/// Query of the page: `?edit=<monitor id>` fills the form with that monitor.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct MonitorsParams {
+    edit: Option<String>,
+}
+
 /// `GET /w/{id}/monitors`.
 pub(crate) async fn page(
     State(state): State<AppState>,
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
+    params: Result<axum::extract::Query<MonitorsParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Markup, PageError> {
     let id = workspace_of(path)?;
-    Ok(render(&state, &caller, id, &MonitorForm::default(), None).await?)
+    let axum::extract::Query(params) = params
+        .map_err(|e| WebError::bad_request(format!("invalid query string: {}", e.body_text())))?;
+    let mut form = MonitorForm::default();
+    if let Some(edit) = params.edit {
+        let wanted = edit.trim().parse::<i64>().ok();
+        let monitor = state
+            .store
+            .monitors(Some(id))
+            .await
+            .map_err(WebError::from)?
+            .into_iter()
+            .find(|m| Some(m.id.0) == wanted)
+            .ok_or_else(|| WebError::not_found("no such monitor in this workspace"))?;
+        form = MonitorForm {
+            monitor: monitor.id.0.to_string(),
+            name: monitor.name,
+            kind: monitor.kind.as_str().to_string(),
+            query: monitor.query,
+        };
+    }
+    Ok(render(&state, &caller, id, &form, None).await?)
 }
 
 async fn render(
@@ -78,13 +108,16 @@ async fn render(
                     p.empty { "No monitors yet." }
                 } @else {
                     table.monitors {
-                        thead { tr { th { "Name" } th { "Kind" } th { "Query" } } }
+                        thead { tr { th { "Name" } th { "Kind" } th { "Query" } @if manager { th { "" } } } }
                         tbody {
                             @for monitor in &monitors {
                                 tr {
                                     td { (monitor.name) }
                                     td { span class={ "kind kind-" (monitor.kind.as_str()) } { (monitor.kind.as_str()) } }
                                     td { code { (monitor.query) } }
+                                    @if manager {
+                                        td { a.edit-monitor href={ "/w/" (id) "/monitors?edit=" (monitor.id.0) } { "Edit" } }
+                                    }
                                 }
                             }
                         }
@@ -93,7 +126,12 @@ async fn render(
             }
             @if manager {
                 section.panel {
-                    h2 { "Add a monitor" }
+                    @if form.monitor.is_empty() {
+                        h2 { "Add a monitor" }
+                    } @else {
+                        h2 { "Edit " (form.name) }
+                        p.hint { "Mentions already recorded stay; the new query matches posts from now on." }
+                    }
                     @if let Some(error) = &error {
                         div.form-error #monitor-error role="alert" {
                             p { (error.message) }
@@ -105,6 +143,9 @@ async fn render(
                     form.monitor-form #monitor-form method="post" action={ "/w/" (id) "/monitors" }
                         data-preview-url={ "/api/v1/workspaces/" (id) "/preview" } {
                         input type="hidden" name="csrf" value=(csrf);
+                        @if !form.monitor.is_empty() {
+                            input type="hidden" name="monitor" value=(form.monitor);
+                        }
                         label for="monitor-name" { "Name" }
                         input #monitor-name type="text" name="name" value=(form.name)
                             maxlength=(MONITOR_NAME_MAX) required;
@@ -120,7 +161,7 @@ async fn render(
                             placeholder="orvella OR \"orvella mornings\" -job";
                         pre.query-check #query-check aria-live="polite" {}
                         div.actions {
-                            button type="submit" { "Add monitor" }
+                            button type="submit" { (if form.monitor.is_empty() { "Add monitor" } else { "Save monitor" }) }
                             button.secondary #monitor-preview type="button" { "Preview matches" }
                         }
                         ol.mentions #preview-list {}
@@ -171,21 +212,34 @@ pub(crate) async fn create(
             return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let monitor = state
-        .store
-        .create_monitor(NewMonitor {
-            workspace_id: id,
-            name: name.to_string(),
-            kind,
-            query: query.to_string(),
-        })
-        .await
-        .map_err(WebError::from)?;
+    let new = NewMonitor {
+        workspace_id: id,
+        name: name.to_string(),
+        kind,
+        query: query.to_string(),
+    };
+    let editing = form.monitor.trim().parse::<i64>().ok().filter(|n| *n > 0);
+    let monitor = match editing {
+        Some(existing) => state
+            .store
+            .update_monitor(rapport_model::MonitorId(existing), new)
+            .await
+            .map_err(WebError::from)?,
+        None => state
+            .store
+            .create_monitor(new)
+            .await
+            .map_err(WebError::from)?,
+    };
     state
         .accounts
         .record_audit(caller.audit(
             Some(id),
-            "monitor.create",
+            if editing.is_some() {
+                "monitor.update"
+            } else {
+                "monitor.create"
+            },
             Some(format!("monitor {}", monitor.id)),
             serde_json::json!({ "name": monitor.name, "kind": kind.as_str(), "query": monitor.query }),
         ))

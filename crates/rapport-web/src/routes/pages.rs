@@ -12,8 +12,9 @@ use axum::{
 };
 use maud::{html, Markup, DOCTYPE};
 use rapport_model::{MonitorId, MonitorKind, Role, Timestamp, Workspace};
-use rapport_store::analytics::{Bucket, RollupCounts, RollupRow};
-use rapport_store::{MentionView, MonitorCount};
+use rapport_nlp::themes::{emerging_themes, Theme, ThemeConfig};
+use rapport_store::analytics::{AuthorSide, AuthorStanding, Bucket, RollupCounts, RollupRow};
+use rapport_store::{MentionFilter, MentionView, MonitorCount};
 use std::collections::BTreeMap;
 
 use super::api::MentionsParams;
@@ -154,7 +155,8 @@ async fn dashboard(
     let now = chrono::Utc::now();
     let since = now - chrono::TimeDelta::hours(i64::from(DASHBOARD_HOURS));
     let chart_from = now - chrono::TimeDelta::days(CHART_DAYS);
-    let (posts, counts, mentions, rollups) = tokio::try_join!(
+    let week_ago = now - chrono::TimeDelta::days(7);
+    let (posts, counts, mentions, rollups, advocates, detractors) = tokio::try_join!(
         state.store.post_count(),
         state.store.mention_counts(workspace.id, since),
         state
@@ -163,8 +165,23 @@ async fn dashboard(
         state
             .analytics
             .rollups(workspace.id, chart_from, now, Bucket::Day),
+        state.analytics.author_standings(
+            workspace.id,
+            week_ago,
+            now,
+            AuthorSide::Advocates,
+            TOP_AUTHORS
+        ),
+        state.analytics.author_standings(
+            workspace.id,
+            week_ago,
+            now,
+            AuthorSide::Detractors,
+            TOP_AUTHORS
+        ),
     )?;
     let charts = Charts::new(&counts, &rollups, now);
+    let themes = todays_themes(state, workspace.id, since, week_ago).await?;
     Ok(render_dashboard(&DashboardView {
         state,
         caller,
@@ -175,9 +192,66 @@ async fn dashboard(
         counts: &counts,
         mentions: &mentions,
         charts: &charts,
+        themes: &themes,
+        advocates: &advocates,
+        detractors: &detractors,
         params,
         filter_query: &filter_query,
     }))
+}
+
+/// Authors listed on each side of the overview.
+const TOP_AUTHORS: usize = 5;
+/// Mention texts read for the overview's themes: the last day, and the six days before it.
+const THEME_TEXTS: usize = 1_000;
+const BASELINE_TEXTS: usize = 2_000;
+
+/// What people talk about today more than in the days before (G² over phrases, the same
+/// measure as the weekly report's), from at most [`THEME_TEXTS`] of today's mention texts
+/// against [`BASELINE_TEXTS`] of the six days before.
+async fn todays_themes(
+    state: &AppState,
+    workspace: rapport_model::WorkspaceId,
+    since: Timestamp,
+    week_ago: Timestamp,
+) -> Result<Vec<Theme>, WebError> {
+    let today = MentionFilter {
+        since: Some(since),
+        ..MentionFilter::default()
+    };
+    let before = MentionFilter {
+        since: Some(week_ago),
+        until: Some(since),
+        ..MentionFilter::default()
+    };
+    let (today, before) = tokio::try_join!(
+        state.store.find_mentions(workspace, &today, THEME_TEXTS),
+        state
+            .store
+            .find_mentions(workspace, &before, BASELINE_TEXTS),
+    )?;
+    let texts = |views: Vec<MentionView>| -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        views
+            .into_iter()
+            .filter(|v| seen.insert(v.post.id))
+            .map(|v| v.post.post.text)
+            .collect()
+    };
+    let (target, baseline) = (texts(today), texts(before));
+    tokio::task::spawn_blocking(move || {
+        let target: Vec<&str> = target.iter().map(String::as_str).collect();
+        let baseline: Vec<&str> = baseline.iter().map(String::as_str).collect();
+        let config = ThemeConfig {
+            min_count: 3,
+            min_score: 3.84,
+            top: 8,
+            ..ThemeConfig::default()
+        };
+        emerging_themes(&target, &baseline, &config)
+    })
+    .await
+    .map_err(|e| WebError::Internal(format!("themes: {e}")))
 }
 
 /// Days the dashboard's charts cover.
@@ -257,6 +331,11 @@ struct DashboardView<'a> {
     counts: &'a [MonitorCount],
     mentions: &'a [MentionView],
     charts: &'a Charts,
+    /// Phrases emerging today.
+    themes: &'a [Theme],
+    /// The week's most positive and most negative voices, by net sentiment × reach.
+    advocates: &'a [AuthorStanding],
+    detractors: &'a [AuthorStanding],
     params: &'a MentionsParams,
     /// The filter as a query string, for the live refresh to keep.
     filter_query: &'a str,
@@ -310,6 +389,28 @@ fn render_dashboard(view: &DashboardView<'_>) -> Markup {
                     }
                 }
             }
+            section.panel.overview-lists {
+                div.overview-box #themes {
+                    h2 { "Emerging today" }
+                    @if view.themes.is_empty() {
+                        p.empty { "Nothing stands out against the last week yet." }
+                    } @else {
+                        ol.themes {
+                            @for theme in view.themes {
+                                li { span.theme { (theme.phrase) } " " span.theme-count { "×" (theme.target_count) } }
+                            }
+                        }
+                    }
+                }
+                div.overview-box #advocates {
+                    h2 { "Top advocates, 7 days" }
+                    (author_list(view.workspace.id, view.advocates))
+                }
+                div.overview-box #detractors {
+                    h2 { "Top detractors, 7 days" }
+                    (author_list(view.workspace.id, view.detractors))
+                }
+            }
             section.panel {
                 h2 { "Monitors" }
                 div #monitors .cards {
@@ -344,6 +445,26 @@ fn render_dashboard(view: &DashboardView<'_>) -> Markup {
         topbar,
         html! { (main) (footer(view.state)) },
     )
+}
+
+/// Authors with a link to their page, their mentions and reach.
+fn author_list(workspace: rapport_model::WorkspaceId, authors: &[AuthorStanding]) -> Markup {
+    html! {
+        @if authors.is_empty() {
+            p.empty { "No one yet." }
+        } @else {
+            ol.authors {
+                @for a in authors {
+                    li {
+                        a href={ "/w/" (workspace) "/authors/" (a.author_id) } { "@" (a.handle) }
+                        " " span.author-meta {
+                            (a.mentions) " mentions · " (a.followers) " followers · " (a.network.label())
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The mention filters, as a plain GET form (it works without script; the live refresh keeps

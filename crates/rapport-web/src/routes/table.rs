@@ -7,7 +7,7 @@
 
 use axum::{
     http::Method,
-    routing::{delete, get, post, MethodRouter},
+    routing::{delete, get, post, put, MethodRouter},
 };
 use rapport_model::Role;
 
@@ -142,6 +142,12 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/workspaces/{id}/monitors",
             Workspace(Role::Manager),
             post(api::create_monitor),
+        ),
+        route(
+            M::PUT,
+            "/api/v1/workspaces/{id}/monitors/{monitor}",
+            Workspace(Role::Manager),
+            put(api::update_monitor),
         ),
         route(
             M::GET,
