@@ -78,6 +78,9 @@ pub struct AppState {
     /// Sends inbox replies through the networks (see [`routes::replies`]); `None` answers
     /// that replying is not enabled.
     pub replies: Option<routes::replies::ReplySender>,
+    /// The overview's lists (themes, advocates, detractors) per workspace, refreshed every
+    /// few minutes.
+    pub lists: Arc<routes::pages::ListsCache>,
     /// Short-lived answers to repeated reads (see [`cache`]); `None` computes every one.
     pub cache: Option<Arc<cache::ResponseCache>>,
     /// Manages the workspace's sources (see [`routes::sources`]); `None`: the pages say this
@@ -119,6 +122,7 @@ impl AppState {
             replies: None,
             sources: None,
             cache: None,
+            lists: Arc::default(),
             publishing: None,
             ingestor: None,
             changes: None,

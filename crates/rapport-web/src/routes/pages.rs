@@ -10,12 +10,14 @@ use axum::{
     extract::{rejection::PathRejection, rejection::QueryRejection, Path, Query, State},
     http::StatusCode,
 };
+use futures_util::TryFutureExt;
 use maud::{html, Markup, DOCTYPE};
 use rapport_model::{MonitorId, MonitorKind, Role, Timestamp, Workspace};
 use rapport_nlp::themes::{emerging_themes, Theme, ThemeConfig};
 use rapport_store::analytics::{AuthorSide, AuthorStanding, Bucket, RollupCounts, RollupRow};
 use rapport_store::{MentionFilter, MentionView, MonitorCount};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::api::MentionsParams;
 use super::parse_workspace_id;
@@ -155,33 +157,24 @@ async fn dashboard(
     let now = chrono::Utc::now();
     let since = now - chrono::TimeDelta::hours(i64::from(DASHBOARD_HOURS));
     let chart_from = now - chrono::TimeDelta::days(CHART_DAYS);
-    let week_ago = now - chrono::TimeDelta::days(7);
-    let (posts, counts, mentions, rollups, advocates, detractors) = tokio::try_join!(
-        state.store.post_count(),
-        state.store.mention_counts(workspace.id, since),
+    let (posts, counts, mentions, rollups, lists) = tokio::try_join!(
+        state.store.post_count().map_err(WebError::from),
         state
             .store
-            .find_mentions(workspace.id, &filter, DASHBOARD_MENTIONS as usize),
+            .mention_counts(workspace.id, since)
+            .map_err(WebError::from),
+        state
+            .store
+            .find_mentions(workspace.id, &filter, DASHBOARD_MENTIONS as usize)
+            .map_err(WebError::from),
         state
             .analytics
-            .rollups(workspace.id, chart_from, now, Bucket::Day),
-        state.analytics.author_standings(
-            workspace.id,
-            week_ago,
-            now,
-            AuthorSide::Advocates,
-            TOP_AUTHORS
-        ),
-        state.analytics.author_standings(
-            workspace.id,
-            week_ago,
-            now,
-            AuthorSide::Detractors,
-            TOP_AUTHORS
-        ),
+            .rollups(workspace.id, chart_from, now, Bucket::Day)
+            .map_err(WebError::from),
+        overview_lists(state, workspace.id),
     )?;
     let charts = Charts::new(&counts, &rollups, now);
-    let themes = todays_themes(state, workspace.id, since, week_ago).await?;
+    let (themes, advocates, detractors) = (&lists.themes, &lists.advocates, &lists.detractors);
     Ok(render_dashboard(&DashboardView {
         state,
         caller,
@@ -192,9 +185,9 @@ async fn dashboard(
         counts: &counts,
         mentions: &mentions,
         charts: &charts,
-        themes: &themes,
-        advocates: &advocates,
-        detractors: &detractors,
+        themes,
+        advocates,
+        detractors,
         params,
         filter_query: &filter_query,
     }))
@@ -205,6 +198,135 @@ const TOP_AUTHORS: usize = 5;
 /// Mention texts read for the overview's themes: the last day, and the six days before it.
 const THEME_TEXTS: usize = 1_000;
 const BASELINE_TEXTS: usize = 2_000;
+
+/// The overview's lists of one workspace: they read a week of mentions, so they are computed
+/// at most every [`LISTS_TTL`] and served from memory in between (a stale copy is served
+/// while a fresh one is computed in the background; only a workspace's first view waits).
+#[derive(Debug, Clone, Default)]
+pub struct OverviewLists {
+    /// Phrases emerging today.
+    pub themes: Vec<Theme>,
+    /// The week's most positive voices.
+    pub advocates: Vec<AuthorStanding>,
+    /// The week's most negative voices.
+    pub detractors: Vec<AuthorStanding>,
+    /// When they were computed.
+    pub computed_at: Option<Timestamp>,
+}
+
+/// How long the overview's lists are served before they are computed again.
+const LISTS_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// One workspace's lists: when computed, the lists, and whether a refresh is running.
+type ListsEntry = (std::time::Instant, Arc<OverviewLists>, bool);
+
+/// The lists cache: per workspace, the last lists and whether a refresh is running.
+#[derive(Debug, Default)]
+pub struct ListsCache {
+    entries: std::sync::Mutex<std::collections::HashMap<rapport_model::WorkspaceId, ListsEntry>>,
+    first: tokio::sync::Mutex<()>,
+}
+
+async fn overview_lists(
+    state: &AppState,
+    workspace: rapport_model::WorkspaceId,
+) -> Result<Arc<OverviewLists>, WebError> {
+    let cache = state.lists.clone();
+    let cached = {
+        let mut entries = cache.entries.lock().unwrap_or_else(|e| e.into_inner());
+        match entries.get_mut(&workspace) {
+            Some((at, lists, refreshing)) => {
+                let stale = at.elapsed() >= LISTS_TTL && !*refreshing;
+                if stale {
+                    *refreshing = true;
+                }
+                Some((lists.clone(), stale))
+            }
+            None => None,
+        }
+    };
+    match cached {
+        Some((lists, stale)) => {
+            if stale {
+                let state = state.clone();
+                tokio::spawn(async move {
+                    let fresh = compute_lists(&state, workspace).await;
+                    let mut entries = state
+                        .lists
+                        .entries
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner());
+                    match fresh {
+                        Ok(fresh) => {
+                            entries.insert(
+                                workspace,
+                                (std::time::Instant::now(), Arc::new(fresh), false),
+                            );
+                        }
+                        Err(e) => {
+                            tracing::warn!("overview lists: {e}");
+                            if let Some(entry) = entries.get_mut(&workspace) {
+                                entry.2 = false;
+                            }
+                        }
+                    }
+                });
+            }
+            Ok(lists)
+        }
+        None => {
+            // The first view computes them (one at a time, so a crowd does not repeat it).
+            let _one = cache.first.lock().await;
+            if let Some((_, lists, _)) = cache
+                .entries
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&workspace)
+            {
+                return Ok(lists.clone());
+            }
+            let lists = Arc::new(compute_lists(state, workspace).await?);
+            cache
+                .entries
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(workspace, (std::time::Instant::now(), lists.clone(), false));
+            Ok(lists)
+        }
+    }
+}
+
+async fn compute_lists(
+    state: &AppState,
+    workspace: rapport_model::WorkspaceId,
+) -> Result<OverviewLists, WebError> {
+    let now = chrono::Utc::now();
+    let since = now - chrono::TimeDelta::hours(i64::from(DASHBOARD_HOURS));
+    let week_ago = now - chrono::TimeDelta::days(7);
+    let (advocates, detractors, themes) = tokio::try_join!(
+        state
+            .analytics
+            .author_standings(workspace, week_ago, now, AuthorSide::Advocates, TOP_AUTHORS)
+            .map_err(WebError::from),
+        state
+            .analytics
+            .author_standings(
+                workspace,
+                week_ago,
+                now,
+                AuthorSide::Detractors,
+                TOP_AUTHORS
+            )
+            .map_err(WebError::from),
+        todays_themes(state, workspace, since, week_ago),
+    )?;
+    Ok(OverviewLists {
+        themes,
+        advocates,
+        detractors,
+        computed_at: Some(now),
+    })
+}
 
 /// What people talk about today more than in the days before (G² over phrases, the same
 /// measure as the weekly report's), from at most [`THEME_TEXTS`] of today's mention texts
@@ -389,7 +511,7 @@ fn render_dashboard(view: &DashboardView<'_>) -> Markup {
                     }
                 }
             }
-            section.panel.overview-lists {
+            section.panel.overview-lists title="Refreshed every few minutes" {
                 div.overview-box #themes {
                     h2 { "Emerging today" }
                     @if view.themes.is_empty() {
