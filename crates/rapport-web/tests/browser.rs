@@ -691,3 +691,55 @@ async fn a_post_is_composed_approved_scheduled_and_seen_sent() {
     assert!(entry.contains("window.__pwned=9"), "shown as text: {entry}");
     client.close().await.expect("closes");
 }
+
+#[tokio::test]
+async fn every_page_fits_a_phone_screen() {
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let app = app().await;
+    let w = app.workspace;
+    log_in(&client, &app.base).await;
+    // An iPhone-sized viewport: nothing may make the page scroll sideways (wide tables
+    // scroll inside their own box).
+    client.set_window_size(390, 844).await.expect("resize");
+    for path in [
+        format!("/w/{w}"),
+        format!("/w/{w}/inbox"),
+        format!("/w/{w}/monitors"),
+        format!("/w/{w}/response-times"),
+        format!("/w/{w}/sources"),
+        format!("/w/{w}/publish"),
+        format!("/w/{w}/calendar"),
+        format!("/w/{w}/alerts"),
+        format!("/w/{w}/authors"),
+    ] {
+        client
+            .goto(&format!("{}{path}", app.base))
+            .await
+            .expect("page");
+        // The widths, and the outermost elements that stick out (for the message).
+        let sizes = client
+            .execute(
+                "var w = window.innerWidth, out = [];\
+                 document.querySelectorAll('body *').forEach(function (e) {\
+                   var r = e.getBoundingClientRect();\
+                   if (r.right > w + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > w + 1))\
+                     out.push(e.tagName.toLowerCase() + '.' + e.className + ' ' + Math.round(r.right));\
+                 });\
+                 return [document.documentElement.scrollWidth, w, out.slice(0, 8)];",
+                vec![],
+            )
+            .await
+            .expect("measures");
+        let scroll = sizes[0].as_f64().unwrap_or(0.0);
+        let inner = sizes[1].as_f64().unwrap_or(0.0);
+        assert!(inner > 300.0 && inner < 500.0, "{path}: viewport {inner}");
+        assert!(
+            scroll <= inner + 1.0,
+            "{path} scrolls sideways on a phone: {scroll} px wide in a {inner} px viewport; \
+             sticking out: {}",
+            sizes[2]
+        );
+    }
+}
