@@ -227,6 +227,23 @@ pub struct ListsCache {
     first: tokio::sync::Mutex<()>,
 }
 
+/// Computes every workspace's overview lists now, so that no first view waits for them
+/// (`serve` and `demo` call it in the background when they start).
+pub async fn warm_overview(state: &AppState) {
+    let workspaces = match state.store.workspaces().await {
+        Ok(workspaces) => workspaces,
+        Err(e) => {
+            tracing::warn!("cannot warm the overview: {e}");
+            return;
+        }
+    };
+    for workspace in workspaces {
+        if let Err(e) = overview_lists(state, workspace.id).await {
+            tracing::warn!(workspace = workspace.id.0, "cannot warm the overview: {e}");
+        }
+    }
+}
+
 async fn overview_lists(
     state: &AppState,
     workspace: rapport_model::WorkspaceId,

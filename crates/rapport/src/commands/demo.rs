@@ -236,6 +236,7 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
         println!("  open http://{addr}/ in a browser");
         println!("  Ctrl-C stops it; run it again to continue the same stream");
         super::resend_pending_replies(app.clone());
+        super::warm_overview(app.clone());
         Some(tokio::spawn(rapport_web::serve(listener, app, shutdown)))
     };
 

@@ -205,3 +205,8 @@ pub fn publishing_scheduler(
 ) -> rapport_engine::publishing::Scheduler {
     rapport_engine::publishing::Scheduler::new(std::sync::Arc::new(sqlite.clone()), key, policy)
 }
+
+/// Computes the dashboards' overview lists in the background, so no first view waits.
+pub fn warm_overview(state: rapport_web::AppState) {
+    tokio::spawn(async move { rapport_web::routes::pages::warm_overview(&state).await });
+}

@@ -107,6 +107,7 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
         state
     };
     super::resend_pending_replies(state.clone());
+    super::warm_overview(state.clone());
     rapport_web::serve(listener, state, super::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
