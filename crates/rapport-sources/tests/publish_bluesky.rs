@@ -577,8 +577,6 @@ async fn build_makes_a_bluesky_publisher_that_never_prints_its_password() {
         publish::account_kind(rapport_model::Network::Bluesky),
         Some("bluesky")
     );
-    // Replies from the web stay Mastodon-only until it builds publishers by account kind.
-    assert!(publish::unsupported_reason(rapport_model::Network::Bluesky).is_some());
     let error = publish::build("bluesky", &json!({"handle": HANDLE}), PASSWORD, fetcher())
         .err()
         .expect("unknown field");

@@ -517,7 +517,5 @@ async fn build_makes_an_x_publisher_that_never_prints_its_token() {
     assert!(publish::ACCOUNT_KINDS.contains(&"x"));
     assert!(publish::no_publisher_reason(rapport_model::Network::X).is_none());
     assert_eq!(publish::account_kind(rapport_model::Network::X), Some("x"));
-    // Replies from the web stay Mastodon-only until it builds publishers by account kind.
-    assert!(publish::unsupported_reason(rapport_model::Network::X).is_some());
     assert!(publish::no_publisher_reason(rapport_model::Network::Reddit).is_some());
 }

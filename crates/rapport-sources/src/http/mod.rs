@@ -341,18 +341,7 @@ impl Fetcher {
     /// GETs `request.url` within the limits.
     pub async fn get(&self, request: FetchRequest) -> Result<FetchOutcome, FetchError> {
         let shown = redact_url(&request.url);
-        self.policy
-            .check_url(&request.url)
-            .map_err(|refused| match refused {
-                UrlRefused::Address(r) => FetchError::Refused {
-                    url: shown.clone(),
-                    reason: r.to_string(),
-                },
-                other => FetchError::BadUrl {
-                    url: shown.clone(),
-                    reason: other.to_string(),
-                },
-            })?;
+        self.check(&request.url, &shown)?;
         let limit = self.limits.total_time;
         match tokio::time::timeout(limit, self.get_unbounded(request, &shown)).await {
             Ok(result) => result,
@@ -468,18 +457,7 @@ impl Fetcher {
         body: Option<&serde_json::Value>,
     ) -> Result<Posted, FetchError> {
         let shown = redact_url(url);
-        self.policy
-            .check_url(url)
-            .map_err(|refused| match refused {
-                UrlRefused::Address(r) => FetchError::Refused {
-                    url: shown.clone(),
-                    reason: r.to_string(),
-                },
-                other => FetchError::BadUrl {
-                    url: shown.clone(),
-                    reason: other.to_string(),
-                },
-            })?;
+        self.check(url, &shown)?;
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         if let Some(token) = bearer {

@@ -197,20 +197,7 @@ impl Fetcher {
         let shown = redact_url(&request.url);
         self.check(&request.url, &shown)?;
         let headers = request_headers(&request, &shown)?;
-        let send = self
-            .stream_client
-            .get(request.url.clone())
-            .headers(headers)
-            .send();
-        let response = match tokio::time::timeout(self.limits.total_time, send).await {
-            Ok(response) => response.map_err(|e| self.classify(e, &shown))?,
-            Err(_) => {
-                return Err(FetchError::Timeout {
-                    url: shown,
-                    after: self.limits.total_time,
-                })
-            }
-        };
+        let response = self.send_streaming(&request, headers, &shown).await?;
         let status = response.status();
         let rate_limit = RateLimit::from_headers(response.headers(), Utc::now());
         if !status.is_success() {
@@ -227,6 +214,28 @@ impl Fetcher {
             max_record: self.limits.max_bytes,
             rate_limit,
         })
+    }
+
+    /// Sends a streaming GET on the client without the whole-request bound: only the
+    /// answer's head must come within the usual time.
+    async fn send_streaming(
+        &self,
+        request: &FetchRequest,
+        headers: reqwest::header::HeaderMap,
+        shown: &str,
+    ) -> Result<reqwest::Response, FetchError> {
+        let send = self
+            .stream_client
+            .get(request.url.clone())
+            .headers(headers)
+            .send();
+        match tokio::time::timeout(self.limits.total_time, send).await {
+            Ok(response) => response.map_err(|e| self.classify(e, shown)),
+            Err(_) => Err(FetchError::Timeout {
+                url: shown.to_string(),
+                after: self.limits.total_time,
+            }),
+        }
     }
 
     /// Opens a WebSocket to `request.url` (`wss://` or `ws://`; `https`/`http` also
@@ -265,20 +274,7 @@ impl Fetcher {
             header::SEC_WEBSOCKET_KEY,
             HeaderValue::from_str(&key).expect("base64 is a valid header"),
         );
-        let send = self
-            .stream_client
-            .get(request.url.clone())
-            .headers(headers)
-            .send();
-        let response = match tokio::time::timeout(self.limits.total_time, send).await {
-            Ok(response) => response.map_err(|e| self.classify(e, &shown))?,
-            Err(_) => {
-                return Err(FetchError::Timeout {
-                    url: shown,
-                    after: self.limits.total_time,
-                })
-            }
-        };
+        let response = self.send_streaming(&request, headers, &shown).await?;
         let status = response.status();
         if status != StatusCode::SWITCHING_PROTOCOLS {
             let rate_limit = RateLimit::from_headers(response.headers(), Utc::now());

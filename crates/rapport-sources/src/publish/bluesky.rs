@@ -42,7 +42,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 use super::length::{self, LengthRule};
-use super::{transport, Outgoing, PublishError, Published, Publisher, ReplyTarget};
+use super::{transport, Outgoing, PublishError, Published, Publisher};
 use crate::http::{Fetcher, Posted};
 
 const NETWORK: &str = "Bluesky";
@@ -383,35 +383,8 @@ impl Publisher for BlueskyPublisher {
         Network::Bluesky
     }
 
-    fn max_length(&self) -> usize {
-        length::BLUESKY_MAX_GRAPHEMES
-    }
-
-    fn length(&self, text: &str) -> usize {
-        length::bluesky_length(text)
-    }
-
     fn length_rule(&self) -> LengthRule {
         LengthRule::Bluesky
-    }
-
-    /// Bluesky threads by the record's reply refs, not by mentions: the text is sent as is.
-    fn reply_text(&self, _target: &ReplyTarget, text: &str) -> String {
-        text.to_string()
-    }
-
-    async fn reply(
-        &self,
-        target: &ReplyTarget,
-        text: &str,
-        idempotency_key: &str,
-    ) -> Result<Published, PublishError> {
-        let post = Outgoing {
-            text: self.reply_text(target, text),
-            poll: None,
-            in_reply_to: Some(target.native_id.clone()),
-        };
-        self.publish(&post, idempotency_key).await
     }
 
     async fn publish(

@@ -71,14 +71,6 @@ impl Publisher for MastodonPublisher {
         Network::Mastodon
     }
 
-    fn max_length(&self) -> usize {
-        self.max_length
-    }
-
-    fn length(&self, text: &str) -> usize {
-        length::mastodon_length(text)
-    }
-
     fn length_rule(&self) -> length::LengthRule {
         length::LengthRule::Mastodon {
             max: self.max_length,
@@ -96,20 +88,6 @@ impl Publisher for MastodonPublisher {
         } else {
             format!("{mention} {text}")
         }
-    }
-
-    async fn reply(
-        &self,
-        target: &ReplyTarget,
-        text: &str,
-        idempotency_key: &str,
-    ) -> Result<Published, PublishError> {
-        let post = Outgoing {
-            text: self.reply_text(target, text),
-            poll: None,
-            in_reply_to: Some(target.native_id.clone()),
-        };
-        self.publish(&post, idempotency_key).await
     }
 
     async fn publish(

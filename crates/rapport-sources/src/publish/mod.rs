@@ -127,35 +127,42 @@ pub trait Publisher: Send + Sync {
     /// The network it posts to.
     fn network(&self) -> Network;
 
-    /// The longest text accepted, in the network's own unit (see [`Publisher::length`]).
-    fn max_length(&self) -> usize;
-
-    /// `text`'s length as the network counts it.
-    fn length(&self, text: &str) -> usize;
-
     /// The network's whole length rule ([`LengthRule::check`] also applies Bluesky's byte
     /// limit, which [`Publisher::length`] does not count).
-    fn length_rule(&self) -> LengthRule {
-        match self.network() {
-            Network::Bluesky => LengthRule::Bluesky,
-            Network::X => LengthRule::X,
-            _ => LengthRule::Mastodon {
-                max: self.max_length(),
-            },
-        }
+    fn length_rule(&self) -> LengthRule;
+
+    /// The longest text accepted, in the network's own unit (see [`Publisher::length`]).
+    fn max_length(&self) -> usize {
+        self.length_rule().max()
     }
 
-    /// The text actually sent for a reply to `target` (the author mentioned first where the
-    /// network threads by mentions).
-    fn reply_text(&self, target: &ReplyTarget, text: &str) -> String;
+    /// `text`'s length as the network counts it.
+    fn length(&self, text: &str) -> usize {
+        self.length_rule().count(text)
+    }
 
-    /// Replies to `target` with `text`, once per `idempotency_key`.
+    /// The text actually sent for a reply to `target`: as written where the network threads
+    /// by reference (Bluesky, X); Mastodon mentions the author first.
+    fn reply_text(&self, target: &ReplyTarget, text: &str) -> String {
+        let _ = target;
+        text.to_string()
+    }
+
+    /// Replies to `target` with `text`, once per `idempotency_key`: a new post in reply to
+    /// it, with [`Publisher::reply_text`].
     async fn reply(
         &self,
         target: &ReplyTarget,
         text: &str,
         idempotency_key: &str,
-    ) -> Result<Published, PublishError>;
+    ) -> Result<Published, PublishError> {
+        let post = Outgoing {
+            text: self.reply_text(target, text),
+            poll: None,
+            in_reply_to: Some(target.native_id.clone()),
+        };
+        self.publish(&post, idempotency_key).await
+    }
 
     /// Publishes `post`, once per `idempotency_key`.
     async fn publish(
@@ -181,25 +188,6 @@ pub trait Publisher: Send + Sync {
     ) -> Result<Option<Published>, PublishError> {
         let _ = (post, idempotency_key);
         Ok(None)
-    }
-}
-
-/// Why replies on `network` cannot be sent from rapport yet, or `None` when they can.
-///
-/// Still Mastodon only, although [`build`] makes Bluesky and X publishers: `rapport-web`'s
-/// `ReplySender` guards with this function and then always builds a Mastodon publisher, so
-/// allowing Bluesky or X here would send their replies through the workspace's Mastodon
-/// account. When the web chooses the account by [`account_kind`] and builds it with
-/// [`build`], it should call [`no_publisher_reason`] instead (and this function can go).
-pub fn unsupported_reason(network: Network) -> Option<String> {
-    match network {
-        Network::Mastodon => None,
-        other => Some(format!(
-            "replying on {} is not built yet: only Mastodon replies can be sent from rapport \
-             for now; answer on {} directly",
-            other.label(),
-            other.label()
-        )),
     }
 }
 

@@ -36,7 +36,7 @@ use std::time::Duration;
 use unicode_normalization::UnicodeNormalization;
 
 use super::length::{self, LengthRule};
-use super::{transport, Outgoing, PublishError, Published, Publisher, ReplyTarget};
+use super::{transport, Outgoing, PublishError, Published, Publisher};
 use crate::http::{Fetcher, Posted};
 
 const NETWORK: &str = "X";
@@ -301,36 +301,8 @@ impl Publisher for XPublisher {
         Network::X
     }
 
-    fn max_length(&self) -> usize {
-        length::X_MAX
-    }
-
-    fn length(&self, text: &str) -> usize {
-        length::x_length(text)
-    }
-
     fn length_rule(&self) -> LengthRule {
         LengthRule::X
-    }
-
-    /// X threads by `reply.in_reply_to_tweet_id` and adds the mentions itself: the text is
-    /// sent as is.
-    fn reply_text(&self, _target: &ReplyTarget, text: &str) -> String {
-        text.to_string()
-    }
-
-    async fn reply(
-        &self,
-        target: &ReplyTarget,
-        text: &str,
-        idempotency_key: &str,
-    ) -> Result<Published, PublishError> {
-        let post = Outgoing {
-            text: self.reply_text(target, text),
-            poll: None,
-            in_reply_to: Some(target.native_id.clone()),
-        };
-        self.publish(&post, idempotency_key).await
     }
 
     /// Sends `post`. X has no idempotency key (`idempotency_key` is not sent): before a
