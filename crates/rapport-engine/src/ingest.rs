@@ -2,10 +2,11 @@
 
 use crate::matching::{compile_monitors, MonitorMatcher};
 use rapport_model::Post;
+use rapport_nlp::lang::LanguageMemory;
 use rapport_nlp::learn::Model;
 use rapport_query::MatcherSet;
 use rapport_store::{BatchOutcome, IngestItem, Store, StoreError};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// Why the engine could not process a batch.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +28,8 @@ pub struct Ingestor {
     store: Arc<dyn Store>,
     matcher: Arc<RwLock<Arc<dyn MonitorMatcher>>>,
     model: Arc<RwLock<Option<Arc<Model>>>>,
+    /// The authors' and the stream's languages, for posts too short to tell alone.
+    languages: Arc<Mutex<LanguageMemory>>,
 }
 
 impl Ingestor {
@@ -37,6 +40,7 @@ impl Ingestor {
             store,
             matcher: Arc::new(RwLock::new(Arc::new(MatcherSet::compile(empty)))),
             model: Arc::new(RwLock::new(None)),
+            languages: Arc::default(),
         };
         ingestor.reload_monitors().await?;
         Ok(ingestor)
@@ -96,10 +100,13 @@ impl Ingestor {
     pub fn match_posts(&self, posts: Vec<Post>) -> Vec<IngestItem> {
         let matcher = self.current_matcher();
         let model = self.current_model();
+        // One stage analyses at a time, so this lock is not contended; a poisoned one
+        // still holds a usable memory.
+        let mut languages = self.languages.lock().unwrap_or_else(|e| e.into_inner());
         posts
             .into_iter()
             .map(|mut post| {
-                let analysis = crate::enrich::analyze(&mut post, model.as_deref());
+                let analysis = crate::enrich::analyze(&mut post, model.as_deref(), &mut languages);
                 let monitors = matcher.matches(&post);
                 let triage = crate::triage::triage(&post, &analysis);
                 IngestItem {

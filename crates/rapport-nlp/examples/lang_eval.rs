@@ -7,30 +7,18 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use chrono::TimeZone;
 use common::lang_eval::measure;
 use rapport_nlp::lang::{
     detect_language, detect_language_info, Method, MIN_CONFIDENCE, MIN_LETTERS,
 };
-use rapport_sim::{SimConfig, Simulator};
 use std::time::Instant;
 
 /// 20,000 simulated posts as (primary language subtag, text).
 fn simulated() -> Vec<(String, String)> {
-    let Some(start) = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).single() else {
-        return Vec::new();
-    };
-    let config = SimConfig::demo(11, start, chrono::Duration::days(30));
-    let Ok(sim) = Simulator::new(config) else {
-        return Vec::new();
-    };
-    sim.filter_map(|p| {
-        let lang = p.post.language?;
-        let primary = lang.split('-').next().unwrap_or("").to_string();
-        Some((primary, p.post.text))
-    })
-    .take(20_000)
-    .collect()
+    common::lang_eval::simulated_stream(20_000)
+        .into_iter()
+        .map(|(_, lang, _, text)| (lang, text))
+        .collect()
 }
 
 /// Times `detect_language` over `texts` (5 rounds): µs per text.
@@ -86,6 +74,23 @@ fn main() {
         "{}",
         measure(english.iter().map(|(c, t)| (*c, t.as_str()))).line("English tweets")
     );
+    let stream = common::lang_eval::simulated_stream(20_000);
+    let figures = common::lang_eval::measure_stream(
+        stream
+            .iter()
+            .map(|(a, c, d, t)| (Some(*a), c.as_str(), d.as_deref(), t.as_str())),
+    );
+    println!("{}", figures.line("pipeline (LanguageMemory), simulated"));
+    let anonymous = common::lang_eval::measure_stream(
+        stream
+            .iter()
+            .map(|(_, c, d, t)| (None, c.as_str(), d.as_deref(), t.as_str())),
+    );
+    println!("{}", anonymous.line("  the same without authors"));
+    let english_stream = common::lang_eval::measure_stream(
+        english.iter().map(|(c, t)| (None, *c, None, t.as_str())),
+    );
+    println!("{}", english_stream.line("pipeline, English tweets"));
     let sim = simulated();
     let sim_figures = measure(sim.iter().map(|(c, t)| (c.as_str(), t.as_str())));
     println!("{}", sim_figures.line("simulated posts"));

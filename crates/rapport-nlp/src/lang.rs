@@ -17,10 +17,15 @@
 //!    ([`MIN_LETTERS`]). Shared alphabets (Latin, Cyrillic, Arabic, Devanagari) go here.
 //!
 //! Otherwise it returns `None` rather than a guess: nothing like `und` is ever returned.
-//! The measurements behind each choice (and against `lingua`) are in
-//! `examples/lang_eval.rs` and `tests/lang_eval.rs`.
+//! The pipeline then asks [`LanguageMemory`], which knows the author's and the stream's
+//! languages, so every stored post with letters carries one.
+//! The measurements behind each choice are in `examples/lang_eval.rs`
+//! and `tests/lang_eval.rs`; `scripts/lang_compare.py` compares with `lingua`.
 
+pub mod memory;
 mod stopwords;
+
+pub use memory::{author_key, Inferred, LanguageMemory};
 
 use crate::learn::text::decode_entities;
 use rapport_text::{TokenKind, Tokens};

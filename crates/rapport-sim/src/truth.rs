@@ -71,6 +71,11 @@ pub struct Truth {
     /// For reposts (retweets, boosts): the native id (same network) of the post it repeats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repost_of: Option<String>,
+    /// The language it is written in (ISO 639-1). Only Mastodon, Bluesky and X declare a
+    /// post's language in [`Post::language`](rapport_model::Post); the others leave it to
+    /// detection, as the real networks do.
+    #[serde(default)]
+    pub lang: String,
 }
 
 /// One simulated post with its ground truth; serialises as `{"post": {...}, "truth": {...}}`.

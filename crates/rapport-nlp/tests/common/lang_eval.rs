@@ -1,7 +1,7 @@
 //! Language identification figures (shared by `tests/lang_eval.rs` and
 //! `examples/lang_eval.rs`).
 
-use rapport_nlp::lang::{detect_language_info, Lang};
+use rapport_nlp::lang::{detect_language_info, Lang, LanguageMemory};
 use std::collections::BTreeMap;
 
 /// Figures over a set of (expected code, text).
@@ -79,4 +79,101 @@ pub fn measure<'a>(rows: impl IntoIterator<Item = (&'a str, &'a str)>) -> LangFi
         }
     }
     f
+}
+
+/// Figures of [`LanguageMemory`] over a stream, per step that answered.
+#[derive(Debug, Default, Clone)]
+pub struct StreamFigures {
+    /// Posts that arrived without a declared language and have letters.
+    pub undeclared: usize,
+    /// Of those, answered (always all of them, unless a bug).
+    pub answered: usize,
+    /// Correct answers.
+    pub correct: usize,
+    /// (answered, correct) per step.
+    pub by_source: BTreeMap<&'static str, (usize, usize)>,
+}
+
+impl StreamFigures {
+    pub fn coverage(&self) -> f64 {
+        self.answered as f64 / self.undeclared.max(1) as f64
+    }
+    pub fn precision(&self) -> f64 {
+        self.correct as f64 / self.answered.max(1) as f64
+    }
+    /// Precision of the answers the detector alone would not give.
+    pub fn inferred_precision(&self) -> f64 {
+        let (answered, correct) = self
+            .by_source
+            .iter()
+            .filter(|(source, _)| **source != "detected")
+            .fold((0, 0), |(a, c), (_, (x, y))| (a + x, c + y));
+        correct as f64 / answered.max(1) as f64
+    }
+    pub fn line(&self, name: &str) -> String {
+        let steps: Vec<String> = self
+            .by_source
+            .iter()
+            .map(|(source, (a, c))| format!("{source} {a} ({:.3})", *c as f64 / (*a).max(1) as f64))
+            .collect();
+        format!(
+            "{name:<34} undeclared {:>5}  answered {:>5.1}%  precision {:.3}  (not detected alone: {:.3})  by step: {}",
+            self.undeclared,
+            100.0 * self.coverage(),
+            self.precision(),
+            self.inferred_precision(),
+            steps.join(", ")
+        )
+    }
+}
+
+/// Runs a stream of (author key, expected code, declared tag, text) through one
+/// [`LanguageMemory`] in order, as the pipeline does.
+pub fn measure_stream<'a>(
+    rows: impl IntoIterator<Item = (Option<u64>, &'a str, Option<&'a str>, &'a str)>,
+) -> StreamFigures {
+    let mut memory = LanguageMemory::default();
+    let mut f = StreamFigures::default();
+    for (author, code, declared, text) in rows {
+        if let Some(tag) = declared {
+            memory.observe_tag(author, tag);
+            continue;
+        }
+        if !text.chars().any(char::is_alphabetic) || Lang::from_code(code).is_none() {
+            let _ = memory.infer(author, text);
+            continue;
+        }
+        f.undeclared += 1;
+        if let Some(inferred) = memory.infer(author, text) {
+            f.answered += 1;
+            let right = inferred.lang.code() == code;
+            f.correct += usize::from(right);
+            let entry = f.by_source.entry(inferred.source.as_str()).or_default();
+            entry.0 += 1;
+            entry.1 += usize::from(right);
+        }
+    }
+    f
+}
+
+/// The first `n` posts the simulator writes (seed 11, 30 days from 2 March 2026), in
+/// order, as (author key, true ISO 639-1 code, declared tag, text). Mastodon, Bluesky and X
+/// declare their posts' language; Reddit, Hacker News and feeds do not.
+pub fn simulated_stream(n: usize) -> Vec<(u64, String, Option<String>, String)> {
+    use chrono::TimeZone;
+    use rapport_sim::{SimConfig, Simulator};
+    let Some(start) = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).single() else {
+        return Vec::new();
+    };
+    let config = SimConfig::demo(11, start, chrono::Duration::days(30));
+    let Ok(sim) = Simulator::new(config) else {
+        return Vec::new();
+    };
+    sim.take(n)
+        .map(|p| {
+            let key = rapport_nlp::lang::author_key(p.post.network.as_str(), &p.post.author.handle);
+            let primary = p.truth.lang.split('-').next().unwrap_or("").to_string();
+            (key, primary, p.post.language, p.post.text)
+        })
+        .collect()
 }

@@ -88,6 +88,8 @@ impl Simulator {
             spam: t.0 == Intent::Spam,
             near_duplicate_of: None,
             repost_of: None,
+            // Filled in when the post is published.
+            lang: String::new(),
         }
     }
 
@@ -352,6 +354,7 @@ impl Simulator {
             spam: original.spam,
             near_duplicate_of: None,
             repost_of: Some(original_id),
+            lang: String::new(),
         };
         let mut draft = self.draft(author, text, truth, original.subject);
         draft.lang = original.lang;
@@ -402,6 +405,7 @@ impl Simulator {
             spam: source.spam,
             near_duplicate_of: Some(self.history[slot][chosen].native_id.clone()),
             repost_of: None,
+            lang: String::new(),
         };
         let mut draft = self.draft(author, text, truth, source.subject);
         draft.lang = source.lang;

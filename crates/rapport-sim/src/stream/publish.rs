@@ -74,14 +74,17 @@ impl Simulator {
                 author: post_author,
                 title: draft.title,
                 text: draft.text,
-                language: Some(draft.lang.code().to_string()),
+                language: declares_language(network).then(|| draft.lang.code().to_string()),
                 created_at,
                 reply_to,
                 conversation_id,
                 quote_of: None,
                 engagement,
             },
-            truth: draft.truth,
+            truth: Truth {
+                lang: draft.lang.code().to_string(),
+                ..draft.truth
+            },
         }
     }
 
@@ -137,6 +140,12 @@ impl Simulator {
 
 /// Native id, URL, conversation root and Reddit context of a new post.
 #[allow(clippy::type_complexity)]
+/// Whether `network`'s API says which language a post is in: Mastodon (`language`), Bluesky
+/// (`langs`) and X (`lang`) do; Reddit, Hacker News and most feeds do not.
+fn declares_language(network: Network) -> bool {
+    matches!(network, Network::Mastodon | Network::Bluesky | Network::X)
+}
+
 fn mint(
     minter: &mut IdMinter,
     dice: &mut Dice,
