@@ -7,9 +7,17 @@
 //! a failing source is never polled before its backoff has passed. With
 //! [`SourceRunner::with_leases`], runners in several processes share the sources: each
 //! turn is taken under the source's lease.
+//!
+//! With [`SourceRunner::with_log`] (scaled out), a page's posts are appended to the ingest
+//! log instead, and only once the log has stored them does the checkpoint move (an empty
+//! batch with [`PollProgress::logged`]). The workers analyse, match and store them. A crash
+//! between the two reads the page again, and the log drops the repeated posts by their
+//! message id inside its duplicate window (a later repeat is an upsert: still stored once).
 
 use crate::Ingestor;
 use chrono::Utc;
+use rapport_bus::IngestLog;
+use rapport_model::Post;
 use rapport_sources::http::Backoff;
 use rapport_sources::source::{Source, SourceError};
 use rapport_store::{BatchOutcome, PollProgress, SourceId, SourceLeases, SourceStore, StoreError};
@@ -51,6 +59,8 @@ pub struct TurnReport {
     pub posts: usize,
     /// Store counts over those posts.
     pub outcome: BatchOutcome,
+    /// Posts appended to the ingest log (with [`SourceRunner::with_log`]) instead of stored.
+    pub logged: usize,
     /// Records skipped as unreadable.
     pub skipped: usize,
     /// The error that ended the turn, if any (the checkpoint stays where the last stored
@@ -87,6 +97,7 @@ pub struct SourceRunner {
     sources: Vec<RunnableSource>,
     config: RunnerConfig,
     lease: Option<Lease>,
+    log: Option<Arc<dyn IngestLog>>,
 }
 
 /// Who this runner is when it takes source leases, and for how long.
@@ -106,7 +117,15 @@ impl SourceRunner {
             sources: Vec::new(),
             config,
             lease: None,
+            log: None,
         }
+    }
+
+    /// Appends each page's posts to `log` for the workers to store, instead of storing them
+    /// here; the checkpoint moves once the log holds them (see the module).
+    pub fn with_log(mut self, log: Arc<dyn IngestLog>) -> Self {
+        self.log = Some(log);
+        self
     }
 
     /// Polls a source only while holding its lease in `leases` as `owner` (taken for `ttl`
@@ -180,6 +199,7 @@ impl SourceRunner {
                 pages: 0,
                 posts: 0,
                 outcome: BatchOutcome::default(),
+                logged: 0,
                 skipped: 0,
                 error: None,
                 backing_off: false,
@@ -224,6 +244,7 @@ impl SourceRunner {
             pages: 0,
             posts: 0,
             outcome: BatchOutcome::default(),
+            logged: 0,
             skipped: 0,
             error: None,
             backing_off: false,
@@ -273,19 +294,50 @@ impl SourceRunner {
             report.posts += poll.posts.len();
             report.skipped += poll.skipped;
             let wait = poll.wait.unwrap_or(self.config.interval);
-            let progress = PollProgress {
+            let mut progress = PollProgress {
                 checkpoint: poll.checkpoint.clone(),
                 next_poll_at: Some(Utc::now() + wait),
                 catching_up: wait == Duration::ZERO,
+                logged: 0,
             };
-            let matcher = self.ingestor.clone();
-            let posts = poll.posts;
-            let mut items = tokio::task::spawn_blocking(move || matcher.match_posts(posts))
-                .await
-                .map_err(|e| StoreError::Worker(format!("matching failed: {e}")))?;
-            if self.sources[index].source.firehose() {
+            let firehose = self.sources[index].source.firehose();
+            // Scaled out, the workers analyse and match; here only a firehose is matched,
+            // to keep what a monitor asked for.
+            let (mut items, unmatched) = if self.log.is_some() && !firehose {
+                (Vec::new(), poll.posts)
+            } else {
+                let matcher = self.ingestor.clone();
+                let posts = poll.posts;
+                let items = tokio::task::spawn_blocking(move || matcher.match_posts(posts))
+                    .await
+                    .map_err(|e| StoreError::Worker(format!("matching failed: {e}")))?;
+                (items, Vec::new())
+            };
+            if firehose {
                 // A whole network's stream: keep what a monitor asked for.
                 items.retain(|item| !item.monitors.is_empty());
+            }
+            if let Some(log) = &self.log {
+                let posts: Vec<Post> = if firehose {
+                    items.drain(..).map(|item| item.post).collect()
+                } else {
+                    unmatched
+                };
+                if let Err(error) = log.publish(&posts).await {
+                    // The checkpoint did not move: the next turn reads the page again.
+                    failures = failures.saturating_add(1);
+                    let wait = self.config.backoff.delay(failures);
+                    let message = format!("appending a page to the ingest log failed: {error}");
+                    tracing::warn!(source = %id, "{message}");
+                    self.store
+                        .record_source_failure(id, &message, Utc::now() + wait)
+                        .await?;
+                    report.error = Some(message);
+                    report.next_poll_in = wait;
+                    return Ok(report);
+                }
+                report.logged += posts.len();
+                progress.logged = posts.len() as u64;
             }
             match self
                 .store

@@ -370,3 +370,133 @@ async fn a_source_with_more_waiting_says_it_is_catching_up() {
     assert_eq!(record.health.posts_seen, 1_000);
     assert!(!record.health.catching_up);
 }
+
+/// A JetStream log under a prefix of its own (`RAPPORT_TEST_NATS`, default
+/// `nats://127.0.0.1:4222`), or `None` (SKIPPED) without a server unless
+/// `RAPPORT_REQUIRE_NATS=1`.
+async fn jetstream(name: &str) -> Option<rapport_bus::JetStreamLog> {
+    let url = std::env::var("RAPPORT_TEST_NATS").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+    let prefix = format!(
+        "t{}_{name}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    );
+    match rapport_bus::JetStreamLog::connect(rapport_bus::JetStreamConfig::with_prefix(
+        url.clone(),
+        &prefix,
+    ))
+    .await
+    {
+        Ok(log) => Some(log),
+        Err(e) => {
+            assert!(
+                std::env::var("RAPPORT_REQUIRE_NATS").as_deref() != Ok("1"),
+                "RAPPORT_REQUIRE_NATS=1 but the log cannot be opened: {e}"
+            );
+            eprintln!("SKIPPED: NATS not reachable at {url}: {e}");
+            None
+        }
+    }
+}
+
+/// Scaled out, a connector appends its pages to the ingest log and moves its checkpoint
+/// once the log holds them; a page read again (a crash before the checkpoint moved) is
+/// dropped by the log; the workers then store every post once, matched.
+#[tokio::test]
+async fn scaled_out_a_source_appends_to_the_log_and_workers_store_each_post_once() {
+    use rapport_bus::IngestLog;
+    let Some(log) = jetstream("sources").await else {
+        return;
+    };
+    let log: Arc<dyn IngestLog> = Arc::new(log);
+    let base = serve(1_000).await;
+    let (s, ids) = setup(&base, &["/posts"]).await;
+    let Setup {
+        _dir,
+        store,
+        runner,
+    } = s;
+    let mut runner = runner.with_log(log.clone());
+    let reports = runner.run_once().await.unwrap();
+    assert_eq!(reports[0].error, None);
+    assert_eq!((reports[0].posts, reports[0].logged), (1_000, 1_000));
+    assert_eq!(
+        store.post_count().await.unwrap(),
+        0,
+        "the workers store, not the runner"
+    );
+    let record = store.source(ids[0]).await.unwrap().unwrap();
+    assert!(record.checkpoint.unwrap().contains("p00999"));
+    assert_eq!(record.health.posts_seen, 1_000);
+    assert_eq!(log.depth().await.unwrap().pending, 1_000);
+
+    // The same pages read again, as after a crash between appending and the checkpoint:
+    // a second source over the same feed, from no checkpoint.
+    let key = SecretKey::generate().unwrap();
+    let again = store
+        .upsert_source(
+            NewSource {
+                workspace_id: store.workspaces().await.unwrap()[0].id,
+                kind: "jsonfeed".into(),
+                name: "replay".into(),
+                config: serde_json::to_string(&JsonFeedConfig {
+                    url: format!("{base}/posts"),
+                })
+                .unwrap(),
+                credentials: None,
+                enabled: true,
+            },
+            &key,
+        )
+        .await
+        .unwrap();
+    let fetcher = Fetcher::new(
+        SafetyPolicy {
+            allow_private: false,
+            allow: vec!["127.0.0.1".parse().unwrap()],
+        },
+        FetchLimits::default(),
+    )
+    .unwrap();
+    let feed = JsonFeedSource::new(
+        "replay",
+        &JsonFeedConfig {
+            url: format!("{base}/posts"),
+        },
+        None,
+        fetcher,
+    )
+    .unwrap();
+    let shared: Arc<dyn Store> = Arc::new(store.clone());
+    let mut replay = SourceRunner::new(
+        Ingestor::new(shared.clone()).await.unwrap(),
+        Arc::new(store.clone()),
+        RunnerConfig::default(),
+    )
+    .with_log(log.clone());
+    replay.add(again.id, Box::new(feed));
+    let replayed = replay.run_once().await.unwrap();
+    assert_eq!(replayed[0].logged, 1_000);
+    assert_eq!(
+        log.depth().await.unwrap().pending,
+        1_000,
+        "the log dropped every repeated post by its message id"
+    );
+
+    let done = rapport_engine::worker::run_worker(
+        Ingestor::new(shared).await.unwrap(),
+        log.clone(),
+        rapport_engine::worker::WorkerConfig {
+            max_wait: Duration::from_millis(200),
+            exit_when_drained: true,
+            ..Default::default()
+        },
+        std::future::pending(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.total_posts, 1_000);
+    assert_eq!(store.post_count().await.unwrap(), 1_000);
+    assert_eq!(done.total.new_mentions, 200, "the workers matched them");
+}

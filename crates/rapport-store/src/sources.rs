@@ -104,6 +104,9 @@ pub struct PollProgress {
     pub next_poll_at: Option<Timestamp>,
     /// More is already waiting (the source asked to be polled again at once).
     pub catching_up: bool,
+    /// Posts of this poll handed to the ingest log instead of this batch (the workers
+    /// store them); counted in the source's posts seen with the batch's own.
+    pub logged: u64,
 }
 
 /// Sources, their checkpoints and health: the part of the store a source runner uses.

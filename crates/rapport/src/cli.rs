@@ -82,8 +82,9 @@ pub enum Command {
 /// Where the NATS JetStream ingest log is (`import`, `simulate`, `worker`).
 #[derive(Debug, Clone, Args)]
 pub struct LogArgs {
-    /// The NATS server holding the ingest log (nats://host:4222). With it, `import` and
-    /// `simulate` publish posts to the log instead of storing them.
+    /// The NATS server holding the ingest log (nats://host:4222). With it, `import`,
+    /// `simulate`, `ingest` and `serve` (sources and webhooks) append posts to the log
+    /// instead of storing them.
     #[arg(long, env = "RAPPORT_NATS", value_name = "URL")]
     pub nats: Option<String>,
     /// Names of the log: stream PREFIX_POSTS, subject PREFIX.posts, consumer PREFIX-workers.
@@ -398,6 +399,10 @@ pub struct IngestArgs {
     /// A sentiment model from `rapport train` for the stored posts' labels.
     #[arg(long, env = "RAPPORT_SENTIMENT_MODEL")]
     pub model: Option<PathBuf>,
+    /// With `--nats`: append the sources' posts to the ingest log for `rapport worker`s to
+    /// store, instead of storing them here.
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 /// Options of `rapport analyze`.
@@ -519,6 +524,10 @@ pub struct ServeArgs {
     /// Do not poll sources here (when `rapport ingest` runs in another process).
     #[arg(long)]
     pub no_sources: bool,
+    /// With `--nats`: append the posts of sources and webhooks to the ingest log for
+    /// `rapport worker`s to store, instead of storing them here.
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 /// How to show progress of long work.

@@ -172,6 +172,7 @@ impl SourceStore for PostgresStore {
             checkpoint: progress.checkpoint,
             next_poll_at: progress.next_poll_at.map(to_millis),
             catching_up: progress.catching_up,
+            logged: progress.logged,
         };
         let mut client = self.client().await?;
         write::write_batch_retrying(

@@ -31,6 +31,7 @@ pub(super) struct SourceProgress {
     pub(super) checkpoint: Option<String>,
     pub(super) next_poll_at: Option<i64>,
     pub(super) catching_up: bool,
+    pub(super) logged: u64,
 }
 
 /// Stores the batch (and the source's progress) in one transaction, retrying it whole when
@@ -86,7 +87,7 @@ async fn write_batch_once(
                 &progress.checkpoint,
                 &to_millis(Utc::now()),
                 &progress.next_poll_at,
-                &count_to_sql(items.len() as u64),
+                &count_to_sql(items.len() as u64 + progress.logged),
                 &progress.catching_up,
             ],
             "write source checkpoint",

@@ -213,7 +213,7 @@ impl SourceStore for SqliteStore {
     ) -> StoreResult<BatchOutcome> {
         let wal = checkpoint::wal_path(self.path());
         self.with_writer(move |w| {
-            let seen = count_to_sql(items.len() as u64);
+            let seen = count_to_sql(items.len() as u64 + progress.logged);
             let outcome = write::write_batch_and(&mut w.conn, &mut w.authors, &items, |tx, _| {
                 let updated = tx
                     .execute(

@@ -78,6 +78,7 @@ async fn the_checkpoint_is_written_with_its_batch(b: Backend) {
         checkpoint: Some(r#"{"after":"2"}"#.into()),
         next_poll_at: None,
         catching_up: true,
+        logged: 0,
     };
     let outcome = store
         .write_batch_with_checkpoint(source, items(&[("1", "one"), ("2", "two")]), progress)
@@ -99,6 +100,22 @@ async fn the_checkpoint_is_written_with_its_batch(b: Backend) {
     assert_eq!(kept.checkpoint.as_deref(), Some(r#"{"after":"2"}"#));
     assert_eq!(kept.health.posts_seen, 3);
     assert!(!kept.health.catching_up, "caught up");
+
+    // Posts handed to the ingest log: no batch here, but the checkpoint moves and they
+    // count as seen.
+    let logged = PollProgress {
+        checkpoint: Some(r#"{"after":"9"}"#.into()),
+        logged: 6,
+        ..PollProgress::default()
+    };
+    let outcome = store
+        .write_batch_with_checkpoint(source, items(&[]), logged)
+        .await
+        .unwrap();
+    assert_eq!(outcome.inserted, 0);
+    let moved = store.source(source).await.unwrap().unwrap();
+    assert_eq!(moved.checkpoint.as_deref(), Some(r#"{"after":"9"}"#));
+    assert_eq!(moved.health.posts_seen, 9);
 }
 
 async fn a_failing_batch_leaves_the_old_checkpoint_and_stores_nothing(b: Backend) {
@@ -111,6 +128,7 @@ async fn a_failing_batch_leaves_the_old_checkpoint_and_stores_nothing(b: Backend
                 checkpoint: Some("\"old\"".into()),
                 next_poll_at: None,
                 catching_up: false,
+                logged: 0,
             },
         )
         .await
@@ -134,6 +152,7 @@ async fn a_failing_batch_leaves_the_old_checkpoint_and_stores_nothing(b: Backend
                 checkpoint: Some("\"new\"".into()),
                 next_poll_at: None,
                 catching_up: false,
+                logged: 0,
             },
         )
         .await;

@@ -14,6 +14,8 @@
 //! Each post is checked; the good ones are analysed, matched and stored (in one
 //! transaction) before the answer is sent, and bad ones are listed with their index and
 //! field: 200 when all were stored, 422 when some were refused (the rest are stored).
+//! Scaled out ([`Webhooks::with_log`]), the good posts are appended to the ingest log
+//! instead, and the answer is sent once the log holds them (`logged`); the workers store them.
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -22,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{routing::MethodRouter, Json};
 use hmac::{Hmac, KeyInit, Mac};
+use rapport_bus::IngestLog;
 use rapport_engine::Ingestor;
 use rapport_model::{Network, Post};
 use rapport_store::{PollProgress, SecretKey, SourceId, SourceStore};
@@ -48,6 +51,7 @@ pub struct Webhooks {
     ingestor: Ingestor,
     sources: Arc<dyn SourceStore>,
     key: SecretKey,
+    log: Option<Arc<dyn IngestLog>>,
 }
 
 impl fmt::Debug for Webhooks {
@@ -63,7 +67,14 @@ impl Webhooks {
             ingestor,
             sources,
             key,
+            log: None,
         }
+    }
+
+    /// Appends the posts to `log` for the workers to store, instead of storing them here.
+    pub fn with_log(mut self, log: Arc<dyn IngestLog>) -> Self {
+        self.log = Some(log);
+        self
     }
 }
 
@@ -76,6 +87,10 @@ pub struct HookReceipt {
     pub inserted: u64,
     /// Mentions recorded for the first time.
     pub new_mentions: u64,
+    /// Posts appended to the ingest log for the workers to store (scaled out; `inserted`
+    /// and `new_mentions` are then 0, as the workers have not stored them yet).
+    #[serde(default)]
+    pub logged: u64,
     /// Posts refused, with why.
     pub rejected: Vec<RejectedPost>,
 }
@@ -131,6 +146,7 @@ fn internal(error: impl Into<WebError>) -> Response {
         (status = 404, description = "Webhooks are not enabled on this server", body = crate::error::ErrorBody),
         (status = 413, description = "Body too large", body = crate::error::ErrorBody),
         (status = 422, description = "Some posts refused (the rest stored), each with index and field", body = HookReceipt),
+        (status = 503, description = "Scaled out, the ingest log is unavailable: nothing was accepted", body = crate::error::ErrorBody),
     ),
     security(("source_secret" = []))
 )]
@@ -170,7 +186,17 @@ pub(crate) async fn receive(
         rejected,
         ..HookReceipt::default()
     };
-    if !posts.is_empty() {
+    if let (Some(log), false) = (&hooks.log, posts.is_empty()) {
+        let count = posts.len() as u64;
+        log.publish(&posts).await.map_err(|e| {
+            tracing::warn!(source = %source.id, "webhook posts not appended: {e}");
+            internal(WebError::Unavailable(
+                "the ingest log is unavailable; nothing was accepted, send again later".into(),
+            ))
+        })?;
+        receipt.accepted = count;
+        receipt.logged = count;
+    } else if !posts.is_empty() {
         let matcher = hooks.ingestor.clone();
         let items = tokio::task::spawn_blocking(move || matcher.match_posts(posts))
             .await

@@ -10,6 +10,7 @@ use rapport_engine::Ingestor;
 use rapport_sources::http::Fetcher;
 use rapport_store::SecretKey;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a source's lease lasts without renewal (it is renewed at every page).
@@ -35,6 +36,10 @@ pub async fn run(data_dir: DataDir, args: IngestArgs) -> anyhow::Result<ExitCode
         // polled by whoever holds its lease.
         let owner = format!("{}:{}", hostname(), std::process::id());
         runner = runner.with_leases(leases.clone(), owner, LEASE_TTL);
+    }
+    if let Some(log) = super::log::open(&args.log).await? {
+        println!("appending posts to the ingest log for `rapport worker` to store");
+        runner = runner.with_log(Arc::new(log));
     }
     let count = super::sources::add_polled_sources(&mut runner, &backend, &key, &fetcher).await?;
     if count == 0 {
@@ -84,15 +89,22 @@ fn describe(report: &TurnReport) -> String {
             report.next_poll_in.as_secs()
         );
     }
-    let mut line = format!(
-        "{head}: {} pages, {} posts ({} new, {} updated, {} unchanged), {} skipped",
-        report.pages,
-        report.posts,
-        report.outcome.inserted,
-        report.outcome.updated,
-        report.outcome.unchanged,
-        report.skipped
-    );
+    let mut line = if report.logged > 0 {
+        format!(
+            "{head}: {} pages, {} posts ({} appended to the ingest log), {} skipped",
+            report.pages, report.posts, report.logged, report.skipped
+        )
+    } else {
+        format!(
+            "{head}: {} pages, {} posts ({} new, {} updated, {} unchanged), {} skipped",
+            report.pages,
+            report.posts,
+            report.outcome.inserted,
+            report.outcome.updated,
+            report.outcome.unchanged,
+            report.skipped
+        )
+    };
     match &report.error {
         Some(error) => line.push_str(&format!(
             "; error: {error}; retry in {}s",

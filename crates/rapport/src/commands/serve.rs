@@ -6,6 +6,7 @@ use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::data_dir::{Backend, DataDir};
 use anyhow::Context;
+use rapport_bus::IngestLog;
 use rapport_engine::sources::{RunnerConfig, SourceRunner};
 use rapport_engine::Ingestor;
 use rapport_sources::http::Fetcher;
@@ -40,6 +41,14 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
         backend.sources.clone(),
         key.clone(),
     );
+    // Scaled out: sources and webhooks append to the ingest log; workers store.
+    let log = super::log::open(&args.log)
+        .await?
+        .map(|log| Arc::new(log) as Arc<dyn IngestLog>);
+    let webhooks = match &log {
+        Some(log) => webhooks.with_log(log.clone()),
+        None => webhooks,
+    };
     let mut replies = rapport_web::routes::replies::ReplySender::new(
         backend.sources.clone(),
         key.clone(),
@@ -65,6 +74,7 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
             ingestor.clone(),
             runner_config,
             reload.clone(),
+            log,
         ));
     }
     let listener = tokio::net::TcpListener::bind(args.addr)
@@ -121,6 +131,7 @@ async fn poll_sources(
     ingestor: Ingestor,
     config: RunnerConfig,
     reload: Arc<Notify>,
+    log: Option<Arc<dyn IngestLog>>,
 ) {
     loop {
         let mut runner =
@@ -129,6 +140,9 @@ async fn poll_sources(
             // Other processes (`rapport ingest`, other servers) may poll the same store.
             let owner = format!("{}:{}", super::ingest::hostname(), std::process::id());
             runner = runner.with_leases(leases.clone(), owner, super::ingest::LEASE_TTL);
+        }
+        if let Some(log) = &log {
+            runner = runner.with_log(log.clone());
         }
         let count =
             match super::sources::add_polled_sources(&mut runner, &backend, &key, &fetcher).await {
