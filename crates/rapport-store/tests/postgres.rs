@@ -319,3 +319,53 @@ async fn one_process_at_a_time_holds_a_source_lease() {
     }
     assert_eq!(winners, 1);
 }
+
+/// Another process's commit reaches a listener through LISTEN/NOTIFY, once per
+/// transaction; a write in another schema does not; a rolled-back write does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commits_by_another_process_are_heard_by_watch_changes() {
+    let Some(client) = raw().await else { return };
+    let (other, _other_guard) = schema("changes_other");
+    let (schema, _guard) = schema("changes");
+    let listener = PostgresStore::connect(&url(), options(&schema))
+        .await
+        .unwrap();
+    let writer = PostgresStore::connect(&url(), options(&schema))
+        .await
+        .unwrap();
+    let elsewhere = PostgresStore::connect(&url(), options(&other))
+        .await
+        .unwrap();
+    let mut changes = listener.watch_changes().await.unwrap();
+    let seen = *changes.borrow_and_update();
+
+    elsewhere.create_workspace("not ours").await.unwrap();
+    client
+        .batch_execute(&format!(
+            "BEGIN; INSERT INTO {schema}.workspaces (name, created_at) VALUES ('rolled back', 0); ROLLBACK;"
+        ))
+        .await
+        .unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), changes.changed())
+            .await
+            .is_err(),
+        "another schema's write or a rollback moved the counter"
+    );
+
+    let workspace = writer.create_workspace("ours").await.unwrap();
+    writer
+        .create_monitor(NewMonitor {
+            workspace_id: workspace.id,
+            name: "m".into(),
+            kind: MonitorKind::Brand,
+            query: "kettle".into(),
+        })
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), changes.changed())
+        .await
+        .expect("a commit is heard within 5 s")
+        .unwrap();
+    assert!(*changes.borrow_and_update() > seen);
+}

@@ -33,6 +33,8 @@ pub struct Backend {
     pub sqlite: Option<SqliteStore>,
     /// Source leases, when several processes may share the store (PostgreSQL).
     pub leases: Option<Arc<dyn SourceLeases>>,
+    /// The PostgreSQL store itself, when that is the backend (live change notifications).
+    pub postgres: Option<PostgresStore>,
 }
 
 impl Backend {
@@ -49,6 +51,7 @@ impl Backend {
             sources: shared,
             sqlite,
             leases: None,
+            postgres: None,
         }
     }
 }
@@ -100,8 +103,9 @@ impl DataDir {
                     .await
                     .context("cannot open the PostgreSQL store")?;
                 let leases: Arc<dyn SourceLeases> = Arc::new(store.clone());
-                let mut backend = Backend::of(store, None);
+                let mut backend = Backend::of(store.clone(), None);
                 backend.leases = Some(leases);
+                backend.postgres = Some(store);
                 Ok(backend)
             }
             None => {

@@ -199,4 +199,67 @@ fn user_token_import_and_serve_run_on_postgres() {
             .unwrap()
     });
     assert_eq!(stats["posts"], 50, "{stats}");
+
+    // Live pages hear another process's commit (LISTEN/NOTIFY), and only then: without a
+    // change feed the stream would tick every 2 s instead.
+    let more = dir.path().join("more.jsonl");
+    std::fs::write(
+        &more,
+        r#"{"id": "late-1", "text": "Orvella kettle, late", "author": "z", "created": "2026-11-01T11:00:00Z"}"#,
+    )
+    .unwrap();
+    runtime.block_on(async {
+        let mut events = rapport_sources::http::client_builder()
+            .build()
+            .unwrap()
+            .get(format!("{base}/api/v1/workspaces/1/events"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(events.status(), 200);
+        let mut buffer = String::new();
+        let mut next_event = async |within: std::time::Duration| -> Option<String> {
+            let deadline = tokio::time::Instant::now() + within;
+            loop {
+                if let Some(end) = buffer.find("\n\n") {
+                    let event: String = buffer.drain(..end + 2).collect();
+                    if event.lines().any(|l| l.starts_with("event:")) {
+                        return Some(event);
+                    }
+                    continue;
+                }
+                let chunk = tokio::time::timeout_at(deadline, events.chunk())
+                    .await
+                    .ok()?;
+                buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap()?));
+            }
+        };
+        assert!(
+            next_event(std::time::Duration::from_secs(5))
+                .await
+                .is_some(),
+            "the first event comes at once"
+        );
+        assert_eq!(
+            next_event(std::time::Duration::from_secs(3)).await,
+            None,
+            "nothing changed, yet an event came"
+        );
+        let (ok, out, err) = run(&mut with_store(&[
+            "import",
+            more.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "--network",
+            "mastodon",
+        ]));
+        assert!(ok, "{out}{err}");
+        assert!(
+            next_event(std::time::Duration::from_secs(5))
+                .await
+                .is_some(),
+            "another process's import was not heard"
+        );
+    });
 }

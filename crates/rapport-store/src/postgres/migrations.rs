@@ -45,6 +45,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "source_backlog",
         include_str!("../../migrations/postgres/0009_source_backlog.sql"),
     ),
+    (
+        14,
+        "change_notify",
+        include_str!("../../migrations/postgres/0014_change_notify.sql"),
+    ),
 ];
 
 /// The schema version of a fully migrated PostgreSQL database (the highest version in

@@ -10,6 +10,7 @@
 //! [`StoreError::is_retryable`]).
 
 mod accounts;
+mod changes;
 mod inbox;
 mod leases;
 mod migrations;
@@ -70,6 +71,8 @@ pub struct PostgresStore {
 
 struct Inner {
     pool: Pool,
+    /// The connection settings, for connections outside the pool (`watch_changes`).
+    config: tokio_postgres::Config,
     /// `user@host:port/database`, for errors (never the password).
     target: String,
     options: PostgresOptions,
@@ -136,7 +139,7 @@ impl PostgresStore {
         }
         config.connect_timeout(options.connect_timeout);
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -152,6 +155,7 @@ impl PostgresStore {
         let store = PostgresStore {
             inner: Arc::new(Inner {
                 pool,
+                config,
                 target,
                 options,
             }),

@@ -92,7 +92,6 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
             key.clone(),
             config.safety_policy(),
         )),
-        // No change feed from PostgreSQL yet: live pages fall back to their timer.
         None => AppState::new(
             backend.store.clone(),
             backend.accounts.clone(),
@@ -106,6 +105,11 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
     .with_read_cache()
     .with_secret_key(key.clone())
     .with_ingestor(ingestor);
+    // On PostgreSQL, live pages hear every process's commits through LISTEN/NOTIFY.
+    let state = match &backend.postgres {
+        Some(pg) => state.with_changes(pg.watch_changes().await?),
+        None => state,
+    };
     let state = if polling {
         state.with_sources(rapport_web::routes::sources::SourceAdmin::new(
             backend.sources.clone(),
