@@ -31,6 +31,10 @@ pub struct JetStreamConfig {
     pub duplicate_window: Duration,
     /// Posts published before waiting for the server's acknowledgements.
     pub publish_window: usize,
+    /// Copies of the stream kept on different servers of a JetStream cluster (1, or 3 to
+    /// survive the loss of one server; at most the cluster's size). Fixed when the stream
+    /// is created.
+    pub replicas: usize,
 }
 
 impl JetStreamConfig {
@@ -52,6 +56,7 @@ impl JetStreamConfig {
             max_ack_pending: 20_000,
             duplicate_window: Duration::from_secs(120),
             publish_window: 1_000,
+            replicas: 1,
         }
     }
 
@@ -105,12 +110,22 @@ impl std::fmt::Debug for JetStreamLog {
 impl JetStreamLog {
     /// Connects, and creates the stream and the durable consumer when they do not exist
     /// (existing ones are used as they are: their settings win over `config`'s).
+    /// `config.url` may list several servers of a cluster, comma-separated.
     pub async fn connect(config: JetStreamConfig) -> Result<JetStreamLog, BusError> {
         config.check()?;
+        let servers = config
+            .url
+            .split(',')
+            .map(|url| url.trim().parse::<async_nats::ServerAddr>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| BusError::Connect {
+                url: config.url.clone(),
+                message: format!("not a NATS server URL (or a comma-separated list): {e}"),
+            })?;
         let client = async_nats::ConnectOptions::new()
             .name("rapport")
             .connection_timeout(Duration::from_secs(5))
-            .connect(config.url.as_str())
+            .connect(servers)
             .await
             .map_err(|e| BusError::Connect {
                 url: config.url.clone(),
@@ -129,6 +144,7 @@ impl JetStreamLog {
                 retention: stream::RetentionPolicy::WorkQueue,
                 storage: stream::StorageType::File,
                 duplicate_window: config.duplicate_window,
+                num_replicas: config.replicas.max(1),
                 ..Default::default()
             })
             .await

@@ -103,6 +103,16 @@ pub struct LogArgs {
     /// consumer is created).
     #[arg(long, default_value_t = 20_000, value_name = "N")]
     pub max_ack_pending: i64,
+    /// Copies of the stream on different servers of a JetStream cluster: 3 survives the
+    /// loss of one server (set when the stream is created). Give `--nats` every server,
+    /// comma-separated.
+    #[arg(
+        long,
+        env = "RAPPORT_NATS_REPLICAS",
+        default_value_t = 1,
+        value_name = "N"
+    )]
+    pub nats_replicas: usize,
 }
 
 /// Options of `rapport worker`.
@@ -682,9 +692,12 @@ pub enum BenchWhich {
         /// Posts per transaction (workers and baseline alike).
         #[arg(long, default_value_t = 1_000)]
         batch: usize,
-        /// The NATS server.
+        /// The NATS server (or a cluster's servers, comma-separated).
         #[arg(long, env = "RAPPORT_NATS", default_value = "nats://127.0.0.1:4222")]
         nats: String,
+        /// Copies of the stream on a JetStream cluster (3 for a three-server cluster).
+        #[arg(long, default_value_t = 1)]
+        nats_replicas: usize,
     },
     /// VADER-compatible sentiment on one core against the Python reference (vaderSentiment
     /// 3.3.2) in the same run, over the airline tweets.

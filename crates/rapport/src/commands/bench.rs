@@ -29,7 +29,14 @@ pub async fn run(args: BenchArgs, store_url: Option<&str>) -> anyhow::Result<Exi
             posts,
             batch,
             nats,
-        } => super::bench_workers::run(store_url, &nats, &workers, posts, batch.max(1)).await?,
+            nats_replicas,
+        } => {
+            let log = super::bench_workers::LogTarget {
+                url: &nats,
+                replicas: nats_replicas.max(1),
+            };
+            super::bench_workers::run(store_url, log, &workers, posts, batch.max(1)).await?
+        }
         BenchWhich::Sentiment { texts } => super::bench_sentiment::run(texts)?,
         BenchWhich::Nlp { posts, model } => super::bench_nlp::run(posts, model.as_deref())?,
         BenchWhich::Pipeline {

@@ -21,10 +21,19 @@ struct Run {
     mentions: u64,
 }
 
+/// The NATS server(s) and how many copies of the stream to keep.
+#[derive(Debug, Clone, Copy)]
+pub struct LogTarget<'a> {
+    /// One server, or a cluster's servers comma-separated.
+    pub url: &'a str,
+    /// Copies of the stream (3 on a three-server cluster).
+    pub replicas: usize,
+}
+
 /// Runs the benchmark and prints one line per configuration.
 pub async fn run(
     store_url: Option<&str>,
-    nats: &str,
+    nats: LogTarget<'_>,
     workers: &[usize],
     count: usize,
     batch: usize,
@@ -42,7 +51,10 @@ pub async fn run(
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
         "bench workers: {count} simulated posts ({distinct} distinct), the demo monitors, \
-         {batch} posts/transaction, {cores} cores on this machine"
+         {batch} posts/transaction, {cores} cores on this machine; the log on {} server(s), \
+         {} replica(s)",
+        nats.url.split(',').count(),
+        nats.replicas
     );
 
     let sqlite = sqlite_pipeline(&posts, batch).await?;
@@ -158,7 +170,7 @@ async fn postgres_pipeline(base: &str, posts: &[Post], batch: usize) -> anyhow::
 /// Publishes every post, then times `workers` worker processes draining the log.
 async fn workers_run(
     base: &str,
-    nats: &str,
+    nats: LogTarget<'_>,
     posts: &[Post],
     batch: usize,
     workers: usize,
@@ -168,7 +180,9 @@ async fn workers_run(
     let store: Arc<dyn Store> = Arc::new(pg.clone());
     seed(&store).await?;
     let prefix = format!("bench{}w{workers}", std::process::id());
-    let log = JetStreamLog::connect(JetStreamConfig::with_prefix(nats, &prefix))
+    let mut config = JetStreamConfig::with_prefix(nats.url, &prefix);
+    config.replicas = nats.replicas;
+    let log = JetStreamLog::connect(config)
         .await
         .context("the benchmark needs NATS with JetStream (--nats)")?;
     let result = async {
@@ -186,7 +200,14 @@ async fn workers_run(
             let child = Command::new(&exe)
                 .arg("--data-dir")
                 .arg(data.path())
-                .args(["--store", &url, "worker", "--nats", nats, "--nats-prefix"])
+                .args([
+                    "--store",
+                    &url,
+                    "worker",
+                    "--nats",
+                    nats.url,
+                    "--nats-prefix",
+                ])
                 .arg(&prefix)
                 .args(["--batch", &batch.to_string(), "--max-wait-ms", "200"])
                 .args(["--exit-when-drained", "--quiet"])

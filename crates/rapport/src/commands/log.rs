@@ -15,6 +15,7 @@ pub async fn open(args: &LogArgs) -> anyhow::Result<Option<JetStreamLog>> {
     let mut config = JetStreamConfig::with_prefix(url.as_str(), &args.nats_prefix);
     config.ack_wait = Duration::from_secs(args.ack_wait_secs.max(1));
     config.max_ack_pending = args.max_ack_pending.max(1);
+    config.replicas = args.nats_replicas.max(1);
     let log = JetStreamLog::connect(config)
         .await
         .context("cannot open the ingest log")?;
