@@ -135,7 +135,43 @@ struct App {
     store: SqliteStore,
     key: SecretKey,
     policy: SafetyPolicy,
+    /// The workspace's Mastodon account as a source of its notifications, and its settings.
+    notifications: (rapport_store::SourceId, String),
     _dir: tempfile::TempDir,
+}
+
+/// A mention notification in the shape of Mastodon's `GET /api/v1/notifications`
+/// (https://docs.joinmastodon.org/methods/notifications/#get, entity
+/// https://docs.joinmastodon.org/entities/Notification/): a reply by `carol` to our status
+/// `in_reply_to`.
+fn reply_notification(in_reply_to: &str) -> serde_json::Value {
+    let account = json!({
+        "id": "220011", "username": "carol", "acct": "carol@kettle.social",
+        "display_name": "Carol", "locked": false, "bot": false, "group": false,
+        "created_at": "2023-01-02T00:00:00.000Z", "note": "", "url": "https://kettle.social/@carol",
+        "avatar": "https://kettle.social/a.png", "avatar_static": "https://kettle.social/a.png",
+        "header": "", "header_static": "", "followers_count": 412, "following_count": 80,
+        "statuses_count": 900, "last_status_at": "2026-11-23", "emojis": [], "fields": []
+    });
+    json!([{
+        "id": "88001",
+        "type": "mention",
+        "created_at": chrono::Utc::now().to_rfc3339(),
+        "account": account.clone(),
+        "status": {
+            "id": "990001",
+            "created_at": chrono::Utc::now().to_rfc3339(),
+            "in_reply_to_id": in_reply_to,
+            "in_reply_to_account_id": "1",
+            "sensitive": false, "spoiler_text": "", "visibility": "public", "language": "en",
+            "uri": "https://kettle.social/users/carol/statuses/990001",
+            "url": "https://kettle.social/@carol/990001",
+            "replies_count": 0, "reblogs_count": 0, "favourites_count": 0,
+            "edited_at": null, "content": "<p><span class=\"h-card\"><a href=\"https://social.example/@lumora\" class=\"u-url mention\">@<span>lumora</span></a></span> When is the Lumora kettle back in stock? Mine arrived broken &lt;b&gt;twice&lt;/b&gt;</p>",
+            "reblog": null, "account": account, "media_attachments": [], "mentions": [],
+            "tags": [], "emojis": [], "card": null, "poll": null
+        }
+    }])
 }
 
 async fn app() -> App {
@@ -187,6 +223,22 @@ async fn app() -> App {
     let sent: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
     let fake = axum::Router::new()
         .route(
+            "/api/v1/notifications",
+            axum::routing::get(
+                |axum::extract::State(sent): axum::extract::State<
+                    Arc<Mutex<Vec<serde_json::Value>>>,
+                >| async move {
+                    // Once our first post is out, someone answers it.
+                    let answered = !sent.lock().unwrap().is_empty();
+                    axum::Json(if answered {
+                        reply_notification("77001")
+                    } else {
+                        json!([])
+                    })
+                },
+            ),
+        )
+        .route(
             "/api/v1/statuses",
             axum::routing::post(
                 |axum::extract::State(sent): axum::extract::State<
@@ -213,14 +265,16 @@ async fn app() -> App {
     let fake_port = fake_listener.local_addr().expect("addr").port();
     tokio::spawn(async move { axum::serve(fake_listener, fake).await.expect("fake") });
     let key = SecretKey::load_or_create(dir.path()).expect("key");
-    store
+    let notifications_config =
+        json!({"instance": format!("http://localhost:{fake_port}"), "timeline": "notifications"})
+            .to_string();
+    let notifications = store
         .upsert_source(
             NewSource {
                 workspace_id: ws.id,
                 kind: "mastodon".into(),
                 name: "our account".into(),
-                config: json!({"instance": format!("http://localhost:{fake_port}"), "timeline": "notifications"})
-                    .to_string(),
+                config: notifications_config.clone(),
                 credentials: Some(Secret::new("write-token")),
                 enabled: true,
             },
@@ -264,6 +318,7 @@ async fn app() -> App {
         store,
         key,
         policy,
+        notifications: (notifications.id, notifications_config),
         _dir: dir,
     }
 }
@@ -675,6 +730,49 @@ async fn a_post_is_composed_approved_scheduled_and_seen_sent() {
             "<script>window.__pwned=9</script> New kettle day"
         );
     }
+
+    // Someone answers the post; polling the account's notifications files the reply in
+    // the inbox, where the agent sees it arrive.
+    let fetcher = rapport_sources::http::Fetcher::new(
+        app.policy.clone(),
+        rapport_sources::http::FetchLimits::default(),
+    )
+    .expect("fetcher");
+    let source = rapport_sources::connectors::build(
+        "mastodon",
+        "our account",
+        &app.notifications.1,
+        Some("write-token".into()),
+        fetcher,
+    )
+    .expect("the notifications source");
+    let mut runner = rapport_engine::sources::SourceRunner::new(
+        app.ingestor.clone(),
+        Arc::new(app.store.clone()),
+        rapport_engine::sources::RunnerConfig::default(),
+    );
+    runner.add(app.notifications.0, source);
+    let polled = runner.run_once().await.expect("polled");
+    assert_eq!(polled[0].error, None, "{polled:?}");
+    assert_eq!(polled[0].posts, 1, "{polled:?}");
+    client
+        .goto(&format!("{}/w/{w}/inbox", app.base))
+        .await
+        .expect("inbox");
+    let reply = client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath(
+            "//a[contains(@class,'inbox-link')][contains(., 'back in stock')]",
+        ))
+        .await
+        .expect("the reply to our post, in the inbox");
+    let shown = reply.text().await.expect("text");
+    assert!(
+        shown.contains("<b>twice</b>"),
+        "escaped, shown as text: {shown}"
+    );
+    assert_inert(&client, "inbox with the reply").await;
 
     // The calendar lists it on its day.
     client
