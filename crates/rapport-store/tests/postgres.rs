@@ -369,3 +369,79 @@ async fn commits_by_another_process_are_heard_by_watch_changes() {
         .unwrap();
     assert!(*changes.borrow_and_update() > seen);
 }
+
+/// `sslmode` in the URL turns TLS on (checked by the server's own `pg_stat_ssl`); without it
+/// there is none; `verify-full` refuses a certificate no trusted CA signed; a missing
+/// `sslrootcert` is named. Needs the server's `ssl = on` (Debian's default, with its
+/// snakeoil certificate); says SKIPPED otherwise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sslmode_in_the_url_encrypts_and_verify_full_checks_the_certificate() {
+    let Some(client) = raw().await else { return };
+    let ssl_on: String = client.query_one("SHOW ssl", &[]).await.unwrap().get(0);
+    if ssl_on != "on" {
+        eprintln!("SKIPPED: the PostgreSQL server has ssl = off: the TLS test did not run");
+        return;
+    }
+    let (schema, _guard) = schema("tls");
+    let with = |params: &str| {
+        let base = url();
+        let joiner = if base.contains('?') { '&' } else { '?' };
+        format!("{base}{joiner}{params}")
+    };
+    let encrypted = |name: &'static str| {
+        let client = &client;
+        async move {
+            let row = client
+                .query_one(
+                    "SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_ssl s \
+                     JOIN pg_stat_activity a USING (pid) WHERE a.application_name = $1",
+                    &[&name],
+                )
+                .await
+                .unwrap();
+            (row.get::<_, i64>(0), row.get::<_, i64>(1))
+        }
+    };
+
+    let tls = PostgresStore::connect(
+        &with("sslmode=require&application_name=rapport_tls_on"),
+        options(&schema),
+    )
+    .await
+    .unwrap();
+    tls.create_workspace("over TLS").await.unwrap();
+    let (ssl, all) = encrypted("rapport_tls_on").await;
+    assert!(
+        all > 0 && ssl == all,
+        "{ssl} of {all} connections encrypted"
+    );
+
+    let plain = PostgresStore::connect(&with("application_name=rapport_tls_off"), options(&schema))
+        .await
+        .unwrap();
+    assert_eq!(plain.workspaces().await.unwrap().len(), 1);
+    let (ssl, all) = encrypted("rapport_tls_off").await;
+    assert!(
+        all > 0 && ssl == 0,
+        "{ssl} of {all} plain connections encrypted"
+    );
+
+    // The server's certificate is self-signed: no public CA vouches for it.
+    let refused = PostgresStore::connect(&with("sslmode=verify-full"), options(&schema)).await;
+    let message = refused
+        .err()
+        .expect("an unverifiable certificate refused")
+        .to_string();
+    assert!(message.to_lowercase().contains("certificate"), "{message}");
+
+    let missing = PostgresStore::connect(
+        &with("sslmode=verify-full&sslrootcert=/nonexistent/ca.pem"),
+        options(&schema),
+    )
+    .await;
+    let message = missing
+        .err()
+        .expect("a missing CA file refused")
+        .to_string();
+    assert!(message.contains("/nonexistent/ca.pem"), "{message}");
+}

@@ -7,7 +7,7 @@ use super::PostgresStore;
 use crate::{StoreError, StoreResult};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
 
 /// The channel the triggers notify.
 const CHANNEL: &str = "rapport_changes";
@@ -24,7 +24,8 @@ impl PostgresStore {
     /// every receiver is dropped.
     pub async fn watch_changes(&self) -> StoreResult<watch::Receiver<u64>> {
         let (sender, receiver) = watch::channel(0u64);
-        let listening = listen(&self.inner.config)
+        let tls = self.inner.tls.clone();
+        let listening = listen(&self.inner.config, &tls)
             .await
             .map_err(|e| self.connect_error(format!("cannot listen for changes: {e}")))?;
         let config = self.inner.config.clone();
@@ -39,7 +40,7 @@ impl PostgresStore {
                     return;
                 }
                 tokio::time::sleep(RECONNECT).await;
-                match listen(&config).await {
+                match listen(&config, &tls).await {
                     Ok(again) => {
                         sender.send_modify(|n| *n += 1);
                         listening = Some(again);
@@ -60,12 +61,15 @@ struct Listening {
     schema: String,
 }
 
-async fn listen(config: &tokio_postgres::Config) -> Result<Listening, StoreError> {
+async fn listen(
+    config: &tokio_postgres::Config,
+    tls: &tokio_postgres_rustls::MakeRustlsConnect,
+) -> Result<Listening, StoreError> {
     let failed = |e: tokio_postgres::Error| StoreError::Connect {
         target: "the change listener".into(),
         message: e.to_string(),
     };
-    let (client, mut connection) = config.connect(NoTls).await.map_err(failed)?;
+    let (client, mut connection) = config.connect(tls.clone()).await.map_err(failed)?;
     let (tx, notifications) = mpsc::unbounded_channel();
     // The connection only makes progress while polled: this task drives it and hands the
     // notifications over until it closes.

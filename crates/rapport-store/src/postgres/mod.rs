@@ -18,6 +18,7 @@ mod read;
 mod rollups;
 mod sizes;
 mod sources;
+mod tls;
 mod write;
 
 pub use migrations::POSTGRES_SCHEMA_VERSION;
@@ -30,11 +31,10 @@ use crate::{
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use rapport_model::{Monitor, MonitorId, NewMonitor, PostKey, Timestamp, Workspace, WorkspaceId};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::Row;
 
 /// Settings of a [`PostgresStore`].
 #[derive(Debug, Clone)]
@@ -71,8 +71,9 @@ pub struct PostgresStore {
 
 struct Inner {
     pool: Pool,
-    /// The connection settings, for connections outside the pool (`watch_changes`).
+    /// The connection settings and TLS, for connections outside the pool (`watch_changes`).
     config: tokio_postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
     /// `user@host:port/database`, for errors (never the password).
     target: String,
     options: PostgresOptions,
@@ -114,14 +115,15 @@ impl PostgresStore {
     /// `key=value` form), creates the schema if asked and applies pending migrations
     /// (several processes may start at once: one applies them, the others wait).
     ///
-    /// TLS is not supported yet: use a trusted network or a local socket.
+    /// TLS follows the URL's `sslmode` (and `sslrootcert`), as libpq reads them, except
+    /// that without `sslmode` there is none: see `postgres/tls.rs`.
     pub async fn connect(url: &str, options: PostgresOptions) -> StoreResult<PostgresStore> {
-        let mut config =
-            tokio_postgres::Config::from_str(url).map_err(|e| StoreError::Connect {
-                // The text may hold a password: never repeat it.
-                target: "the given PostgreSQL URL".into(),
-                message: format!("it is not a valid connection string ({e})"),
-            })?;
+        let (mut config, tls_mode) = tls::parse(url).map_err(|message| StoreError::Connect {
+            // The text may hold a password: never repeat it.
+            target: "the given PostgreSQL URL".into(),
+            message,
+        })?;
+        let tls = tls::connector(&tls_mode)?;
         let target = describe(&config);
         if let Some(schema) = &options.schema {
             if !valid_schema(schema) {
@@ -140,7 +142,7 @@ impl PostgresStore {
         config.connect_timeout(options.connect_timeout);
         let manager = Manager::from_config(
             config.clone(),
-            NoTls,
+            tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -156,6 +158,7 @@ impl PostgresStore {
             inner: Arc::new(Inner {
                 pool,
                 config,
+                tls,
                 target,
                 options,
             }),
@@ -415,8 +418,8 @@ mod tests {
 
     #[test]
     fn targets_never_show_the_password() {
-        let config =
-            tokio_postgres::Config::from_str("postgres://alice:s3cret@db.example:6543/rapport")
+        let (config, _) =
+            tls::parse("postgres://alice:s3cret@db.example:6543/rapport?sslmode=require")
                 .unwrap();
         let shown = describe(&config);
         assert_eq!(shown, "alice@db.example:6543/rapport");
