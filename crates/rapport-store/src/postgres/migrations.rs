@@ -50,6 +50,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "change_notify",
         include_str!("../../migrations/postgres/0014_change_notify.sql"),
     ),
+    (
+        15,
+        "posts_author",
+        include_str!("../../migrations/postgres/0015_posts_author.sql"),
+    ),
 ];
 
 /// The schema version of a fully migrated PostgreSQL database (the highest version in

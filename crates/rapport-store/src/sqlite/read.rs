@@ -324,11 +324,19 @@ pub(super) fn find_mentions(
     filter: &MentionFilter,
     limit: usize,
 ) -> StoreResult<Vec<MentionView>> {
+    // One author's posts are few: start from them (`posts_author`) and look their mentions
+    // up by post id (`+` keeps SQLite off the workspace's time index), rather than walk the
+    // workspace's mentions in time order.
+    let workspace_column = if filter.author.is_some() {
+        "+x.workspace_id"
+    } else {
+        "x.workspace_id"
+    };
     let mut sql = format!(
         "SELECT x.monitor_id, m.name, {POST_COLUMNS} FROM mentions x \
          JOIN monitors m ON m.id = x.monitor_id \
          JOIN posts p ON p.id = x.post_id JOIN authors a ON a.id = p.author_id \
-         WHERE x.workspace_id = ?"
+         WHERE {workspace_column} = ?"
     );
     let mut values: Vec<Value> = vec![Value::Integer(workspace.0)];
     let mut narrow = |clause: &str, value: Value| {

@@ -367,8 +367,7 @@ impl crate::AnalyticsStore for super::SqliteStore {
 /// The posts that mention a workspace in a window, each once, as a table `w(post_id)`.
 /// Served by `mentions_workspace_time (workspace_id, post_created_at DESC)`, which covers it
 /// (the table has no rowid, so the index holds the post id): a range of the index, never a
-/// scan of `posts`. `CROSS JOIN` after it keeps SQLite from driving the join from `posts`,
-/// which has no index by author.
+/// scan of `posts`. `CROSS JOIN` after it keeps SQLite from driving the join from `posts`.
 const WINDOW_POSTS: &str = "(SELECT DISTINCT x.post_id FROM mentions x \
      WHERE x.workspace_id = ?1 AND x.post_created_at >= ?2 AND x.post_created_at < ?3) w \
      CROSS JOIN posts p ON p.id = w.post_id JOIN authors a ON a.id = p.author_id";
@@ -459,8 +458,15 @@ pub(super) fn author_standing(
     to: Timestamp,
 ) -> StoreResult<Option<AuthorStanding>> {
     use rusqlite::OptionalExtension;
+    // Driven by the author's posts in the window (`posts_author`), each kept when it
+    // mentions the workspace (the mentions' primary key starts with the post id): a few
+    // rows for most authors, where the window of mentions is the whole workspace's.
     let sql = format!(
-        "SELECT {STANDING_COLUMNS} FROM {WINDOW_POSTS} WHERE p.author_id = ?4 GROUP BY a.id"
+        "SELECT {STANDING_COLUMNS} FROM posts p INDEXED BY posts_author \
+         JOIN authors a ON a.id = p.author_id \
+         WHERE p.author_id = ?4 AND p.created_at >= ?2 AND p.created_at < ?3 \
+         AND EXISTS (SELECT 1 FROM mentions x WHERE x.post_id = p.id AND x.workspace_id = ?1) \
+         GROUP BY a.id"
     );
     let found = conn
         .prepare_cached(&sql)
