@@ -419,8 +419,7 @@ mod tests {
     #[test]
     fn targets_never_show_the_password() {
         let (config, _) =
-            tls::parse("postgres://alice:s3cret@db.example:6543/rapport?sslmode=require")
-                .unwrap();
+            tls::parse("postgres://alice:s3cret@db.example:6543/rapport?sslmode=require").unwrap();
         let shown = describe(&config);
         assert_eq!(shown, "alice@db.example:6543/rapport");
         assert!(!shown.contains("s3cret"));
