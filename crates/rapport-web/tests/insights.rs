@@ -948,3 +948,69 @@ async fn authors_rank_advocates_and_detractors_and_pages_escape_hostile_text() {
     );
     assert!(page.contains(&format!("href=\"/w/{ws}/authors\"")));
 }
+
+/// The daily bars of the dashboard's volume chart: one `(label, mentions)` per day.
+fn volume_bars(page: &str) -> Vec<u64> {
+    let chart = page
+        .split("Mentions per day, last")
+        .nth(1)
+        .and_then(|rest| rest.split("</svg>").next())
+        .expect("the volume chart");
+    chart
+        .split("<title>")
+        .skip(1)
+        .map(|title| {
+            let title = title.split("</title>").next().unwrap_or_default();
+            let mentions = title
+                .split(": ")
+                .nth(1)
+                .and_then(|rest| rest.split(' ').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("a bar's title: {title}"));
+            mentions
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_dashboard_draws_its_charts_over_the_range_asked_for() {
+    let app = spawn_with(false).await;
+    let ws = app.workspace.id;
+    let mut sums = Vec::new();
+    for days in [7u32, 14, 30, 90] {
+        let (status, page) = app.page(&format!("/w/{ws}?days={days}")).await;
+        assert_eq!(status, StatusCode::OK, "days={days}");
+        assert!(page.contains(&format!("Mentions per day, last {days} days")));
+        assert!(page.contains(&format!("Share of voice, last {days} days")));
+        let bars = volume_bars(&page);
+        assert_eq!(
+            bars.len(),
+            days as usize,
+            "one bar per day over {days} days"
+        );
+        let current = format!("href=\"/w/{ws}?days={days}\" aria-current=\"page\"");
+        assert!(
+            page.contains(&current),
+            "the {days}-day link is marked current"
+        );
+        sums.push(bars.iter().sum::<u64>());
+    }
+    // The fixture spans the last two complete weeks: a longer range never shows less, and
+    // 30 and 90 days both hold all of it.
+    assert!(sums.windows(2).all(|w| w[0] <= w[1]), "{sums:?}");
+    assert!(
+        sums[0] < sums[2],
+        "the week before the fixture's week is outside 7 days: {sums:?}"
+    );
+    assert_eq!(sums[2], sums[3]);
+    let (_, default) = app.page(&format!("/w/{ws}")).await;
+    assert_eq!(volume_bars(&default).len(), 14, "14 days unless asked");
+    for bad in ["0", "367", "ninety"] {
+        let (status, page) = app.page(&format!("/w/{ws}?days={bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "days={bad}");
+        assert!(
+            page.contains("days must be an integer from 1 to 366"),
+            "{page}"
+        );
+    }
+}

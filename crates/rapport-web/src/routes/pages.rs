@@ -16,6 +16,7 @@ use rapport_model::{MonitorId, MonitorKind, Role, Timestamp, Workspace};
 use rapport_nlp::themes::{emerging_themes, Theme, ThemeConfig};
 use rapport_store::analytics::{AuthorSide, AuthorStanding, Bucket, RollupCounts, RollupRow};
 use rapport_store::{MentionFilter, MentionView, MonitorCount};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -49,6 +50,7 @@ pub(crate) async fn index(
             first,
             workspaces,
             &MentionsParams::default(),
+            CHART_DAYS,
         )
         .await?),
         None => Ok(welcome(&state, &caller)),
@@ -61,17 +63,32 @@ pub(crate) async fn workspace_page(
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<MentionsParams>, QueryRejection>,
+    range: Result<Query<ChartRange>, QueryRejection>,
 ) -> Result<Markup, PageError> {
     let Path(raw) = path.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
     let id = parse_workspace_id(&raw).map_err(|_| WebError::not_found("no such workspace"))?;
     let Query(params) = query.map_err(super::api::bad_query)?;
+    let Query(range) = range.map_err(super::api::bad_query)?;
+    let days = super::bounded_param(
+        "days",
+        range.days.as_deref().filter(|d| !d.trim().is_empty()),
+        CHART_DAYS,
+        1,
+        MAX_CHART_DAYS,
+    )?;
     let workspaces = caller.visible(state.store.workspaces().await?);
     let workspace = workspaces
         .iter()
         .find(|workspace| workspace.id == id)
         .cloned()
         .ok_or_else(|| WebError::not_found(format!("workspace {id} does not exist")))?;
-    Ok(dashboard(&state, &caller, workspace, workspaces, &params).await?)
+    Ok(dashboard(&state, &caller, workspace, workspaces, &params, days).await?)
+}
+
+/// The dashboard's chart range: `?days=N` (1 to 366, default 14).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ChartRange {
+    days: Option<String>,
 }
 
 /// The signed-in user, a link to the workspace's users page for its admins, and the
@@ -145,6 +162,7 @@ async fn dashboard(
     workspace: Workspace,
     workspaces: Vec<Workspace>,
     params: &MentionsParams,
+    days: u32,
 ) -> Result<Markup, WebError> {
     let filter = params.filter()?;
     // Only the filters actually set (an empty select means "any").
@@ -156,7 +174,7 @@ async fn dashboard(
         .join("&");
     let now = chrono::Utc::now();
     let since = now - chrono::TimeDelta::hours(i64::from(DASHBOARD_HOURS));
-    let chart_from = now - chrono::TimeDelta::days(CHART_DAYS);
+    let chart_from = now - chrono::TimeDelta::days(i64::from(days));
     let (posts, counts, mentions, rollups, lists) = tokio::try_join!(
         state.store.post_count().map_err(WebError::from),
         state
@@ -173,7 +191,7 @@ async fn dashboard(
             .map_err(WebError::from),
         overview_lists(state, workspace.id),
     )?;
-    let charts = Charts::new(&counts, &rollups, now);
+    let charts = Charts::new(&counts, &rollups, now, days);
     let (themes, advocates, detractors) = (&lists.themes, &lists.advocates, &lists.detractors);
     Ok(render_dashboard(&DashboardView {
         state,
@@ -190,6 +208,7 @@ async fn dashboard(
         detractors,
         params,
         filter_query: &filter_query,
+        days,
     }))
 }
 
@@ -393,8 +412,12 @@ async fn todays_themes(
     .map_err(|e| WebError::Internal(format!("themes: {e}")))
 }
 
-/// Days the dashboard's charts cover.
-const CHART_DAYS: i64 = 14;
+/// Days the dashboard's charts cover unless `?days=` says otherwise.
+const CHART_DAYS: u32 = 14;
+/// The longest chart range the dashboard draws (a year and a day, like the rollups API).
+const MAX_CHART_DAYS: u32 = 366;
+/// The ranges offered above the charts.
+const CHART_RANGES: [u32; 4] = [7, 14, 30, 90];
 
 /// What the dashboard's charts show, from the rollups.
 struct Charts {
@@ -406,14 +429,14 @@ struct Charts {
 }
 
 impl Charts {
-    fn new(counts: &[MonitorCount], rollups: &[RollupRow], now: Timestamp) -> Charts {
+    fn new(counts: &[MonitorCount], rollups: &[RollupRow], now: Timestamp, days: u32) -> Charts {
         let kinds: BTreeMap<MonitorId, (&str, MonitorKind)> = counts
             .iter()
             .map(|c| (c.monitor.id, (c.monitor.name.as_str(), c.monitor.kind)))
             .collect();
         let has_brand = kinds.values().any(|(_, kind)| *kind == MonitorKind::Brand);
         let today = now.date_naive();
-        let mut days: BTreeMap<chrono::NaiveDate, RollupCounts> = (0..CHART_DAYS)
+        let mut days: BTreeMap<chrono::NaiveDate, RollupCounts> = (0..i64::from(days))
             .map(|back| {
                 (
                     today - chrono::TimeDelta::days(back),
@@ -478,6 +501,18 @@ struct DashboardView<'a> {
     params: &'a MentionsParams,
     /// The filter as a query string, for the live refresh to keep.
     filter_query: &'a str,
+    /// Days the charts cover.
+    days: u32,
+}
+
+/// The dashboard with its charts over `days`, keeping the stream's filters.
+fn chart_range_href(view: &DashboardView<'_>, days: u32) -> String {
+    let mut href = format!("/w/{}?days={days}", view.workspace.id);
+    if !view.filter_query.is_empty() {
+        href.push('&');
+        href.push_str(view.filter_query);
+    }
+    href
 }
 
 fn render_dashboard(view: &DashboardView<'_>) -> Markup {
@@ -514,13 +549,23 @@ fn render_dashboard(view: &DashboardView<'_>) -> Markup {
                 (stat("total-sum", total_sum, "mentions in total"))
                 (stat("monitor-count", view.counts.len() as u64, "monitors"))
             }
+            nav.chart-range aria-label="Chart range" {
+                "Charts over "
+                @for range in CHART_RANGES {
+                    a href=(chart_range_href(view, range))
+                        aria-current=[(range == view.days).then_some("page")] {
+                        (range) " days"
+                    }
+                    " "
+                }
+            }
             section.panel.charts {
                 div.chart-box {
-                    h2 { "Mentions per day, last " (CHART_DAYS) " days" }
+                    h2 { "Mentions per day, last " (view.days) " days" }
                     (charts::sentiment_volume(&view.charts.volume, "%b %e"))
                 }
                 div.chart-box {
-                    h2 { "Share of voice, last " (CHART_DAYS) " days" }
+                    h2 { "Share of voice, last " (view.days) " days" }
                     @if view.charts.voices.is_empty() {
                         p.empty { "No brand, product or competitor mentions in this period." }
                     } @else {
