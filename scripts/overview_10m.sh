@@ -37,7 +37,7 @@ if [ ! -f "$DATA/built" ]; then
   R demo --backfill-only --backfill-days 1 --rate 100 | tee "$DATA.logins"
   TOKEN=$(R token create --workspace 1 --role admin --name "monitors $(date +%s)" | tail -1)
   start_server
-  have=$(curl -sf -H "Authorization: Bearer $TOKEN" "http://$ADDR/api/v1/workspaces/1/monitors" \
+  have=$(curl -sf -H "Authorization: Bearer $TOKEN" "http://$ADDR/api/v1/workspaces/1/counts" \
     | grep -o '"query"' | wc -l)
   topics=(espresso grinder kettle "leak OR leaking" refund "shipping OR delivery" wifi
     temperature milk app coffee burrs firmware warranty "customer service" price)

@@ -126,6 +126,18 @@ async fn spike_reach_and_query_rules_fire_once_for_the_hour_and_are_delivered() 
             json!({"kind": "query_match", "query": "recall"}),
             Some(monitor.id),
         ),
+        // The hour's "kettle everywhere today" is in 40 of the last day's mentions and in
+        // none of the six days before: it emerges for a floor of 10, not for one of 50.
+        rule(
+            "theme",
+            json!({"kind": "theme_emerging", "min_posts": 10}),
+            Some(monitor.id),
+        ),
+        rule(
+            "theme",
+            json!({"kind": "theme_emerging", "min_posts": 50}),
+            None,
+        ),
     ] {
         store.add_alert_rule(new, &key).await.unwrap();
     }
@@ -144,8 +156,8 @@ async fn spike_reach_and_query_rules_fire_once_for_the_hour_and_are_delivered() 
 
     let report = runner.run_hour(hour + Duration::minutes(5)).await.unwrap();
     let sentences: Vec<&str> = report.fired.iter().map(|a| a.sentence.as_str()).collect();
-    assert_eq!(report.judged, 4, "{sentences:?}");
-    assert_eq!(report.fired.len(), 3, "{sentences:?}");
+    assert_eq!(report.judged, 6, "{sentences:?}");
+    assert_eq!(report.fired.len(), 4, "{sentences:?}");
     assert!(
         sentences[0].starts_with("Orvella: 40 mentions"),
         "{sentences:?}"
@@ -155,9 +167,19 @@ async fn spike_reach_and_query_rules_fire_once_for_the_hour_and_are_delivered() 
         "{sentences:?}"
     );
     assert!(sentences[2].contains("refund*"), "{sentences:?}");
-    assert_eq!(report.delivered, 3);
+    assert!(
+        sentences[3].starts_with("Orvella: people are suddenly talking about \"")
+            && sentences[3].contains("kettle")
+            && sentences[3].contains("0 of the"),
+        "{sentences:?}"
+    );
+    assert_eq!(
+        report.fired[3].observed, 39,
+        "the refund post says it differently"
+    );
+    assert_eq!(report.delivered, 4);
     let received = received.lock().unwrap().clone();
-    assert_eq!(received.len(), 3);
+    assert_eq!(received.len(), 4);
     for (headers, body) in &received {
         assert!(headers["x-rapport-signature"]
             .to_str()

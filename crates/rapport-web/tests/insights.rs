@@ -472,6 +472,7 @@ async fn alert_rules_are_created_listed_and_deleted_and_private_webhooks_are_ref
         json!({"kind": "negative", "min_share": 2.0, "webhook_url": "https://93.184.215.14/hook"}),
         json!({"kind": "query", "query": "(", "webhook_url": "https://93.184.215.14/hook"}),
         json!({"kind": "volume", "monitor_id": 999, "webhook_url": "https://93.184.215.14/hook"}),
+        json!({"kind": "theme", "min_posts": 0, "webhook_url": "https://93.184.215.14/hook"}),
     ] {
         let (status, body) = app
             .api(&app.manager_token, post.clone(), &rules, Some(bad.clone()))
@@ -487,6 +488,32 @@ async fn alert_rules_are_created_listed_and_deleted_and_private_webhooks_are_ref
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A theme rule reads back in words.
+    let (status, body) = app
+        .api(
+            &app.manager_token,
+            post.clone(),
+            &rules,
+            Some(json!({"kind": "theme", "min_posts": 25, "webhook_url": "https://93.184.215.14/hook"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let theme: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(theme["kind"], "theme");
+    assert_eq!(
+        theme["threshold"],
+        "a phrase emerging in 25+ of a day's mentions"
+    );
+    let (status, _) = app
+        .api(
+            &app.manager_token,
+            reqwest::Method::DELETE,
+            &format!("{rules}/{}", theme["id"]),
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
 
     // Two good rules: a signed negative-spike rule on Acme, a reach rule on every monitor.
     let (status, body) = app

@@ -161,6 +161,9 @@ pub enum AlertKindArg {
     Reach,
     /// A mention matching `--query` (the monitor query language).
     Query,
+    /// A phrase emerging in at least `--min-posts` of the last day's mentions, against the
+    /// six days before.
+    Theme,
 }
 
 /// The `rapport alerts` subcommands.
@@ -183,6 +186,9 @@ pub enum AlertsAction {
         /// For `--kind query`: the query a mention must match.
         #[arg(long, required_if_eq("kind", "query"))]
         query: Option<String>,
+        /// For `--kind theme`: the fewest of the last day's mentions a phrase must appear in.
+        #[arg(long, default_value_t = 10)]
+        min_posts: u64,
         /// Where to POST alerts (public addresses only).
         #[arg(long, value_name = "URL")]
         webhook: String,

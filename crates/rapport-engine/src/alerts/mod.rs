@@ -9,6 +9,7 @@ pub mod detector;
 pub mod evaluate;
 pub mod notify;
 pub mod runner;
+pub mod themes;
 
 pub use detector::{judge, judge_sustained, Baseline, DetectorConfig, Verdict};
 pub use runner::{AlertRunner, RunReport};
@@ -40,21 +41,33 @@ pub enum RuleKind {
         /// The query, as typed.
         query: String,
     },
+    /// A phrase emerges: the monitor's last day of mentions against the six days before
+    /// ([`themes::judge_themes`]).
+    ThemeEmerging {
+        /// The fewest of the last day's mentions the phrase must appear in.
+        #[serde(default = "default_min_posts")]
+        min_posts: u64,
+    },
 }
 
 fn default_min_share() -> f64 {
     0.3
 }
 
+fn default_min_posts() -> u64 {
+    10
+}
+
 impl RuleKind {
     /// The short name used on the command line and in the store (`volume`, `negative`,
-    /// `reach`, `query`).
+    /// `reach`, `query`, `theme`).
     pub fn name(&self) -> &'static str {
         match self {
             RuleKind::VolumeSpike => "volume",
             RuleKind::NegativeSpike { .. } => "negative",
             RuleKind::ReachAbove { .. } => "reach",
             RuleKind::QueryMatch { .. } => "query",
+            RuleKind::ThemeEmerging { .. } => "theme",
         }
     }
 
@@ -103,7 +116,9 @@ pub fn judge_hour(
             );
             Some(verdict)
         }
-        RuleKind::ReachAbove { .. } | RuleKind::QueryMatch { .. } => None,
+        RuleKind::ReachAbove { .. }
+        | RuleKind::QueryMatch { .. }
+        | RuleKind::ThemeEmerging { .. } => None,
     }
 }
 

@@ -125,9 +125,12 @@ impl AlertRunner {
                         continue;
                     }
                 };
-                // A per-post rule without a monitor reads every mention of the workspace once.
-                let scopes: Vec<Option<&Monitor>> = match (&post_rule, rule.monitor_id) {
-                    (Some(_), None) => vec![None],
+                // A per-post or theme rule without a monitor reads every mention of the
+                // workspace once.
+                let whole_workspace =
+                    post_rule.is_some() || matches!(kind, RuleKind::ThemeEmerging { .. });
+                let scopes: Vec<Option<&Monitor>> = match (whole_workspace, rule.monitor_id) {
+                    (true, None) => vec![None],
                     _ => monitors
                         .iter()
                         .filter(|m| rule.monitor_id.is_none_or(|id| id == m.id))
@@ -135,15 +138,19 @@ impl AlertRunner {
                         .collect(),
                 };
                 for scope in scopes {
-                    let verdict = match (&post_rule, scope) {
-                        (Some(post_rule), scope) => {
+                    let verdict = match (&post_rule, scope, &kind) {
+                        (None, scope, RuleKind::ThemeEmerging { min_posts }) => Some(
+                            self.judge_theme(workspace.id, scope.map(|m| m.id), hour, *min_posts)
+                                .await?,
+                        ),
+                        (Some(post_rule), scope, _) => {
                             self.judge_posts(post_rule, workspace.id, scope.map(|m| m.id), hour)
                                 .await?
                         }
-                        (None, Some(monitor)) => {
+                        (None, Some(monitor), _) => {
                             judge_hour(&kind, &series[&monitor.id], hour, &self.detector)
                         }
-                        (None, None) => None,
+                        (None, None, _) => None,
                     };
                     let Some(verdict) = verdict else {
                         continue;
@@ -261,6 +268,50 @@ impl AlertRunner {
             baseline: super::Baseline::Insufficient,
             sentence,
         }))
+    }
+
+    /// A theme rule at the end of `hour`: the texts of the last day's mentions (of one
+    /// monitor, or of all) against those of the six days before, newest first and capped
+    /// ([`super::themes::TARGET_TEXTS`], [`super::themes::BASELINE_TEXTS`]).
+    async fn judge_theme(
+        &self,
+        workspace: WorkspaceId,
+        monitor: Option<MonitorId>,
+        hour: DateTime<Utc>,
+        min_posts: u64,
+    ) -> Result<super::Verdict, StoreError> {
+        let end = hour + Duration::hours(1);
+        let day_start = end - Duration::days(1);
+        let texts = |since, until, cap| {
+            let filter = MentionFilter {
+                monitor,
+                since: Some(since),
+                until: Some(until),
+                ..MentionFilter::default()
+            };
+            async move {
+                let mut seen: HashSet<PostId> = HashSet::new();
+                let page = self.store.find_mentions(workspace, &filter, cap).await?;
+                Ok::<Vec<String>, StoreError>(
+                    page.into_iter()
+                        .filter(|view| seen.insert(view.post.id))
+                        .map(|view| view.post.post.text)
+                        .collect(),
+                )
+            }
+        };
+        let target = texts(day_start, end, super::themes::TARGET_TEXTS).await?;
+        let baseline = texts(
+            end - Duration::days(7),
+            day_start,
+            super::themes::BASELINE_TEXTS,
+        )
+        .await?;
+        let target: Vec<&str> = target.iter().map(String::as_str).collect();
+        let baseline: Vec<&str> = baseline.iter().map(String::as_str).collect();
+        Ok(super::themes::judge_themes(
+            &target, &baseline, hour, min_posts,
+        ))
     }
 
     /// Judges the hour that just ended, then every following hour a few minutes after it

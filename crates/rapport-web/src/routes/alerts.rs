@@ -68,7 +68,7 @@ pub struct AlertRuleView {
     pub id: i64,
     /// The monitor it watches; absent: every monitor of the workspace.
     pub monitor_id: Option<MonitorId>,
-    /// `volume`, `negative`, `reach` or `query`.
+    /// `volume`, `negative`, `reach`, `query` or `theme`.
     pub kind: String,
     /// Its threshold or sensitivity in words (`detector default`, `at least 30% negative`,
     /// `10000 followers`, the query).
@@ -106,6 +106,9 @@ fn threshold_of(rule: &AlertRule) -> String {
         ),
         Ok(RuleKind::ReachAbove { followers }) => format!("an author with {followers}+ followers"),
         Ok(RuleKind::QueryMatch { query }) => format!("a mention matching {query}"),
+        Ok(RuleKind::ThemeEmerging { min_posts }) => {
+            format!("a phrase emerging in {min_posts}+ of a day's mentions")
+        }
         Err(_) => "unreadable thresholds".to_string(),
     }
 }
@@ -175,7 +178,7 @@ impl From<&AlertRecord> for AlertView {
 /// Body of `POST /api/v1/workspaces/{id}/alert-rules`.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewAlertRuleBody {
-    /// `volume`, `negative`, `reach` or `query`.
+    /// `volume`, `negative`, `reach`, `query` or `theme`.
     pub kind: String,
     /// The monitor to watch; absent: every monitor of the workspace.
     #[serde(default)]
@@ -190,6 +193,10 @@ pub struct NewAlertRuleBody {
     /// For `query`: the query (monitor query language).
     #[serde(default)]
     pub query: Option<String>,
+    /// For `theme`: the fewest of the last day's mentions a phrase must appear in
+    /// (1 to 100000, default 10).
+    #[serde(default)]
+    pub min_posts: Option<u64>,
     /// Where to POST: a public `http(s)` URL (checked against the SSRF guard).
     pub webhook_url: String,
     /// `generic` (default), `slack` or `mattermost`.
@@ -238,8 +245,15 @@ fn rule_kind(body: &NewAlertRuleBody) -> Result<RuleKind, WebError> {
                 query: query.to_string(),
             })
         }
+        "theme" => {
+            let min_posts = body.min_posts.unwrap_or(10);
+            if !(1..=100_000).contains(&min_posts) {
+                return Err(unprocessable("min_posts must lie between 1 and 100000"));
+            }
+            Ok(RuleKind::ThemeEmerging { min_posts })
+        }
         other => Err(unprocessable(format!(
-            "kind must be volume, negative, reach or query, not {other:?}"
+            "kind must be volume, negative, reach, query or theme, not {other:?}"
         ))),
     }
 }

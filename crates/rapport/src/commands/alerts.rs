@@ -31,6 +31,7 @@ pub async fn run(
             kind,
             followers,
             query,
+            min_posts,
             webhook,
             format,
             secret,
@@ -73,6 +74,10 @@ pub async fn run(
                     rapport_query::Query::parse(&query)
                         .map_err(|e| anyhow::anyhow!("--query: {e}"))?;
                     RuleKind::QueryMatch { query }
+                }
+                AlertKindArg::Theme => {
+                    anyhow::ensure!(min_posts >= 1, "--min-posts must be at least 1");
+                    RuleKind::ThemeEmerging { min_posts }
                 }
             };
             let rule = store
