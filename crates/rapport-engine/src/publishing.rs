@@ -1,11 +1,18 @@
 //! The publishing scheduler: sends scheduled drafts through their accounts, exactly once.
 //!
 //! Each tick claims the deliveries that are due ([`PublishStore::claim_due_deliveries`]: in
-//! one transaction each becomes `sending` with its idempotency key stored), then calls
-//! [`Publisher::publish`] with that key and records the outcome. A crash between the network
-//! call and the record leaves the delivery `sending`; at startup [`Scheduler::recover`] asks
-//! the network first ([`Publisher::find_published`]) and re-sends (with the same key, which
-//! Mastodon deduplicates) only when it answers that nothing was published.
+//! one transaction each becomes `sending` with its idempotency key stored, claimed by this
+//! scheduler for [`SchedulerConfig::claim_ttl`]), then calls [`Publisher::publish`] with that
+//! key and records the outcome. Several schedulers (one per `rapport serve` on a shared
+//! PostgreSQL) may tick at once: the store never hands one delivery to two of them.
+//!
+//! A crash between the network call and the record leaves the delivery `sending` under a
+//! claim that expires. Every tick (and [`Scheduler::recover`] at startup) takes over the
+//! deliveries whose claim has expired ([`PublishStore::claim_stuck_deliveries`]), whoever
+//! held them, asks the network first ([`Publisher::find_published`]) and re-sends (with the
+//! same key, which Mastodon deduplicates) only when it answers that nothing was published. A
+//! live peer's claim has not expired, so its in-flight send is left alone; a delivery whose
+//! claim is more than half spent before its network call is put back instead of sent late.
 //!
 //! Transient failures and rate limits are retried with exponential backoff and full jitter,
 //! never sooner than the network's `Retry-After`, up to [`SchedulerConfig::max_attempts`];
@@ -15,8 +22,8 @@ use chrono::Utc;
 use rapport_model::Timestamp;
 use rapport_sources::http::{Backoff, FetchLimits, Fetcher, SafetyPolicy};
 use rapport_sources::publish::{self, Outgoing, PollSpec, PublishError, Publisher};
-use rapport_store::publishing::{Delivery, DeliveryOutcome};
-use rapport_store::{PublishStore, SecretKey, StoreResult};
+use rapport_store::publishing::{ClaimLease, Delivery, DeliveryOutcome};
+use rapport_store::{PublishStore, SecretKey, StoreError, StoreResult};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,8 +36,11 @@ pub struct SchedulerConfig {
     pub max_attempts: u32,
     /// The wait between retries (full jitter).
     pub backoff: Backoff,
-    /// Deliveries claimed per tick.
+    /// Deliveries claimed at once.
     pub batch: usize,
+    /// How long a claim holds before another scheduler may take the delivery over: longer
+    /// than the network calls of a whole batch.
+    pub claim_ttl: Duration,
 }
 
 impl Default for SchedulerConfig {
@@ -42,7 +52,8 @@ impl Default for SchedulerConfig {
                 base: Duration::from_secs(10),
                 cap: Duration::from_secs(30 * 60),
             },
-            batch: 20,
+            batch: 5,
+            claim_ttl: Duration::from_secs(5 * 60),
         }
     }
 }
@@ -67,25 +78,53 @@ pub struct Scheduler {
     key: SecretKey,
     policy: SafetyPolicy,
     config: SchedulerConfig,
+    owner: String,
 }
 
 impl std::fmt::Debug for Scheduler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scheduler")
             .field("config", &self.config)
+            .field("owner", &self.owner)
             .finish_non_exhaustive()
     }
 }
 
 impl Scheduler {
-    /// A scheduler over `store`, opening account secrets with `key`, posting under `policy`.
+    /// A scheduler over `store`, opening account secrets with `key`, posting under `policy`;
+    /// its claims name it by this process and a random suffix (see [`Scheduler::owner`]).
     pub fn new(store: Arc<dyn PublishStore>, key: SecretKey, policy: SafetyPolicy) -> Self {
+        let mut random = [0u8; 6];
+        // Without randomness the process id alone still tells processes on one host apart.
+        let _ = getrandom::fill(&mut random);
+        let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".to_string());
         Scheduler {
             store,
             key,
             policy,
             config: SchedulerConfig::default(),
+            owner: format!("{host}:{}:{suffix}", std::process::id()),
         }
+    }
+
+    /// The same, naming its claims `owner` (unique among the processes sharing the store).
+    pub fn with_owner(mut self, owner: impl Into<String>) -> Self {
+        self.owner = owner.into();
+        self
+    }
+
+    /// The name its claims carry.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    fn lease(&self) -> ClaimLease {
+        ClaimLease::new(
+            self.owner.clone(),
+            chrono::Duration::from_std(self.config.claim_ttl)
+                .unwrap_or(chrono::Duration::minutes(5)),
+        )
     }
 
     /// The same with other pacing.
@@ -121,31 +160,69 @@ impl Scheduler {
         }
     }
 
-    /// After a crash: every delivery still `sending` is looked up on the network and
-    /// recorded as sent when found; otherwise it is sent again with its stored key.
+    /// After a crash: every delivery left `sending` whose claim has expired (by now) is
+    /// taken over, looked up on the network and recorded as sent when found; otherwise it
+    /// is sent again with its stored key.
     pub async fn recover(&self) -> StoreResult<TickReport> {
         let mut report = TickReport::default();
-        for delivery in self.store.stuck_deliveries().await? {
-            self.deliver(&delivery, Utc::now(), true, &mut report)
-                .await?;
-        }
+        self.reconcile(Utc::now(), &mut report).await?;
         Ok(report)
     }
 
-    /// Claims and sends every delivery due at `now`.
+    async fn reconcile(&self, now: Timestamp, report: &mut TickReport) -> StoreResult<()> {
+        loop {
+            let claimed = std::time::Instant::now();
+            let stuck = self
+                .store
+                .claim_stuck_deliveries(&self.lease(), now, self.config.batch)
+                .await?;
+            if stuck.is_empty() {
+                return Ok(());
+            }
+            for delivery in &stuck {
+                self.deliver(delivery, now, true, claimed, report).await?;
+            }
+        }
+    }
+
+    /// Takes over the deliveries whose claim expired by `now` (see [`Scheduler::recover`]),
+    /// then claims and sends every delivery due at `now`.
     pub async fn tick(&self, now: Timestamp) -> StoreResult<TickReport> {
         let mut report = TickReport::default();
+        self.reconcile(now, &mut report).await?;
         loop {
+            let claimed = std::time::Instant::now();
             let due = self
                 .store
-                .claim_due_deliveries(now, self.config.batch)
+                .claim_due_deliveries(&self.lease(), now, self.config.batch)
                 .await?;
             if due.is_empty() {
                 return Ok(report);
             }
             for delivery in &due {
-                self.deliver(delivery, now, false, &mut report).await?;
+                self.deliver(delivery, now, false, claimed, &mut report)
+                    .await?;
             }
+        }
+    }
+
+    /// Records `outcome` under this scheduler's claim; a claim lost meanwhile (it expired
+    /// and a peer took the delivery over) is the peer's to settle, so it is only logged.
+    async fn finish(&self, delivery: &Delivery, outcome: DeliveryOutcome) -> StoreResult<()> {
+        match self
+            .store
+            .finish_delivery(delivery.id, &self.owner, outcome)
+            .await
+        {
+            Err(StoreError::Conflict { value, .. }) => {
+                tracing::warn!(
+                    draft = delivery.draft_id.0,
+                    account = delivery.account_id.0,
+                    "publishing: {value}"
+                );
+                Ok(())
+            }
+            other => other,
         }
     }
 
@@ -171,15 +248,28 @@ impl Scheduler {
         delivery: &Delivery,
         now: Timestamp,
         reconcile: bool,
+        claimed: std::time::Instant,
         report: &mut TickReport,
     ) -> StoreResult<()> {
+        if claimed.elapsed() > self.config.claim_ttl / 2 {
+            // Sending now could outlive the claim and race a peer's take-over: put it back
+            // (same key, no wait) for the next claim.
+            return self
+                .finish(
+                    delivery,
+                    DeliveryOutcome::Retry {
+                        at: now,
+                        error: "the claim ran short before sending; put back".into(),
+                    },
+                )
+                .await;
+        }
         let publisher = match self.publisher(delivery).await {
             Ok(publisher) => publisher,
             Err(error) => {
                 report.failed += 1;
                 return self
-                    .store
-                    .finish_delivery(delivery.id, DeliveryOutcome::Failed { error })
+                    .finish(delivery, DeliveryOutcome::Failed { error })
                     .await;
             }
         };
@@ -197,9 +287,8 @@ impl Scheduler {
                 Ok(Some(published)) => {
                     report.reconciled += 1;
                     return self
-                        .store
-                        .finish_delivery(
-                            delivery.id,
+                        .finish(
+                            delivery,
                             DeliveryOutcome::Sent {
                                 native_id: published.native_id,
                                 url: published.url,
@@ -210,7 +299,7 @@ impl Scheduler {
                 Ok(None) => {}
                 Err(error) => {
                     let outcome = self.after_failure(&error, delivery.attempts, now, report);
-                    return self.store.finish_delivery(delivery.id, outcome).await;
+                    return self.finish(delivery, outcome).await;
                 }
             }
         }
@@ -230,7 +319,7 @@ impl Scheduler {
             }
             Err(error) => self.after_failure(&error, delivery.attempts, now, report),
         };
-        self.store.finish_delivery(delivery.id, outcome).await
+        self.finish(delivery, outcome).await
     }
 
     fn after_failure(

@@ -14,7 +14,8 @@ use rapport_engine::publishing::{Scheduler, TickReport};
 use rapport_sources::http::{FetchLimits, Fetcher, SafetyPolicy};
 use rapport_sources::publish::{self, Outgoing};
 use rapport_store::publishing::{
-    DraftId, DraftPoll, DraftStatus, NewDraft, NewPublishAccount, TargetStatus, Transition,
+    ClaimLease, DraftId, DraftPoll, DraftStatus, NewDraft, NewPublishAccount, TargetStatus,
+    Transition,
 };
 use rapport_store::{PublishStore, Secret, SecretKey, SqliteOptions, SqliteStore, Store};
 use serde_json::{json, Value};
@@ -217,9 +218,14 @@ async fn a_delivery_left_sending_by_a_crash_is_reconciled_not_duplicated() {
         .scheduled("Launch day!", now - chrono::Duration::seconds(5))
         .await;
 
-    // The process claims the delivery (its key is stored), the network accepts the post,
-    // and the process dies before recording it.
-    let claimed = env.store.claim_due_deliveries(now, 10).await.unwrap();
+    // The process claims the delivery (its key is stored, its claim lasts a minute), the
+    // network accepts the post, and the process dies before recording it.
+    let crashed = ClaimLease::new("crashed", chrono::Duration::minutes(1));
+    let claimed = env
+        .store
+        .claim_due_deliveries(&crashed, now, 10)
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 1);
     let key = claimed[0].idempotency_key.clone();
     let fetcher = Fetcher::new(policy(), FetchLimits::default()).unwrap();
@@ -236,17 +242,28 @@ async fn a_delivery_left_sending_by_a_crash_is_reconciled_not_duplicated() {
         .unwrap();
     assert_eq!(env.draft(id).await.targets[0].status, TargetStatus::Sending);
 
-    // A new process starts: the delivery is still `sending`; it is claimed by nobody else.
+    // A new process starts: while the dead one's claim holds, nobody touches the delivery
+    // (it could be a live peer's send in flight).
     let scheduler = env.scheduler();
     assert_eq!(scheduler.tick(now).await.unwrap(), TickReport::default());
-    let stuck = env.store.stuck_deliveries().await.unwrap();
-    assert_eq!(stuck.len(), 1);
-    assert_eq!(stuck[0].idempotency_key, key, "the stored key is reused");
-    let report = scheduler.recover().await.unwrap();
+    assert_eq!(
+        scheduler
+            .tick(now + chrono::Duration::seconds(50))
+            .await
+            .unwrap(),
+        TickReport::default()
+    );
+    assert_eq!(env.instance.lock().unwrap().calls, 1);
+    // Once the claim has expired, a tick takes it over and reconciles it with the same key.
+    let report = scheduler
+        .tick(now + chrono::Duration::minutes(2))
+        .await
+        .unwrap();
     assert_eq!(report.sent + report.reconciled, 1, "{report:?}");
 
     let draft = env.draft(id).await;
     assert_eq!(draft.status, DraftStatus::Sent);
+    assert_eq!(draft.targets[0].attempts, 2);
     assert_eq!(
         draft.targets[0].native_id.as_deref(),
         Some(first.native_id.as_str())
@@ -255,8 +272,29 @@ async fn a_delivery_left_sending_by_a_crash_is_reconciled_not_duplicated() {
         let instance = env.instance.lock().unwrap();
         assert_eq!(instance.created.len(), 1, "posted once, not twice");
         assert_eq!(instance.calls, 2, "the resend carried the same key");
+        assert_eq!(instance.keys.len(), 1);
+        assert!(instance.keys.contains_key(&key));
     }
-    assert!(env.store.stuck_deliveries().await.unwrap().is_empty());
+    assert!(env
+        .store
+        .claim_stuck_deliveries(
+            &ClaimLease::new("later", chrono::Duration::minutes(1)),
+            now + chrono::Duration::hours(1),
+            10
+        )
+        .await
+        .unwrap()
+        .is_empty());
+    // The dead process's late record (were it to wake up) is refused.
+    assert!(env
+        .store
+        .finish_delivery(
+            claimed[0].id,
+            "crashed",
+            rapport_store::publishing::DeliveryOutcome::Failed { error: "x".into() }
+        )
+        .await
+        .is_err());
 }
 
 #[tokio::test]

@@ -3,15 +3,21 @@
 //!
 //! A delivery's idempotency key is stored when the scheduler claims it
 //! ([`PublishStore::claim_due_deliveries`] moves it to `sending` in the same transaction),
-//! that is *before* the network is called; after a crash the deliveries still `sending`
-//! ([`PublishStore::stuck_deliveries`]) are reconciled with the network before any resend.
+//! that is *before* the network is called.
 //!
-//! Only [`crate::SqliteStore`] implements [`PublishStore`] for now (migration
-//! `0010_publishing.sql`); `PostgresStore` does not yet, so publishing needs the embedded
-//! store.
+//! Several schedulers may run against one store (a cluster of `rapport serve` on
+//! PostgreSQL): a claim names its holder and expires ([`ClaimLease`]); two claimers never
+//! get the same delivery, and a delivery left `sending` is taken over
+//! ([`PublishStore::claim_stuck_deliveries`]) and reconciled with the network only once its
+//! claim has expired, so a live peer's in-flight send is never sent again. A holder whose
+//! claim was taken over cannot record its outcome any more ([`PublishStore::finish_delivery`]
+//! answers `Conflict`).
+//!
+//! [`crate::SqliteStore`] (migrations `0010_publishing.sql`, `0014_publish_slots.sql`) and
+//! [`crate::PostgresStore`] (`postgres/0016_publishing.sql`) implement [`PublishStore`].
 
 use crate::secrets::{Secret, SecretKey};
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 use async_trait::async_trait;
 use rapport_model::{Timestamp, WorkspaceId};
 use serde::{Deserialize, Serialize};
@@ -342,6 +348,26 @@ pub struct Delivery {
     pub attempts: u32,
 }
 
+/// A scheduler's hold on the deliveries it claims: who it is, and how long a claim holds
+/// before another scheduler may take the delivery over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimLease {
+    /// The claimer, unique among the processes sharing the store (host, process, random).
+    pub owner: String,
+    /// How long a claim holds; longer than the network calls of one delivery.
+    pub ttl: chrono::Duration,
+}
+
+impl ClaimLease {
+    /// A lease for `owner` lasting `ttl`.
+    pub fn new(owner: impl Into<String>, ttl: chrono::Duration) -> ClaimLease {
+        ClaimLease {
+            owner: owner.into(),
+            ttl,
+        }
+    }
+}
+
 /// What became of one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeliveryOutcome {
@@ -366,7 +392,28 @@ pub enum DeliveryOutcome {
     },
 }
 
-/// Connected accounts, drafts and deliveries (SQLite only for now).
+/// A fresh idempotency key for a delivery: its draft and target and 96 random bits.
+pub(crate) fn new_key(draft: i64, target: i64) -> StoreResult<String> {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| StoreError::Worker(format!("no randomness for an idempotency key: {e}")))?;
+    let random: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("rapport-{draft}-{target}-{random}"))
+}
+
+/// The error of a holder whose claim was taken over (or never held).
+pub(crate) fn lost_claim(id: DeliveryId, owner: &str) -> StoreError {
+    StoreError::Conflict {
+        what: "delivery claim",
+        value: format!(
+            "delivery {} is no longer being sent by {owner} (its claim expired and another \
+             scheduler took it over)",
+            id.0
+        ),
+    }
+}
+
+/// Connected accounts, drafts and deliveries.
 #[async_trait]
 pub trait PublishStore: Send + Sync + 'static {
     /// The workspace's time zone (an IANA name; `UTC` unless set).
@@ -422,19 +469,36 @@ pub trait PublishStore: Send + Sync + 'static {
         body: &str,
     ) -> StoreResult<DraftComment>;
 
-    /// Claims up to `limit` deliveries due at `now`: each becomes `sending`, gets its
-    /// idempotency key (kept from an earlier attempt, or made now) and one more attempt,
-    /// and its draft becomes `sending`, all in one transaction.
+    /// Claims up to `limit` deliveries due at `now` for `lease.owner` until `now +
+    /// lease.ttl`: each becomes `sending`, gets its idempotency key (kept from an earlier
+    /// attempt, or made now) and one more attempt, and its draft becomes `sending`, all in
+    /// one transaction. Concurrent claimers never get the same delivery.
     async fn claim_due_deliveries(
         &self,
+        lease: &ClaimLease,
         now: Timestamp,
         limit: usize,
     ) -> StoreResult<Vec<Delivery>>;
 
-    /// Deliveries left `sending` (a crash between the network call and its record).
-    async fn stuck_deliveries(&self) -> StoreResult<Vec<Delivery>>;
+    /// Takes over up to `limit` deliveries left `sending` whose claim expired at `now` (their
+    /// holder died or hung between the network call and its record): each is claimed for
+    /// `lease.owner` as in [`PublishStore::claim_due_deliveries`], keeping its key. A
+    /// delivery whose claim still holds (a live peer is sending it) is never returned.
+    async fn claim_stuck_deliveries(
+        &self,
+        lease: &ClaimLease,
+        now: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<Delivery>>;
 
-    /// Records an attempt's outcome; the draft becomes `sent` or `failed` when its last
-    /// target settles.
-    async fn finish_delivery(&self, id: DeliveryId, outcome: DeliveryOutcome) -> StoreResult<()>;
+    /// Records an attempt's outcome by the claim's holder `owner`; the draft becomes `sent`
+    /// or `failed` when its last target settles. `Conflict` when the delivery is no longer
+    /// `sending` under `owner` (its claim expired and another scheduler took it over),
+    /// `NotFound` when there is no such delivery.
+    async fn finish_delivery(
+        &self,
+        id: DeliveryId,
+        owner: &str,
+        outcome: DeliveryOutcome,
+    ) -> StoreResult<()>;
 }

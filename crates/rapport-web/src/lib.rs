@@ -86,8 +86,8 @@ pub struct AppState {
     /// Manages the workspace's sources (see [`routes::sources`]); `None`: the pages say this
     /// server does not poll sources and the API answers 503.
     pub sources: Option<routes::sources::SourceAdmin>,
-    /// Connected accounts and drafts (see [`routes::publishing`]); `None` (PostgreSQL for
-    /// now) answers that publishing is not available.
+    /// Connected accounts and drafts (see [`routes::publishing`]), on either store; `None`
+    /// (a state built without it) answers that publishing is not available.
     pub publishing: Option<routes::publishing::Publishing>,
     /// The running pipeline's ingestor, told to reload its monitors when one is added
     /// through the web; `None` when this process ingests nothing.

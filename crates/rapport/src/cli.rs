@@ -540,6 +540,16 @@ pub struct ServeArgs {
     /// Do not poll sources here (when `rapport ingest` runs in another process).
     #[arg(long)]
     pub no_sources: bool,
+    /// Seconds between the publishing scheduler's looks for due posts.
+    #[arg(long, default_value_t = 5, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub publish_interval: u64,
+    /// How long this server's claim on a post it is sending holds, in seconds: another
+    /// server sharing the store takes the post over (and reconciles it with the network)
+    /// only after that. Longer than a network call.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(2..=86400))]
+    pub publish_claim_ttl: u64,
     /// With `--nats`: append the posts of sources and webhooks to the ingest log for
     /// `rapport worker`s to store, instead of storing them here.
     #[command(flatten)]

@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use rapport_store::{
-    AccountStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore, SourceLeases,
-    SourceStore, SqliteOptions, SqliteStore, Store,
+    AccountStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore, PublishStore,
+    SourceLeases, SourceStore, SqliteOptions, SqliteStore, Store,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -29,6 +29,8 @@ pub struct Backend {
     pub analytics: Arc<dyn AnalyticsStore>,
     /// Configured sources and their checkpoints.
     pub sources: Arc<dyn SourceStore>,
+    /// Connected accounts, drafts and their deliveries (publishing).
+    pub publishing: Arc<dyn PublishStore>,
     /// The embedded store itself, when that is the backend (live change notifications).
     pub sqlite: Option<SqliteStore>,
     /// Source leases, when several processes may share the store (PostgreSQL).
@@ -40,7 +42,7 @@ pub struct Backend {
 impl Backend {
     fn of<S>(store: S, sqlite: Option<SqliteStore>) -> Backend
     where
-        S: Store + AccountStore + InboxStore + AnalyticsStore + SourceStore + Clone,
+        S: Store + AccountStore + InboxStore + AnalyticsStore + SourceStore + PublishStore + Clone,
     {
         let shared = Arc::new(store);
         Backend {
@@ -48,7 +50,8 @@ impl Backend {
             accounts: shared.clone(),
             inbox: shared.clone(),
             analytics: shared.clone(),
-            sources: shared,
+            sources: shared.clone(),
+            publishing: shared,
             sqlite,
             leases: None,
             postgres: None,

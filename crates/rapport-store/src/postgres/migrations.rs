@@ -55,6 +55,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "posts_author",
         include_str!("../../migrations/postgres/0015_posts_author.sql"),
     ),
+    (
+        16,
+        "publishing",
+        include_str!("../../migrations/postgres/0016_publishing.sql"),
+    ),
 ];
 
 /// The schema version of a fully migrated PostgreSQL database (the highest version in

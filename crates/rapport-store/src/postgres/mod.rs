@@ -14,6 +14,7 @@ mod changes;
 mod inbox;
 mod leases;
 mod migrations;
+mod publishing;
 mod read;
 mod rollups;
 mod sizes;

@@ -20,6 +20,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0011_inbox_counts.sql")),
     M::up(include_str!("../../migrations/0012_source_backlog.sql")),
     M::up(include_str!("../../migrations/0013_posts_author.sql")),
+    M::up(include_str!("../../migrations/0014_publish_slots.sql")),
 ];
 
 /// The schema version a fully migrated database reports in `PRAGMA user_version`.

@@ -1,11 +1,17 @@
-//! [`PublishStore`] on SQLite (migration `0010_publishing.sql`).
+//! [`PublishStore`] on SQLite (migrations `0010_publishing.sql`, `0014_publish_slots.sql`).
+//!
+//! One writer at a time, so a claim's transaction is serialized with every other; claims
+//! still carry their holder and expiry so the semantics match PostgreSQL's.
+//! Writes begin IMMEDIATE: another process sharing the file waits (busy timeout) instead
+//! of failing on a lock upgrade.
 
 use super::codec::{from_millis, to_millis};
 use super::SqliteStore;
+use crate::publishing::{lost_claim, new_key};
 use crate::publishing::{
-    Delivery, DeliveryId, DeliveryOutcome, Draft, DraftComment, DraftFilter, DraftId, DraftPoll,
-    DraftStatus, DraftTarget, NewDraft, NewPublishAccount, PublishAccount, PublishAccountId,
-    PublishStore, TargetStatus, Transition,
+    ClaimLease, Delivery, DeliveryId, DeliveryOutcome, Draft, DraftComment, DraftFilter, DraftId,
+    DraftPoll, DraftStatus, DraftTarget, NewDraft, NewPublishAccount, PublishAccount,
+    PublishAccountId, PublishStore, TargetStatus, Transition,
 };
 use crate::secrets::{Secret, SecretKey};
 use crate::{StoreError, StoreResult};
@@ -242,15 +248,6 @@ fn read_draft(
     row.map(|row| finish_draft(conn, row)).transpose()
 }
 
-/// A fresh idempotency key for a delivery: its draft and target and 96 random bits.
-fn new_key(draft: i64, target: i64) -> StoreResult<String> {
-    let mut bytes = [0u8; 12];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| StoreError::Worker(format!("no randomness for an idempotency key: {e}")))?;
-    let random: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("rapport-{draft}-{target}-{random}"))
-}
-
 const DELIVERY_SELECT: &str = "SELECT t.id, t.draft_id, d.workspace_id, t.account_id, a.kind, \
      a.settings, coalesce(t.text, d.text), d.poll, t.idempotency_key, t.attempts \
      FROM draft_targets t JOIN drafts d ON d.id = t.draft_id \
@@ -329,6 +326,64 @@ fn settle_draft(conn: &Connection, draft: i64, now: i64) -> StoreResult<()> {
     )
     .map_err(StoreError::sqlite("settle a draft"))?;
     Ok(())
+}
+
+/// The (target, draft, key) rows `sql` selects with `?1` = now and `?2` = limit.
+fn select_claimable(
+    tx: &Connection,
+    sql: &str,
+    now: i64,
+    limit: i64,
+    what: &'static str,
+) -> StoreResult<Vec<(i64, i64, Option<String>)>> {
+    let mut stmt = tx.prepare_cached(sql).map_err(StoreError::sqlite(what))?;
+    let rows = stmt
+        .query_map(params![now, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(StoreError::sqlite(what))?;
+    Ok(rows)
+}
+
+/// Claims `rows` for `owner` until `until`: `sending`, the key kept or made, one more
+/// attempt, the draft `sending`; returns what the scheduler needs to send each.
+fn claim(
+    tx: &Connection,
+    rows: Vec<(i64, i64, Option<String>)>,
+    owner: &str,
+    now: i64,
+    until: i64,
+    what: &'static str,
+) -> StoreResult<Vec<Delivery>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for (target, draft, key) in rows {
+        let key = match key {
+            Some(key) => key,
+            None => new_key(draft, target)?,
+        };
+        tx.execute(
+            "UPDATE draft_targets SET status = 'sending', idempotency_key = ?2, \
+             attempts = attempts + 1, claimed_by = ?3, claim_expires_at = ?4 WHERE id = ?1",
+            params![target, key, owner, until],
+        )
+        .map_err(StoreError::sqlite(what))?;
+        tx.execute(
+            "UPDATE drafts SET status = 'sending', updated_at = ?2 \
+             WHERE id = ?1 AND status = 'scheduled'",
+            params![draft, now],
+        )
+        .map_err(StoreError::sqlite(what))?;
+        let row = tx
+            .query_row(
+                &format!("{DELIVERY_SELECT} WHERE t.id = ?1"),
+                [target],
+                delivery_row,
+            )
+            .map_err(StoreError::sqlite(what))?;
+        out.push(finish_delivery_row(row)?);
+    }
+    Ok(out)
 }
 
 #[async_trait]
@@ -469,7 +524,9 @@ impl PublishStore for SqliteStore {
         let id = self
             .with_writer(move |w| {
                 let what = "create a draft";
-                let tx = w.conn.transaction().map_err(StoreError::sqlite(what))?;
+                let tx = w.conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(StoreError::sqlite(what))?;
                 let now = to_millis(Utc::now());
                 let id: i64 = tx
                     .query_row(
@@ -573,7 +630,10 @@ impl PublishStore for SqliteStore {
     ) -> StoreResult<Draft> {
         self.with_writer(move |w| {
             let what = "change a draft's status";
-            let tx = w.conn.transaction().map_err(StoreError::sqlite(what))?;
+            let tx = w
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(StoreError::sqlite(what))?;
             let current: Option<(String, Option<i64>)> = tx
                 .query_row(
                     "SELECT status, scheduled_at FROM drafts WHERE id = ?1 AND workspace_id = ?2",
@@ -693,115 +753,116 @@ impl PublishStore for SqliteStore {
 
     async fn claim_due_deliveries(
         &self,
+        lease: &ClaimLease,
         now: Timestamp,
         limit: usize,
     ) -> StoreResult<Vec<Delivery>> {
+        let owner = lease.owner.clone();
+        let until = to_millis(now + lease.ttl);
         let now = to_millis(now);
         let limit = limit.clamp(1, 1000) as i64;
         self.with_writer(move |w| {
             let what = "claim due deliveries";
-            let tx = w.conn.transaction().map_err(StoreError::sqlite(what))?;
-            let due: Vec<(i64, i64, Option<String>)> = {
-                let mut stmt = tx
-                    .prepare_cached(
-                        "SELECT t.id, t.draft_id, t.idempotency_key FROM draft_targets t \
-                         JOIN drafts d ON d.id = t.draft_id \
-                         WHERE t.status = 'pending' AND t.next_attempt_at <= ?1 \
-                         AND d.status IN ('scheduled', 'sending') \
-                         ORDER BY t.next_attempt_at, t.id LIMIT ?2",
-                    )
-                    .map_err(StoreError::sqlite(what))?;
-                let rows = stmt
-                    .query_map(params![now, limit], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                    })
-                    .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-                    .map_err(StoreError::sqlite(what))?;
-                rows
-            };
-            let mut out = Vec::with_capacity(due.len());
-            for (target, draft, key) in due {
-                let key = match key {
-                    Some(key) => key,
-                    None => new_key(draft, target)?,
-                };
-                tx.execute(
-                    "UPDATE draft_targets SET status = 'sending', idempotency_key = ?2, \
-                     attempts = attempts + 1 WHERE id = ?1",
-                    params![target, key],
-                )
+            let tx = w
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(StoreError::sqlite(what))?;
-                tx.execute(
-                    "UPDATE drafts SET status = 'sending', updated_at = ?2 \
-                     WHERE id = ?1 AND status = 'scheduled'",
-                    params![draft, now],
-                )
-                .map_err(StoreError::sqlite(what))?;
-                let row = tx
-                    .query_row(
-                        &format!("{DELIVERY_SELECT} WHERE t.id = ?1"),
-                        [target],
-                        delivery_row,
-                    )
-                    .map_err(StoreError::sqlite(what))?;
-                out.push(finish_delivery_row(row)?);
-            }
+            let due = select_claimable(
+                &tx,
+                "SELECT t.id, t.draft_id, t.idempotency_key FROM draft_targets t \
+                 JOIN drafts d ON d.id = t.draft_id \
+                 WHERE t.status = 'pending' AND t.next_attempt_at <= ?1 \
+                 AND d.status IN ('scheduled', 'sending') \
+                 ORDER BY t.next_attempt_at, t.id LIMIT ?2",
+                now,
+                limit,
+                what,
+            )?;
+            let out = claim(&tx, due, &owner, now, until, what)?;
             tx.commit().map_err(StoreError::sqlite(what))?;
             Ok(out)
         })
         .await
     }
 
-    async fn stuck_deliveries(&self) -> StoreResult<Vec<Delivery>> {
-        self.with_reader(move |conn| {
-            let what = "read deliveries left sending";
-            let mut stmt = conn
-                .prepare_cached(&format!(
-                    "{DELIVERY_SELECT} WHERE t.status = 'sending' ORDER BY t.id"
-                ))
+    async fn claim_stuck_deliveries(
+        &self,
+        lease: &ClaimLease,
+        now: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<Delivery>> {
+        let owner = lease.owner.clone();
+        let until = to_millis(now + lease.ttl);
+        let now = to_millis(now);
+        let limit = limit.clamp(1, 1000) as i64;
+        self.with_writer(move |w| {
+            let what = "take over deliveries left sending";
+            let tx = w
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(StoreError::sqlite(what))?;
-            let rows = stmt
-                .query_map([], delivery_row)
-                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-                .map_err(StoreError::sqlite(what))?;
-            rows.into_iter().map(finish_delivery_row).collect()
+            let stuck = select_claimable(
+                &tx,
+                "SELECT t.id, t.draft_id, t.idempotency_key FROM draft_targets t \
+                 WHERE t.status = 'sending' AND coalesce(t.claim_expires_at, 0) <= ?1 \
+                 ORDER BY t.id LIMIT ?2",
+                now,
+                limit,
+                what,
+            )?;
+            let out = claim(&tx, stuck, &owner, now, until, what)?;
+            tx.commit().map_err(StoreError::sqlite(what))?;
+            Ok(out)
         })
         .await
     }
 
-    async fn finish_delivery(&self, id: DeliveryId, outcome: DeliveryOutcome) -> StoreResult<()> {
+    async fn finish_delivery(
+        &self,
+        id: DeliveryId,
+        owner: &str,
+        outcome: DeliveryOutcome,
+    ) -> StoreResult<()> {
+        let owner = owner.to_string();
         self.with_writer(move |w| {
             let what = "record a delivery";
-            let tx = w.conn.transaction().map_err(StoreError::sqlite(what))?;
+            let tx = w
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(StoreError::sqlite(what))?;
             let now = to_millis(Utc::now());
-            let draft: Option<i64> = tx
+            let current: Option<(i64, String, Option<String>)> = tx
                 .query_row(
-                    "SELECT draft_id FROM draft_targets WHERE id = ?1",
+                    "SELECT draft_id, status, claimed_by FROM draft_targets WHERE id = ?1",
                     [id.0],
-                    |r| r.get(0),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()
                 .map_err(StoreError::sqlite(what))?;
-            let Some(draft) = draft else {
+            let Some((draft, status, holder)) = current else {
                 return Err(StoreError::NotFound {
                     what: "delivery",
                     id: id.0,
                 });
             };
+            if status != "sending" || holder.as_deref() != Some(owner.as_str()) {
+                return Err(lost_claim(id, &owner));
+            }
             match outcome {
                 DeliveryOutcome::Sent { native_id, url } => tx.execute(
                     "UPDATE draft_targets SET status = 'sent', native_id = ?2, url = ?3, \
-                     sent_at = ?4, last_error = NULL, next_attempt_at = NULL WHERE id = ?1",
+                     sent_at = ?4, last_error = NULL, next_attempt_at = NULL, \
+                     claimed_by = NULL, claim_expires_at = NULL WHERE id = ?1",
                     params![id.0, native_id, url, now],
                 ),
                 DeliveryOutcome::Retry { at, error } => tx.execute(
                     "UPDATE draft_targets SET status = 'pending', next_attempt_at = ?2, \
-                     last_error = ?3 WHERE id = ?1",
+                     last_error = ?3, claimed_by = NULL, claim_expires_at = NULL WHERE id = ?1",
                     params![id.0, to_millis(at), error],
                 ),
                 DeliveryOutcome::Failed { error } => tx.execute(
                     "UPDATE draft_targets SET status = 'failed', next_attempt_at = NULL, \
-                     last_error = ?2 WHERE id = ?1",
+                     last_error = ?2, claimed_by = NULL, claim_expires_at = NULL WHERE id = ?1",
                     params![id.0, error],
                 ),
             }

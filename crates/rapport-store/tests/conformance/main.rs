@@ -33,5 +33,6 @@ mod backend;
 mod concurrency;
 mod inbox;
 mod posts;
+mod publishing;
 mod rollups;
 mod sources;

@@ -8,9 +8,9 @@
 //! - an agent's post needs a manager's approval before it can be scheduled; a manager or
 //!   an admin may schedule directly. Approving a draft that has a time schedules it.
 //!
-//! The scheduler (`rapport_engine::publishing`) sends scheduled drafts. Publishing needs the
-//! embedded SQLite store for now: without it ([`AppState::publishing`] is `None`) every
-//! publishing route answers 422 saying so.
+//! The scheduler (`rapport_engine::publishing`) sends scheduled drafts. `rapport serve` sets
+//! up publishing on either store (SQLite or PostgreSQL); a state built without it
+//! ([`AppState::publishing`] is `None`) answers 422 on every publishing route, saying so.
 
 use axum::{
     extract::{
@@ -101,8 +101,7 @@ pub fn has_polls(network: Network) -> bool {
 pub(crate) fn publishing(state: &AppState) -> Result<&Publishing, WebError> {
     state.publishing.as_ref().ok_or_else(|| {
         WebError::Unprocessable(
-            "publishing is not available on this server: it needs the embedded SQLite store \
-             for now (PostgreSQL support comes later)"
+            "publishing is not set up on this server (it was started without a publishing store)"
                 .into(),
         )
     })

@@ -188,7 +188,7 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
         let key = rapport_store::SecretKey::load_or_create(data_dir.root())?;
         tokio::spawn(
             super::publishing_scheduler(
-                &sqlite,
+                Arc::new(sqlite.clone()),
                 key.clone(),
                 rapport_sources::http::SafetyPolicy::public_only(),
             )
@@ -216,7 +216,7 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
         )
         // Publishing: drafts go out through accounts an admin connects on /w/{id}/publish.
         .with_publishing(super::publishing(
-            &sqlite,
+            Arc::new(sqlite.clone()),
             key.clone(),
             rapport_sources::http::SafetyPolicy::public_only(),
         ))

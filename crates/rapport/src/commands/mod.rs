@@ -183,27 +183,24 @@ pub fn resend_pending_replies(state: rapport_web::AppState) {
     });
 }
 
-/// Publishing over the embedded store (PostgreSQL does not implement `PublishStore` yet):
-/// account secrets sealed with `key`, posts only where `policy` (`[safety]`) allows.
+/// Publishing over either store: account secrets sealed with `key`, posts only where
+/// `policy` (`[safety]`) allows.
 pub fn publishing(
-    sqlite: &rapport_store::SqliteStore,
+    store: std::sync::Arc<dyn rapport_store::PublishStore>,
     key: rapport_store::SecretKey,
     policy: rapport_sources::http::SafetyPolicy,
 ) -> rapport_web::routes::publishing::Publishing {
-    rapport_web::routes::publishing::Publishing::new(
-        std::sync::Arc::new(sqlite.clone()),
-        key,
-        policy,
-    )
+    rapport_web::routes::publishing::Publishing::new(store, key, policy)
 }
 
-/// The scheduler that sends scheduled drafts from the embedded store, under `policy`.
+/// The scheduler that sends scheduled drafts from either store, under `policy`. On a
+/// shared PostgreSQL every server runs one: the store's claims send each post once.
 pub fn publishing_scheduler(
-    sqlite: &rapport_store::SqliteStore,
+    store: std::sync::Arc<dyn rapport_store::PublishStore>,
     key: rapport_store::SecretKey,
     policy: rapport_sources::http::SafetyPolicy,
 ) -> rapport_engine::publishing::Scheduler {
-    rapport_engine::publishing::Scheduler::new(std::sync::Arc::new(sqlite.clone()), key, policy)
+    rapport_engine::publishing::Scheduler::new(store, key, policy)
 }
 
 /// Computes the dashboards' overview lists in the background, so no first view waits.

@@ -29,13 +29,21 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
         // Alerts live in the embedded store only for now.
         let alerts = super::alerts::runner(sqlite.clone(), backend.analytics.clone(), key.clone())?;
         tokio::spawn(alerts.run_forever());
-        // So does publishing: the scheduler sends scheduled drafts.
-        tokio::spawn(
-            super::publishing_scheduler(sqlite, key.clone(), config.safety_policy()).run_forever(),
-        );
-    } else {
-        println!("publishing is not available with --store postgres://... yet (it needs the embedded store)");
     }
+    // The publishing scheduler sends scheduled drafts; on a shared PostgreSQL every server
+    // runs one, and the store's expiring claims send each post exactly once.
+    let scheduler = super::publishing_scheduler(
+        backend.publishing.clone(),
+        key.clone(),
+        config.safety_policy(),
+    )
+    .with_config(rapport_engine::publishing::SchedulerConfig {
+        interval: std::time::Duration::from_secs(args.publish_interval),
+        claim_ttl: std::time::Duration::from_secs(args.publish_claim_ttl),
+        ..Default::default()
+    });
+    tracing::info!(owner = scheduler.owner(), "publishing scheduler");
+    tokio::spawn(scheduler.run_forever());
     let webhooks = rapport_web::routes::webhook::Webhooks::new(
         ingestor.clone(),
         backend.sources.clone(),
@@ -54,10 +62,8 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
         key.clone(),
         config.safety_policy(),
     );
-    if let Some(sqlite) = &backend.sqlite {
-        // Connected accounts (publishing) live in the embedded store only for now.
-        replies = replies.with_accounts(Arc::new(sqlite.clone()));
-    }
+    // Replies may go out through connected accounts (publishing), on either store.
+    replies = replies.with_accounts(backend.publishing.clone());
     let reload = Arc::new(Notify::new());
     let polling = !args.no_sources;
     if polling {
@@ -87,11 +93,7 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
     );
     println!("log in with an account from `rapport user add` (list them with `rapport user list`)");
     let state = match &backend.sqlite {
-        Some(sqlite) => AppState::sqlite(sqlite.clone()).with_publishing(super::publishing(
-            sqlite,
-            key.clone(),
-            config.safety_policy(),
-        )),
+        Some(sqlite) => AppState::sqlite(sqlite.clone()),
         None => AppState::new(
             backend.store.clone(),
             backend.accounts.clone(),
@@ -99,6 +101,11 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
             backend.analytics.clone(),
         ),
     }
+    .with_publishing(super::publishing(
+        backend.publishing.clone(),
+        key.clone(),
+        config.safety_policy(),
+    ))
     .with_cookies(super::cookie_policy(addr))
     .with_webhooks(webhooks)
     .with_replies(replies)
