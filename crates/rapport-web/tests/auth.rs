@@ -595,6 +595,13 @@ async fn every_route_checks_the_role_and_the_workspace() {
         ),
         (
             Method::GET,
+            "/w/{id}/themes",
+            format!("/w/{a}/themes?days=7"),
+            || Body::Empty,
+            viewer_page,
+        ),
+        (
+            Method::GET,
             "/w/{id}/sources",
             format!("/w/{a}/sources"),
             || Body::Empty,

@@ -32,6 +32,7 @@ struct App {
     viewer_token: String,
     manager_token: String,
     viewer_cookie: String,
+    store: SqliteStore,
     _shutdown: oneshot::Sender<()>,
     _dir: TempDir,
 }
@@ -320,6 +321,7 @@ async fn spawn_with(postgres_like: bool) -> App {
             .expect("token");
         tokens.push(secret.expose().to_string());
     }
+    let handle = store.clone();
     let state = if postgres_like {
         // What `rapport serve` builds over PostgreSQL: no alert store.
         let store = std::sync::Arc::new(store);
@@ -367,6 +369,7 @@ async fn spawn_with(postgres_like: bool) -> App {
         viewer_token: tokens[0].clone(),
         manager_token: tokens[1].clone(),
         viewer_cookie,
+        store: handle,
         _shutdown: tx,
         _dir: dir,
     }
@@ -1040,4 +1043,105 @@ async fn the_dashboard_draws_its_charts_over_the_range_asked_for() {
             "{page}"
         );
     }
+}
+
+/// A mention of Acme by `handle` at `at`, as the pipeline would store it.
+fn acme_mention(app: &App, id: String, at: DateTime<Utc>, text: String) -> IngestItem {
+    IngestItem {
+        post: Post {
+            network: Network::Mastodon,
+            native_id: id.clone(),
+            url: None,
+            author: Author {
+                handle: format!("user{id}"),
+                display_name: None,
+                followers: Some(10),
+            },
+            title: None,
+            text,
+            language: Some("en".into()),
+            created_at: at,
+            reply_to: None,
+            conversation_id: None,
+            quote_of: None,
+            engagement: Engagement::default(),
+        },
+        monitors: vec![app.acme.id],
+        analysis: None,
+        triage: None,
+    }
+}
+
+#[tokio::test]
+async fn the_themes_page_names_what_emerged_today_and_draws_when_it_rose() {
+    let app = spawn_with(false).await;
+    let ws = app.workspace.id;
+    let now = Utc::now();
+    let subjects = ["acme kettle", "acme grinder", "acme espresso", "acme app"];
+    let verbs = [
+        "works fine",
+        "arrived",
+        "looks nice",
+        "is okay",
+        "makes coffee",
+    ];
+    let mut items = Vec::new();
+    // Six ordinary days...
+    for i in 0..120 {
+        let at = now - Duration::hours(26 + (i % 140));
+        let text = format!("{} {}", subjects[i as usize % 4], verbs[i as usize / 4 % 5]);
+        items.push(acme_mention(&app, format!("old{i}"), at, text));
+    }
+    // ...then a day when people talk about a cracked portafilter.
+    for i in 0..30 {
+        let at = now - Duration::minutes(5 + i * 20);
+        let text = if i % 3 == 0 {
+            format!("{} {}", subjects[i as usize % 4], verbs[i as usize % 5])
+        } else {
+            format!(
+                "acme portafilter cracked <b>again</b> {}",
+                verbs[i as usize % 5]
+            )
+        };
+        items.push(acme_mention(&app, format!("new{i}"), at, text));
+    }
+    app.store.write_batch(items).await.expect("posts");
+
+    let acme = app.acme.id.0;
+    let (status, page) = app
+        .page(&format!("/w/{ws}/themes?monitor={acme}&days=7"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let rises = page.split("id=\"theme-rises\"").nth(1).expect("the charts");
+    assert!(rises.contains("portafilter cracked</span>"), "{rises}");
+    assert!(
+        !rises.contains("<b>"),
+        "ingested markup never reaches the page"
+    );
+    // The last day (today, and yesterday when the test runs soon after midnight UTC) holds
+    // the 20 posts; the days before hold none.
+    let first = rises.split("</figure>").next().unwrap();
+    let hits: Vec<u64> = first
+        .split("% (")
+        .skip(1)
+        .map(|rest| rest.split(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(hits.len(), 7, "one bar per day: {first}");
+    assert_eq!(hits.iter().sum::<u64>(), 20, "{first}");
+    assert!(hits[..5].iter().all(|h| *h == 0), "{first}");
+    // The whole workspace tells the same story; bad parameters say what is wrong.
+    let (status, all) = app.page(&format!("/w/{ws}/themes")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(all.contains("portafilter cracked"));
+    let (status, _) = app.page(&format!("/w/{ws}/themes?monitor=999")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = app.page(&format!("/w/{ws}/themes?days=0")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains("days must be an integer from 1 to 90"),
+        "{body}"
+    );
+    // The dashboard's list links here.
+    let (_, dashboard) = app.page(&format!("/w/{ws}")).await;
+    assert!(dashboard.contains(&format!("href=\"/w/{ws}/themes\"")));
 }

@@ -136,6 +136,18 @@ pub fn emerging_themes(target: &[&str], baseline: &[&str], config: &ThemeConfig)
 }
 
 /// Dunning's G² for `a` of `n_t` target posts and `b` of `n_b` baseline posts.
+/// In how many of `posts` each of `phrases` (as [`emerging_themes`] names them) appears,
+/// counted the same way: for drawing a theme's rise day by day.
+pub fn posts_containing(posts: &[&str], phrases: &[&str], config: &ThemeConfig) -> Vec<u64> {
+    let mut analyzed = Analyzed::new();
+    let mut scratch = Vec::new();
+    let counts = count_phrases(posts, config, &mut analyzed, &mut scratch);
+    phrases
+        .iter()
+        .map(|p| counts.get(*p).copied().unwrap_or(0))
+        .collect()
+}
+
 fn g2(a: f64, b: f64, n_t: f64, n_b: f64) -> f64 {
     let (c, d) = (n_t - a, n_b - b);
     let n = n_t + n_b;

@@ -109,3 +109,19 @@ fn g2_matches_a_known_value() {
     assert!((v - 22.908).abs() < 0.001, "{v}");
     assert_eq!(g2(0.0, 0.0, 10.0, 10.0), 0.0);
 }
+
+#[test]
+fn posts_containing_counts_like_the_themes_do() {
+    let posts = [
+        "My portafilter cracked today",
+        "the PORTAFILTER cracked again!",
+        "portafilter is fine",
+        "#LostBags at the airport",
+    ];
+    let counts = posts_containing(
+        &posts,
+        &["portafilter cracked", "portafilter", "#lostbags", "nowhere"],
+        &ThemeConfig::default(),
+    );
+    assert_eq!(counts, [2, 3, 1, 0]);
+}

@@ -21,6 +21,7 @@ pub mod replies;
 pub mod reports;
 pub mod sources;
 pub mod table;
+mod themes;
 pub mod users;
 pub mod webhook;
 

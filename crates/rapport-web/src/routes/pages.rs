@@ -575,7 +575,7 @@ fn render_dashboard(view: &DashboardView<'_>) -> Markup {
             }
             section.panel.overview-lists title="Refreshed every few minutes" {
                 div.overview-box #themes {
-                    h2 { "Emerging today" }
+                    h2 { a href={ "/w/" (view.workspace.id) "/themes" } { "Emerging today" } }
                     @if view.themes.is_empty() {
                         p.empty { "Nothing stands out against the last week yet." }
                     } @else {

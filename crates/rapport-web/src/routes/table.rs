@@ -13,7 +13,8 @@ use rapport_model::Role;
 
 use super::{
     alerts, analytics, api, authors, events, inbox, inbox_pages, login, monitors, pages,
-    performance, publish_pages, publishing, query, replies, reports, sources, users, webhook,
+    performance, publish_pages, publishing, query, replies, reports, sources, themes, users,
+    webhook,
 };
 use crate::{
     auth::{Access, Kind},
@@ -238,6 +239,12 @@ pub(crate) fn routes() -> Vec<Route> {
             "/w/{id}/response-times",
             Workspace(Role::Viewer),
             get(performance::page),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/themes",
+            Workspace(Role::Viewer),
+            get(themes::page),
         ),
         route(
             M::GET,
