@@ -13,7 +13,8 @@ use rapport_model::Role;
 
 use super::{
     alerts, analytics, api, authors, events, inbox, inbox_pages, login, monitors, pages,
-    performance, publish_pages, publishing, query, replies, reports, sources, users, webhook,
+    performance, publish_pages, publishing, query, replies, reports, slots, sources, users,
+    webhook,
 };
 use crate::{
     auth::{Access, Kind},
@@ -408,6 +409,30 @@ pub(crate) fn routes() -> Vec<Route> {
             post(publishing::cancel_route),
         ),
         route(
+            M::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/queue",
+            Workspace(Role::Agent),
+            post(slots::queue_route),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/slots",
+            Workspace(Role::Agent),
+            get(slots::list_route),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/slots",
+            Workspace(Role::Manager),
+            post(slots::create_route),
+        ),
+        route(
+            M::DELETE,
+            "/api/v1/workspaces/{id}/slots/{slot}",
+            Workspace(Role::Manager),
+            delete(slots::delete_route),
+        ),
+        route(
             M::GET,
             "/w/{id}/publish",
             Workspace(Role::Agent),
@@ -430,6 +455,12 @@ pub(crate) fn routes() -> Vec<Route> {
             "/w/{id}/settings",
             Workspace(Role::Admin),
             post(publish_pages::settings),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/slots",
+            Workspace(Role::Manager),
+            post(slots::form_route),
         ),
         route(
             M::GET,
