@@ -14,7 +14,9 @@
 //! answers `Conflict`).
 //!
 //! [`crate::SqliteStore`] (migrations `0010_publishing.sql`, `0014_publish_slots.sql`) and
-//! [`crate::PostgresStore`] (`postgres/0016_publishing.sql`) implement [`PublishStore`].
+//! [`crate::PostgresStore`] (`postgres/0016_publishing.sql`, `postgres/0017_publish_slots.sql`)
+//! implement [`PublishStore`]. Weekly slots ([`PublishSlot`]) are kept here; the next free
+//! one is found by `rapport-web` (it knows time zones).
 
 use crate::secrets::{Secret, SecretKey};
 use crate::{StoreError, StoreResult};

@@ -1,5 +1,6 @@
-//! [`PublishStore`] for [`PostgresStore`] (migration `postgres/0016_publishing.sql`): the
-//! same tables and semantics as SQLite's, safe with several schedulers on one database.
+//! [`PublishStore`] for [`PostgresStore`] (migrations `postgres/0016_publishing.sql` and
+//! `0017_publish_slots.sql`): the same tables and semantics as SQLite's, safe with several
+//! schedulers on one database.
 //!
 //! - A claim selects due rows `FOR UPDATE OF t SKIP LOCKED` and marks them `sending` for its
 //!   holder in the same transaction: a concurrent claimer skips the locked rows, and once
