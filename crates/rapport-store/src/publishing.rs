@@ -14,7 +14,9 @@
 //! answers `Conflict`).
 //!
 //! [`crate::SqliteStore`] (migrations `0010_publishing.sql`, `0014_publish_slots.sql`) and
-//! [`crate::PostgresStore`] (`postgres/0016_publishing.sql`) implement [`PublishStore`].
+//! [`crate::PostgresStore`] (`postgres/0016_publishing.sql`, `postgres/0017_publish_slots.sql`)
+//! implement [`PublishStore`]. Weekly slots ([`PublishSlot`]) are kept here; the next free
+//! one is found by `rapport-web` (it knows time zones).
 
 use crate::secrets::{Secret, SecretKey};
 use crate::{StoreError, StoreResult};
@@ -348,6 +350,21 @@ pub struct Delivery {
     pub attempts: u32,
 }
 
+/// A workspace's recurring weekly publishing slot: a weekday and a local time in the
+/// workspace's time zone ("add to queue" puts a draft into the next free one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublishSlot {
+    /// Its id.
+    pub id: i64,
+    /// Whose slot.
+    pub workspace_id: WorkspaceId,
+    /// 0 = Monday .. 6 = Sunday.
+    pub weekday: u8,
+    /// Minutes after local midnight (0 .. 1439).
+    pub minute: u16,
+}
+
 /// A scheduler's hold on the deliveries it claims: who it is, and how long a claim holds
 /// before another scheduler may take the delivery over.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -413,6 +430,44 @@ pub(crate) fn lost_claim(id: DeliveryId, owner: &str) -> StoreError {
     }
 }
 
+/// A stored slot row, checked.
+pub(crate) fn slot(
+    id: i64,
+    workspace: WorkspaceId,
+    weekday: i64,
+    minute: i64,
+) -> StoreResult<PublishSlot> {
+    let weekday = u8::try_from(weekday)
+        .ok()
+        .filter(|d| *d <= 6)
+        .ok_or_else(|| StoreError::Corrupt {
+            table: "publish_slots",
+            column: "weekday",
+            message: format!("{weekday} is not 0..=6"),
+        })?;
+    let minute = u16::try_from(minute)
+        .ok()
+        .filter(|m| *m < 1440)
+        .ok_or_else(|| StoreError::Corrupt {
+            table: "publish_slots",
+            column: "minute",
+            message: format!("{minute} is not 0..1440"),
+        })?;
+    Ok(PublishSlot {
+        id,
+        workspace_id: workspace,
+        weekday,
+        minute,
+    })
+}
+
+/// `Mon 09:30`, for messages.
+pub(crate) fn slot_name(weekday: u8, minute: u16) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let day = DAYS.get(usize::from(weekday)).copied().unwrap_or("?");
+    format!("{day} {:02}:{:02}", minute / 60, minute % 60)
+}
+
 /// Connected accounts, drafts and deliveries.
 #[async_trait]
 pub trait PublishStore: Send + Sync + 'static {
@@ -468,6 +523,21 @@ pub trait PublishStore: Send + Sync + 'static {
         author: Option<i64>,
         body: &str,
     ) -> StoreResult<DraftComment>;
+
+    /// A workspace's weekly slots, by weekday then time.
+    async fn publish_slots(&self, workspace: WorkspaceId) -> StoreResult<Vec<PublishSlot>>;
+
+    /// Adds a weekly slot (`weekday` 0..=6, `minute` 0..=1439, checked by the caller).
+    /// `Conflict` when the workspace has it already, `NotFound` without the workspace.
+    async fn add_publish_slot(
+        &self,
+        workspace: WorkspaceId,
+        weekday: u8,
+        minute: u16,
+    ) -> StoreResult<PublishSlot>;
+
+    /// Removes one of the workspace's slots (`NotFound` when it has no such slot).
+    async fn remove_publish_slot(&self, workspace: WorkspaceId, slot: i64) -> StoreResult<()>;
 
     /// Claims up to `limit` deliveries due at `now` for `lease.owner` until `now +
     /// lease.ttl`: each becomes `sending`, gets its idempotency key (kept from an earlier

@@ -10,8 +10,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::routes::{
-    alerts, analytics, api, authors, events, inbox, publishing, query, replies, reports, sources,
-    webhook,
+    alerts, analytics, api, authors, events, inbox, publishing, query, replies, reports, slots,
+    sources, webhook,
 };
 
 /// The document; [`ApiDoc::openapi`] builds it.
@@ -67,6 +67,10 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
         publishing::comment_route,
         publishing::schedule_route,
         publishing::cancel_route,
+        slots::list_route,
+        slots::create_route,
+        slots::delete_route,
+        slots::queue_route,
         openapi_json,
     ),
     components(schemas(ErrorBody, ErrorDetail)),

@@ -192,6 +192,13 @@ async fn spawn() -> Env {
             .await
             .expect("draft");
     }
+    // Weekly slots 1 to 7: every day at 09:00 (the matrix queues draft 2, removes slot 7).
+    for weekday in 0..7 {
+        store
+            .add_publish_slot(a.id, weekday, 9 * 60)
+            .await
+            .expect("slot");
+    }
     let publishing = rapport_web::routes::publishing::Publishing::new(
         std::sync::Arc::new(store.clone()),
         key,
@@ -915,6 +922,38 @@ async fn every_route_checks_the_role_and_the_workspace() {
             agent_api,
         ),
         (
+            Method::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/queue",
+            format!("/api/v1/workspaces/{a}/drafts/2/queue"),
+            || Body::Json(json!({})),
+            agent_api,
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/slots",
+            format!("/api/v1/workspaces/{a}/slots"),
+            || Body::Empty,
+            agent_api,
+        ),
+        (
+            Method::POST,
+            "/api/v1/workspaces/{id}/slots",
+            format!("/api/v1/workspaces/{a}/slots"),
+            || {
+                static N: AtomicUsize = AtomicUsize::new(0);
+                let n = N.fetch_add(1, Ordering::Relaxed);
+                Body::Json(json!({"weekday": 2, "time": format!("10:{n:02}")}))
+            },
+            created(manager_api),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/workspaces/{id}/slots/{slot}",
+            format!("/api/v1/workspaces/{a}/slots/7"),
+            || Body::Empty,
+            no_content(manager_api),
+        ),
+        (
             Method::GET,
             "/w/{id}/publish",
             format!("/w/{a}/publish"),
@@ -958,6 +997,21 @@ async fn every_route_checks_the_role_and_the_workspace() {
             format!("/w/{a}/settings"),
             || Body::Form(vec![("time_zone", "Europe/Paris".into())]),
             redirected(admin_page),
+        ),
+        (
+            Method::POST,
+            "/w/{id}/slots",
+            format!("/w/{a}/slots"),
+            || {
+                static N: AtomicUsize = AtomicUsize::new(0);
+                let n = N.fetch_add(1, Ordering::Relaxed);
+                Body::Form(vec![
+                    ("action", "add".into()),
+                    ("weekday", "3".into()),
+                    ("time", format!("11:{n:02}")),
+                ])
+            },
+            redirected(manager_page),
         ),
         (
             Method::GET,

@@ -286,14 +286,14 @@ async fn an_agents_post_is_approved_by_a_manager_then_sent_once_by_the_scheduler
 }
 
 #[tokio::test]
-async fn without_the_embedded_store_publishing_says_it_is_not_available() {
+async fn a_server_without_publishing_says_it_is_not_available() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
     let ws = store.create_workspace("Acme").await.unwrap();
     let agent = token(&store, &ws, Role::Agent).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    // As `rapport serve --store postgres://...` builds it: no publishing.
+    // A state built without publishing (`rapport serve` sets it up on either store).
     tokio::spawn(rapport_web::serve(
         listener,
         AppState::sqlite(store),
@@ -315,4 +315,144 @@ async fn without_the_embedded_store_publishing_says_it_is_not_available() {
         .as_str()
         .unwrap()
         .contains("not available"));
+}
+
+#[tokio::test]
+async fn add_to_queue_takes_the_next_free_weekly_slot_in_the_workspace_zone() {
+    use rapport_store::PublishStore;
+    use rapport_web::routes::slots::next_free_slot;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
+    let key = SecretKey::generate().unwrap();
+    let ws = store.create_workspace("Acme").await.unwrap();
+    store.set_time_zone(ws.id, "Europe/Paris").await.unwrap();
+    let agent = token(&store, &ws, Role::Agent).await;
+    let manager = token(&store, &ws, Role::Manager).await;
+    let account = store
+        .add_publish_account(
+            rapport_store::publishing::NewPublishAccount {
+                workspace_id: ws.id,
+                kind: "mastodon".into(),
+                display_name: "Acme".into(),
+                settings: json!({"instance": "https://mastodon.example"}),
+                secret: rapport_store::Secret::new("t"),
+            },
+            &key,
+        )
+        .await
+        .unwrap();
+    let publishing = Publishing::new(Arc::new(store.clone()), key, SafetyPolicy::public_only());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(rapport_web::serve(
+        listener,
+        AppState::sqlite(store.clone()).with_publishing(publishing),
+        std::future::pending(),
+    ));
+    let client = Client {
+        http: rapport_sources::http::client_builder().build().unwrap(),
+        base,
+    };
+    let w = ws.id;
+    let draft = |text: &str| json!({"text": text, "targets": [account.id.0], "action": "save"});
+    let (_, first) = client
+        .send(
+            &manager,
+            &format!("/api/v1/workspaces/{w}/drafts"),
+            Some(draft("one")),
+        )
+        .await;
+    let (_, second) = client
+        .send(
+            &manager,
+            &format!("/api/v1/workspaces/{w}/drafts"),
+            Some(draft("two")),
+        )
+        .await;
+    let (_, by_agent) = client
+        .send(
+            &agent,
+            &format!("/api/v1/workspaces/{w}/drafts"),
+            Some(draft("three")),
+        )
+        .await;
+    let queue = |id: &Value| format!("/api/v1/workspaces/{w}/drafts/{id}/queue");
+
+    // No slots yet: a clear conflict.
+    let (status, error) = client
+        .send(&manager, &queue(&first["id"]), Some(json!({})))
+        .await;
+    assert_eq!(status, 409, "{error}");
+    assert!(error.to_string().contains("no publishing slots"), "{error}");
+
+    // Slots are a manager's to define; agents may read them.
+    let slots = format!("/api/v1/workspaces/{w}/slots");
+    let (status, _) = client
+        .send(&agent, &slots, Some(json!({"weekday": 0, "time": "09:00"})))
+        .await;
+    assert_eq!(status, 403);
+    for (weekday, time) in [(1, "09:30"), (4, "17:00")] {
+        let (status, slot) = client
+            .send(
+                &manager,
+                &slots,
+                Some(json!({"weekday": weekday, "time": time})),
+            )
+            .await;
+        assert_eq!(status, 201, "{slot}");
+        assert_eq!(slot["time"], time);
+    }
+    let (status, error) = client
+        .send(
+            &manager,
+            &slots,
+            Some(json!({"weekday": 7, "time": "09:00"})),
+        )
+        .await;
+    assert_eq!(status, 400, "{error}");
+    let (status, error) = client
+        .send(
+            &manager,
+            &slots,
+            Some(json!({"weekday": 1, "time": "09:30"})),
+        )
+        .await;
+    assert_eq!(status, 409, "{error}");
+    let (status, listed) = client.send(&agent, &slots, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+
+    // Queued drafts take the next free slots, one each, in Paris time.
+    let stored = store.publish_slots(w).await.unwrap();
+    let paris: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
+    let now = chrono::Utc::now();
+    let expect_first = next_free_slot(&stored, paris, now, &Default::default()).unwrap();
+    let expect_second =
+        next_free_slot(&stored, paris, now, &[expect_first].into_iter().collect()).unwrap();
+    let (status, queued) = client
+        .send(&manager, &queue(&first["id"]), Some(json!({})))
+        .await;
+    assert_eq!(status, 200, "{queued}");
+    assert_eq!(queued["status"], "scheduled");
+    let at = |draft: &Value| {
+        chrono::DateTime::parse_from_rfc3339(draft["scheduled_at"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    assert_eq!(at(&queued), expect_first);
+    let (status, queued) = client
+        .send(&manager, &queue(&second["id"]), Some(json!({})))
+        .await;
+    assert_eq!(status, 200, "{queued}");
+    assert_eq!(at(&queued), expect_second, "the first slot is taken");
+    // Queueing a scheduled draft again keeps its own slot free for itself.
+    let (_, again) = client
+        .send(&manager, &queue(&first["id"]), Some(json!({})))
+        .await;
+    assert_eq!(at(&again), expect_first);
+    // An agent's own draft still needs approval.
+    let (status, error) = client
+        .send(&agent, &queue(&by_agent["id"]), Some(json!({})))
+        .await;
+    assert_eq!(status, 403, "{error}");
 }

@@ -60,6 +60,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "publishing",
         include_str!("../../migrations/postgres/0016_publishing.sql"),
     ),
+    (
+        17,
+        "publish_slots",
+        include_str!("../../migrations/postgres/0017_publish_slots.sql"),
+    ),
 ];
 
 /// The schema version of a fully migrated PostgreSQL database (the highest version in

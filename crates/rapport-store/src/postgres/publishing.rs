@@ -1,5 +1,6 @@
-//! [`PublishStore`] for [`PostgresStore`] (migration `postgres/0016_publishing.sql`): the
-//! same tables and semantics as SQLite's, safe with several schedulers on one database.
+//! [`PublishStore`] for [`PostgresStore`] (migrations `postgres/0016_publishing.sql` and
+//! `0017_publish_slots.sql`): the same tables and semantics as SQLite's, safe with several
+//! schedulers on one database.
 //!
 //! - A claim selects due rows `FOR UPDATE OF t SKIP LOCKED` and marks them `sending` for its
 //!   holder in the same transaction: a concurrent claimer skips the locked rows, and once
@@ -13,9 +14,10 @@ use super::write::is_unique_violation;
 use super::{execute, get, limit_value, query, query_opt, PostgresStore};
 use crate::codec::{from_millis, to_millis};
 use crate::publishing::{
-    lost_claim, new_key, ClaimLease, Delivery, DeliveryId, DeliveryOutcome, Draft, DraftComment,
-    DraftFilter, DraftId, DraftPoll, DraftStatus, DraftTarget, NewDraft, NewPublishAccount,
-    PublishAccount, PublishAccountId, PublishStore, TargetStatus, Transition,
+    lost_claim, new_key, slot, slot_name, ClaimLease, Delivery, DeliveryId, DeliveryOutcome, Draft,
+    DraftComment, DraftFilter, DraftId, DraftPoll, DraftStatus, DraftTarget, NewDraft,
+    NewPublishAccount, PublishAccount, PublishAccountId, PublishSlot, PublishStore, TargetStatus,
+    Transition,
 };
 use crate::secrets::{Secret, SecretKey};
 use crate::{StoreError, StoreResult};
@@ -619,6 +621,82 @@ impl PublishStore for PostgresStore {
                 what: "comment",
                 id: comment_id,
             })
+    }
+
+    async fn publish_slots(&self, workspace: WorkspaceId) -> StoreResult<Vec<PublishSlot>> {
+        let what = "list publishing slots";
+        let rows = query(
+            &self.client().await?,
+            "SELECT id, weekday, minute FROM publish_slots WHERE workspace_id = $1 \
+             ORDER BY weekday, minute",
+            &[&workspace.0],
+            what,
+        )
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let weekday: i16 = get(row, 1, what)?;
+                let minute: i16 = get(row, 2, what)?;
+                slot(
+                    get(row, 0, what)?,
+                    workspace,
+                    i64::from(weekday),
+                    i64::from(minute),
+                )
+            })
+            .collect()
+    }
+
+    async fn add_publish_slot(
+        &self,
+        workspace: WorkspaceId,
+        weekday: u8,
+        minute: u16,
+    ) -> StoreResult<PublishSlot> {
+        let what = "add a publishing slot";
+        let inserted = query_opt(
+            &self.client().await?,
+            "INSERT INTO publish_slots (workspace_id, weekday, minute) VALUES ($1, $2, $3) \
+             RETURNING id",
+            &[&workspace.0, &i16::from(weekday), &(minute as i16)],
+            what,
+        )
+        .await;
+        match inserted {
+            Ok(Some(row)) => slot(
+                get(&row, 0, what)?,
+                workspace,
+                i64::from(weekday),
+                i64::from(minute),
+            ),
+            Ok(None) => Err(StoreError::Worker("adding a slot returned no id".into())),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict {
+                what: "publishing slot",
+                value: slot_name(weekday, minute),
+            }),
+            Err(e) if super::write::is_foreign_key_violation(&e) => Err(StoreError::NotFound {
+                what: "workspace",
+                id: workspace.0,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn remove_publish_slot(&self, workspace: WorkspaceId, id: i64) -> StoreResult<()> {
+        let removed = execute(
+            &self.client().await?,
+            "DELETE FROM publish_slots WHERE id = $1 AND workspace_id = $2",
+            &[&id, &workspace.0],
+            "remove a publishing slot",
+        )
+        .await?;
+        if removed == 0 {
+            return Err(StoreError::NotFound {
+                what: "publishing slot",
+                id,
+            });
+        }
+        Ok(())
     }
 
     async fn claim_due_deliveries(

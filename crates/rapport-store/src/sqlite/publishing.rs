@@ -7,11 +7,11 @@
 
 use super::codec::{from_millis, to_millis};
 use super::SqliteStore;
-use crate::publishing::{lost_claim, new_key};
+use crate::publishing::{lost_claim, new_key, slot, slot_name};
 use crate::publishing::{
     ClaimLease, Delivery, DeliveryId, DeliveryOutcome, Draft, DraftComment, DraftFilter, DraftId,
     DraftPoll, DraftStatus, DraftTarget, NewDraft, NewPublishAccount, PublishAccount,
-    PublishAccountId, PublishStore, TargetStatus, Transition,
+    PublishAccountId, PublishSlot, PublishStore, TargetStatus, Transition,
 };
 use crate::secrets::{Secret, SecretKey};
 use crate::{StoreError, StoreResult};
@@ -747,6 +747,94 @@ impl PublishStore for SqliteStore {
                     what: "comment",
                     id: comment_id,
                 })
+        })
+        .await
+    }
+
+    async fn publish_slots(&self, workspace: WorkspaceId) -> StoreResult<Vec<PublishSlot>> {
+        self.with_reader(move |conn| {
+            let what = "list publishing slots";
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT id, weekday, minute FROM publish_slots WHERE workspace_id = ?1 \
+                     ORDER BY weekday, minute",
+                )
+                .map_err(StoreError::sqlite(what))?;
+            let rows = stmt
+                .query_map([workspace.0], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(StoreError::sqlite(what))?;
+            rows.into_iter()
+                .map(|(id, weekday, minute)| slot(id, workspace, weekday, minute))
+                .collect()
+        })
+        .await
+    }
+
+    async fn add_publish_slot(
+        &self,
+        workspace: WorkspaceId,
+        weekday: u8,
+        minute: u16,
+    ) -> StoreResult<PublishSlot> {
+        self.with_writer(move |w| {
+            let what = "add a publishing slot";
+            let exists: bool = w
+                .conn
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM workspaces WHERE id = ?1)",
+                    [workspace.0],
+                    |r| r.get(0),
+                )
+                .map_err(StoreError::sqlite(what))?;
+            if !exists {
+                return Err(StoreError::NotFound {
+                    what: "workspace",
+                    id: workspace.0,
+                });
+            }
+            let id: i64 = w
+                .conn
+                .query_row(
+                    "INSERT INTO publish_slots (workspace_id, weekday, minute) \
+                     VALUES (?1, ?2, ?3) RETURNING id",
+                    params![workspace.0, weekday, minute],
+                    |r| r.get(0),
+                )
+                .map_err(|e| match e.sqlite_error_code() {
+                    Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict {
+                        what: "publishing slot",
+                        value: slot_name(weekday, minute),
+                    },
+                    _ => StoreError::sqlite(what)(e),
+                })?;
+            slot(id, workspace, i64::from(weekday), i64::from(minute))
+        })
+        .await
+    }
+
+    async fn remove_publish_slot(&self, workspace: WorkspaceId, id: i64) -> StoreResult<()> {
+        self.with_writer(move |w| {
+            let removed = w
+                .conn
+                .execute(
+                    "DELETE FROM publish_slots WHERE id = ?1 AND workspace_id = ?2",
+                    params![id, workspace.0],
+                )
+                .map_err(StoreError::sqlite("remove a publishing slot"))?;
+            if removed == 0 {
+                return Err(StoreError::NotFound {
+                    what: "publishing slot",
+                    id,
+                });
+            }
+            Ok(())
         })
         .await
     }

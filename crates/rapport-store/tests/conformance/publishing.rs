@@ -18,7 +18,39 @@ conformance!(
     drafts_flow_from_approval_to_sent_with_one_key_per_delivery,
     a_sending_delivery_is_taken_over_only_after_its_claim_expires,
     concurrent_claimers_never_get_the_same_delivery,
+    weekly_slots_belong_to_their_workspace,
 );
+
+async fn weekly_slots_belong_to_their_workspace(b: Backend) {
+    let store = &*b.store;
+    let ws = store.create_workspace("acme").await.unwrap();
+    let other = store.create_workspace("globex").await.unwrap();
+    assert!(store.publish_slots(ws.id).await.unwrap().is_empty());
+    let friday = store.add_publish_slot(ws.id, 4, 17 * 60).await.unwrap();
+    let monday = store.add_publish_slot(ws.id, 0, 9 * 60 + 30).await.unwrap();
+    assert_eq!((monday.weekday, monday.minute), (0, 570));
+    assert!(matches!(
+        store.add_publish_slot(ws.id, 4, 17 * 60).await,
+        Err(StoreError::Conflict { value, .. }) if value == "Fri 17:00"
+    ));
+    assert!(matches!(
+        store.add_publish_slot(WorkspaceId(9999), 0, 0).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    store.add_publish_slot(other.id, 4, 17 * 60).await.unwrap();
+    assert_eq!(
+        store.publish_slots(ws.id).await.unwrap(),
+        vec![monday, friday],
+        "by weekday then time"
+    );
+    assert!(matches!(
+        store.remove_publish_slot(other.id, friday.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    store.remove_publish_slot(ws.id, friday.id).await.unwrap();
+    assert_eq!(store.publish_slots(ws.id).await.unwrap(), vec![monday]);
+    assert_eq!(store.publish_slots(other.id).await.unwrap().len(), 1);
+}
 
 fn account(workspace: WorkspaceId, name: &str) -> NewPublishAccount {
     NewPublishAccount {

@@ -19,6 +19,7 @@ pub mod publishing;
 pub mod query;
 pub mod replies;
 pub mod reports;
+pub mod slots;
 pub mod sources;
 pub mod table;
 mod themes;

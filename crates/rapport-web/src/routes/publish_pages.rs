@@ -103,6 +103,7 @@ async fn render_compose(
     let publishing = publishing(state)?;
     let tz = zone(publishing, id).await?;
     let accounts = publishing.store.publish_accounts(id).await?;
+    let slots = publishing.store.publish_slots(id).await?;
     let rules = api::length_rules(publishing, &accounts).await;
     let role = caller.role_in(id);
     let manager = role.is_some_and(|r| r.allows(Role::Manager));
@@ -195,6 +196,42 @@ async fn render_compose(
             section.panel {
                 h2 { "Open drafts" }
                 (drafts_table(id, &open, tz))
+            }
+            section.panel #slots {
+                h2 { "Weekly slots (" (tz.name()) ")" }
+                @if slots.is_empty() {
+                    p.muted { "No slots yet: \"Add to queue\" on a post schedules it into the next free one." }
+                } @else {
+                    ul.slots {
+                        @for slot in &slots {
+                            li {
+                                (super::slots::WEEKDAYS[usize::from(slot.weekday.min(6))]) " "
+                                (format!("{:02}:{:02}", slot.minute / 60, slot.minute % 60))
+                                @if manager {
+                                    form.inline method="post" action={ "/w/" (id) "/slots" } {
+                                        input type="hidden" name="csrf" value=(csrf);
+                                        input type="hidden" name="slot" value=(slot.id);
+                                        button.secondary.small type="submit" name="action" value="remove" { "Remove" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if manager {
+                    form.slot-form #slot-form method="post" action={ "/w/" (id) "/slots" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label for="slot-weekday" { "Day" }
+                        select #slot-weekday name="weekday" {
+                            @for (n, day) in super::slots::WEEKDAYS.iter().enumerate() {
+                                option value=(n) { (day) }
+                            }
+                        }
+                        label for="slot-time" { "Time" }
+                        input #slot-time type="time" name="time" required;
+                        div.actions { button type="submit" name="action" value="add" { "Add slot" } }
+                    }
+                }
             }
             @if admin {
                 section.panel #accounts {
@@ -676,7 +713,10 @@ pub(crate) async fn draft_page(
                         label for="schedule-at" { "Publish at (" (tz.name()) ")" }
                         input #schedule-at type="datetime-local" name="scheduled_at"
                             value=(draft.scheduled_at.map(|t| t.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default());
-                        div.actions { button #schedule type="submit" name="action" value="schedule" { "Schedule" } }
+                        div.actions {
+                            button #schedule type="submit" name="action" value="schedule" { "Schedule" }
+                            button.secondary #queue type="submit" name="action" value="queue" { "Add to queue" }
+                        }
                     }
                 }
                 @if unsent {
@@ -746,6 +786,9 @@ pub(crate) async fn draft_action(
             let at = parse_local(&form.scheduled_at, tz)?;
             api::schedule(&state, &caller, id, draft, at).await?;
         }
+        "queue" => {
+            super::slots::queue(&state, &caller, id, draft).await?;
+        }
         "cancel" => {
             api::cancel(&state, id, draft).await?;
         }
@@ -754,7 +797,7 @@ pub(crate) async fn draft_action(
         }
         other => {
             return Err(WebError::bad_request(format!(
-                "action must be approve, reject, schedule, cancel or comment, not {other:?}"
+                "action must be approve, reject, schedule, queue, cancel or comment, not {other:?}"
             ))
             .into())
         }

@@ -101,7 +101,7 @@ pub fn has_polls(network: Network) -> bool {
 pub(crate) fn publishing(state: &AppState) -> Result<&Publishing, WebError> {
     state.publishing.as_ref().ok_or_else(|| {
         WebError::Unprocessable(
-            "publishing is not set up on this server (it was started without a publishing store)"
+            "publishing is not available on this server: it was started without a publishing store"
                 .into(),
         )
     })

@@ -13,7 +13,8 @@ use rapport_model::Role;
 
 use super::{
     alerts, analytics, api, authors, events, inbox, inbox_pages, login, monitors, pages,
-    performance, publish_pages, publishing, query, replies, reports, sources, themes, users,
+    performance, publish_pages, publishing, query, replies, reports, slots, sources, themes,
+    users,
     webhook,
 };
 use crate::{
@@ -415,6 +416,30 @@ pub(crate) fn routes() -> Vec<Route> {
             post(publishing::cancel_route),
         ),
         route(
+            M::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/queue",
+            Workspace(Role::Agent),
+            post(slots::queue_route),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/slots",
+            Workspace(Role::Agent),
+            get(slots::list_route),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/slots",
+            Workspace(Role::Manager),
+            post(slots::create_route),
+        ),
+        route(
+            M::DELETE,
+            "/api/v1/workspaces/{id}/slots/{slot}",
+            Workspace(Role::Manager),
+            delete(slots::delete_route),
+        ),
+        route(
             M::GET,
             "/w/{id}/publish",
             Workspace(Role::Agent),
@@ -437,6 +462,12 @@ pub(crate) fn routes() -> Vec<Route> {
             "/w/{id}/settings",
             Workspace(Role::Admin),
             post(publish_pages::settings),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/slots",
+            Workspace(Role::Manager),
+            post(slots::form_route),
         ),
         route(
             M::GET,
