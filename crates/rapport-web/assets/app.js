@@ -456,6 +456,7 @@
   function countFor(network, text) {
     if (network === "mastodon") return countMastodon(text);
     if (network === "x") return countX(text);
+    if (network === "facebook") return Array.from(text).length;
     if (window.Intl && Intl.Segmenter) {
       var n = 0;
       var segments = new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text);

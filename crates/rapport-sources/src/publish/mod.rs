@@ -9,11 +9,16 @@
 //! network's length rule, which the pages show as you type and the server enforces.
 //!
 //! Built: Mastodon (`Idempotency-Key`), Bluesky (a record key derived from the idempotency
-//! key, see [`bluesky::record_key`]) and X (no idempotency: reconciliation by reading the
-//! account's recent posts, see [`x`]).
+//! key, see [`bluesky::record_key`]), X (no idempotency: reconciliation by reading the
+//! account's recent posts, see [`x`]), WordPress (a slug derived from the key, see
+//! [`wordpress`]), Micropub (reconciliation through `q=source`, see [`micropub`]) and a
+//! Facebook Page (reconciliation by reading the Page's recent posts, see [`facebook`]).
 
 pub mod bluesky;
+pub mod facebook;
 pub mod mastodon;
+pub mod micropub;
+pub mod wordpress;
 pub mod x;
 
 /// Each network's length rule (moved to `rapport-text`, re-exported here).
@@ -27,8 +32,11 @@ use std::time::Duration;
 use crate::http::{FetchError, Fetcher};
 
 pub use bluesky::BlueskyPublisher;
+pub use facebook::FacebookPublisher;
 pub use length::LengthRule;
 pub use mastodon::MastodonPublisher;
+pub use micropub::MicropubPublisher;
+pub use wordpress::WordPressPublisher;
 pub use x::XPublisher;
 
 /// The post being answered.
@@ -124,8 +132,14 @@ pub struct Outgoing {
 /// One network account that can post.
 #[async_trait]
 pub trait Publisher: Send + Sync {
-    /// The network it posts to.
+    /// The network it posts to (WordPress and Micropub sites are [`Network::Feed`]: rapport
+    /// reads them back as feeds).
     fn network(&self) -> Network;
+
+    /// The name shown in messages (`WordPress` rather than the network's `Feed`).
+    fn name(&self) -> &'static str {
+        self.network().label()
+    }
 
     /// The network's whole length rule ([`LengthRule::check`] also applies Bluesky's byte
     /// limit, which [`Publisher::length`] does not count).
@@ -216,7 +230,14 @@ pub fn account_kind(network: Network) -> Option<&'static str> {
 }
 
 /// The kinds of account [`build`] knows, in the order a page lists them.
-pub const ACCOUNT_KINDS: &[&str] = &["mastodon", "bluesky", "x"];
+pub const ACCOUNT_KINDS: &[&str] = &[
+    "mastodon",
+    "bluesky",
+    "x",
+    "wordpress",
+    "micropub",
+    "facebook",
+];
 
 /// What a transport failure means for a post: a refused or malformed address is a
 /// setting to fix, anything else (timeout, connection lost) leaves the outcome unknown.
@@ -273,6 +294,41 @@ fn default_x_api() -> String {
     "https://api.x.com".into()
 }
 
+/// Settings of a `wordpress` account; the secret is an application password of `username`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WordPressAccount {
+    /// The site's address (`https://blog.example.com`); the REST API is under `wp-json/`.
+    site: String,
+    /// The WordPress user the application password belongs to.
+    username: String,
+}
+
+/// Settings of a `micropub` account; the secret is an IndieAuth access token with the
+/// `create` scope.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MicropubAccount {
+    /// The Micropub endpoint (the site's `rel="micropub"` link).
+    endpoint: String,
+}
+
+/// Settings of a `facebook` account; the secret is a Page access token with
+/// `pages_manage_posts`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FacebookAccount {
+    /// The Page's id.
+    page_id: String,
+    /// The Graph API with its version.
+    #[serde(default = "default_facebook_api")]
+    api: String,
+}
+
+fn default_facebook_api() -> String {
+    "https://graph.facebook.com/v21.0".into()
+}
+
 fn url_setting(network: &str, field: &str, raw: &str) -> Result<reqwest::Url, PublishError> {
     reqwest::Url::parse(raw).map_err(|e| {
         PublishError::NotSupported(format!(
@@ -293,6 +349,50 @@ pub fn build(
         move |e| PublishError::NotSupported(format!("the {network} account's settings: {e}"))
     }
     match kind {
+        "wordpress" => {
+            let account: WordPressAccount =
+                serde_json::from_value(config.clone()).map_err(settings("WordPress"))?;
+            let site = url_setting("WordPress", "site", &account.site)?;
+            if account.username.trim().is_empty() {
+                return Err(PublishError::NotSupported(
+                    "the WordPress account's settings: username is empty".into(),
+                ));
+            }
+            Ok(Arc::new(WordPressPublisher::new(
+                fetcher,
+                site,
+                account.username,
+                secret.to_string(),
+            )))
+        }
+        "micropub" => {
+            let account: MicropubAccount =
+                serde_json::from_value(config.clone()).map_err(settings("Micropub"))?;
+            let endpoint = url_setting("Micropub", "endpoint", &account.endpoint)?;
+            Ok(Arc::new(MicropubPublisher::new(
+                fetcher,
+                endpoint,
+                secret.to_string(),
+            )))
+        }
+        "facebook" => {
+            let account: FacebookAccount =
+                serde_json::from_value(config.clone()).map_err(settings("Facebook"))?;
+            let api = url_setting("Facebook", "api", &account.api)?;
+            let page_id = account.page_id.trim().to_string();
+            if page_id.is_empty() || !page_id.chars().all(|c| c.is_ascii_digit()) {
+                return Err(PublishError::NotSupported(format!(
+                    "the Facebook account's settings: page_id {:?} is not a Page id (digits)",
+                    account.page_id
+                )));
+            }
+            Ok(Arc::new(FacebookPublisher::new(
+                fetcher,
+                api,
+                page_id,
+                secret.to_string(),
+            )))
+        }
         "mastodon" => {
             let account: MastodonAccount =
                 serde_json::from_value(config.clone()).map_err(settings("Mastodon"))?;

@@ -203,7 +203,7 @@ async fn render_compose(
                         ul.accounts {
                             @for account in &accounts {
                                 li { (account.display_name) " · " (account.kind) " · "
-                                    code { (account.settings.get("instance").and_then(|v| v.as_str()).unwrap_or("")) } }
+                                    code { (["instance", "site", "endpoint", "page_id"].iter().find_map(|k| account.settings.get(*k).and_then(|v| v.as_str())).unwrap_or("")) } }
                             }
                         }
                     }
@@ -215,11 +215,11 @@ async fn render_compose(
                         }
                         label for="account-name" { "Name" }
                         input #account-name type="text" name="display_name" required maxlength="100";
-                        label for="account-instance" { "Instance URL" }
+                        label for="account-instance" { "Address (Mastodon instance, WordPress site, Micropub endpoint; optional for Bluesky, X, Facebook)" }
                         input #account-instance type="url" name="instance" placeholder="https://mastodon.social";
                         label for="account-settings" { "Other settings (JSON, optional)" }
-                        input #account-settings type="text" name="settings" placeholder="{\"max_characters\": 500}";
-                        label for="account-secret" { "Access token (write:statuses)" }
+                        input #account-settings type="text" name="settings" placeholder="{\"max_characters\": 500} · {\"username\": \"editor\"} · {\"page_id\": \"1234\"}";
+                        label for="account-secret" { "Secret: access token, app or application password, Page access token" }
                         input #account-secret type="password" name="secret" autocomplete="off" required;
                         div.actions { button type="submit" { "Connect account" } }
                     }
@@ -376,7 +376,15 @@ pub(crate) async fn add_account(
             })?,
     };
     if !form.instance.trim().is_empty() {
-        settings["instance"] = serde_json::json!(form.instance.trim());
+        // The address field is each kind's own URL setting.
+        let field = match form.kind.as_str() {
+            "wordpress" => "site",
+            "micropub" => "endpoint",
+            "bluesky" => "service",
+            "x" | "facebook" => "api",
+            _ => "instance",
+        };
+        settings[field] = serde_json::json!(form.instance.trim());
     }
     api::add_account(
         &state,

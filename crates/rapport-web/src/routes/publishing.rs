@@ -412,7 +412,7 @@ pub(crate) async fn create_draft(
                 "the text for {:?} is {length} characters as {} counts them, {} over its limit \
                  of {}",
                 account.display_name,
-                network.label(),
+                publisher.name(),
                 length - publisher.max_length(),
                 publisher.max_length()
             )));
@@ -967,11 +967,13 @@ pub(crate) async fn length_rules(
             .publisher(account)
             .await
             .ok()
+            .filter(|p| p.length_rule().is_limited())
             .map(|p| LengthRule {
                 network: match p.network() {
                     Network::Mastodon => "mastodon",
                     Network::X => "x",
                     Network::Bluesky => "bluesky",
+                    Network::Facebook => "facebook",
                     _ => "other",
                 },
                 max: p.max_length(),
