@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::routes::{
     alerts, analytics, api, authors, events, inbox, publishing, query, replies, reports, sources,
-    webhook,
+    surveys, webhook,
 };
 
 /// The document; [`ApiDoc::openapi`] builds it.
@@ -67,13 +67,17 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
         publishing::comment_route,
         publishing::schedule_route,
         publishing::cancel_route,
+        surveys::list_api,
+        surveys::create_api,
+        surveys::results_api,
+        surveys::export_api,
         openapi_json,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
     tags(
         (name = "workspaces"), (name = "mentions"), (name = "monitors"), (name = "inbox"),
-        (name = "analytics"), (name = "alerts"), (name = "reports"), (name = "audit"), (name = "live"), (name = "webhooks"), (name = "sources"), (name = "publishing"), (name = "meta")
+        (name = "analytics"), (name = "alerts"), (name = "reports"), (name = "audit"), (name = "live"), (name = "webhooks"), (name = "sources"), (name = "publishing"), (name = "surveys"), (name = "meta")
     )
 )]
 pub struct ApiDoc;

@@ -20,6 +20,7 @@ pub mod query;
 pub mod replies;
 pub mod reports;
 pub mod sources;
+pub mod surveys;
 pub mod table;
 pub mod users;
 pub mod webhook;
