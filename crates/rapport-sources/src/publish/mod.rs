@@ -118,6 +118,91 @@ pub struct PollSpec {
     pub duration: Duration,
 }
 
+/// What a network accepts in a native poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollLimits {
+    /// The most options (the least is 2 everywhere).
+    pub max_options: usize,
+    /// The longest option, in characters.
+    pub max_option_chars: usize,
+    /// The shortest time open.
+    pub min_duration: Duration,
+    /// The longest time open.
+    pub max_duration: Duration,
+}
+
+impl PollLimits {
+    /// Mastodon's defaults (`configuration.polls` of `GET /api/v2/instance`,
+    /// <https://docs.joinmastodon.org/entities/Instance/#polls>): 4 options of 50
+    /// characters, open 5 minutes to 30 days; instances may change them.
+    pub const MASTODON_DEFAULT: PollLimits = PollLimits {
+        max_options: 4,
+        max_option_chars: 50,
+        min_duration: Duration::from_secs(300),
+        max_duration: Duration::from_secs(2_629_746),
+    };
+
+    /// X's (<https://docs.x.com/x-api/posts/creation-of-a-post>): 2 to 4 options of 25
+    /// characters, open 5 to 10,080 minutes.
+    pub const X: PollLimits = PollLimits {
+        max_options: 4,
+        max_option_chars: 25,
+        min_duration: Duration::from_secs(5 * 60),
+        max_duration: Duration::from_secs(10_080 * 60),
+    };
+
+    /// Why `poll` does not fit, naming `network`, or `None` when it does.
+    pub fn check(&self, network: &str, poll: &PollSpec) -> Option<String> {
+        let n = poll.options.len();
+        if n < 2 || n > self.max_options {
+            return Some(format!(
+                "a poll on {network} has 2 to {} options, not {n}",
+                self.max_options
+            ));
+        }
+        if let Some(long) = poll
+            .options
+            .iter()
+            .find(|o| o.chars().count() > self.max_option_chars)
+        {
+            return Some(format!(
+                "the option {long:?} is {} characters; {network} allows {}",
+                long.chars().count(),
+                self.max_option_chars
+            ));
+        }
+        if poll.duration < self.min_duration || poll.duration > self.max_duration {
+            return Some(format!(
+                "a poll on {network} stays open {} to {} minutes, not {}",
+                self.min_duration.as_secs() / 60,
+                self.max_duration.as_secs() / 60,
+                poll.duration.as_secs() / 60
+            ));
+        }
+        None
+    }
+}
+
+/// One option of a poll read back, with its votes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PollOptionResult {
+    /// The option.
+    pub label: String,
+    /// Its votes (`None` where the network hides them until the poll ends).
+    pub votes: Option<u64>,
+}
+
+/// A native poll read back from the network.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PollResults {
+    /// The options, in order.
+    pub options: Vec<PollOptionResult>,
+    /// Whether it still takes votes.
+    pub open: bool,
+    /// All votes cast (on Mastodon a multiple-choice poll counts each choice).
+    pub total_votes: Option<u64>,
+}
+
 /// A new post to publish: text, optionally a poll, optionally in reply to a post.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Outgoing {
@@ -144,6 +229,19 @@ pub trait Publisher: Send + Sync {
     /// The network's whole length rule ([`LengthRule::check`] also applies Bluesky's byte
     /// limit, which [`Publisher::length`] does not count).
     fn length_rule(&self) -> LengthRule;
+
+    /// The network's native poll limits, or `None` where it has no native polls (a draft
+    /// with a poll then links a survey page there instead).
+    fn poll_limits(&self) -> Option<PollLimits> {
+        None
+    }
+
+    /// The results of the native poll attached to the published post `native_id`; `None`
+    /// when the post has no poll or the network has none.
+    async fn poll_results(&self, native_id: &str) -> Result<Option<PollResults>, PublishError> {
+        let _ = native_id;
+        Ok(None)
+    }
 
     /// The longest text accepted, in the network's own unit (see [`Publisher::length`]).
     fn max_length(&self) -> usize {
@@ -262,6 +360,12 @@ struct MastodonAccount {
     /// The instance's own length limit, when it is not 500.
     #[serde(default)]
     max_characters: Option<usize>,
+    /// The instance's poll limits (`configuration.polls.max_options`), when not 4.
+    #[serde(default)]
+    max_poll_options: Option<usize>,
+    /// `configuration.polls.max_characters_per_option`, when not 50.
+    #[serde(default)]
+    max_poll_option_characters: Option<usize>,
 }
 
 /// Settings of a `bluesky` account: its PDS and its handle; the secret is an app password
@@ -401,6 +505,14 @@ pub fn build(
             if let Some(max) = account.max_characters {
                 publisher = publisher.with_max_length(max);
             }
+            let mut polls = PollLimits::MASTODON_DEFAULT;
+            if let Some(max) = account.max_poll_options {
+                polls.max_options = max.max(2);
+            }
+            if let Some(max) = account.max_poll_option_characters {
+                polls.max_option_chars = max.max(1);
+            }
+            publisher = publisher.with_poll_limits(polls);
             Ok(Arc::new(publisher))
         }
         "bluesky" => {
