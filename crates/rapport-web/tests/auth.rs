@@ -997,6 +997,13 @@ async fn every_route_checks_the_role_and_the_workspace() {
             },
             redirected(agent_page),
         ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/drafts/{draft}/poll",
+            format!("/api/v1/workspaces/{a}/drafts/1/poll"),
+            || Body::Empty,
+            agent_api,
+        ),
         // The public survey page: anyone; a submission without the survey's own cookie
         // is refused whoever sends it.
         (

@@ -104,6 +104,15 @@ async fn render_compose(
     let tz = zone(publishing, id).await?;
     let accounts = publishing.store.publish_accounts(id).await?;
     let rules = api::length_rules(publishing, &accounts).await;
+    // Each account's native poll limits (None: the poll becomes a survey link there).
+    let mut poll_limits = Vec::new();
+    for account in &accounts {
+        let limits = match publishing.publisher(account).await {
+            Ok(publisher) => publisher.poll_limits(),
+            Err(_) => None,
+        };
+        poll_limits.push(limits);
+    }
     let role = caller.role_in(id);
     let manager = role.is_some_and(|r| r.allows(Role::Manager));
     let admin = role == Some(Role::Admin);
@@ -146,9 +155,9 @@ async fn render_compose(
                         textarea #compose-text name="text" rows="5" required { (echo.text) }
                         fieldset.targets {
                             legend { "Accounts" }
-                            @for (account, rule) in accounts.iter().zip(rules.iter()) {
+                            @for ((account, rule), limits) in accounts.iter().zip(rules.iter()).zip(poll_limits.iter()) {
                                 @let checked = echo.targets.contains(&account.id.0) || (echo.targets.is_empty() && accounts.len() == 1);
-                                div.target {
+                                div.target data-poll-options=[limits.map(|l| l.max_options)] data-poll-chars=[limits.map(|l| l.max_option_chars)] {
                                     label {
                                         input type="checkbox" name="account" value=(account.id.0) checked[checked];
                                         " " (account.display_name) " (" (account.kind) ")"
@@ -165,12 +174,14 @@ async fn render_compose(
                             }
                         }
                         fieldset.poll {
-                            legend { "Poll (Mastodon and X only)" }
+                            legend { "Poll (native on Mastodon and X; elsewhere a link to a survey page)" }
                             @for i in 0..4 {
-                                input type="text" name="poll_option" maxlength="50"
+                                input.poll-option type="text" name="poll_option" maxlength="200"
+                                    aria-label={ "Poll option " (i + 1) } aria-describedby="poll-check"
                                     placeholder={ "Option " (i + 1) }
                                     value=(echo.poll.get(i).map(String::as_str).unwrap_or(""));
                             }
+                            output #poll-check.reply-count aria-live="polite" {}
                             label for="poll-minutes" { "Open for" }
                             select #poll-minutes name="poll_minutes" {
                                 option value="60" { "1 hour" }
@@ -268,6 +279,7 @@ fn drafts_table(id: WorkspaceId, drafts: &[Draft], tz: Tz) -> Markup {
 pub(crate) async fn submit(
     State(state): State<AppState>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     path: Result<Path<String>, PathRejection>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
@@ -288,6 +300,7 @@ pub(crate) async fn submit(
     };
     let mut input = DraftInput {
         text: echo.text.clone(),
+        base_url: super::surveys::public_base(&state, &headers),
         ..DraftInput::default()
     };
     for (key, value) in &fields {

@@ -353,6 +353,24 @@ fn set_cookie(policy: CookiePolicy, survey: &Survey, token: &str) -> Option<Head
     HeaderValue::from_str(&value).ok()
 }
 
+/// rapport's public address as this request reached it: the `Host` header, with `https`
+/// unless the server runs on plain-HTTP loopback. `None` without a usable Host.
+pub(crate) fn public_base(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?.trim();
+    let valid = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if !valid {
+        return None;
+    }
+    let scheme = match state.cookies {
+        CookiePolicy::Https => "https",
+        CookiePolicy::PlainLoopback => "http",
+    };
+    Some(format!("{scheme}://{host}"))
+}
+
 fn valid_code(code: &str) -> bool {
     !code.is_empty() && code.len() <= 64 && code.chars().all(|c| c.is_ascii_alphanumeric())
 }

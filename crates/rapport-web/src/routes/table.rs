@@ -456,6 +456,12 @@ pub(crate) fn routes() -> Vec<Route> {
             InstanceAdmin,
             get(api::instance_audit),
         ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/drafts/{draft}/poll",
+            Workspace(Role::Agent),
+            get(publishing::poll_results),
+        ),
         // Survey pages: the public form (no login; its own cookie and form token) and the
         // team's pages and API.
         route(M::GET, "/s/{code}", Public, get(surveys::page)),
