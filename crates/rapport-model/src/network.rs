@@ -24,11 +24,13 @@ pub enum Network {
     Webhook,
     /// Posts read from a CSV or JSONL file with no better network to name.
     Import,
+    /// Facebook (Pages; rapport publishes to a Page, it does not read Facebook yet).
+    Facebook,
 }
 
 impl Network {
     /// Every network, in display order.
-    pub const ALL: [Network; 8] = [
+    pub const ALL: [Network; 9] = [
         Network::Mastodon,
         Network::Bluesky,
         Network::X,
@@ -37,6 +39,7 @@ impl Network {
         Network::Feed,
         Network::Webhook,
         Network::Import,
+        Network::Facebook,
     ];
 
     /// The stable lower-case name used in URLs, the store and the query language.
@@ -50,6 +53,7 @@ impl Network {
             Network::Feed => "feed",
             Network::Webhook => "webhook",
             Network::Import => "import",
+            Network::Facebook => "facebook",
         }
     }
 
@@ -64,6 +68,7 @@ impl Network {
             Network::Feed => "Feed",
             Network::Webhook => "Webhook",
             Network::Import => "Import",
+            Network::Facebook => "Facebook",
         }
     }
 }
@@ -76,7 +81,7 @@ impl fmt::Display for Network {
 
 /// A network name that rapport does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown network '{name}' (expected one of: mastodon, bluesky, x, reddit, hackernews, feed, webhook, import)")]
+#[error("unknown network '{name}' (expected one of: mastodon, bluesky, x, reddit, hackernews, feed, webhook, import, facebook)")]
 pub struct UnknownNetwork {
     /// The name as given.
     pub name: String,
@@ -98,6 +103,7 @@ impl FromStr for Network {
             "feed" | "rss" | "atom" => Network::Feed,
             "webhook" => Network::Webhook,
             "import" | "file" => Network::Import,
+            "facebook" | "fb" => Network::Facebook,
             _ => {
                 return Err(UnknownNetwork {
                     name: s.to_string(),

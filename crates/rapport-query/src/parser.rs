@@ -587,7 +587,7 @@ fn field(
         }
         "network" => raw.parse::<Network>().map(Expr::Network).map_err(|_| {
             QueryError::new(query, value_col, format!("unknown network '{raw}'")).with_hint(
-                "expected one of: mastodon, bluesky, x, reddit, hackernews, feed, webhook, import",
+                "expected one of: mastodon, bluesky, x, reddit, hackernews, feed, webhook, import, facebook",
             )
         }),
         _ => {

@@ -297,7 +297,7 @@ fn field_errors() {
     assert_eq!(
         error("network:myspace"),
         "unknown network 'myspace' at column 9 \
-         (expected one of: mastodon, bluesky, x, reddit, hackernews, feed, webhook, import)"
+         (expected one of: mastodon, bluesky, x, reddit, hackernews, feed, webhook, import, facebook)"
     );
     assert_eq!(
         error("author:\"a b\""),

@@ -17,6 +17,7 @@ pub mod publishing;
 mod secrets;
 mod sources;
 mod sqlite;
+pub mod surveys;
 mod types;
 
 pub use accounts::{
@@ -33,6 +34,7 @@ pub use sources::{
     NewSource, PollProgress, SourceHealth, SourceId, SourceLeases, SourceRecord, SourceStore,
 };
 pub use sqlite::{Durability, SqliteOptions, SqliteStore, SCHEMA_VERSION};
+pub use surveys::SurveyStore;
 pub use types::{
     BatchOutcome, DiskUsage, IngestItem, MentionCursor, MentionFilter, MentionView, MonitorCount,
     StoredPost,

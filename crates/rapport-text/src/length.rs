@@ -15,7 +15,15 @@
 //!   weighs 23 × 100; the sum divided by the scale 100 must stay within 280. So Latin text
 //!   counts 1 per character and CJK 2.
 //!
-//! [`LengthRule`] puts the three behind one value that a page or a publisher can hold.
+//! - Facebook (a Page's post, Graph API `message`): 63,206 characters, counted here as
+//!   Unicode scalar values (Facebook does not document its unit; a text near the limit may
+//!   still be refused, with the Graph API's own message).
+//! - WordPress and Micropub: no limit worth enforcing (a blog post or an h-entry; the site's
+//!   own limits, if any, are far beyond a social post), [`LengthRule::Unlimited`]: the text
+//!   is counted in characters and never refused here (drafts are capped at 10,000 characters
+//!   anyway).
+//!
+//! [`LengthRule`] puts them behind one value that a page or a publisher can hold.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;
@@ -32,6 +40,8 @@ pub const BLUESKY_MAX_GRAPHEMES: usize = 300;
 pub const BLUESKY_MAX_BYTES: usize = 3000;
 /// X's limit in weighted characters (twitter-text v3 `maxWeightedTweetLength`).
 pub const X_MAX: usize = 280;
+/// A Facebook post's limit in characters.
+pub const FACEBOOK_MAX: usize = 63_206;
 
 /// twitter-text v3: weights are in hundredths of a character.
 const X_SCALE: usize = 100;
@@ -57,6 +67,13 @@ pub enum LengthRule {
     Bluesky,
     /// X: 280 weighted characters.
     X,
+    /// Facebook: 63,206 characters (Unicode scalar values).
+    Facebook,
+    /// No limit enforced (WordPress, Micropub): characters are counted, never refused.
+    Unlimited {
+        /// The network's name, for messages.
+        network: &'static str,
+    },
 }
 
 /// A text that does not fit a [`LengthRule`].
@@ -96,6 +113,7 @@ impl LengthRule {
             LengthRule::Mastodon { .. } => mastodon_length(text),
             LengthRule::Bluesky => bluesky_length(text),
             LengthRule::X => x_length(text),
+            LengthRule::Facebook | LengthRule::Unlimited { .. } => text.chars().count(),
         }
     }
 
@@ -105,6 +123,8 @@ impl LengthRule {
             LengthRule::Mastodon { max } => *max,
             LengthRule::Bluesky => BLUESKY_MAX_GRAPHEMES,
             LengthRule::X => X_MAX,
+            LengthRule::Facebook => FACEBOOK_MAX,
+            LengthRule::Unlimited { .. } => usize::MAX,
         }
     }
 
@@ -114,6 +134,8 @@ impl LengthRule {
             LengthRule::Mastodon { .. } => "Mastodon",
             LengthRule::Bluesky => "Bluesky",
             LengthRule::X => "X",
+            LengthRule::Facebook => "Facebook",
+            LengthRule::Unlimited { network } => network,
         }
     }
 
@@ -133,6 +155,12 @@ impl LengthRule {
             return Err(too_long(text.len(), BLUESKY_MAX_BYTES, "bytes"));
         }
         Ok(length)
+    }
+
+    /// Whether the network has a limit worth enforcing (every rule but
+    /// [`LengthRule::Unlimited`]).
+    pub fn is_limited(&self) -> bool {
+        !matches!(self, LengthRule::Unlimited { .. })
     }
 
     /// Whether `text` fits every limit of the network.
@@ -315,6 +343,26 @@ fn piece(text: &str, space: bool) -> Piece<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn facebook_and_unlimited_rules() {
+        let fb = LengthRule::Facebook;
+        assert_eq!(fb.max(), 63_206);
+        assert_eq!(fb.count("café 日本"), 7);
+        assert!(fb.fits(&"a".repeat(63_206)));
+        let error = fb.check(&"a".repeat(63_207)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the text is 63207 characters as Facebook counts them, 1 over its limit of 63206"
+        );
+        let wp = LengthRule::Unlimited {
+            network: "WordPress",
+        };
+        assert!(!wp.is_limited() && fb.is_limited());
+        assert!(wp.fits(&"a".repeat(1_000_000)));
+        assert_eq!(wp.count("ab"), 2);
+        assert_eq!(wp.network(), "WordPress");
+    }
 
     #[test]
     fn plain_text_counts_characters() {

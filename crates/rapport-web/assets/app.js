@@ -456,6 +456,7 @@
   function countFor(network, text) {
     if (network === "mastodon") return countMastodon(text);
     if (network === "x") return countX(text);
+    if (network === "facebook") return Array.from(text).length;
     if (window.Intl && Intl.Segmenter) {
       var n = 0;
       var segments = new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text);
@@ -480,6 +481,38 @@
         out.className = "target-count reply-count" + (left < 0 ? " over" : "");
       });
     };
+    // Poll options against the tightest native limit of the chosen accounts (X: 25
+    // characters, Mastodon: the instance's, 50 by default); accounts without native polls
+    // get a survey link instead and add no limit here.
+    var pollCheck = document.getElementById("poll-check");
+    var checkPoll = function () {
+      if (!pollCheck) return;
+      var maxChars = Infinity, maxOptions = Infinity;
+      form.querySelectorAll("div.target").forEach(function (target) {
+        var box = target.querySelector("input[type=checkbox]");
+        var chars = target.getAttribute("data-poll-chars");
+        if (box && box.checked && chars) {
+          maxChars = Math.min(maxChars, parseInt(chars, 10));
+          maxOptions = Math.min(maxOptions, parseInt(target.getAttribute("data-poll-options"), 10));
+        }
+      });
+      var filled = 0, problems = [];
+      form.querySelectorAll("input.poll-option").forEach(function (input) {
+        var n = Array.from(input.value.trim()).length;
+        if (n > 0) filled++;
+        var over = n > maxChars;
+        input.classList.toggle("over", over);
+        input.setAttribute("aria-invalid", over ? "true" : "false");
+        if (over) problems.push("“" + input.value.trim() + "” is " + n + " characters, " + maxChars + " allowed");
+      });
+      if (filled === 1) problems.push("a poll needs 2 options");
+      if (filled > maxOptions) problems.push("at most " + maxOptions + " options");
+      pollCheck.textContent = filled === 0 ? "" : (problems.length ? problems.join("; ") : "the poll fits every chosen account");
+      pollCheck.className = "reply-count" + (problems.length ? " over" : "");
+    };
+    form.addEventListener("input", checkPoll);
+    form.addEventListener("change", checkPoll);
+    checkPoll();
     form.addEventListener("input", update);
     update();
   }

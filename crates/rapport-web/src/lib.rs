@@ -95,6 +95,9 @@ pub struct AppState {
     /// Bumped after every commit to the store (see `SqliteStore::watch_changes`): the
     /// live pages' server-sent events follow it. `None`: the events tick on a timer.
     pub changes: Option<tokio::sync::watch::Receiver<u64>>,
+    /// Survey pages (`/s/<code>` and the results): `None` without a store that keeps them
+    /// (PostgreSQL for now), where their routes answer 422.
+    pub surveys: Option<routes::surveys::Surveys>,
 }
 
 impl AppState {
@@ -126,6 +129,7 @@ impl AppState {
             publishing: None,
             ingestor: None,
             changes: None,
+            surveys: None,
         }
     }
 
@@ -134,7 +138,8 @@ impl AppState {
         let changes = store.watch_changes(CHANGE_POLL).ok();
         let store = Arc::new(store);
         let mut state = AppState::new(store.clone(), store.clone(), store.clone(), store.clone());
-        state.alerts = Some(store);
+        state.alerts = Some(store.clone());
+        state.surveys = Some(routes::surveys::Surveys::new(store));
         state.changes = changes;
         state
     }
@@ -209,6 +214,12 @@ impl AppState {
     /// The same state, accepting pushed posts at `/api/v1/hooks/{id}`.
     pub fn with_webhooks(mut self, webhooks: routes::webhook::Webhooks) -> Self {
         self.webhooks = Some(webhooks);
+        self
+    }
+
+    /// The same state, with survey pages over `surveys`.
+    pub fn with_surveys(mut self, surveys: routes::surveys::Surveys) -> Self {
+        self.surveys = Some(surveys);
         self
     }
 

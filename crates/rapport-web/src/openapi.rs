@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::routes::{
     alerts, analytics, api, authors, events, inbox, publishing, query, replies, reports, slots,
-    sources, webhook,
+    sources, surveys, webhook,
 };
 
 /// The document; [`ApiDoc::openapi`] builds it.
@@ -71,13 +71,18 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
         slots::create_route,
         slots::delete_route,
         slots::queue_route,
+        publishing::poll_results,
+        surveys::list_api,
+        surveys::create_api,
+        surveys::results_api,
+        surveys::export_api,
         openapi_json,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
     tags(
         (name = "workspaces"), (name = "mentions"), (name = "monitors"), (name = "inbox"),
-        (name = "analytics"), (name = "alerts"), (name = "reports"), (name = "audit"), (name = "live"), (name = "webhooks"), (name = "sources"), (name = "publishing"), (name = "meta")
+        (name = "analytics"), (name = "alerts"), (name = "reports"), (name = "audit"), (name = "live"), (name = "webhooks"), (name = "sources"), (name = "publishing"), (name = "surveys"), (name = "meta")
     )
 )]
 pub struct ApiDoc;

@@ -199,6 +199,25 @@ async fn spawn() -> Env {
             .await
             .expect("slot");
     }
+    // Survey 1 of Acme, public at /s/matrixcode1.
+    rapport_store::SurveyStore::create_survey(
+        &store,
+        rapport_store::surveys::NewSurvey {
+            workspace_id: a.id,
+            code: "matrixcode1".into(),
+            title: "Matrix survey".into(),
+            questions: vec![rapport_store::surveys::Question {
+                prompt: "Rate us".into(),
+                kind: rapport_store::surveys::QuestionKind::Rating,
+                options: vec![],
+                required: false,
+            }],
+            created_by: None,
+            signing_key: vec![1; 32],
+        },
+    )
+    .await
+    .expect("survey");
     let publishing = rapport_web::routes::publishing::Publishing::new(
         std::sync::Arc::new(store.clone()),
         key,
@@ -1038,6 +1057,95 @@ async fn every_route_checks_the_role_and_the_workspace() {
                 ])
             },
             redirected(agent_page),
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/drafts/{draft}/poll",
+            format!("/api/v1/workspaces/{a}/drafts/1/poll"),
+            || Body::Empty,
+            agent_api,
+        ),
+        // The public survey page: anyone; a submission without the survey's own cookie
+        // is refused whoever sends it.
+        (
+            Method::GET,
+            "/s/{code}",
+            "/s/matrixcode1".into(),
+            || Body::Empty,
+            [200; 11],
+        ),
+        (
+            Method::POST,
+            "/s/{code}",
+            "/s/matrixcode1".into(),
+            || Body::Form(vec![("q0", "4".into())]),
+            [403; 11],
+        ),
+        (
+            Method::GET,
+            "/w/{id}/surveys",
+            format!("/w/{a}/surveys"),
+            || Body::Empty,
+            viewer_page,
+        ),
+        (
+            Method::POST,
+            "/w/{id}/surveys",
+            format!("/w/{a}/surveys"),
+            || {
+                Body::Form(vec![
+                    ("title", "Matrix".into()),
+                    ("q0_prompt", "How was it?".into()),
+                    ("q0_kind", "rating".into()),
+                ])
+            },
+            redirected(manager_page),
+        ),
+        (
+            Method::GET,
+            "/w/{id}/surveys/{survey}",
+            format!("/w/{a}/surveys/1"),
+            || Body::Empty,
+            viewer_page,
+        ),
+        (
+            Method::POST,
+            "/w/{id}/surveys/{survey}",
+            format!("/w/{a}/surveys/1"),
+            || Body::Form(vec![("action", "open".into())]),
+            redirected(manager_page),
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/surveys",
+            format!("/api/v1/workspaces/{a}/surveys"),
+            || Body::Empty,
+            viewer_api,
+        ),
+        (
+            Method::POST,
+            "/api/v1/workspaces/{id}/surveys",
+            format!("/api/v1/workspaces/{a}/surveys"),
+            || {
+                Body::Json(json!({"title": "Matrix", "questions": [
+                    {"prompt": "Why?", "kind": "free_text"}
+                ]}))
+            },
+            created(manager_api),
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/surveys/{survey}",
+            format!("/api/v1/workspaces/{a}/surveys/1"),
+            || Body::Empty,
+            viewer_api,
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/surveys/{survey}/export",
+            format!("/api/v1/workspaces/{a}/surveys/1/export?format=csv"),
+            || Body::Empty,
+            viewer_api,
         ),
         (
             Method::POST,

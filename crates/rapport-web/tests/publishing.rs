@@ -456,3 +456,134 @@ async fn add_to_queue_takes_the_next_free_weekly_slot_in_the_workspace_zone() {
         .await;
     assert_eq!(status, 403, "{error}");
 }
+
+#[tokio::test]
+async fn a_poll_is_native_where_the_network_has_them_and_a_survey_link_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
+    let ws = store.create_workspace("Acme").await.unwrap();
+    let admin = token(&store, &ws, Role::Admin).await;
+    let publishing = Publishing::new(
+        Arc::new(store.clone()),
+        SecretKey::generate().unwrap(),
+        SafetyPolicy::public_only(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let base = format!("http://{address}");
+    tokio::spawn(rapport_web::serve(
+        listener,
+        AppState::sqlite(store.clone()).with_publishing(publishing),
+        std::future::pending(),
+    ));
+    let client = Client {
+        http: rapport_sources::http::client_builder().build().unwrap(),
+        base: base.clone(),
+    };
+    let w = ws.id;
+    let mut ids = Vec::new();
+    for (kind, name, settings) in [
+        (
+            "mastodon",
+            "Acme on Mastodon",
+            json!({"instance": "https://mastodon.example"}),
+        ),
+        (
+            "micropub",
+            "Acme blog",
+            json!({"endpoint": "https://acme.example/micropub"}),
+        ),
+        ("x", "Acme on X", json!({})),
+    ] {
+        let (status, account) = client
+            .send(
+                &admin,
+                &format!("/api/v1/workspaces/{w}/accounts"),
+                Some(
+                    json!({"kind": kind, "display_name": name, "settings": settings,
+                            "secret": "s3cret"}),
+                ),
+            )
+            .await;
+        assert_eq!(status, 201, "{account}");
+        ids.push(account["id"].as_i64().unwrap());
+    }
+    let (mastodon, micropub, x) = (ids[0], ids[1], ids[2]);
+
+    // Each network's own poll limits, named: X allows 25 characters per option.
+    let long = "An option of thirty chars!";
+    let (status, error) = client
+        .send(
+            &admin,
+            &format!("/api/v1/workspaces/{w}/drafts"),
+            Some(json!({"text": "Which?", "targets": [mastodon, x],
+                        "poll": {"options": ["Tea", long], "duration_minutes": 60}})),
+        )
+        .await;
+    assert_eq!(status, 422, "{error}");
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("Acme on X") && message.contains("X allows 25"),
+        "{message}"
+    );
+    // Mastodon takes it (50 by default); the blog has no native polls: a survey link.
+    let (status, draft) = client
+        .send(
+            &admin,
+            &format!("/api/v1/workspaces/{w}/drafts"),
+            Some(
+                json!({"text": "Tea or coffee?", "targets": [mastodon, micropub],
+                        "poll": {"options": ["Tea", long], "duration_minutes": 60},
+                        "action": "save"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    let targets = draft["targets"].as_array().unwrap();
+    let mastodon_target = targets
+        .iter()
+        .find(|t| t["account_id"] == mastodon)
+        .unwrap();
+    assert_eq!(
+        mastodon_target["text"],
+        Value::Null,
+        "native poll, text as is"
+    );
+    let blog = targets
+        .iter()
+        .find(|t| t["account_id"] == micropub)
+        .unwrap();
+    let text = blog["text"].as_str().unwrap();
+    let prefix = format!("Tea or coffee?\n\nVote: https://{address}/s/");
+    assert!(text.starts_with(&prefix), "{text}");
+    let code = &text[prefix.len()..];
+    // The survey page exists and asks the poll's question.
+    let page = client
+        .http
+        .get(format!("{base}/s/{code}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("Tea or coffee?") && page.contains(long),
+        "{page}"
+    );
+    let (status, surveys) = client
+        .send(&admin, &format!("/api/v1/workspaces/{w}/surveys"), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(surveys.as_array().unwrap().len(), 1);
+    // Nothing is sent yet: no poll to read back.
+    let id = draft["id"].as_i64().unwrap();
+    let (status, polls) = client
+        .send(
+            &admin,
+            &format!("/api/v1/workspaces/{w}/drafts/{id}/poll"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(polls, json!([]));
+}

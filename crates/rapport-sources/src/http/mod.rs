@@ -167,6 +167,50 @@ pub struct Posted {
     pub body: Vec<u8>,
     /// What the server said about calling again.
     pub rate_limit: RateLimit,
+    /// The `Location` header, as sent (Micropub answers a created post's URL there).
+    pub location: Option<String>,
+    /// The `X-Business-Use-Case-Usage` header (Facebook's Graph API reports its rate limits
+    /// there, with `estimated_time_to_regain_access` in minutes).
+    pub business_usage: Option<String>,
+}
+
+/// How a request made with [`Fetcher::send`] authenticates.
+#[derive(Clone, Copy)]
+pub enum Auth<'a> {
+    /// No credentials.
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer(&'a str),
+    /// `Authorization: Basic` (RFC 7617) with a user name and a password (WordPress
+    /// application passwords).
+    Basic {
+        /// The user name.
+        user: &'a str,
+        /// The password.
+        password: &'a str,
+    },
+}
+
+impl fmt::Debug for Auth<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Credentials never appear in logs.
+        match self {
+            Auth::None => f.write_str("None"),
+            Auth::Bearer(_) => f.write_str("Bearer([redacted])"),
+            Auth::Basic { user, .. } => write!(f, "Basic({user}, [redacted])"),
+        }
+    }
+}
+
+/// The body of a request made with [`Fetcher::send`].
+#[derive(Debug, Clone, Copy)]
+pub enum RequestBody<'a> {
+    /// None.
+    Empty,
+    /// JSON (`application/json`).
+    Json(&'a serde_json::Value),
+    /// Form fields (`application/x-www-form-urlencoded`), repeated names allowed.
+    Form(&'a [(&'a str, &'a str)]),
 }
 
 /// What a GET gave.
@@ -430,12 +474,13 @@ impl Fetcher {
         extra_headers: &[(&'static str, String)],
         body: &serde_json::Value,
     ) -> Result<Posted, FetchError> {
-        self.send_json(
+        let auth = bearer.map_or(Auth::None, Auth::Bearer);
+        self.send(
             reqwest::Method::POST,
             url,
-            bearer,
+            auth,
             extra_headers,
-            Some(body),
+            RequestBody::Json(body),
         )
         .await
     }
@@ -444,23 +489,41 @@ impl Fetcher {
     /// like [`Fetcher::post_json`]: any status comes back with its (bounded) body, so the
     /// caller reads the API's own error (`RecordNotFound`, say); no conditional headers.
     pub async fn get_json(&self, url: &Url, bearer: Option<&str>) -> Result<Posted, FetchError> {
-        self.send_json(reqwest::Method::GET, url, bearer, &[], None)
+        let auth = bearer.map_or(Auth::None, Auth::Bearer);
+        self.send(reqwest::Method::GET, url, auth, &[], RequestBody::Empty)
             .await
     }
 
-    async fn send_json(
+    /// Any request to a JSON API under the same guard and bounds as [`Fetcher::post_json`]:
+    /// `method`, credentials, extra headers and a JSON or form body. Any status comes back
+    /// as a [`Posted`] with its (bounded) body and its `Location` header; only transport
+    /// failures are errors.
+    pub async fn send(
         &self,
         method: reqwest::Method,
         url: &Url,
-        bearer: Option<&str>,
+        auth: Auth<'_>,
         extra_headers: &[(&'static str, String)],
-        body: Option<&serde_json::Value>,
+        body: RequestBody<'_>,
     ) -> Result<Posted, FetchError> {
         let shown = redact_url(url);
         self.check(url, &shown)?;
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-        if let Some(token) = bearer {
+        if let Auth::Basic { user, password } = auth {
+            use base64::Engine as _;
+            let encoded =
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+            let mut value = HeaderValue::from_str(&format!("Basic {encoded}")).map_err(|_| {
+                FetchError::BadUrl {
+                    url: shown.clone(),
+                    reason: "the credentials hold characters not allowed in a header".into(),
+                }
+            })?;
+            value.set_sensitive(true);
+            headers.insert(header::AUTHORIZATION, value);
+        }
+        if let Auth::Bearer(token) = auth {
             let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
                 FetchError::BadUrl {
                     url: shown.clone(),
@@ -481,12 +544,34 @@ impl Fetcher {
         let max = self.limits.max_bytes;
         let send = async {
             let mut request = self.client.request(method, url.clone()).headers(headers);
-            if let Some(body) = body {
-                request = request.json(body);
+            match body {
+                RequestBody::Empty => {}
+                RequestBody::Json(body) => request = request.json(body),
+                RequestBody::Form(fields) => {
+                    let mut encoder = url::form_urlencoded::Serializer::new(String::new());
+                    for (name, value) in fields {
+                        encoder.append_pair(name, value);
+                    }
+                    request = request
+                        .header(
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("application/x-www-form-urlencoded"),
+                        )
+                        .body(encoder.finish());
+                }
             }
             let mut response = request.send().await.map_err(|e| self.classify(e, &shown))?;
             let status = response.status().as_u16();
             let rate_limit = RateLimit::from_headers(response.headers(), Utc::now());
+            let header_text = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let location = header_text("location");
+            let business_usage = header_text("x-business-use-case-usage");
             let mut bytes = Vec::new();
             while let Some(chunk) = response
                 .chunk()
@@ -505,6 +590,8 @@ impl Fetcher {
                 status,
                 body: bytes,
                 rate_limit,
+                location,
+                business_usage,
             })
         };
         match tokio::time::timeout(limit, send).await {

@@ -39,5 +39,10 @@ pub fn parse_document(
             Document::Unknown,
             format!("{network} has no network documents to parse; use rapport import for files"),
         )),
+        Network::Facebook => Err(ParseError::new(
+            network,
+            Document::Unknown,
+            "reading Facebook is not built (rapport only publishes to Facebook Pages)".to_string(),
+        )),
     }
 }

@@ -10,7 +10,10 @@ use reqwest::Url;
 use serde::Deserialize;
 use std::time::Duration;
 
-use super::{length, transport, Outgoing, PublishError, Published, Publisher, ReplyTarget};
+use super::{
+    length, transport, Outgoing, PollLimits, PollOptionResult, PollResults, PublishError,
+    Published, Publisher, ReplyTarget,
+};
 use crate::http::Fetcher;
 
 const NETWORK: &str = "Mastodon";
@@ -21,6 +24,7 @@ pub struct MastodonPublisher {
     instance: Url,
     token: String,
     max_length: usize,
+    polls: PollLimits,
 }
 
 impl std::fmt::Debug for MastodonPublisher {
@@ -40,6 +44,60 @@ struct Status {
     url: Option<String>,
 }
 
+/// A status with its poll (`GET /api/v1/statuses/:id`).
+#[derive(Debug, Deserialize)]
+struct StatusWithPoll {
+    #[serde(default)]
+    poll: Option<PollRef>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PollRef {
+    id: String,
+}
+
+/// `GET /api/v1/polls/:id` (<https://docs.joinmastodon.org/methods/polls/#get>), the Poll
+/// entity (<https://docs.joinmastodon.org/entities/Poll/>).
+#[derive(Debug, Deserialize)]
+struct PollEntity {
+    expired: bool,
+    #[serde(default)]
+    votes_count: Option<u64>,
+    options: Vec<PollOption>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PollOption {
+    title: String,
+    /// `null` while the results are hidden.
+    #[serde(default)]
+    votes_count: Option<u64>,
+}
+
+fn error_of(posted: &crate::http::Posted) -> PublishError {
+    let message = serde_json::from_slice::<ErrorBody>(&posted.body)
+        .map(|e| e.error)
+        .unwrap_or_else(|_| format!("HTTP {}", posted.status));
+    match posted.status {
+        401 | 403 => PublishError::Unauthorized {
+            network: NETWORK,
+            message,
+        },
+        429 => PublishError::RateLimited {
+            network: NETWORK,
+            retry_after: posted.rate_limit.wait().unwrap_or(Duration::from_secs(60)),
+        },
+        408 | 500..=599 => PublishError::Transient {
+            network: NETWORK,
+            message,
+        },
+        _ => PublishError::Rejected {
+            network: NETWORK,
+            message,
+        },
+    }
+}
+
 /// Mastodon's error body: `{"error": "..."}`.
 #[derive(Debug, Deserialize)]
 struct ErrorBody {
@@ -55,7 +113,33 @@ impl MastodonPublisher {
             instance,
             token,
             max_length: length::MASTODON_DEFAULT_MAX,
+            polls: PollLimits::MASTODON_DEFAULT,
         }
+    }
+
+    /// The same with the instance's own poll limits (`configuration.polls`).
+    pub fn with_poll_limits(mut self, polls: PollLimits) -> Self {
+        self.polls = polls;
+        self
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, PublishError> {
+        let url = self
+            .instance
+            .join(path)
+            .map_err(|e| PublishError::NotSupported(format!("bad Mastodon instance URL: {e}")))?;
+        let answer = self
+            .fetcher
+            .get_json(&url, Some(&self.token))
+            .await
+            .map_err(|e| transport(NETWORK, e))?;
+        if !(200..300).contains(&answer.status) {
+            return Err(error_of(&answer));
+        }
+        serde_json::from_slice(&answer.body).map_err(|e| PublishError::Transient {
+            network: NETWORK,
+            message: format!("{path} answered in an unexpected shape: {e}"),
+        })
     }
 
     /// The same with the instance's own limit (`configuration.statuses.max_characters`).
@@ -75,6 +159,42 @@ impl Publisher for MastodonPublisher {
         length::LengthRule::Mastodon {
             max: self.max_length,
         }
+    }
+
+    fn poll_limits(&self) -> Option<PollLimits> {
+        Some(self.polls)
+    }
+
+    /// `GET /api/v1/statuses/:id` for the poll's id, then `GET /api/v1/polls/:id`.
+    async fn poll_results(&self, native_id: &str) -> Result<Option<PollResults>, PublishError> {
+        if native_id.is_empty() || !native_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(PublishError::NotSupported(format!(
+                "{native_id:?} is not a Mastodon status id"
+            )));
+        }
+        let status: StatusWithPoll = self.get(&format!("/api/v1/statuses/{native_id}")).await?;
+        let Some(poll) = status.poll else {
+            return Ok(None);
+        };
+        if !poll.id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(PublishError::Transient {
+                network: NETWORK,
+                message: format!("the poll id {:?} is not an id", poll.id),
+            });
+        }
+        let poll: PollEntity = self.get(&format!("/api/v1/polls/{}", poll.id)).await?;
+        Ok(Some(PollResults {
+            open: !poll.expired,
+            total_votes: poll.votes_count,
+            options: poll
+                .options
+                .into_iter()
+                .map(|o| PollOptionResult {
+                    label: o.title,
+                    votes: o.votes_count,
+                })
+                .collect(),
+        }))
     }
 
     fn reply_text(&self, target: &ReplyTarget, text: &str) -> String {

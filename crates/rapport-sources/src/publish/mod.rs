@@ -9,11 +9,16 @@
 //! network's length rule, which the pages show as you type and the server enforces.
 //!
 //! Built: Mastodon (`Idempotency-Key`), Bluesky (a record key derived from the idempotency
-//! key, see [`bluesky::record_key`]) and X (no idempotency: reconciliation by reading the
-//! account's recent posts, see [`x`]).
+//! key, see [`bluesky::record_key`]), X (no idempotency: reconciliation by reading the
+//! account's recent posts, see [`x`]), WordPress (a slug derived from the key, see
+//! [`wordpress`]), Micropub (reconciliation through `q=source`, see [`micropub`]) and a
+//! Facebook Page (reconciliation by reading the Page's recent posts, see [`facebook`]).
 
 pub mod bluesky;
+pub mod facebook;
 pub mod mastodon;
+pub mod micropub;
+pub mod wordpress;
 pub mod x;
 
 /// Each network's length rule (moved to `rapport-text`, re-exported here).
@@ -27,8 +32,11 @@ use std::time::Duration;
 use crate::http::{FetchError, Fetcher};
 
 pub use bluesky::BlueskyPublisher;
+pub use facebook::FacebookPublisher;
 pub use length::LengthRule;
 pub use mastodon::MastodonPublisher;
+pub use micropub::MicropubPublisher;
+pub use wordpress::WordPressPublisher;
 pub use x::XPublisher;
 
 /// The post being answered.
@@ -110,6 +118,91 @@ pub struct PollSpec {
     pub duration: Duration,
 }
 
+/// What a network accepts in a native poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollLimits {
+    /// The most options (the least is 2 everywhere).
+    pub max_options: usize,
+    /// The longest option, in characters.
+    pub max_option_chars: usize,
+    /// The shortest time open.
+    pub min_duration: Duration,
+    /// The longest time open.
+    pub max_duration: Duration,
+}
+
+impl PollLimits {
+    /// Mastodon's defaults (`configuration.polls` of `GET /api/v2/instance`,
+    /// <https://docs.joinmastodon.org/entities/Instance/#polls>): 4 options of 50
+    /// characters, open 5 minutes to 30 days; instances may change them.
+    pub const MASTODON_DEFAULT: PollLimits = PollLimits {
+        max_options: 4,
+        max_option_chars: 50,
+        min_duration: Duration::from_secs(300),
+        max_duration: Duration::from_secs(2_629_746),
+    };
+
+    /// X's (<https://docs.x.com/x-api/posts/creation-of-a-post>): 2 to 4 options of 25
+    /// characters, open 5 to 10,080 minutes.
+    pub const X: PollLimits = PollLimits {
+        max_options: 4,
+        max_option_chars: 25,
+        min_duration: Duration::from_secs(5 * 60),
+        max_duration: Duration::from_secs(10_080 * 60),
+    };
+
+    /// Why `poll` does not fit, naming `network`, or `None` when it does.
+    pub fn check(&self, network: &str, poll: &PollSpec) -> Option<String> {
+        let n = poll.options.len();
+        if n < 2 || n > self.max_options {
+            return Some(format!(
+                "a poll on {network} has 2 to {} options, not {n}",
+                self.max_options
+            ));
+        }
+        if let Some(long) = poll
+            .options
+            .iter()
+            .find(|o| o.chars().count() > self.max_option_chars)
+        {
+            return Some(format!(
+                "the option {long:?} is {} characters; {network} allows {}",
+                long.chars().count(),
+                self.max_option_chars
+            ));
+        }
+        if poll.duration < self.min_duration || poll.duration > self.max_duration {
+            return Some(format!(
+                "a poll on {network} stays open {} to {} minutes, not {}",
+                self.min_duration.as_secs() / 60,
+                self.max_duration.as_secs() / 60,
+                poll.duration.as_secs() / 60
+            ));
+        }
+        None
+    }
+}
+
+/// One option of a poll read back, with its votes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PollOptionResult {
+    /// The option.
+    pub label: String,
+    /// Its votes (`None` where the network hides them until the poll ends).
+    pub votes: Option<u64>,
+}
+
+/// A native poll read back from the network.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PollResults {
+    /// The options, in order.
+    pub options: Vec<PollOptionResult>,
+    /// Whether it still takes votes.
+    pub open: bool,
+    /// All votes cast (on Mastodon a multiple-choice poll counts each choice).
+    pub total_votes: Option<u64>,
+}
+
 /// A new post to publish: text, optionally a poll, optionally in reply to a post.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Outgoing {
@@ -124,12 +217,31 @@ pub struct Outgoing {
 /// One network account that can post.
 #[async_trait]
 pub trait Publisher: Send + Sync {
-    /// The network it posts to.
+    /// The network it posts to (WordPress and Micropub sites are [`Network::Feed`]: rapport
+    /// reads them back as feeds).
     fn network(&self) -> Network;
+
+    /// The name shown in messages (`WordPress` rather than the network's `Feed`).
+    fn name(&self) -> &'static str {
+        self.network().label()
+    }
 
     /// The network's whole length rule ([`LengthRule::check`] also applies Bluesky's byte
     /// limit, which [`Publisher::length`] does not count).
     fn length_rule(&self) -> LengthRule;
+
+    /// The network's native poll limits, or `None` where it has no native polls (a draft
+    /// with a poll then links a survey page there instead).
+    fn poll_limits(&self) -> Option<PollLimits> {
+        None
+    }
+
+    /// The results of the native poll attached to the published post `native_id`; `None`
+    /// when the post has no poll or the network has none.
+    async fn poll_results(&self, native_id: &str) -> Result<Option<PollResults>, PublishError> {
+        let _ = native_id;
+        Ok(None)
+    }
 
     /// The longest text accepted, in the network's own unit (see [`Publisher::length`]).
     fn max_length(&self) -> usize {
@@ -216,7 +328,14 @@ pub fn account_kind(network: Network) -> Option<&'static str> {
 }
 
 /// The kinds of account [`build`] knows, in the order a page lists them.
-pub const ACCOUNT_KINDS: &[&str] = &["mastodon", "bluesky", "x"];
+pub const ACCOUNT_KINDS: &[&str] = &[
+    "mastodon",
+    "bluesky",
+    "x",
+    "wordpress",
+    "micropub",
+    "facebook",
+];
 
 /// What a transport failure means for a post: a refused or malformed address is a
 /// setting to fix, anything else (timeout, connection lost) leaves the outcome unknown.
@@ -241,6 +360,12 @@ struct MastodonAccount {
     /// The instance's own length limit, when it is not 500.
     #[serde(default)]
     max_characters: Option<usize>,
+    /// The instance's poll limits (`configuration.polls.max_options`), when not 4.
+    #[serde(default)]
+    max_poll_options: Option<usize>,
+    /// `configuration.polls.max_characters_per_option`, when not 50.
+    #[serde(default)]
+    max_poll_option_characters: Option<usize>,
 }
 
 /// Settings of a `bluesky` account: its PDS and its handle; the secret is an app password
@@ -273,6 +398,41 @@ fn default_x_api() -> String {
     "https://api.x.com".into()
 }
 
+/// Settings of a `wordpress` account; the secret is an application password of `username`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WordPressAccount {
+    /// The site's address (`https://blog.example.com`); the REST API is under `wp-json/`.
+    site: String,
+    /// The WordPress user the application password belongs to.
+    username: String,
+}
+
+/// Settings of a `micropub` account; the secret is an IndieAuth access token with the
+/// `create` scope.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MicropubAccount {
+    /// The Micropub endpoint (the site's `rel="micropub"` link).
+    endpoint: String,
+}
+
+/// Settings of a `facebook` account; the secret is a Page access token with
+/// `pages_manage_posts`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FacebookAccount {
+    /// The Page's id.
+    page_id: String,
+    /// The Graph API with its version.
+    #[serde(default = "default_facebook_api")]
+    api: String,
+}
+
+fn default_facebook_api() -> String {
+    "https://graph.facebook.com/v21.0".into()
+}
+
 fn url_setting(network: &str, field: &str, raw: &str) -> Result<reqwest::Url, PublishError> {
     reqwest::Url::parse(raw).map_err(|e| {
         PublishError::NotSupported(format!(
@@ -293,6 +453,50 @@ pub fn build(
         move |e| PublishError::NotSupported(format!("the {network} account's settings: {e}"))
     }
     match kind {
+        "wordpress" => {
+            let account: WordPressAccount =
+                serde_json::from_value(config.clone()).map_err(settings("WordPress"))?;
+            let site = url_setting("WordPress", "site", &account.site)?;
+            if account.username.trim().is_empty() {
+                return Err(PublishError::NotSupported(
+                    "the WordPress account's settings: username is empty".into(),
+                ));
+            }
+            Ok(Arc::new(WordPressPublisher::new(
+                fetcher,
+                site,
+                account.username,
+                secret.to_string(),
+            )))
+        }
+        "micropub" => {
+            let account: MicropubAccount =
+                serde_json::from_value(config.clone()).map_err(settings("Micropub"))?;
+            let endpoint = url_setting("Micropub", "endpoint", &account.endpoint)?;
+            Ok(Arc::new(MicropubPublisher::new(
+                fetcher,
+                endpoint,
+                secret.to_string(),
+            )))
+        }
+        "facebook" => {
+            let account: FacebookAccount =
+                serde_json::from_value(config.clone()).map_err(settings("Facebook"))?;
+            let api = url_setting("Facebook", "api", &account.api)?;
+            let page_id = account.page_id.trim().to_string();
+            if page_id.is_empty() || !page_id.chars().all(|c| c.is_ascii_digit()) {
+                return Err(PublishError::NotSupported(format!(
+                    "the Facebook account's settings: page_id {:?} is not a Page id (digits)",
+                    account.page_id
+                )));
+            }
+            Ok(Arc::new(FacebookPublisher::new(
+                fetcher,
+                api,
+                page_id,
+                secret.to_string(),
+            )))
+        }
         "mastodon" => {
             let account: MastodonAccount =
                 serde_json::from_value(config.clone()).map_err(settings("Mastodon"))?;
@@ -301,6 +505,14 @@ pub fn build(
             if let Some(max) = account.max_characters {
                 publisher = publisher.with_max_length(max);
             }
+            let mut polls = PollLimits::MASTODON_DEFAULT;
+            if let Some(max) = account.max_poll_options {
+                polls.max_options = max.max(2);
+            }
+            if let Some(max) = account.max_poll_option_characters {
+                polls.max_option_chars = max.max(1);
+            }
+            publisher = publisher.with_poll_limits(polls);
             Ok(Arc::new(publisher))
         }
         "bluesky" => {

@@ -36,7 +36,10 @@ use std::time::Duration;
 use unicode_normalization::UnicodeNormalization;
 
 use super::length::{self, LengthRule};
-use super::{transport, Outgoing, PublishError, Published, Publisher};
+use super::{
+    transport, Outgoing, PollLimits, PollOptionResult, PollResults, PublishError, Published,
+    Publisher,
+};
 use crate::http::{Fetcher, Posted};
 
 const NETWORK: &str = "X";
@@ -99,6 +102,36 @@ struct Reference {
 struct Timeline {
     #[serde(default)]
     data: Vec<Tweet>,
+}
+
+/// `GET /2/tweets?ids=...&expansions=attachments.poll_ids&poll.fields=options,voting_status`
+/// (<https://docs.x.com/x-api/posts/get-posts-by-ids>): the poll comes in `includes.polls`.
+#[derive(Debug, Default, Deserialize)]
+struct Lookup {
+    #[serde(default)]
+    includes: Includes,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Includes {
+    #[serde(default)]
+    polls: Vec<XPoll>,
+}
+
+#[derive(Debug, Deserialize)]
+struct XPoll {
+    #[serde(default)]
+    options: Vec<XPollOption>,
+    #[serde(default)]
+    voting_status: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct XPollOption {
+    position: u32,
+    label: String,
+    #[serde(default)]
+    votes: Option<u64>,
 }
 
 /// Both error shapes X uses.
@@ -303,6 +336,42 @@ impl Publisher for XPublisher {
 
     fn length_rule(&self) -> LengthRule {
         LengthRule::X
+    }
+
+    fn poll_limits(&self) -> Option<PollLimits> {
+        Some(PollLimits::X)
+    }
+
+    async fn poll_results(&self, native_id: &str) -> Result<Option<PollResults>, PublishError> {
+        if native_id.is_empty() || !native_id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(PublishError::NotSupported(format!(
+                "{native_id:?} is not a post id on X"
+            )));
+        }
+        let mut url = self.endpoint("/2/tweets")?;
+        url.query_pairs_mut()
+            .append_pair("ids", native_id)
+            .append_pair("expansions", "attachments.poll_ids")
+            .append_pair("poll.fields", "options,voting_status");
+        let answer = self.get(&url).await?;
+        let lookup: Lookup = parse(&answer, "GET /2/tweets")?;
+        let Some(mut poll) = lookup.includes.polls.into_iter().next() else {
+            return Ok(None);
+        };
+        poll.options.sort_by_key(|o| o.position);
+        let total = poll.options.iter().map(|o| o.votes).sum::<Option<u64>>();
+        Ok(Some(PollResults {
+            open: poll.voting_status.as_deref() != Some("closed"),
+            total_votes: total,
+            options: poll
+                .options
+                .into_iter()
+                .map(|o| PollOptionResult {
+                    label: o.label,
+                    votes: o.votes,
+                })
+                .collect(),
+        }))
     }
 
     /// Sends `post`. X has no idempotency key (`idempotency_key` is not sent): before a

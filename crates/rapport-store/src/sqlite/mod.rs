@@ -18,6 +18,7 @@ mod publishing;
 mod read;
 mod rollups;
 mod sources;
+mod surveys;
 mod write;
 
 use crate::{

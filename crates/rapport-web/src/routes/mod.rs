@@ -21,6 +21,7 @@ pub mod replies;
 pub mod reports;
 pub mod slots;
 pub mod sources;
+pub mod surveys;
 pub mod table;
 mod themes;
 pub mod users;

@@ -105,6 +105,15 @@ async fn render_compose(
     let accounts = publishing.store.publish_accounts(id).await?;
     let slots = publishing.store.publish_slots(id).await?;
     let rules = api::length_rules(publishing, &accounts).await;
+    // Each account's native poll limits (None: the poll becomes a survey link there).
+    let mut poll_limits = Vec::new();
+    for account in &accounts {
+        let limits = match publishing.publisher(account).await {
+            Ok(publisher) => publisher.poll_limits(),
+            Err(_) => None,
+        };
+        poll_limits.push(limits);
+    }
     let role = caller.role_in(id);
     let manager = role.is_some_and(|r| r.allows(Role::Manager));
     let admin = role == Some(Role::Admin);
@@ -147,9 +156,9 @@ async fn render_compose(
                         textarea #compose-text name="text" rows="5" required { (echo.text) }
                         fieldset.targets {
                             legend { "Accounts" }
-                            @for (account, rule) in accounts.iter().zip(rules.iter()) {
+                            @for ((account, rule), limits) in accounts.iter().zip(rules.iter()).zip(poll_limits.iter()) {
                                 @let checked = echo.targets.contains(&account.id.0) || (echo.targets.is_empty() && accounts.len() == 1);
-                                div.target {
+                                div.target data-poll-options=[limits.map(|l| l.max_options)] data-poll-chars=[limits.map(|l| l.max_option_chars)] {
                                     label {
                                         input type="checkbox" name="account" value=(account.id.0) checked[checked];
                                         " " (account.display_name) " (" (account.kind) ")"
@@ -166,12 +175,14 @@ async fn render_compose(
                             }
                         }
                         fieldset.poll {
-                            legend { "Poll (Mastodon and X only)" }
+                            legend { "Poll (native on Mastodon and X; elsewhere a link to a survey page)" }
                             @for i in 0..4 {
-                                input type="text" name="poll_option" maxlength="50"
+                                input.poll-option type="text" name="poll_option" maxlength="200"
+                                    aria-label={ "Poll option " (i + 1) } aria-describedby="poll-check"
                                     placeholder={ "Option " (i + 1) }
                                     value=(echo.poll.get(i).map(String::as_str).unwrap_or(""));
                             }
+                            output #poll-check.reply-count aria-live="polite" {}
                             label for="poll-minutes" { "Open for" }
                             select #poll-minutes name="poll_minutes" {
                                 option value="60" { "1 hour" }
@@ -240,7 +251,7 @@ async fn render_compose(
                         ul.accounts {
                             @for account in &accounts {
                                 li { (account.display_name) " · " (account.kind) " · "
-                                    code { (account.settings.get("instance").and_then(|v| v.as_str()).unwrap_or("")) } }
+                                    code { (["instance", "site", "endpoint", "page_id"].iter().find_map(|k| account.settings.get(*k).and_then(|v| v.as_str())).unwrap_or("")) } }
                             }
                         }
                     }
@@ -252,11 +263,11 @@ async fn render_compose(
                         }
                         label for="account-name" { "Name" }
                         input #account-name type="text" name="display_name" required maxlength="100";
-                        label for="account-instance" { "Instance URL" }
+                        label for="account-instance" { "Address (Mastodon instance, WordPress site, Micropub endpoint; optional for Bluesky, X, Facebook)" }
                         input #account-instance type="url" name="instance" placeholder="https://mastodon.social";
                         label for="account-settings" { "Other settings (JSON, optional)" }
-                        input #account-settings type="text" name="settings" placeholder="{\"max_characters\": 500}";
-                        label for="account-secret" { "Access token (write:statuses)" }
+                        input #account-settings type="text" name="settings" placeholder="{\"max_characters\": 500} · {\"username\": \"editor\"} · {\"page_id\": \"1234\"}";
+                        label for="account-secret" { "Secret: access token, app or application password, Page access token" }
                         input #account-secret type="password" name="secret" autocomplete="off" required;
                         div.actions { button type="submit" { "Connect account" } }
                     }
@@ -305,6 +316,7 @@ fn drafts_table(id: WorkspaceId, drafts: &[Draft], tz: Tz) -> Markup {
 pub(crate) async fn submit(
     State(state): State<AppState>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     path: Result<Path<String>, PathRejection>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
@@ -325,6 +337,7 @@ pub(crate) async fn submit(
     };
     let mut input = DraftInput {
         text: echo.text.clone(),
+        base_url: super::surveys::public_base(&state, &headers),
         ..DraftInput::default()
     };
     for (key, value) in &fields {
@@ -413,7 +426,15 @@ pub(crate) async fn add_account(
             })?,
     };
     if !form.instance.trim().is_empty() {
-        settings["instance"] = serde_json::json!(form.instance.trim());
+        // The address field is each kind's own URL setting.
+        let field = match form.kind.as_str() {
+            "wordpress" => "site",
+            "micropub" => "endpoint",
+            "bluesky" => "service",
+            "x" | "facebook" => "api",
+            _ => "instance",
+        };
+        settings[field] = serde_json::json!(form.instance.trim());
     }
     api::add_account(
         &state,

@@ -23,7 +23,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use rapport_model::{Network, Role, WorkspaceId};
 use rapport_sources::http::{FetchLimits, Fetcher, SafetyPolicy};
-use rapport_sources::publish::{self, Publisher, ACCOUNT_KINDS};
+use rapport_sources::publish::{self, PollResults, PollSpec, Publisher, ACCOUNT_KINDS};
 use rapport_store::publishing::{
     Draft, DraftComment, DraftFilter, DraftId, DraftPoll, DraftStatus, NewDraft, NewPublishAccount,
     PublishAccount, PublishAccountId, Transition,
@@ -324,6 +324,9 @@ pub(crate) struct DraftInput {
     pub poll: Option<DraftPoll>,
     pub scheduled_at: Option<DateTime<Utc>>,
     pub action: DraftAction,
+    /// rapport's own address as the caller reached it (`https://rapport.example`), for the
+    /// survey link that stands in for a poll where a network has none.
+    pub base_url: Option<String>,
 }
 
 fn check_poll(poll: &DraftPoll) -> Result<DraftPoll, WebError> {
@@ -338,10 +341,15 @@ fn check_poll(poll: &DraftPoll) -> Result<DraftPoll, WebError> {
             "a poll has 2 to 4 non-empty options".into(),
         ));
     }
-    if options.iter().any(|o| o.chars().count() > 50) {
-        return Err(WebError::Unprocessable(
-            "a poll option is at most 50 characters".into(),
-        ));
+    // Each network's own limit is checked per target; this is the survey page's.
+    if options
+        .iter()
+        .any(|o| o.chars().count() > super::surveys::MAX_OPTION)
+    {
+        return Err(WebError::Unprocessable(format!(
+            "a poll option is at most {} characters",
+            super::surveys::MAX_OPTION
+        )));
     }
     if !(5..=7 * 24 * 60).contains(&poll.duration_minutes) {
         return Err(WebError::Unprocessable(
@@ -392,18 +400,48 @@ pub(crate) async fn create_draft(
         }
     }
     let accounts = publishing.store.publish_accounts(workspace).await?;
+    let spec = poll.as_ref().map(|poll| PollSpec {
+        options: poll.options.clone(),
+        duration: std::time::Duration::from_secs(u64::from(poll.duration_minutes) * 60),
+    });
+    // The survey page that stands in for the poll where a network has none, made once.
+    let mut survey_link: Option<String> = None;
     let mut chosen = Vec::new();
     for id in &targets {
         let account = accounts.iter().find(|a| a.id.0 == *id).ok_or_else(|| {
             WebError::Unprocessable(format!("account {id} is not connected to this workspace"))
         })?;
-        let variant = input
+        let mut variant = input
             .variants
             .iter()
             .find(|(account, text)| account == id && !text.trim().is_empty())
             .map(|(_, text)| text.trim().to_string());
         let publisher = publishing.publisher(account).await?;
-        let network = publisher.network();
+        if let Some(spec) = &spec {
+            match publisher.poll_limits() {
+                Some(limits) => {
+                    if let Some(why) = limits.check(publisher.name(), spec) {
+                        return Err(WebError::Unprocessable(format!(
+                            "the poll for {:?}: {why}",
+                            account.display_name
+                        )));
+                    }
+                }
+                None => {
+                    let link = match &survey_link {
+                        Some(link) => link.clone(),
+                        None => {
+                            let link =
+                                poll_survey(state, caller, workspace, &text, spec, &input).await?;
+                            survey_link = Some(link.clone());
+                            link
+                        }
+                    };
+                    let base = variant.as_deref().unwrap_or(&text);
+                    variant = Some(format!("{base}\n\nVote: {link}"));
+                }
+            }
+        }
         let sent = variant.as_deref().unwrap_or(&text);
         let length = publisher.length(sent);
         if length > publisher.max_length() {
@@ -411,18 +449,9 @@ pub(crate) async fn create_draft(
                 "the text for {:?} is {length} characters as {} counts them, {} over its limit \
                  of {}",
                 account.display_name,
-                network.label(),
+                publisher.name(),
                 length - publisher.max_length(),
                 publisher.max_length()
-            )));
-        }
-        if poll.is_some() && !has_polls(network) {
-            return Err(WebError::Unprocessable(format!(
-                "{:?} is a {} account and {} has no native polls: remove the poll or this \
-                 account",
-                account.display_name,
-                network.label(),
-                network.label()
             )));
         }
         chosen.push((account.id, variant));
@@ -447,6 +476,48 @@ pub(crate) async fn create_draft(
         return schedule(state, caller, workspace, draft.id, input.scheduled_at).await;
     }
     Ok(draft)
+}
+
+/// Makes the survey page that replaces a poll on networks without native polls (one
+/// single-choice question with the poll's options) and answers its public URL.
+async fn poll_survey(
+    state: &AppState,
+    caller: &Caller,
+    workspace: WorkspaceId,
+    text: &str,
+    poll: &PollSpec,
+    input: &DraftInput,
+) -> Result<String, WebError> {
+    let base = input.base_url.as_deref().ok_or_else(|| {
+        WebError::Unprocessable(
+            "a poll on a network without native polls becomes a survey link, and rapport's \
+             public address is not known for this request (no Host header)"
+                .into(),
+        )
+    })?;
+    let title: String = rapport_sources::publish::wordpress::title_of(text)
+        .chars()
+        .take(super::surveys::MAX_TITLE)
+        .collect();
+    let body = super::surveys::NewSurveyBody {
+        title: if title.is_empty() {
+            "Poll".into()
+        } else {
+            title.clone()
+        },
+        questions: vec![rapport_store::surveys::Question {
+            prompt: if title.is_empty() {
+                "Your choice".into()
+            } else {
+                title
+            },
+            kind: rapport_store::surveys::QuestionKind::SingleChoice,
+            options: poll.options.clone(),
+            required: true,
+        }],
+    };
+    let survey = super::surveys::create_survey(state, caller, workspace, &body).await?;
+    Ok(format!("{}/s/{}", base.trim_end_matches('/'), survey.code))
 }
 
 /// Schedules a draft: managers from any unsent state, agents only once it is approved.
@@ -659,6 +730,7 @@ pub(crate) async fn find_draft(
 pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     path: Result<Path<String>, PathRejection>,
     body: Result<Json<NewDraftBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Draft>), ApiError> {
@@ -676,6 +748,7 @@ pub(crate) async fn create(
         poll: body.poll,
         scheduled_at: body.scheduled_at,
         action: body.action,
+        base_url: super::surveys::public_base(&state, &headers),
     };
     let draft = create_draft(&state, &caller, workspace, input).await?;
     Ok((StatusCode::CREATED, Json(draft)))
@@ -777,6 +850,74 @@ pub(crate) async fn detail(
     let (workspace, id) = draft_path(path)?;
     let publishing = publishing(&state)?;
     Ok(Json(find_draft(publishing, workspace, id).await?))
+}
+
+/// One target's poll, read back from its network.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TargetPoll {
+    /// The account.
+    pub account_id: PublishAccountId,
+    /// Its name.
+    pub account_name: String,
+    /// The poll's options, votes and state; `null` when the post has no native poll there
+    /// (a survey link stands in for it: see the draft's text for that account).
+    #[schema(value_type = Option<Object>)]
+    pub poll: Option<PollResults>,
+    /// Why it could not be read, as the network said.
+    pub error: Option<String>,
+}
+
+/// `GET /api/v1/workspaces/{id}/drafts/{draft}/poll`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{id}/drafts/{draft}/poll",
+    tag = "publishing",
+    summary = "The native poll of each sent target, read back from Mastodon (GET /api/v1/polls/:id) or X (GET /2/tweets with the poll expansion) (agent)",
+    params(
+        ("id" = i64, Path, description = "Workspace id"),
+        ("draft" = i64, Path, description = "Draft id")
+    ),
+    responses(
+        (status = 200, description = "One entry per sent target", body = [TargetPoll]),
+        (status = 400, description = "A malformed id", body = crate::error::ErrorBody),
+        (status = 401, description = "No session and no API token", body = crate::error::ErrorBody),
+        (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody),
+        (status = 404, description = "No such workspace or draft", body = crate::error::ErrorBody),
+        (status = 422, description = "Publishing is not available with this store", body = crate::error::ErrorBody),
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub(crate) async fn poll_results(
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<Vec<TargetPoll>>, ApiError> {
+    let (workspace, id) = draft_path(path)?;
+    let publishing = publishing(&state)?;
+    let draft = find_draft(publishing, workspace, id).await?;
+    let accounts = publishing.store.publish_accounts(workspace).await?;
+    let mut out = Vec::new();
+    for target in &draft.targets {
+        let Some(native_id) = &target.native_id else {
+            continue;
+        };
+        let Some(account) = accounts.iter().find(|a| a.id == target.account_id) else {
+            continue;
+        };
+        let (poll, error) = match publishing.publisher(account).await {
+            Err(e) => (None, Some(e.to_string())),
+            Ok(publisher) => match publisher.poll_results(native_id).await {
+                Ok(poll) => (poll, None),
+                Err(e) => (None, Some(e.to_string())),
+            },
+        };
+        out.push(TargetPoll {
+            account_id: target.account_id,
+            account_name: target.account_name.clone(),
+            poll,
+            error,
+        });
+    }
+    Ok(Json(out))
 }
 
 /// Body of `POST .../drafts/{draft}/approve`.
@@ -966,11 +1107,13 @@ pub(crate) async fn length_rules(
             .publisher(account)
             .await
             .ok()
+            .filter(|p| p.length_rule().is_limited())
             .map(|p| LengthRule {
                 network: match p.network() {
                     Network::Mastodon => "mastodon",
                     Network::X => "x",
                     Network::Bluesky => "bluesky",
+                    Network::Facebook => "facebook",
                     _ => "other",
                 },
                 max: p.max_length(),

@@ -13,8 +13,8 @@ use rapport_model::Role;
 
 use super::{
     alerts, analytics, api, authors, events, inbox, inbox_pages, login, monitors, pages,
-    performance, publish_pages, publishing, query, replies, reports, slots, sources, themes,
-    users,
+    performance, publish_pages, publishing, query, replies, reports, slots, sources, surveys,
+    themes, users,
     webhook,
 };
 use crate::{
@@ -492,6 +492,64 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/audit",
             InstanceAdmin,
             get(api::instance_audit),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/drafts/{draft}/poll",
+            Workspace(Role::Agent),
+            get(publishing::poll_results),
+        ),
+        // Survey pages: the public form (no login; its own cookie and form token) and the
+        // team's pages and API.
+        route(M::GET, "/s/{code}", Public, get(surveys::page)),
+        route(M::POST, "/s/{code}", Public, post(surveys::submit)),
+        route(
+            M::GET,
+            "/w/{id}/surveys",
+            Workspace(Role::Viewer),
+            get(surveys::list_page),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/surveys",
+            Workspace(Role::Manager),
+            post(surveys::create_page),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/surveys/{survey}",
+            Workspace(Role::Viewer),
+            get(surveys::results_page),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/surveys/{survey}",
+            Workspace(Role::Manager),
+            post(surveys::action_page),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/surveys",
+            Workspace(Role::Viewer),
+            get(surveys::list_api),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/surveys",
+            Workspace(Role::Manager),
+            post(surveys::create_api),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/surveys/{survey}",
+            Workspace(Role::Viewer),
+            get(surveys::results_api),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/surveys/{survey}/export",
+            Workspace(Role::Viewer),
+            get(surveys::export_api),
         ),
     ];
     for (path, handler) in crate::assets::routes() {
