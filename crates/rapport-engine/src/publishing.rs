@@ -273,12 +273,19 @@ impl Scheduler {
                     .await;
             }
         };
+        // A network without native polls got a survey link in its text when the draft
+        // was written; the poll itself goes only where the network has one.
+        let native_polls = publisher.poll_limits().is_some();
         let post = Outgoing {
             text: delivery.text.clone(),
-            poll: delivery.poll.as_ref().map(|poll| PollSpec {
-                options: poll.options.clone(),
-                duration: Duration::from_secs(u64::from(poll.duration_minutes) * 60),
-            }),
+            poll: delivery
+                .poll
+                .as_ref()
+                .filter(|_| native_polls)
+                .map(|poll| PollSpec {
+                    options: poll.options.clone(),
+                    duration: Duration::from_secs(u64::from(poll.duration_minutes) * 60),
+                }),
             in_reply_to: None,
         };
         let key = &delivery.idempotency_key;

@@ -374,3 +374,91 @@ async fn a_refusal_fails_the_target_with_the_networks_message() {
     assert_eq!(report, TickReport::default());
     assert_eq!(env.instance.lock().unwrap().calls, 1);
 }
+
+/// A Micropub endpoint (<https://www.w3.org/TR/micropub/#create>): form-encoded
+/// `h=entry&content=...`, 201 with `Location`.
+async fn micropub(
+    State(seen): State<Arc<Mutex<Vec<String>>>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    assert!(fields.contains(&("h".into(), "entry".into())));
+    let content = fields
+        .iter()
+        .find(|(k, _)| k == "content")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    seen.lock().unwrap().push(content);
+    (
+        StatusCode::CREATED,
+        [("location", "https://blog.example/notes/1")],
+    )
+        .into_response()
+}
+
+#[tokio::test]
+async fn a_poll_goes_only_where_the_network_has_native_polls() {
+    let env = env().await;
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let fake = Router::new()
+        .route("/micropub", routing::post(micropub))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
+    let blog = env
+        .store
+        .add_publish_account(
+            NewPublishAccount {
+                workspace_id: env.workspace,
+                kind: "micropub".into(),
+                display_name: "Lumora blog".into(),
+                settings: json!({"endpoint": format!("http://localhost:{port}/micropub")}),
+                secret: Secret::new("indieauth-token"),
+            },
+            &env.key,
+        )
+        .await
+        .unwrap();
+    let linked = "Tea or coffee?\n\nVote: https://rapport.example/s/abc123";
+    let draft = env
+        .store
+        .create_draft(NewDraft {
+            workspace_id: env.workspace,
+            author_id: None,
+            text: "Tea or coffee?".into(),
+            targets: vec![(env.account, None), (blog.id, Some(linked.into()))],
+            poll: Some(DraftPoll {
+                options: vec!["Tea".into(), "Coffee".into()],
+                duration_minutes: 60,
+            }),
+            status: DraftStatus::Approved,
+            scheduled_at: None,
+        })
+        .await
+        .unwrap();
+    env.store
+        .transition_draft(
+            env.workspace,
+            draft.id,
+            Transition {
+                from: vec![DraftStatus::Approved],
+                to: DraftStatus::Scheduled,
+                scheduled_at: Some(Utc::now() - chrono::Duration::minutes(1)),
+                approved_by: None,
+            },
+        )
+        .await
+        .unwrap();
+    let report = env.scheduler().tick(Utc::now()).await.unwrap();
+    assert_eq!(report.sent, 2, "{report:?}");
+    assert_eq!(env.draft(draft.id).await.status, DraftStatus::Sent);
+    assert_eq!(*seen.lock().unwrap(), vec![linked.to_string()]);
+    let instance = env.instance.lock().unwrap();
+    assert_eq!(
+        instance.created[0]["poll"]["options"],
+        json!(["Tea", "Coffee"])
+    );
+}

@@ -143,6 +143,7 @@ async fn render_compose(
                 div.panel-head {
                     h1 { "Publish · " (workspace.name) }
                     a href={ "/w/" (id) "/calendar" } { "Calendar" }
+                    a href={ "/w/" (id) "/surveys" } { "Surveys" }
                 }
                 @if let Some(error) = &error {
                     div.form-error #compose-error role="alert" { p { (error) } }

@@ -220,6 +220,10 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
             key.clone(),
             rapport_sources::http::SafetyPolicy::public_only(),
         ))
+        // Survey pages at /s/<code>, made on /w/{id}/surveys.
+        .with_surveys(rapport_web::routes::surveys::Surveys::new(Arc::new(
+            sqlite.clone(),
+        )))
         .with_notice(format!(
             "Demo data: simulated posts about {} and its competitors (fictional brands), seed {}.",
             world.brand.name, state.seed
