@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use rapport_store::{
-    AccountStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore, SourceLeases,
-    SourceStore, SqliteOptions, SqliteStore, Store,
+    AccountStore, AlertStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore,
+    ReportStore, SourceLeases, SourceStore, SqliteOptions, SqliteStore, Store,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -29,6 +29,10 @@ pub struct Backend {
     pub analytics: Arc<dyn AnalyticsStore>,
     /// Configured sources and their checkpoints.
     pub sources: Arc<dyn SourceStore>,
+    /// Alert rules, alerts and their deliveries.
+    pub alerts: Arc<dyn AlertStore>,
+    /// Weekly report e-mail schedules and what was sent.
+    pub reports: Arc<dyn ReportStore>,
     /// The embedded store itself, when that is the backend (live change notifications).
     pub sqlite: Option<SqliteStore>,
     /// Source leases, when several processes may share the store (PostgreSQL).
@@ -40,7 +44,14 @@ pub struct Backend {
 impl Backend {
     fn of<S>(store: S, sqlite: Option<SqliteStore>) -> Backend
     where
-        S: Store + AccountStore + InboxStore + AnalyticsStore + SourceStore + Clone,
+        S: Store
+            + AccountStore
+            + InboxStore
+            + AnalyticsStore
+            + SourceStore
+            + AlertStore
+            + ReportStore
+            + Clone,
     {
         let shared = Arc::new(store);
         Backend {
@@ -48,6 +59,8 @@ impl Backend {
             accounts: shared.clone(),
             inbox: shared.clone(),
             analytics: shared.clone(),
+            alerts: shared.clone(),
+            reports: shared.clone(),
             sources: shared,
             sqlite,
             leases: None,

@@ -10,11 +10,13 @@
 //! [`StoreError::is_retryable`]).
 
 mod accounts;
+mod alerts;
 mod changes;
 mod inbox;
 mod leases;
 mod migrations;
 mod read;
+mod reports;
 mod rollups;
 mod sizes;
 mod sources;

@@ -1,17 +1,24 @@
 //! The backends the suite runs against, behind one handle.
 
 use rapport_store::{
-    AccountStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore, SourceStore,
-    SqliteOptions, SqliteStore, Store, StoreError,
+    AccountStore, AlertStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore,
+    ReportStore, SourceStore, SqliteOptions, SqliteStore, Store, StoreError,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Every store interface at once, as the server uses one store for all of them.
-pub trait AnyStore: Store + AccountStore + SourceStore + InboxStore + AnalyticsStore {}
+pub trait AnyStore:
+    Store + AccountStore + SourceStore + InboxStore + AnalyticsStore + AlertStore + ReportStore
+{
+}
 
-impl<T: Store + AccountStore + SourceStore + InboxStore + AnalyticsStore> AnyStore for T {}
+impl<
+        T: Store + AccountStore + SourceStore + InboxStore + AnalyticsStore + AlertStore + ReportStore,
+    > AnyStore for T
+{
+}
 
 /// The database of the PostgreSQL half, unless `RAPPORT_TEST_POSTGRES` names another.
 pub const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";

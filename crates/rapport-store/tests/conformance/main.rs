@@ -28,10 +28,12 @@ macro_rules! conformance {
 }
 
 mod accounts;
+mod alerts;
 mod authors;
 mod backend;
 mod concurrency;
 mod inbox;
 mod posts;
+mod reports;
 mod rollups;
 mod sources;
