@@ -227,7 +227,7 @@ async fn the_weekly_report_is_emailed_once_at_the_local_hour() {
             network: Network::Mastodon,
             native_id: format!("w10-{i}"),
             url: None,
-            author: Author::new(&format!("fan{i}")),
+            author: Author::new(format!("fan{i}")),
             title: None,
             text: if i == 0 {
                 "acme <script>alert(1)</script> is great".into()
