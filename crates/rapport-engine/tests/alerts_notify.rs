@@ -93,6 +93,8 @@ async fn retried_signed_and_cooled_down() {
                 webhook_format: "generic".into(),
                 webhook_secret: Some(Secret::new("hush")),
                 cooldown_minutes: 60,
+                email_to: Vec::new(),
+                digest: None,
             },
             &key,
         )

@@ -1,7 +1,9 @@
-//! Alert rules, the alerts they fire and their webhook deliveries.
+//! Alert rules, the alerts they fire and their deliveries (webhook and e-mail), digests.
 //!
-//! Only [`crate::SqliteStore`] implements [`AlertStore`] for now; `PostgresStore` does not
-//! yet (its schema has no alert tables), so alerts need the embedded store.
+//! Both [`crate::SqliteStore`] and [`crate::PostgresStore`] implement [`AlertStore`] with
+//! the same semantics (the conformance suite runs on both). Several processes may share
+//! one PostgreSQL database: an alert is unique per rule and hour and a digest per rule and
+//! period, so the process whose insert wins is the one that delivers.
 
 use crate::secrets::{Secret, SecretKey};
 use crate::StoreResult;
@@ -38,6 +40,55 @@ pub struct NewAlertRule {
     pub webhook_secret: Option<Secret>,
     /// No second delivery for this rule within this many minutes.
     pub cooldown_minutes: u32,
+    /// Addresses the alerts are e-mailed to (empty: no e-mail).
+    pub email_to: Vec<String>,
+    /// `None`: every firing is delivered at once; a period: one digest per period.
+    pub digest: Option<DigestPeriod>,
+}
+
+/// How often a digest rule sends what it collected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DigestPeriod {
+    /// One message per hour.
+    Hourly,
+    /// One message per day (UTC days).
+    Daily,
+}
+
+impl DigestPeriod {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DigestPeriod::Hourly => "hourly",
+            DigestPeriod::Daily => "daily",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn parse(s: &str) -> Option<DigestPeriod> {
+        match s {
+            "hourly" => Some(DigestPeriod::Hourly),
+            "daily" => Some(DigestPeriod::Daily),
+            _ => None,
+        }
+    }
+
+    /// The length of one period.
+    pub fn length(self) -> chrono::Duration {
+        match self {
+            DigestPeriod::Hourly => chrono::Duration::hours(1),
+            DigestPeriod::Daily => chrono::Duration::days(1),
+        }
+    }
+
+    /// The first instant of the period that holds `at`.
+    pub fn start_of(self, at: Timestamp) -> Timestamp {
+        let ms = at.timestamp_millis();
+        let len = self.length().num_milliseconds();
+        let start = ms - ms.rem_euclid(len);
+        chrono::DateTime::from_timestamp_millis(start).unwrap_or(at)
+    }
 }
 
 /// A stored rule (its secret stays sealed; see [`AlertStore::alert_rule_secret`]).
@@ -65,6 +116,10 @@ pub struct AlertRule {
     pub enabled: bool,
     /// When it was created.
     pub created_at: Timestamp,
+    /// Addresses the alerts are e-mailed to (empty: no e-mail).
+    pub email_to: Vec<String>,
+    /// `None`: every firing is delivered at once; a period: one digest per period.
+    pub digest: Option<DigestPeriod>,
 }
 
 /// An alert to record.
@@ -141,11 +196,41 @@ pub struct AlertRecord {
     pub fired_at: Timestamp,
     /// What fired.
     pub alert: NewAlert,
-    /// Its delivery.
+    /// Its webhook's delivery.
     pub delivery: Option<Delivery>,
+    /// Its e-mail's delivery.
+    pub email_delivery: Option<Delivery>,
 }
 
-/// Alert rules, fired alerts and deliveries (SQLite only for now).
+/// What a digest sent, recorded on its claimed row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DigestOutcome {
+    /// How many alerts it listed.
+    pub alerts: u32,
+    /// Its webhook (`None`: the rule has none, or nothing was sent).
+    pub webhook: Option<DeliveryStatus>,
+    /// Its e-mail (`None`: the rule has no recipients, or nothing was sent).
+    pub email: Option<DeliveryStatus>,
+    /// The last error of either, if any.
+    pub last_error: Option<String>,
+    /// When it was settled.
+    pub finished_at: Timestamp,
+}
+
+/// A digest's row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DigestRecord {
+    /// The rule.
+    pub rule_id: AlertRuleId,
+    /// The period's first instant.
+    pub period_start: Timestamp,
+    /// When a process claimed it.
+    pub claimed_at: Timestamp,
+    /// What was sent, once settled.
+    pub outcome: Option<DigestOutcome>,
+}
+
+/// Alert rules, fired alerts, their webhook and e-mail deliveries, and digests.
 #[async_trait]
 pub trait AlertStore: Send + Sync + 'static {
     /// Creates a rule; its secret is sealed with `key`.
@@ -164,11 +249,52 @@ pub trait AlertStore: Send + Sync + 'static {
     /// Records a fired alert; `None` when the rule already fired for that hour.
     async fn record_alert(&self, alert: NewAlert) -> StoreResult<Option<AlertRecord>>;
 
-    /// Settles an alert's delivery.
+    /// Settles an alert's webhook delivery.
     async fn record_delivery(&self, alert: AlertId, delivery: Delivery) -> StoreResult<()>;
 
-    /// When the rule's last delivered alert was delivered.
+    /// When the rule's last delivered webhook was delivered.
     async fn last_delivered_at(&self, rule: AlertRuleId) -> StoreResult<Option<Timestamp>>;
+
+    /// Settles an alert's e-mail delivery.
+    async fn record_email_delivery(&self, alert: AlertId, delivery: Delivery) -> StoreResult<()>;
+
+    /// When the rule's last delivered e-mail was delivered (its own cooldown).
+    async fn last_emailed_at(&self, rule: AlertRuleId) -> StoreResult<Option<Timestamp>>;
+
+    /// Sets a workspace's rule's e-mail recipients and digest period; `false` when the
+    /// workspace has no such rule.
+    async fn set_alert_rule_email(
+        &self,
+        workspace: WorkspaceId,
+        rule: AlertRuleId,
+        email_to: Vec<String>,
+        digest: Option<DigestPeriod>,
+    ) -> StoreResult<bool>;
+
+    /// Claims the digest of `rule` for the period starting at `period_start`: `true` for
+    /// exactly one caller, across processes; it then sends the digest and settles it with
+    /// [`AlertStore::finish_digest`].
+    async fn claim_digest(&self, rule: AlertRuleId, period_start: Timestamp) -> StoreResult<bool>;
+
+    /// Records what a claimed digest sent.
+    async fn finish_digest(
+        &self,
+        rule: AlertRuleId,
+        period_start: Timestamp,
+        outcome: DigestOutcome,
+    ) -> StoreResult<()>;
+
+    /// A rule's digests, newest period first (at most `limit`).
+    async fn digests(&self, rule: AlertRuleId, limit: usize) -> StoreResult<Vec<DigestRecord>>;
+
+    /// A rule's alerts whose hour lies in `[from, until)`, oldest first (at most `limit`).
+    async fn alerts_between(
+        &self,
+        rule: AlertRuleId,
+        from: Timestamp,
+        until: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<AlertRecord>>;
 
     /// A rule's alerts, newest first (at most `limit`).
     async fn alerts(&self, rule: AlertRuleId, limit: usize) -> StoreResult<Vec<AlertRecord>>;
@@ -189,4 +315,67 @@ pub trait AlertStore: Send + Sync + 'static {
         since: Timestamp,
         limit: usize,
     ) -> StoreResult<Vec<AlertRecord>>;
+}
+
+/// A digest row as both stores read it: period start, claim time, alert count, the two
+/// statuses, the last error, when it was settled (`None`: claimed, not settled).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn digest_record(
+    rule: AlertRuleId,
+    period_start: i64,
+    claimed_at: i64,
+    alerts: i64,
+    webhook: Option<&str>,
+    email: Option<&str>,
+    last_error: Option<String>,
+    finished_at: Option<i64>,
+) -> StoreResult<DigestRecord> {
+    use crate::codec::from_millis;
+    let status = |text: Option<&str>| -> StoreResult<Option<DeliveryStatus>> {
+        text.map(|t| {
+            DeliveryStatus::parse(t).ok_or_else(|| crate::StoreError::Corrupt {
+                table: "alert_digests",
+                column: "status",
+                message: format!("unknown status {t:?}"),
+            })
+        })
+        .transpose()
+    };
+    let outcome = match finished_at {
+        None => None,
+        Some(ms) => Some(DigestOutcome {
+            alerts: u32::try_from(alerts).unwrap_or(0),
+            webhook: status(webhook)?,
+            email: status(email)?,
+            last_error,
+            finished_at: from_millis(ms, "alert_digests", "finished_at")?,
+        }),
+    };
+    Ok(DigestRecord {
+        rule_id: rule,
+        period_start: from_millis(period_start, "alert_digests", "period_start")?,
+        claimed_at: from_millis(claimed_at, "alert_digests", "claimed_at")?,
+        outcome,
+    })
+}
+
+/// Reads a rule's stored recipients (a JSON array).
+pub(crate) fn parse_email_to(text: &str) -> StoreResult<Vec<String>> {
+    serde_json::from_str(text).map_err(|e| crate::StoreError::Corrupt {
+        table: "alert_rules",
+        column: "email_to",
+        message: e.to_string(),
+    })
+}
+
+/// Reads a rule's stored digest period.
+pub(crate) fn parse_digest(text: Option<&str>) -> StoreResult<Option<DigestPeriod>> {
+    text.map(|t| {
+        DigestPeriod::parse(t).ok_or_else(|| crate::StoreError::Corrupt {
+            table: "alert_rules",
+            column: "digest",
+            message: format!("unknown digest period {t:?}"),
+        })
+    })
+    .transpose()
 }

@@ -14,6 +14,7 @@ mod error;
 pub mod inbox;
 mod postgres;
 pub mod publishing;
+pub mod reports;
 mod secrets;
 mod sources;
 mod sqlite;
@@ -29,6 +30,7 @@ pub use error::StoreError;
 pub use inbox::InboxStore;
 pub use postgres::{PostgresOptions, PostgresStore, TableSize, POSTGRES_SCHEMA_VERSION};
 pub use publishing::PublishStore;
+pub use reports::ReportStore;
 pub use secrets::{Secret, SecretError, SecretKey, SECRET_KEY_ENV, SECRET_KEY_FILE};
 pub use sources::{
     NewSource, PollProgress, SourceHealth, SourceId, SourceLeases, SourceRecord, SourceStore,

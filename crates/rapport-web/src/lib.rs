@@ -21,6 +21,7 @@ pub mod cache;
 pub mod charts;
 pub mod error;
 pub mod openapi;
+pub mod report_mail;
 pub mod routes;
 mod security;
 
@@ -34,7 +35,8 @@ use axum::{
 use rapport_model::Timestamp;
 use rapport_sources::http::SafetyPolicy;
 use rapport_store::{
-    AccountStore, AlertStore, AnalyticsStore, InboxStore, SecretKey, SqliteStore, Store,
+    AccountStore, AlertStore, AnalyticsStore, InboxStore, ReportStore, SecretKey, SqliteStore,
+    Store,
 };
 use tower_http::trace::TraceLayer;
 
@@ -56,9 +58,15 @@ pub struct AppState {
     pub inbox: Arc<dyn InboxStore>,
     /// Hourly rollups for charts.
     pub analytics: Arc<dyn AnalyticsStore>,
-    /// Alert rules, alerts and deliveries: `None` on PostgreSQL, which does not keep them
-    /// yet (the alert pages and API say so).
+    /// Alert rules, alerts and deliveries; `None` answers that alerts are not enabled on
+    /// this server (the alert pages and API say so).
     pub alerts: Option<Arc<dyn AlertStore>>,
+    /// Weekly report schedules and sends; `None`: the API answers 503 and the page leaves
+    /// the section out.
+    pub reports: Option<Arc<dyn ReportStore>>,
+    /// Whether this server sends e-mail (an SMTP relay is configured); the alerts page says
+    /// so when it does not.
+    pub email_enabled: bool,
     /// Seals the signing secrets of alert rules made through the web; `None`: a rule with a
     /// secret is refused (422).
     pub secret_key: Option<SecretKey>,
@@ -115,6 +123,8 @@ impl AppState {
             inbox,
             analytics,
             alerts: None,
+            email_enabled: false,
+            reports: None,
             secret_key: None,
             safety: Arc::new(SafetyPolicy::public_only()),
             cookies: auth::CookiePolicy::default(),
@@ -139,9 +149,30 @@ impl AppState {
         let store = Arc::new(store);
         let mut state = AppState::new(store.clone(), store.clone(), store.clone(), store.clone());
         state.alerts = Some(store.clone());
-        state.surveys = Some(routes::surveys::Surveys::new(store));
+        state.surveys = Some(routes::surveys::Surveys::new(store.clone()));
+        state.reports = Some(store);
         state.changes = changes;
         state
+    }
+
+    /// The same state, keeping alert rules, alerts and deliveries in `alerts` (how
+    /// PostgreSQL gets them; [`AppState::sqlite`] sets its own store).
+    pub fn with_alerts(mut self, alerts: Arc<dyn AlertStore>) -> Self {
+        self.alerts = Some(alerts);
+        self
+    }
+
+    /// The same state, keeping weekly report schedules in `reports` (how PostgreSQL gets
+    /// them; [`AppState::sqlite`] sets its own store).
+    pub fn with_reports(mut self, reports: Arc<dyn ReportStore>) -> Self {
+        self.reports = Some(reports);
+        self
+    }
+
+    /// The same state, saying whether e-mail goes out (an SMTP relay is configured).
+    pub fn with_email(mut self, enabled: bool) -> Self {
+        self.email_enabled = enabled;
+        self
     }
 
     /// The same state, sealing alert rules' signing secrets with `key`.

@@ -10,8 +10,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::routes::{
-    alerts, analytics, api, authors, events, inbox, publishing, query, replies, reports, slots,
-    sources, surveys, webhook,
+    alerts, analytics, api, authors, events, inbox, publishing, query, replies, report_schedule,
+    reports, slots, sources, surveys, webhook,
 };
 
 /// The document; [`ApiDoc::openapi`] builds it.
@@ -50,6 +50,9 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
         alerts::create_rule,
         alerts::delete_rule,
         alerts::list_alerts,
+        alerts::put_email,
+        report_schedule::get_schedule,
+        report_schedule::put_schedule,
         reports::export_csv,
         reports::export_json,
         authors::list,

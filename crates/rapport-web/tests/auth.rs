@@ -821,6 +821,61 @@ async fn every_route_checks_the_role_and_the_workspace() {
             viewer_api,
         ),
         (
+            Method::PUT,
+            "/api/v1/workspaces/{id}/alert-rules/{rule}/email",
+            format!("/api/v1/workspaces/{a}/alert-rules/999999/email"),
+            || Body::Json(json!({"email_to": ["ops@example.org"], "digest": "daily"})),
+            // Allowed callers reach the handler, which finds no such rule.
+            manager_api.map(|s| if s == 200 { 404 } else { s }),
+        ),
+        (
+            Method::POST,
+            "/w/{id}/alerts/{rule}/email",
+            format!("/w/{a}/alerts/999999/email"),
+            || {
+                Body::Form(vec![
+                    ("email_to", "ops@example.org".into()),
+                    ("digest", "hourly".into()),
+                ])
+            },
+            manager_page.map(|s| if s == 200 { 404 } else { s }),
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/report-schedule",
+            format!("/api/v1/workspaces/{a}/report-schedule"),
+            || Body::Empty,
+            // Allowed callers reach the handler; the workspace has no schedule.
+            viewer_api.map(|s| if s == 200 { 404 } else { s }),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/workspaces/{id}/report-schedule",
+            format!("/api/v1/workspaces/{a}/report-schedule"),
+            || {
+                Body::Json(json!({
+                    "recipients": ["ops@example.org"], "weekday": 0, "hour": 9,
+                    "time_zone": "Europe/Paris"
+                }))
+            },
+            manager_api,
+        ),
+        (
+            Method::POST,
+            "/w/{id}/report-schedule",
+            format!("/w/{a}/report-schedule"),
+            || {
+                Body::Form(vec![
+                    ("recipients", "ops@example.org".into()),
+                    ("weekday", "4".into()),
+                    ("hour", "17".into()),
+                    ("time_zone", "UTC".into()),
+                    ("enabled", "on".into()),
+                ])
+            },
+            redirected(manager_page),
+        ),
+        (
             Method::GET,
             "/api/v1/workspaces/{id}/reports/mentions.csv",
             format!("/api/v1/workspaces/{a}/reports/mentions.csv"),

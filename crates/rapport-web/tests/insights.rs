@@ -613,7 +613,7 @@ async fn alert_rules_are_created_listed_and_deleted_and_private_webhooks_are_ref
 }
 
 #[tokio::test]
-async fn without_an_alert_store_alerts_say_they_are_not_available_on_postgresql() {
+async fn without_an_alert_store_alerts_say_they_are_not_enabled() {
     let app = spawn_with(true).await;
     let ws = app.workspace.id;
     for (method, path) in [
@@ -633,7 +633,7 @@ async fn without_an_alert_store_alerts_say_they_are_not_available_on_postgresql(
         let (status, body) = app.api(&app.manager_token, method, &path, None).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
         assert_eq!(error_code(&body), "unavailable");
-        assert!(body.contains("PostgreSQL"), "{body}");
+        assert!(body.contains("not enabled"), "{body}");
     }
     let (status, body) = app
         .api(
@@ -646,7 +646,10 @@ async fn without_an_alert_store_alerts_say_they_are_not_available_on_postgresql(
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     let (status, page) = app.page(&format!("/w/{ws}/alerts")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("not available on PostgreSQL yet"), "{page}");
+    assert!(
+        page.contains("Alerts are not enabled on this server"),
+        "{page}"
+    );
 }
 
 /// The text of the table row that starts at `marker`.

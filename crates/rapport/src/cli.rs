@@ -169,7 +169,7 @@ pub enum AlertKindArg {
 /// The `rapport alerts` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum AlertsAction {
-    /// Add an alert rule (embedded store only).
+    /// Add an alert rule.
     Add {
         /// The workspace (id or exact name).
         #[arg(long)]
@@ -253,9 +253,16 @@ pub enum ReportAction {
         /// The ISO week, e.g. 2026-W10 (default: the last complete week).
         #[arg(long)]
         week: Option<String>,
-        /// Where to write the HTML file.
-        #[arg(long, default_value = "report.html")]
-        out: std::path::PathBuf,
+        /// Where to write the HTML file (default `report.html`, or no file with --email).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// E-mail the report now to this address (repeat for more), through the SMTP relay
+        /// of `[email]` in rapport.toml / `RAPPORT_SMTP_*`.
+        #[arg(long, value_name = "TO")]
+        email: Vec<String>,
+        /// The configuration file (default: rapport.toml in the data directory).
+        #[arg(long, env = "RAPPORT_CONFIG")]
+        config: Option<std::path::PathBuf>,
     },
 }
 

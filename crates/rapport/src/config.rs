@@ -11,6 +11,13 @@
 //! name = "partner export"
 //! url = "https://partner.example/rapport/posts"
 //! token_env = "PARTNER_TOKEN"   # read at start, stored encrypted
+//!
+//! [email]                   # optional: the SMTP relay for alert and report e-mail
+//! host = "smtp.example.org" # or RAPPORT_SMTP_HOST
+//! port = 587                # or RAPPORT_SMTP_PORT (default: 587, 465 for tls, 25 for plain)
+//! security = "starttls"     # or RAPPORT_SMTP_SECURITY: starttls, tls, plain (this machine only)
+//! username = "alerts"       # or RAPPORT_SMTP_USERNAME; the password only from RAPPORT_SMTP_PASSWORD
+//! from = "rapport <alerts@example.org>"   # or RAPPORT_SMTP_FROM
 //! ```
 
 use anyhow::Context;
@@ -32,6 +39,31 @@ pub struct Config {
     /// The configured sources (`[[source]]` tables).
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceConfig>,
+    /// The SMTP relay for alert and report e-mail (`[email]`).
+    #[serde(default)]
+    pub email: EmailConfig,
+}
+
+/// `[email]`: where alert and report e-mail goes out. Every field can be set (or
+/// overridden) by its `RAPPORT_SMTP_*` variable; the password can only come from
+/// `RAPPORT_SMTP_PASSWORD`, so it is never in a file and never printed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// The relay's host (`RAPPORT_SMTP_HOST`); without one, no e-mail is sent.
+    pub host: Option<String>,
+    /// Its port (`RAPPORT_SMTP_PORT`); default by `security`.
+    pub port: Option<u16>,
+    /// `starttls` (default), `tls` or `plain` (`RAPPORT_SMTP_SECURITY`).
+    pub security: Option<String>,
+    /// The login (`RAPPORT_SMTP_USERNAME`).
+    pub username: Option<String>,
+    /// The sender address (`RAPPORT_SMTP_FROM`), e.g. `rapport <alerts@example.org>`.
+    pub from: Option<String>,
+    /// The name given in EHLO (`RAPPORT_SMTP_HELO`), default `localhost`.
+    pub hello_name: Option<String>,
+    /// Longest one SMTP conversation may take, in seconds (default 30).
+    pub timeout_secs: Option<u64>,
 }
 
 /// `[safety]`: the SSRF guard and response bounds.
@@ -138,6 +170,61 @@ impl Config {
         limits
     }
 
+    /// The SMTP settings from `[email]` and the `RAPPORT_SMTP_*` variables (read through
+    /// `env`), or `None` when no host is set.
+    pub fn smtp_settings(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Option<rapport_engine::alerts::email::SmtpSettings>> {
+        use rapport_engine::alerts::email::{SmtpSecurity, SmtpSettings};
+        let pick = |var: &str, file: &Option<String>| {
+            env(var).filter(|v| !v.trim().is_empty()).or(file.clone())
+        };
+        let e = &self.email;
+        let Some(host) = pick("RAPPORT_SMTP_HOST", &e.host) else {
+            return Ok(None);
+        };
+        let security: SmtpSecurity = pick("RAPPORT_SMTP_SECURITY", &e.security)
+            .as_deref()
+            .unwrap_or("starttls")
+            .parse()
+            .map_err(anyhow::Error::msg)?;
+        let port = match env("RAPPORT_SMTP_PORT") {
+            Some(raw) => Some(
+                raw.trim()
+                    .parse::<u16>()
+                    .with_context(|| format!("RAPPORT_SMTP_PORT {raw:?} is not a port"))?,
+            ),
+            None => e.port,
+        };
+        let from = pick("RAPPORT_SMTP_FROM", &e.from).context(
+            "an SMTP host is set but no sender: set `from` in [email] or RAPPORT_SMTP_FROM",
+        )?;
+        Ok(Some(SmtpSettings {
+            host,
+            port,
+            security,
+            username: pick("RAPPORT_SMTP_USERNAME", &e.username),
+            password: env("RAPPORT_SMTP_PASSWORD").map(rapport_store::Secret::new),
+            from,
+            hello_name: pick("RAPPORT_SMTP_HELO", &e.hello_name),
+            timeout: Duration::from_secs(e.timeout_secs.unwrap_or(30).max(1)),
+        }))
+    }
+
+    /// The mailer for [`Config::smtp_settings`] from the process environment, or `None`
+    /// when no relay is configured.
+    pub fn mailer(&self) -> anyhow::Result<Option<rapport_engine::alerts::email::Mailer>> {
+        let Some(settings) = self.smtp_settings(|var| std::env::var(var).ok())? else {
+            return Ok(None);
+        };
+        let mailer = rapport_engine::alerts::email::Mailer::new(
+            &settings,
+            rapport_engine::alerts::notify::NotifierConfig::default(),
+        )?;
+        Ok(Some(mailer))
+    }
+
     /// The usual wait between polls.
     pub fn interval(&self) -> Duration {
         Duration::from_secs(self.ingest.interval_secs.unwrap_or(60).max(1))
@@ -171,5 +258,44 @@ mod tests {
             "[[source]]\nworkspace='a'\nkind='b'\nname='c'\ntoken='x'"
         )
         .is_err());
+    }
+
+    #[test]
+    fn smtp_settings_come_from_the_file_and_the_environment_and_the_password_only_from_env() {
+        use rapport_engine::alerts::email::SmtpSecurity;
+        let config: Config = toml::from_str(
+            "[email]\nhost = 'smtp.example.org'\nusername = 'alerts'\nfrom = 'rapport <a@example.org>'",
+        )
+        .unwrap();
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let s = config.smtp_settings(env(&[])).unwrap().unwrap();
+        assert_eq!(s.host, "smtp.example.org");
+        assert_eq!(s.security, SmtpSecurity::StartTls);
+        assert_eq!(s.port, None);
+        assert!(s.password.is_none());
+        let s = config
+            .smtp_settings(env(&[
+                ("RAPPORT_SMTP_PASSWORD", "pw-from-env"),
+                ("RAPPORT_SMTP_PORT", "2525"),
+                ("RAPPORT_SMTP_SECURITY", "tls"),
+            ]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.password.as_ref().unwrap().expose(), "pw-from-env");
+        assert_eq!(s.port, Some(2525));
+        assert_eq!(s.security, SmtpSecurity::Tls);
+        assert!(!format!("{s:?}").contains("pw-from-env"));
+        // A password in the file is refused: unknown key.
+        assert!(toml::from_str::<Config>("[email]\npassword = 'x'").is_err());
+        assert!(Config::default().smtp_settings(env(&[])).unwrap().is_none());
+        assert!(config
+            .smtp_settings(env(&[("RAPPORT_SMTP_PORT", "nope")]))
+            .is_err());
     }
 }

@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use rapport_store::{
-    AccountStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore, PublishStore,
-    SourceLeases, SourceStore, SqliteOptions, SqliteStore, Store,
+    AccountStore, AlertStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore,
+    PublishStore, ReportStore, SourceLeases, SourceStore, SqliteOptions, SqliteStore, Store,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,6 +31,10 @@ pub struct Backend {
     pub sources: Arc<dyn SourceStore>,
     /// Connected accounts, drafts and their deliveries (publishing).
     pub publishing: Arc<dyn PublishStore>,
+    /// Alert rules, alerts and their deliveries.
+    pub alerts: Arc<dyn AlertStore>,
+    /// Weekly report e-mail schedules and what was sent.
+    pub reports: Arc<dyn ReportStore>,
     /// The embedded store itself, when that is the backend (live change notifications).
     pub sqlite: Option<SqliteStore>,
     /// Source leases, when several processes may share the store (PostgreSQL).
@@ -42,7 +46,15 @@ pub struct Backend {
 impl Backend {
     fn of<S>(store: S, sqlite: Option<SqliteStore>) -> Backend
     where
-        S: Store + AccountStore + InboxStore + AnalyticsStore + SourceStore + PublishStore + Clone,
+        S: Store
+            + AccountStore
+            + InboxStore
+            + AnalyticsStore
+            + SourceStore
+            + PublishStore
+            + AlertStore
+            + ReportStore
+            + Clone,
     {
         let shared = Arc::new(store);
         Backend {
@@ -51,6 +63,8 @@ impl Backend {
             inbox: shared.clone(),
             analytics: shared.clone(),
             sources: shared.clone(),
+            alerts: shared.clone(),
+            reports: shared.clone(),
             publishing: shared,
             sqlite,
             leases: None,

@@ -3,9 +3,12 @@
 //! [`detector`] judges one hour of one monitor's series against its seasonal baseline (pure);
 //! [`Rule`] says what to watch (a volume spike, a negative spike, a post from a big account, a
 //! post matching a query); [`evaluate`] replays the simulator to measure false alarms and
-//! detection delay.
+//! detection delay; [`notify`] (webhooks), [`email`] (SMTP) and [`digest`] (one message per
+//! period) tell people.
 
 pub mod detector;
+pub mod digest;
+pub mod email;
 pub mod evaluate;
 pub mod notify;
 pub mod runner;

@@ -192,6 +192,14 @@ impl Notifier {
         secret: Option<&Secret>,
         message: &AlertMessage,
     ) -> SendOutcome {
+        self.send_body(url, secret, payload(format, message).to_string())
+            .await
+    }
+
+    /// POSTs a JSON `body` to `url`, signed with `secret` when there is one; retries
+    /// failures (network errors, 429, 5xx) with exponential backoff. Digests use it with
+    /// their own body ([`crate::alerts::digest::digest_payload`]).
+    pub async fn send_body(&self, url: &str, secret: Option<&Secret>, body: String) -> SendOutcome {
         let refused = |error: String| SendOutcome {
             attempts: 0,
             error: Some(error.clone()),
@@ -205,7 +213,6 @@ impl Notifier {
             return refused(e.to_string());
         }
         let shown = redact_url(&parsed);
-        let body = payload(format, message).to_string();
         let mut last_error = None;
         let mut backoff = self.config.first_backoff;
         for attempt in 1..=self.config.attempts.max(1) {

@@ -8,11 +8,12 @@
 //! after its hour was judged is not seen by that hour's run.
 
 use super::detector::{DetectorConfig, HOURS_PER_WEEK};
+use super::email::Mailer;
 use super::notify::{AlertMessage, Notifier};
 use super::{judge_hour, HourCounts, PostRule, RuleKind};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use rapport_model::{Monitor, MonitorId, PostId, WorkspaceId};
-use rapport_store::alerts::{AlertRule, DeliveryStatus, NewAlert};
+use rapport_store::alerts::{AlertRule, Delivery, DeliveryStatus, NewAlert};
 use rapport_store::analytics::Bucket;
 use rapport_store::{
     AlertStore, AnalyticsStore, MentionCursor, MentionFilter, SecretKey, Store, StoreError,
@@ -33,7 +34,17 @@ pub struct RunReport {
     pub suppressed: usize,
     /// Deliveries that failed.
     pub failed: usize,
+    /// E-mails that reached the relay.
+    pub emailed: usize,
+    /// E-mails that failed (or had no relay to go to).
+    pub email_failed: usize,
+    /// Alerts kept for their rule's digest instead of being sent.
+    pub held_for_digest: usize,
 }
+
+/// What an e-mail delivery records when the server has no SMTP relay configured.
+pub const NO_MAILER: &str =
+    "no SMTP relay is configured (set [email] in rapport.toml or RAPPORT_SMTP_HOST)";
 
 /// Judges rules and delivers alerts.
 #[derive(Clone)]
@@ -43,6 +54,7 @@ pub struct AlertRunner {
     alerts: Arc<dyn AlertStore>,
     key: SecretKey,
     notifier: Notifier,
+    mailer: Option<Mailer>,
     detector: DetectorConfig,
 }
 
@@ -62,8 +74,16 @@ impl AlertRunner {
             alerts,
             key,
             notifier,
+            mailer: None,
             detector,
         }
+    }
+
+    /// The same runner, e-mailing rules' recipients through `mailer`. Without one, a
+    /// rule with recipients records its e-mail as failed with [`NO_MAILER`].
+    pub fn with_mailer(mut self, mailer: Mailer) -> AlertRunner {
+        self.mailer = Some(mailer);
+        self
     }
 
     /// Judges `hour` (truncated to the hour) for every enabled spike rule, records what
@@ -173,7 +193,11 @@ impl AlertRunner {
                         continue;
                     };
                     report.fired.push(new);
-                    let secret = self.alerts.alert_rule_secret(rule.id, &self.key).await?;
+                    if rule.digest.is_some() {
+                        // Sent with the period's digest (`run_digests`).
+                        report.held_for_digest += 1;
+                        continue;
+                    }
                     let message = AlertMessage {
                         rule: rule.id.0,
                         kind: rule.kind.clone(),
@@ -187,25 +211,92 @@ impl AlertRunner {
                         p: verdict.p,
                         link: None,
                     };
-                    let delivery = self
-                        .notifier
-                        .deliver(
-                            self.alerts.as_ref(),
-                            &rule,
-                            secret.as_ref(),
-                            &record,
-                            &message,
-                        )
-                        .await?;
-                    match delivery.status {
-                        DeliveryStatus::Delivered => report.delivered += 1,
-                        DeliveryStatus::Suppressed => report.suppressed += 1,
-                        DeliveryStatus::Failed => report.failed += 1,
+                    if !rule.webhook_url.is_empty() {
+                        let secret = self.alerts.alert_rule_secret(rule.id, &self.key).await?;
+                        let delivery = self
+                            .notifier
+                            .deliver(
+                                self.alerts.as_ref(),
+                                &rule,
+                                secret.as_ref(),
+                                &record,
+                                &message,
+                            )
+                            .await?;
+                        match delivery.status {
+                            DeliveryStatus::Delivered => report.delivered += 1,
+                            DeliveryStatus::Suppressed => report.suppressed += 1,
+                            DeliveryStatus::Failed => report.failed += 1,
+                        }
+                    }
+                    if !rule.email_to.is_empty() {
+                        let status = match &self.mailer {
+                            Some(mailer) => {
+                                mailer
+                                    .deliver(self.alerts.as_ref(), &rule, &record, &message)
+                                    .await?
+                                    .status
+                            }
+                            None => {
+                                self.alerts
+                                    .record_email_delivery(
+                                        record.id,
+                                        Delivery {
+                                            status: DeliveryStatus::Failed,
+                                            attempts: 0,
+                                            last_error: Some(NO_MAILER.to_string()),
+                                            finished_at: Utc::now(),
+                                        },
+                                    )
+                                    .await?;
+                                DeliveryStatus::Failed
+                            }
+                        };
+                        match status {
+                            DeliveryStatus::Delivered => report.emailed += 1,
+                            DeliveryStatus::Suppressed => report.suppressed += 1,
+                            DeliveryStatus::Failed => report.email_failed += 1,
+                        }
                     }
                 }
             }
         }
         Ok(report)
+    }
+
+    /// Sends the digest of every enabled digest rule whose last complete period (before
+    /// `now`) has not been sent yet by any process; returns how many this call sent.
+    pub async fn run_digests(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let workspaces = self.store.workspaces().await?;
+        let mut sent = 0;
+        for rule in self.alerts.alert_rules(None).await? {
+            let Some(period) = rule.digest.filter(|_| rule.enabled) else {
+                continue;
+            };
+            let Some(workspace) = workspaces.iter().find(|w| w.id == rule.workspace_id) else {
+                continue;
+            };
+            let period_start = period.start_of(now) - period.length();
+            let secret = if rule.webhook_url.is_empty() {
+                None
+            } else {
+                self.alerts.alert_rule_secret(rule.id, &self.key).await?
+            };
+            let outcome = super::digest::send_digest(
+                self.alerts.as_ref(),
+                &self.notifier,
+                self.mailer.as_ref(),
+                &rule,
+                secret.as_ref(),
+                &workspace.name,
+                period_start,
+            )
+            .await?;
+            if outcome.is_some_and(|o| o.alerts > 0) {
+                sent += 1;
+            }
+        }
+        Ok(sent)
     }
 
     /// A per-post rule over the mentions of `hour` (of one monitor, or of all): fired when
@@ -330,6 +421,11 @@ impl AlertRunner {
                 ),
                 Ok(_) => {}
                 Err(e) => tracing::warn!("alert run for {judged} failed: {e}"),
+            }
+            match self.run_digests(Utc::now()).await {
+                Ok(0) => {}
+                Ok(sent) => tracing::info!(sent, "alert digests sent"),
+                Err(e) => tracing::warn!("alert digests failed: {e}"),
             }
             let next = this_hour + Duration::hours(1) + Duration::minutes(5);
             let wait = (next - Utc::now()).to_std().unwrap_or_default();

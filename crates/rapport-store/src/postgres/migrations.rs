@@ -65,6 +65,16 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "publish_slots",
         include_str!("../../migrations/postgres/0017_publish_slots.sql"),
     ),
+    (
+        18,
+        "alerts",
+        include_str!("../../migrations/postgres/0018_alerts.sql"),
+    ),
+    (
+        19,
+        "alert_email",
+        include_str!("../../migrations/postgres/0019_alert_email.sql"),
+    ),
 ];
 
 /// The schema version of a fully migrated PostgreSQL database (the highest version in

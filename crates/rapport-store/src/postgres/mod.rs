@@ -10,12 +10,14 @@
 //! [`StoreError::is_retryable`]).
 
 mod accounts;
+mod alerts;
 mod changes;
 mod inbox;
 mod leases;
 mod migrations;
 mod publishing;
 mod read;
+mod reports;
 mod rollups;
 mod sizes;
 mod sources;

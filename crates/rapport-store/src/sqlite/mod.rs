@@ -16,6 +16,7 @@ mod migrations;
 pub use migrations::SCHEMA_VERSION;
 mod publishing;
 mod read;
+mod reports;
 mod rollups;
 mod sources;
 mod surveys;

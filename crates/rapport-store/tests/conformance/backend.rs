@@ -1,8 +1,8 @@
 //! The backends the suite runs against, behind one handle.
 
 use rapport_store::{
-    AccountStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore, PublishStore,
-    SourceStore, SqliteOptions, SqliteStore, Store, StoreError,
+    AccountStore, AlertStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore,
+    PublishStore, ReportStore, SourceStore, SqliteOptions, SqliteStore, Store, StoreError,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -10,12 +10,27 @@ use std::time::Duration;
 
 /// Every store interface at once, as the server uses one store for all of them.
 pub trait AnyStore:
-    Store + AccountStore + SourceStore + InboxStore + AnalyticsStore + PublishStore
+    Store
+    + AccountStore
+    + SourceStore
+    + InboxStore
+    + AnalyticsStore
+    + PublishStore
+    + AlertStore
+    + ReportStore
 {
 }
 
-impl<T: Store + AccountStore + SourceStore + InboxStore + AnalyticsStore + PublishStore> AnyStore
-    for T
+impl<
+        T: Store
+            + AccountStore
+            + SourceStore
+            + InboxStore
+            + AnalyticsStore
+            + PublishStore
+            + AlertStore
+            + ReportStore,
+    > AnyStore for T
 {
 }
 

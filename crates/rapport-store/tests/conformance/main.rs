@@ -28,11 +28,13 @@ macro_rules! conformance {
 }
 
 mod accounts;
+mod alerts;
 mod authors;
 mod backend;
 mod concurrency;
 mod inbox;
 mod posts;
 mod publishing;
+mod reports;
 mod rollups;
 mod sources;

@@ -7,13 +7,19 @@
 //! | `POST /api/v1/workspaces/{id}/alert-rules` | 201 `AlertRuleView`; body [`NewAlertRuleBody`] (manager) |
 //! | `DELETE /api/v1/workspaces/{id}/alert-rules/{rule}` | 204 (manager) |
 //! | `GET /api/v1/workspaces/{id}/alerts?since=RFC3339&limit=` | `[AlertView]`, newest first (viewer) |
+//! | `PUT /api/v1/workspaces/{id}/alert-rules/{rule}/email` | `AlertRuleView`; body [`AlertEmailBody`]: recipients and digest (manager) |
+//! | `POST /w/{id}/alerts/{rule}/email` | the same from the page's form, then back to the page (manager) |
+//!
+//! A rule delivers by webhook, by e-mail (its `email_to` recipients, through the SMTP relay
+//! `rapport serve` was configured with), or both; in digest mode (`hourly`, `daily`) it
+//! sends one message per period instead of one per firing.
 //!
 //! A rule's webhook URL is checked against the SSRF guard when it is created (its scheme,
 //! an IP literal, and every address its host resolves to), and refused with 422. Only the
 //! webhook's host is ever shown: the path of a Slack or Mattermost URL is itself a
 //! credential, and the signing secret is sealed in the store and never read back here.
-//! `AlertStore` lives in the embedded store only: on PostgreSQL the API answers 503
-//! `unavailable` and the page says alerts are not available there yet.
+//! Both stores keep alerts; a server built without an `AlertStore` (`AppState::alerts` is
+//! `None`) answers 503 `unavailable` and the page says so.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -32,7 +38,7 @@ use rapport_engine::alerts::notify::Format;
 use rapport_engine::alerts::RuleKind;
 use rapport_model::{MonitorId, Role, Timestamp};
 use rapport_sources::http::SafetyPolicy;
-use rapport_store::alerts::{AlertRecord, AlertRule, AlertRuleId, NewAlertRule};
+use rapport_store::alerts::{AlertRecord, AlertRule, AlertRuleId, DigestPeriod, NewAlertRule};
 use rapport_store::{AlertStore, Secret};
 use serde::{Deserialize, Serialize};
 
@@ -45,13 +51,14 @@ use crate::{
     AppState,
 };
 
-/// What the page and the API say on PostgreSQL.
-pub const ALERTS_UNAVAILABLE: &str =
-    "alerts are not available on PostgreSQL yet: they need the embedded SQLite store";
+/// What the page and the API say when the server keeps no alerts.
+pub const ALERTS_UNAVAILABLE: &str = "alerts are not enabled on this server";
 /// The longest cooldown accepted, in minutes (one week).
 pub const COOLDOWN_MAX: u32 = 10_080;
 /// How many alerts the page lists.
 const PAGE_ALERTS: usize = 50;
+/// The most e-mail recipients one rule may have.
+pub const RECIPIENTS_MAX: usize = 20;
 
 /// The alert store, or the reason there is none.
 fn alert_store(state: &AppState) -> Result<&Arc<dyn AlertStore>, WebError> {
@@ -86,10 +93,17 @@ pub struct AlertRuleView {
     /// When it was created.
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// Who gets its alerts by e-mail (empty: nobody).
+    pub email_to: Vec<String>,
+    /// `hourly` or `daily` for a digest rule; absent: every firing is sent at once.
+    pub digest: Option<String>,
 }
 
 /// The host of a URL, or a placeholder when it has none.
 fn host_of(url: &str) -> String {
+    if url.is_empty() {
+        return "(no webhook)".to_string();
+    }
     reqwest::Url::parse(url)
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
@@ -126,6 +140,8 @@ impl From<&AlertRule> for AlertRuleView {
             cooldown_minutes: rule.cooldown_minutes,
             enabled: rule.enabled,
             created_at: rule.created_at,
+            email_to: rule.email_to.clone(),
+            digest: rule.digest.map(|d| d.as_str().to_string()),
         }
     }
 }
@@ -153,6 +169,9 @@ pub struct AlertView {
     pub delivery: String,
     /// HTTP attempts made.
     pub attempts: u32,
+    /// Its e-mail: `delivered`, `failed`, `suppressed`, or absent when none was sent
+    /// (no recipients, a digest rule, or not settled yet).
+    pub email: Option<String>,
 }
 
 impl From<&AlertRecord> for AlertView {
@@ -171,6 +190,10 @@ impl From<&AlertRecord> for AlertView {
                 .map(|d| d.status.as_str().to_string())
                 .unwrap_or_else(|| "pending".to_string()),
             attempts: record.delivery.as_ref().map(|d| d.attempts).unwrap_or(0),
+            email: record
+                .email_delivery
+                .as_ref()
+                .map(|d| d.status.as_str().to_string()),
         }
     }
 }
@@ -197,7 +220,9 @@ pub struct NewAlertRuleBody {
     /// (1 to 100000, default 10).
     #[serde(default)]
     pub min_posts: Option<u64>,
-    /// Where to POST: a public `http(s)` URL (checked against the SSRF guard).
+    /// Where to POST: a public `http(s)` URL (checked against the SSRF guard). May be
+    /// left out when `email_to` names someone.
+    #[serde(default)]
     pub webhook_url: String,
     /// `generic` (default), `slack` or `mattermost`.
     #[serde(default)]
@@ -208,6 +233,51 @@ pub struct NewAlertRuleBody {
     /// Minutes between deliveries, 0 to 10080, default 60.
     #[serde(default)]
     pub cooldown_minutes: Option<u32>,
+    /// E-mail recipients (`ana@example.org` or `Ana <ana@example.org>`), at most 20.
+    #[serde(default)]
+    pub email_to: Option<Vec<String>>,
+    /// `hourly` or `daily` for one message per period; absent or `none`: at once.
+    #[serde(default)]
+    pub digest: Option<String>,
+}
+
+/// Body of `PUT /api/v1/workspaces/{id}/alert-rules/{rule}/email`.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AlertEmailBody {
+    /// E-mail recipients, at most 20 (empty: no e-mail).
+    #[serde(default)]
+    pub email_to: Vec<String>,
+    /// `hourly` or `daily` for one message per period; absent or `none`: at once.
+    #[serde(default)]
+    pub digest: Option<String>,
+}
+
+/// Checks recipients (each a valid address, at most [`RECIPIENTS_MAX`], no duplicates).
+fn recipients(raw: &[String]) -> Result<Vec<String>, WebError> {
+    let mut out: Vec<String> = Vec::new();
+    for address in raw.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+        rapport_engine::alerts::email::parse_address(address)
+            .map_err(|e| unprocessable(e.to_string()))?;
+        if !out.iter().any(|a| a == address) {
+            out.push(address.to_string());
+        }
+    }
+    if out.len() > RECIPIENTS_MAX {
+        return Err(unprocessable(format!(
+            "at most {RECIPIENTS_MAX} e-mail recipients per rule"
+        )));
+    }
+    Ok(out)
+}
+
+/// Reads a digest period (`hourly`, `daily`; empty or `none`: no digest).
+fn digest_of(raw: Option<&str>) -> Result<Option<DigestPeriod>, WebError> {
+    match raw.map(str::trim).filter(|d| !d.is_empty() && *d != "none") {
+        None => Ok(None),
+        Some(d) => DigestPeriod::parse(d).map(Some).ok_or_else(|| {
+            unprocessable(format!("digest must be hourly, daily or none, not {d:?}"))
+        }),
+    }
 }
 
 fn unprocessable(message: impl Into<String>) -> WebError {
@@ -297,7 +367,7 @@ pub(crate) async fn check_webhook(policy: &SafetyPolicy, raw: &str) -> Result<()
     tag = "alerts",
     summary = "The workspace's alert rules (webhook host only)",
     params(("id" = i64, Path, description = "Workspace id")),
-    responses((status = 200, body = Vec<AlertRuleView>), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody), (status = 503, description = "Alerts are not available on this store (PostgreSQL)", body = crate::error::ErrorBody)),
+    responses((status = 200, body = Vec<AlertRuleView>), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody), (status = 503, description = "Alerts are not enabled on this server", body = crate::error::ErrorBody)),
     security(("token" = []), ("session" = []))
 )]
 pub(crate) async fn list_rules(
@@ -318,7 +388,7 @@ pub(crate) async fn list_rules(
     summary = "Create an alert rule (manager); the webhook must pass the SSRF guard",
     params(("id" = i64, Path, description = "Workspace id")),
     request_body = NewAlertRuleBody,
-    responses((status = 201, description = "Created", body = AlertRuleView), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody), (status = 422, description = "A refused webhook URL (SSRF guard), a bad kind, threshold, monitor or query", body = crate::error::ErrorBody), (status = 503, description = "Alerts are not available on this store (PostgreSQL)", body = crate::error::ErrorBody)),
+    responses((status = 201, description = "Created", body = AlertRuleView), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody), (status = 422, description = "A refused webhook URL (SSRF guard), a bad kind, threshold, monitor or query", body = crate::error::ErrorBody), (status = 503, description = "Alerts are not enabled on this server", body = crate::error::ErrorBody)),
     security(("token" = []), ("session" = []))
 )]
 pub(crate) async fn create_rule(
@@ -374,7 +444,17 @@ pub(crate) async fn create_rule(
             rapport_store::SecretKey::generate().map_err(|e| WebError::Internal(e.to_string()))?
         }
     };
-    check_webhook(&state.safety, &body.webhook_url).await?;
+    let email_to = recipients(body.email_to.as_deref().unwrap_or_default())?;
+    let digest = digest_of(body.digest.as_deref())?;
+    if body.webhook_url.trim().is_empty() {
+        if email_to.is_empty() {
+            return Err(
+                unprocessable("a rule needs a webhook_url, email_to recipients, or both").into(),
+            );
+        }
+    } else {
+        check_webhook(&state.safety, &body.webhook_url).await?;
+    }
     let rule = alerts
         .add_alert_rule(
             NewAlertRule {
@@ -387,6 +467,8 @@ pub(crate) async fn create_rule(
                 webhook_format: format.as_str().to_string(),
                 webhook_secret: secret,
                 cooldown_minutes: cooldown,
+                email_to,
+                digest,
             },
             &key,
         )
@@ -401,6 +483,7 @@ pub(crate) async fn create_rule(
             serde_json::json!({
                 "kind": view.kind, "monitor": rule.monitor_id.map(|m| m.0),
                 "webhook_host": view.webhook_host, "signed": view.signed,
+                "email_recipients": view.email_to.len(), "digest": view.digest,
             }),
         ))
         .await?;
@@ -414,7 +497,7 @@ pub(crate) async fn create_rule(
     tag = "alerts",
     summary = "Delete an alert rule with its alerts (manager)",
     params(("id" = i64, Path, description = "Workspace id"), ("rule" = i64, Path, description = "Alert rule id")),
-    responses((status = 204, description = "Deleted"), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody), (status = 503, description = "Alerts are not available on this store (PostgreSQL)", body = crate::error::ErrorBody)),
+    responses((status = 204, description = "Deleted"), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody), (status = 503, description = "Alerts are not enabled on this server", body = crate::error::ErrorBody)),
     security(("token" = []), ("session" = []))
 )]
 pub(crate) async fn delete_rule(
@@ -450,6 +533,122 @@ pub(crate) async fn delete_rule(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Reads `{id}` and `{rule}` of a rule's path.
+fn rule_path(
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<(rapport_model::WorkspaceId, AlertRuleId), WebError> {
+    let Path((raw_id, raw_rule)) =
+        path.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
+    let id = parse_workspace_id(&raw_id)?;
+    let rule = raw_rule
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|r| *r > 0)
+        .map(AlertRuleId)
+        .ok_or_else(|| WebError::bad_request("rule must be an alert rule id"))?;
+    Ok((id, rule))
+}
+
+/// Sets a rule's recipients and digest, audited; the rule as it is now.
+async fn set_email(
+    state: &AppState,
+    caller: &Caller,
+    id: rapport_model::WorkspaceId,
+    rule: AlertRuleId,
+    email_to: &[String],
+    digest: Option<&str>,
+) -> Result<AlertRuleView, WebError> {
+    find_workspace(state, id).await?;
+    let alerts = alert_store(state)?;
+    let email_to = recipients(email_to)?;
+    let digest = digest_of(digest)?;
+    let count = email_to.len();
+    if !alerts
+        .set_alert_rule_email(id, rule, email_to, digest)
+        .await?
+    {
+        return Err(WebError::not_found(format!(
+            "workspace {id} has no alert rule {}",
+            rule.0
+        )));
+    }
+    state
+        .accounts
+        .record_audit(caller.audit(
+            Some(id),
+            "alert_rule.email",
+            Some(format!("alert rule {}", rule.0)),
+            serde_json::json!({ "email_recipients": count, "digest": digest.map(|d| d.as_str()) }),
+        ))
+        .await?;
+    let rules = alerts.alert_rules(Some(id)).await?;
+    rules
+        .iter()
+        .find(|r| r.id == rule)
+        .map(AlertRuleView::from)
+        .ok_or_else(|| WebError::not_found(format!("workspace {id} has no alert rule {}", rule.0)))
+}
+
+/// `PUT /api/v1/workspaces/{id}/alert-rules/{rule}/email`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/workspaces/{id}/alert-rules/{rule}/email",
+    tag = "alerts",
+    summary = "Set an alert rule's e-mail recipients and digest period (manager)",
+    params(("id" = i64, Path, description = "Workspace id"), ("rule" = i64, Path, description = "Alert rule id")),
+    request_body = AlertEmailBody,
+    responses((status = 200, body = AlertRuleView), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody), (status = 422, description = "An invalid address, too many recipients, or an unknown digest period", body = crate::error::ErrorBody), (status = 503, description = "Alerts are not enabled on this server", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
+pub(crate) async fn put_email(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Result<Json<AlertEmailBody>, JsonRejection>,
+) -> Result<Json<AlertRuleView>, ApiError> {
+    let (id, rule) = rule_path(path)?;
+    let Json(body) = body.map_err(|e| WebError::bad_request(e.body_text()))?;
+    let view = set_email(
+        &state,
+        &caller,
+        id,
+        rule,
+        &body.email_to,
+        body.digest.as_deref(),
+    )
+    .await?;
+    Ok(Json(view))
+}
+
+/// The form of the alerts page's e-mail settings.
+#[derive(Debug, Deserialize)]
+pub(crate) struct EmailForm {
+    /// Recipients, one per line (or separated by commas).
+    #[serde(default)]
+    email_to: String,
+    /// `none`, `hourly` or `daily`.
+    #[serde(default)]
+    digest: String,
+}
+
+/// `POST /w/{id}/alerts/{rule}/email`: the page's form; back to the page.
+pub(crate) async fn post_email_form(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<(String, String)>, PathRejection>,
+    axum::extract::Form(form): axum::extract::Form<EmailForm>,
+) -> Result<axum::response::Redirect, PageError> {
+    let (id, rule) = rule_path(path)?;
+    let addresses: Vec<String> = form
+        .email_to
+        .split(['\n', ','])
+        .map(|a| a.trim().to_string())
+        .collect();
+    set_email(&state, &caller, id, rule, &addresses, Some(&form.digest)).await?;
+    Ok(axum::response::Redirect::to(&format!("/w/{id}/alerts")))
+}
+
 /// Query of `GET .../alerts`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct AlertsParams {
@@ -464,7 +663,7 @@ pub(crate) struct AlertsParams {
     tag = "alerts",
     summary = "The workspace's alerts, newest first, with their delivery",
     params(("id" = i64, Path, description = "Workspace id"), ("since" = Option<String>, Query, description = "Only alerts recorded at or after this RFC 3339 time (default: 7 days ago)"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "How many, default 100")),
-    responses((status = 200, body = Vec<AlertView>), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody), (status = 503, description = "Alerts are not available on this store (PostgreSQL)", body = crate::error::ErrorBody)),
+    responses((status = 200, body = Vec<AlertView>), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody), (status = 503, description = "Alerts are not enabled on this server", body = crate::error::ErrorBody)),
     security(("token" = []), ("session" = []))
 )]
 pub(crate) async fn list_alerts(
@@ -505,11 +704,14 @@ pub(crate) async fn page(
     let id = parse_workspace_id(&raw)?;
     let workspace = find_workspace(&state, id).await?;
     let manager = caller.role_in(id).is_some_and(|r| r.allows(Role::Manager));
+    let csrf = caller.csrf().unwrap_or_default().to_string();
+    let email_enabled = state.email_enabled;
+    let schedule_section = super::report_schedule::section(&state, id, manager, &csrf).await?;
     let content = match &state.alerts {
         None => html! {
             section.panel.message {
                 h1 { "Alerts · " (workspace.name) }
-                p.empty #alerts-unavailable { "Alerts are not available on PostgreSQL yet: they need the embedded SQLite store." }
+                p.empty #alerts-unavailable { "Alerts are not enabled on this server." }
             }
         },
         Some(alerts) => {
@@ -557,6 +759,8 @@ pub(crate) async fn page(
                                     th scope="col" { "Threshold" }
                                     th scope="col" { "Webhook host" }
                                     th scope="col" { "Cooldown" }
+                                    th scope="col" { "E-mail" }
+                                    th scope="col" { "Delivery" }
                                 } }
                                 tbody {
                                     @for rule in &rules {
@@ -568,6 +772,16 @@ pub(crate) async fn page(
                                             td { (view.threshold) }
                                             td { (view.webhook_host) " (" (view.webhook_format) (if view.signed { ", signed" } else { "" }) ")" }
                                             td { (view.cooldown_minutes) " min" }
+                                            td.email-to {
+                                                @if view.email_to.is_empty() { "none" }
+                                                @else { (view.email_to.join(", ")) }
+                                            }
+                                            td.delivery-mode {
+                                                @match view.digest.as_deref() {
+                                                    Some(period) => { (period) " digest" }
+                                                    None => { "at once" }
+                                                }
+                                            }
                                         }
                                     }
                                 }
@@ -575,8 +789,39 @@ pub(crate) async fn page(
                         }
                     }
                 }
+                @if manager && !rules.is_empty() {
+                    section.panel #alert-email-settings {
+                        h2 { "E-mail and digests" }
+                        p { "Recipients one per line; a digest sends one e-mail and one webhook per period instead of one per alert." }
+                        @for rule in &rules {
+                            form.alert-email method="post" action={ "/w/" (id) "/alerts/" (rule.id.0) "/email" } {
+                                input type="hidden" name="csrf" value=(csrf);
+                                h3 { "Rule " (rule.id.0) " · " (rule.kind) " · " (monitor_name(rule.monitor_id)) }
+                                label {
+                                    "Recipients"
+                                    textarea name="email_to" rows="3" { (rule.email_to.join("\n")) }
+                                }
+                                label {
+                                    "Delivery"
+                                    select name="digest" {
+                                        option value="none" selected[rule.digest.is_none()] { "each alert at once" }
+                                        option value="hourly" selected[rule.digest == Some(DigestPeriod::Hourly)] { "hourly digest" }
+                                        option value="daily" selected[rule.digest == Some(DigestPeriod::Daily)] { "daily digest (UTC days)" }
+                                    }
+                                }
+                                button type="submit" { "Save" }
+                            }
+                        }
+                    }
+                }
                 section.panel {
                     h2 { "Recent alerts (last 30 days)" }
+                    @if !email_enabled {
+                        p.note #email-unavailable {
+                            "This server has no SMTP relay configured: e-mail deliveries are recorded as failed until "
+                            code { "[email]" } " (or " code { "RAPPORT_SMTP_HOST" } ") is set."
+                        }
+                    }
                     @if fired.is_empty() {
                         p.empty #no-alerts { "No alert has fired in the last 30 days." }
                     } @else {
@@ -589,6 +834,10 @@ pub(crate) async fn page(
                                     span.monitor-tag { (monitor_name(rule_monitor.get(&view.rule_id).copied().flatten())) }
                                     " · rule " (view.rule_id) " · "
                                     span class={ "delivery delivery-" (view.delivery) } { (view.delivery) }
+                                    @if let Some(email) = &view.email {
+                                        " · e-mail "
+                                        span class={ "delivery delivery-" (email) } { (email) }
+                                    }
                                     p.alert-sentence { (view.sentence) }
                                 }
                             }
@@ -602,6 +851,6 @@ pub(crate) async fn page(
         &format!("Alerts · {}", workspace.name),
         state.notice.as_deref(),
         user_menu(&caller, Some(&workspace)),
-        html! { main.main { (content) } },
+        html! { main.main { (content) (schedule_section) } },
     ))
 }

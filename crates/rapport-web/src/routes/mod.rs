@@ -18,6 +18,7 @@ mod publish_pages;
 pub mod publishing;
 pub mod query;
 pub mod replies;
+pub mod report_schedule;
 pub mod reports;
 pub mod slots;
 pub mod sources;

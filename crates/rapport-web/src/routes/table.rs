@@ -13,9 +13,8 @@ use rapport_model::Role;
 
 use super::{
     alerts, analytics, api, authors, events, inbox, inbox_pages, login, monitors, pages,
-    performance, publish_pages, publishing, query, replies, reports, slots, sources, surveys,
-    themes, users,
-    webhook,
+    performance, publish_pages, publishing, query, replies, report_schedule, reports, slots,
+    sources, surveys, themes, users, webhook,
 };
 use crate::{
     auth::{Access, Kind},
@@ -318,6 +317,36 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/workspaces/{id}/alerts",
             Workspace(Role::Viewer),
             get(alerts::list_alerts),
+        ),
+        route(
+            M::PUT,
+            "/api/v1/workspaces/{id}/alert-rules/{rule}/email",
+            Workspace(Role::Manager),
+            put(alerts::put_email),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/alerts/{rule}/email",
+            Workspace(Role::Manager),
+            post(alerts::post_email_form),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/report-schedule",
+            Workspace(Role::Viewer),
+            get(report_schedule::get_schedule),
+        ),
+        route(
+            M::PUT,
+            "/api/v1/workspaces/{id}/report-schedule",
+            Workspace(Role::Manager),
+            put(report_schedule::put_schedule),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/report-schedule",
+            Workspace(Role::Manager),
+            post(report_schedule::post_schedule_form),
         ),
         route(
             M::GET,

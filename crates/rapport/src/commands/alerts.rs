@@ -2,16 +2,15 @@
 //! simulator.
 
 use crate::cli::{AlertKindArg, AlertsAction, AlertsArgs};
-use crate::data_dir::DataDir;
+use crate::data_dir::{Backend, DataDir};
 use anyhow::Context;
 use rapport_engine::alerts::evaluate::{evaluate, EvalConfig};
 use rapport_engine::alerts::notify::{Format, Notifier, NotifierConfig};
 use rapport_engine::alerts::{AlertRunner, DetectorConfig, RuleKind};
 use rapport_sources::http::SafetyPolicy;
 use rapport_store::alerts::NewAlertRule;
-use rapport_store::{AlertStore, AnalyticsStore, Secret, SecretKey, SqliteStore, Store};
+use rapport_store::{AlertStore, Secret, SecretKey};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 /// Runs `rapport alerts`.
 pub async fn run(
@@ -21,9 +20,8 @@ pub async fn run(
     match args.action {
         AlertsAction::Evaluate { seed, weeks } => evaluate_command(seed, weeks),
         AlertsAction::List => {
-            let data_dir = data_dir()?;
-            data_dir.embedded_only("alerts list")?;
-            list(&data_dir.open_sqlite()?).await
+            let backend = data_dir()?.open_backend().await?;
+            list(&*backend.alerts).await
         }
         AlertsAction::Add {
             workspace,
@@ -38,15 +36,15 @@ pub async fn run(
             cooldown_minutes,
         } => {
             let data_dir = data_dir()?;
-            data_dir.embedded_only("alerts add")?;
-            let store = data_dir.open_sqlite()?;
+            let backend = data_dir.open_backend().await?;
+            let store = &*backend.store;
             let key = SecretKey::load_or_create(data_dir.root())?;
             let format: Format = format.parse().map_err(anyhow::Error::msg)?;
             let url = reqwest_url(&webhook)?;
             SafetyPolicy::public_only()
                 .check_url(&url)
                 .with_context(|| format!("the webhook {webhook} is refused"))?;
-            let ws = super::find_workspace(&store, &workspace).await?;
+            let ws = super::find_workspace(store, &workspace).await?;
             let monitor_id = match monitor {
                 None => None,
                 Some(name) => {
@@ -80,7 +78,8 @@ pub async fn run(
                     RuleKind::ThemeEmerging { min_posts }
                 }
             };
-            let rule = store
+            let rule = backend
+                .alerts
                 .add_alert_rule(
                     NewAlertRule {
                         workspace_id: ws.id,
@@ -91,6 +90,8 @@ pub async fn run(
                         webhook_format: format.as_str().to_string(),
                         webhook_secret: secret.map(Secret::new),
                         cooldown_minutes,
+                        email_to: Vec::new(),
+                        digest: None,
                     },
                     &key,
                 )
@@ -111,26 +112,20 @@ fn reqwest_url(text: &str) -> anyhow::Result<reqwest::Url> {
     reqwest::Url::parse(text).with_context(|| format!("{text:?} is not a URL"))
 }
 
-/// The runner `rapport serve` spawns: public webhook addresses only.
-pub fn runner(
-    sqlite: SqliteStore,
-    analytics: Arc<dyn AnalyticsStore>,
-    key: SecretKey,
-) -> anyhow::Result<AlertRunner> {
+/// The runner `rapport serve` spawns, on either store: public webhook addresses only.
+pub fn runner(backend: &Backend, key: SecretKey) -> anyhow::Result<AlertRunner> {
     let notifier = Notifier::new(SafetyPolicy::public_only(), NotifierConfig::default())?;
-    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
-    let alerts: Arc<dyn AlertStore> = Arc::new(sqlite);
     Ok(AlertRunner::new(
-        store,
-        analytics,
-        alerts,
+        backend.store.clone(),
+        backend.analytics.clone(),
+        backend.alerts.clone(),
         key,
         notifier,
         DetectorConfig::default(),
     ))
 }
 
-async fn list(store: &SqliteStore) -> anyhow::Result<ExitCode> {
+async fn list(store: &dyn AlertStore) -> anyhow::Result<ExitCode> {
     let rules = store.alert_rules(None).await?;
     if rules.is_empty() {
         println!("no alert rules (add one with `rapport alerts add`)");

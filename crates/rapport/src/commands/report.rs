@@ -1,6 +1,7 @@
 //! `rapport report weekly`: the weekly report as a standalone HTML file.
 
 use crate::cli::{ReportAction, ReportArgs};
+use crate::config::Config;
 use crate::data_dir::DataDir;
 use anyhow::Context;
 use rapport_web::routes::reports::{report_document, weekly_report, IsoWeek};
@@ -13,6 +14,8 @@ pub async fn run(data_dir: DataDir, args: ReportArgs) -> anyhow::Result<ExitCode
             workspace,
             week,
             out,
+            email,
+            config,
         } => {
             let backend = data_dir.open_backend().await?;
             let ws = super::find_workspace(&*backend.store, &workspace).await?;
@@ -30,14 +33,51 @@ pub async fn run(data_dir: DataDir, args: ReportArgs) -> anyhow::Result<ExitCode
             )
             .await
             .map_err(|e| anyhow::anyhow!("cannot build the report: {e}"))?;
-            std::fs::write(&out, report_document(&report))
-                .with_context(|| format!("cannot write {}", out.display()))?;
-            println!(
-                "wrote the weekly report of {:?} for {week} to {}",
-                ws.name,
-                out.display()
-            );
-            Ok(ExitCode::SUCCESS)
+            let out = match (out, email.is_empty()) {
+                (Some(out), _) => Some(out),
+                (None, true) => Some(std::path::PathBuf::from("report.html")),
+                (None, false) => None,
+            };
+            if let Some(out) = out {
+                std::fs::write(&out, report_document(&report))
+                    .with_context(|| format!("cannot write {}", out.display()))?;
+                println!(
+                    "wrote the weekly report of {:?} for {week} to {}",
+                    ws.name,
+                    out.display()
+                );
+            }
+            if email.is_empty() {
+                return Ok(ExitCode::SUCCESS);
+            }
+            for to in &email {
+                rapport_engine::alerts::email::parse_address(to)?;
+            }
+            let (config, _) = Config::load(config.as_deref(), data_dir.root())?;
+            let mailer = config.mailer()?.context(
+                "no SMTP relay configured: set [email] in rapport.toml or RAPPORT_SMTP_HOST \
+                 (and RAPPORT_SMTP_FROM)",
+            )?;
+            let outcome = mailer
+                .send(&rapport_web::report_mail::report_email(&report, &email))
+                .await;
+            match outcome.error {
+                None => {
+                    println!(
+                        "e-mailed the weekly report of {:?} for {week} to {} through {} \
+                         ({} attempt(s))",
+                        ws.name,
+                        email.join(", "),
+                        mailer.relay(),
+                        outcome.attempts
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(error) => {
+                    eprintln!("could not e-mail the weekly report: {error}");
+                    Ok(ExitCode::from(1))
+                }
+            }
         }
     }
 }

@@ -25,11 +25,36 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
     let key = rapport_store::SecretKey::load_or_create(data_dir.root())?;
     let (config, _) = Config::load(args.config.as_deref(), data_dir.root())?;
     let ingestor = rapport_engine::Ingestor::new(store.clone()).await?;
-    if let Some(sqlite) = &backend.sqlite {
-        // Alerts live in the embedded store only for now.
-        let alerts = super::alerts::runner(sqlite.clone(), backend.analytics.clone(), key.clone())?;
-        tokio::spawn(alerts.run_forever());
+    // The hourly alert runner, on either store: on PostgreSQL every serve process runs one,
+    // and the alert row each firing inserts is the claim, so each is delivered once.
+    let mut alerts = super::alerts::runner(&backend, key.clone())?;
+    let mailer = config.mailer()?;
+    let email_enabled = mailer.is_some();
+    match mailer {
+        Some(mailer) => {
+            println!(
+                "alert and weekly report e-mail goes out through {}",
+                mailer.relay()
+            );
+            // Weekly reports by e-mail, once per workspace and week across processes.
+            tokio::spawn(
+                rapport_web::report_mail::ReportMailer::new(
+                    backend.store.clone(),
+                    backend.analytics.clone(),
+                    backend.inbox.clone(),
+                    backend.reports.clone(),
+                    mailer.clone(),
+                )
+                .run_forever(),
+            );
+            alerts = alerts.with_mailer(mailer);
+        }
+        None => println!(
+            "no SMTP relay configured: alert e-mail is recorded as failed (set [email] in \
+             rapport.toml or RAPPORT_SMTP_HOST)"
+        ),
     }
+    tokio::spawn(alerts.run_forever());
     // The publishing scheduler sends scheduled drafts; on a shared PostgreSQL every server
     // runs one, and the store's expiring claims send each post exactly once.
     let scheduler = super::publishing_scheduler(
@@ -99,13 +124,16 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
             backend.accounts.clone(),
             backend.inbox.clone(),
             backend.analytics.clone(),
-        ),
+        )
+        .with_alerts(backend.alerts.clone())
+        .with_reports(backend.reports.clone()),
     }
     .with_publishing(super::publishing(
         backend.publishing.clone(),
         key.clone(),
         config.safety_policy(),
     ))
+    .with_email(email_enabled)
     .with_cookies(super::cookie_policy(addr))
     .with_webhooks(webhooks)
     .with_replies(replies)
