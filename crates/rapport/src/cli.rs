@@ -166,7 +166,7 @@ pub enum AlertKindArg {
 /// The `rapport alerts` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum AlertsAction {
-    /// Add an alert rule.
+    /// Add an alert rule (webhook, e-mail, or both).
     Add {
         /// The workspace (id or exact name).
         #[arg(long)]
@@ -183,9 +183,16 @@ pub enum AlertsAction {
         /// For `--kind query`: the query a mention must match.
         #[arg(long, required_if_eq("kind", "query"))]
         query: Option<String>,
-        /// Where to POST alerts (public addresses only).
-        #[arg(long, value_name = "URL")]
-        webhook: String,
+        /// Where to POST alerts (public addresses only); may be left out with --email.
+        #[arg(long, value_name = "URL", required_unless_present = "email")]
+        webhook: Option<String>,
+        /// E-mail alerts to this address too (repeat for more), through the SMTP relay
+        /// `rapport serve` is configured with.
+        #[arg(long, value_name = "TO")]
+        email: Vec<String>,
+        /// Send one digest per period (hourly or daily) instead of each alert at once.
+        #[arg(long, value_name = "PERIOD")]
+        digest: Option<String>,
         /// The body: generic (rapport's JSON), slack or mattermost.
         #[arg(long, default_value = "generic")]
         format: String,
