@@ -165,6 +165,8 @@ pub enum AlertKindArg {
 
 /// The `rapport alerts` subcommands.
 #[derive(Debug, Subcommand)]
+// Parsed once per run: the size of `Add` does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum AlertsAction {
     /// Add an alert rule (webhook, e-mail, or both).
     Add {

@@ -10,11 +10,14 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-/// Accepts SMTP sessions on a loopback port; each accepted message's recipients and data.
-fn sink() -> (u16, Arc<Mutex<Vec<(Vec<String>, String)>>>) {
+/// Each accepted message's recipients and data.
+type Messages = Arc<Mutex<Vec<(Vec<String>, String)>>>;
+
+/// Accepts SMTP sessions on a loopback port.
+fn sink() -> (u16, Messages) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let got: Arc<Mutex<Vec<(Vec<String>, String)>>> = Arc::default();
+    let got: Messages = Arc::default();
     let shared = got.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
