@@ -1148,3 +1148,117 @@ async fn the_themes_page_names_what_emerged_today_and_draws_when_it_rose() {
     let (_, dashboard) = app.page(&format!("/w/{ws}")).await;
     assert!(dashboard.contains(&format!("href=\"/w/{ws}/themes\"")));
 }
+
+#[tokio::test]
+async fn rules_take_email_recipients_and_digests_and_the_page_escapes_them() {
+    let app = spawn_with(false).await;
+    let ws = app.workspace.id;
+    let rules = format!("/api/v1/workspaces/{ws}/alert-rules");
+    let post = reqwest::Method::POST;
+    // Neither a webhook nor recipients: refused; a bad address: refused.
+    let (status, body) = app
+        .api(
+            &app.manager_token,
+            post.clone(),
+            &rules,
+            Some(json!({"kind": "volume"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = app
+        .api(
+            &app.manager_token,
+            post.clone(),
+            &rules,
+            Some(json!({"kind": "volume", "email_to": ["not an address"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("not an address"), "{body}");
+    // E-mail only, as a daily digest.
+    let (status, body) = app
+        .api(
+            &app.manager_token,
+            post.clone(),
+            &rules,
+            Some(json!({"kind": "volume", "email_to": ["ops@example.org"], "digest": "daily"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let rule: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(rule["email_to"], json!(["ops@example.org"]));
+    assert_eq!(rule["digest"], "daily");
+    assert_eq!(rule["webhook_host"], "(no webhook)");
+    let id = rule["id"].as_i64().unwrap();
+    // A display name with markup is a valid address; it is shown escaped.
+    let email = format!("{rules}/{id}/email");
+    let (status, body) = app
+        .api(
+            &app.viewer_token,
+            reqwest::Method::PUT,
+            &email,
+            Some(json!({"email_to": ["ops@example.org"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = app
+        .api(
+            &app.manager_token,
+            reqwest::Method::PUT,
+            &email,
+            Some(json!({
+                "email_to": ["\"<i>Ops</i>\" <ops@example.org>", "ana@example.org"],
+                "digest": "hourly"
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .api(
+            &app.manager_token,
+            reqwest::Method::PUT,
+            &email,
+            Some(json!({"email_to": [], "digest": "weekly"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let listed = app.get_json(&rules).await;
+    assert_eq!(listed[0]["digest"], "hourly");
+    assert_eq!(listed[0]["email_to"].as_array().unwrap().len(), 2);
+    let (status, page) = app.page(&format!("/w/{ws}/alerts")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("&lt;i&gt;Ops&lt;/i&gt;"), "{page}");
+    assert!(!page.contains("<i>Ops</i>"), "{page}");
+    assert!(page.contains("hourly digest"), "{page}");
+    // No relay in this server: the page says so. A viewer gets no settings forms.
+    assert!(page.contains("id=\"email-unavailable\""), "{page}");
+    assert!(!page.contains("alert-email-settings"), "{page}");
+    assert!(page.contains("id=\"report-schedule\""), "{page}");
+    assert!(!page.contains("name=\"time_zone\""), "{page}");
+    // The weekly report schedule: checked, then shown.
+    let schedule = format!("/api/v1/workspaces/{ws}/report-schedule");
+    let (status, body) = app
+        .api(
+            &app.manager_token,
+            reqwest::Method::PUT,
+            &schedule,
+            Some(json!({"recipients": ["boss@example.org"], "weekday": 0, "hour": 9, "time_zone": "Mars/Olympus"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = app
+        .api(
+            &app.manager_token,
+            reqwest::Method::PUT,
+            &schedule,
+            Some(json!({"recipients": ["boss@example.org"], "weekday": 4, "hour": 17, "time_zone": "Europe/Paris"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(app.get_json(&schedule).await["time_zone"], "Europe/Paris");
+    let (_, page) = app.page(&format!("/w/{ws}/alerts")).await;
+    assert!(
+        page.contains("every Friday at 17:00 (Europe/Paris) to boss@example.org"),
+        "{page}"
+    );
+}

@@ -168,8 +168,10 @@ pub enum AlertKindArg {
 
 /// The `rapport alerts` subcommands.
 #[derive(Debug, Subcommand)]
+// Parsed once per run: the size of `Add` does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum AlertsAction {
-    /// Add an alert rule.
+    /// Add an alert rule (webhook, e-mail, or both).
     Add {
         /// The workspace (id or exact name).
         #[arg(long)]
@@ -189,9 +191,16 @@ pub enum AlertsAction {
         /// For `--kind theme`: the fewest of the last day's mentions a phrase must appear in.
         #[arg(long, default_value_t = 10)]
         min_posts: u64,
-        /// Where to POST alerts (public addresses only).
-        #[arg(long, value_name = "URL")]
-        webhook: String,
+        /// Where to POST alerts (public addresses only); may be left out with --email.
+        #[arg(long, value_name = "URL", required_unless_present = "email")]
+        webhook: Option<String>,
+        /// E-mail alerts to this address too (repeat for more), through the SMTP relay
+        /// `rapport serve` is configured with.
+        #[arg(long, value_name = "TO")]
+        email: Vec<String>,
+        /// Send one digest per period (hourly or daily) instead of each alert at once.
+        #[arg(long, value_name = "PERIOD")]
+        digest: Option<String>,
         /// The body: generic (rapport's JSON), slack or mattermost.
         #[arg(long, default_value = "generic")]
         format: String,

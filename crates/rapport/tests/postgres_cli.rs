@@ -143,8 +143,11 @@ fn user_token_import_and_serve_run_on_postgres() {
     // The SQLite file was never made: the data lives in PostgreSQL.
     assert!(!data.join("rapport.db").exists());
 
+    // Alerts live in PostgreSQL too.
+    let (ok, listed, err) = run(&mut with_store(&["alerts", "list"]));
+    assert!(ok && listed.contains("no alert rules"), "{listed} {err}");
     // Embedded-only commands refuse instead of quietly using SQLite.
-    let (ok, _, err) = run(&mut with_store(&["alerts", "list"]));
+    let (ok, _, err) = run(&mut with_store(&["demo"]));
     assert!(!ok && err.contains("embedded SQLite store only"), "{err}");
 
     let mut child = with_store(&["serve", "--addr", "127.0.0.1:0"])

@@ -31,6 +31,8 @@ pub async fn run(
             query,
             min_posts,
             webhook,
+            email,
+            digest,
             format,
             secret,
             cooldown_minutes,
@@ -40,10 +42,23 @@ pub async fn run(
             let store = &*backend.store;
             let key = SecretKey::load_or_create(data_dir.root())?;
             let format: Format = format.parse().map_err(anyhow::Error::msg)?;
-            let url = reqwest_url(&webhook)?;
-            SafetyPolicy::public_only()
-                .check_url(&url)
-                .with_context(|| format!("the webhook {webhook} is refused"))?;
+            if let Some(webhook) = &webhook {
+                let url = reqwest_url(webhook)?;
+                SafetyPolicy::public_only()
+                    .check_url(&url)
+                    .with_context(|| format!("the webhook {webhook} is refused"))?;
+            }
+            for to in &email {
+                rapport_engine::alerts::email::parse_address(to)?;
+            }
+            let digest = match digest.as_deref().map(str::trim) {
+                None | Some("none") => None,
+                Some(period) => Some(
+                    rapport_store::alerts::DigestPeriod::parse(period).with_context(|| {
+                        format!("--digest must be hourly, daily or none, not {period:?}")
+                    })?,
+                ),
+            };
             let ws = super::find_workspace(store, &workspace).await?;
             let monitor_id = match monitor {
                 None => None,
@@ -86,12 +101,12 @@ pub async fn run(
                         monitor_id,
                         kind: rule_kind.name().to_string(),
                         thresholds: serde_json::to_value(&rule_kind)?,
-                        webhook_url: webhook,
+                        webhook_url: webhook.unwrap_or_default(),
                         webhook_format: format.as_str().to_string(),
                         webhook_secret: secret.map(Secret::new),
                         cooldown_minutes,
-                        email_to: Vec::new(),
-                        digest: None,
+                        email_to: email,
+                        digest,
                     },
                     &key,
                 )
@@ -131,8 +146,17 @@ async fn list(store: &dyn AlertStore) -> anyhow::Result<ExitCode> {
         println!("no alert rules (add one with `rapport alerts add`)");
     }
     for rule in rules {
+        let email = if rule.email_to.is_empty() {
+            String::new()
+        } else {
+            format!(", e-mail to {}", rule.email_to.join(", "))
+        };
+        let digest = rule
+            .digest
+            .map(|d| format!(", {} digest", d.as_str()))
+            .unwrap_or_default();
         println!(
-            "rule {} workspace {} monitor {} kind {} -> {} ({}, cooldown {} min{})",
+            "rule {} workspace {} monitor {} kind {} -> {} ({}, cooldown {} min{}{email}{digest})",
             rule.id.0,
             rule.workspace_id,
             rule.monitor_id
