@@ -83,6 +83,27 @@ async fn an_agents_post_is_approved_by_a_manager_then_sent_once_by_the_scheduler
     let instance: Arc<Mutex<Instance>> = Arc::default();
     let fake = Router::new()
         .route("/api/v1/statuses", routing::post(statuses))
+        // The poll read back (<https://docs.joinmastodon.org/methods/statuses/#get>,
+        // <https://docs.joinmastodon.org/methods/polls/#get>).
+        .route(
+            "/api/v1/statuses/{id}",
+            routing::get(|| async {
+                Json(
+                    json!({"id": "77000", "poll": {"id": "501", "expired": false,
+                            "options": []}}),
+                )
+            }),
+        )
+        .route(
+            "/api/v1/polls/{id}",
+            routing::get(|| async {
+                Json(
+                    json!({"id": "501", "expired": false, "votes_count": 7, "options": [
+                        {"title": "Tea", "votes_count": 5}, {"title": "Coffee", "votes_count": 2}
+                    ]}),
+                )
+            }),
+        )
         .with_state(instance.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let fake_port = listener.local_addr().unwrap().port();
@@ -265,6 +286,20 @@ async fn an_agents_post_is_approved_by_a_manager_then_sent_once_by_the_scheduler
     assert_eq!(created.len(), 1);
     assert_eq!(created[0]["status"], "New kettle day!");
     assert_eq!(created[0]["poll"]["options"], json!(["Tea", "Coffee"]));
+    // The poll's votes, read back from the instance.
+    let (status, polls) = client
+        .send(
+            &agent,
+            &format!("/api/v1/workspaces/{w}/drafts/{id}/poll"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{polls}");
+    assert_eq!(polls[0]["poll"]["total_votes"], 7, "{polls}");
+    assert_eq!(
+        polls[0]["poll"]["options"],
+        json!([{"label": "Tea", "votes": 5}, {"label": "Coffee", "votes": 2}])
+    );
 
     // Sent posts cannot be cancelled; the calendar lists it.
     let (status, error) = client

@@ -659,6 +659,12 @@ pub(crate) async fn draft_page(
     let manager = caller.role_in(id).is_some_and(|r| r.allows(Role::Manager));
     let csrf = caller.csrf().unwrap_or_default();
     let action = format!("/w/{id}/drafts/{}", draft.id.0);
+    // Native polls read back from the networks once something was published.
+    let polls = if draft.poll.is_some() && draft.targets.iter().any(|t| t.native_id.is_some()) {
+        api::target_polls(publishing, id, &draft).await?
+    } else {
+        Vec::new()
+    };
     let unsent = matches!(
         draft.status,
         DraftStatus::Draft
@@ -687,6 +693,18 @@ pub(crate) async fn draft_page(
                     div.poll {
                         "Poll, open " (poll.duration_minutes) " minutes:"
                         ol { @for option in &poll.options { li { (option) } } }
+                    }
+                }
+                @for tp in polls.iter().filter(|p| p.poll.is_some() || p.error.is_some()) {
+                    div.poll-results {
+                        h2 { "Poll on " (tp.account_name) }
+                        @if let Some(poll) = &tp.poll {
+                            p { @if poll.open { "open" } @else { "closed" } @if let Some(total) = poll.total_votes { " · " (total) " votes" } }
+                            ul { @for o in &poll.options {
+                                li { (o.label) ": " @match o.votes { Some(v) => { (v) }, None => { "hidden until it closes" } } }
+                            } }
+                        }
+                        @if let Some(error) = &tp.error { p.target-error { "Cannot read it: " (error) } }
                     }
                 }
                 table.targets {

@@ -894,6 +894,15 @@ pub(crate) async fn poll_results(
     let (workspace, id) = draft_path(path)?;
     let publishing = publishing(&state)?;
     let draft = find_draft(publishing, workspace, id).await?;
+    Ok(Json(target_polls(publishing, workspace, &draft).await?))
+}
+
+/// Each sent target's native poll, read back from its network (errors kept per target).
+pub(crate) async fn target_polls(
+    publishing: &Publishing,
+    workspace: WorkspaceId,
+    draft: &Draft,
+) -> Result<Vec<TargetPoll>, WebError> {
     let accounts = publishing.store.publish_accounts(workspace).await?;
     let mut out = Vec::new();
     for target in &draft.targets {
@@ -917,7 +926,7 @@ pub(crate) async fn poll_results(
             error,
         });
     }
-    Ok(Json(out))
+    Ok(out)
 }
 
 /// Body of `POST .../drafts/{draft}/approve`.
