@@ -1038,7 +1038,7 @@ pub(crate) struct ExportQuery {
     summary = "Every answer, one row per visitor, as CSV (formula cells neutralised) or JSON (viewer)",
     params(("id" = i64, Path, description = "Workspace id"), ("survey" = i64, Path, description = "Survey id"), ("format" = Option<String>, Query, description = "csv (default) or json")),
     responses(
-        (status = 200, description = "text/csv, or JSON: an array of {id, submitted_at, answers}", body = [SurveyResponse]),
+        (status = 200, description = "text/csv (the default), or JSON with format=json: an array of {id, submitted_at, answers}", content((String = "text/csv"), ([SurveyResponse] = "application/json"))),
         (status = 400, description = "A malformed id or format", body = crate::error::ErrorBody),
         (status = 401, description = "No session and no API token", body = crate::error::ErrorBody),
         (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody),
