@@ -9,6 +9,7 @@
 mod accounts;
 pub mod alerts;
 pub mod analytics;
+pub mod engagement;
 mod codec;
 mod error;
 pub mod inbox;
@@ -26,6 +27,7 @@ pub use accounts::{
 };
 pub use alerts::AlertStore;
 pub use analytics::AnalyticsStore;
+pub use engagement::EngagementStore;
 pub use error::StoreError;
 pub use inbox::InboxStore;
 pub use postgres::{PostgresOptions, PostgresStore, TableSize, POSTGRES_SCHEMA_VERSION};

@@ -1,7 +1,7 @@
 //! The backends the suite runs against, behind one handle.
 
 use rapport_store::{
-    AccountStore, AlertStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore,
+    AccountStore, AlertStore, AnalyticsStore, EngagementStore, InboxStore, PostgresOptions, PostgresStore,
     PublishStore, ReportStore, SourceStore, SqliteOptions, SqliteStore, Store, StoreError,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -18,6 +18,7 @@ pub trait AnyStore:
     + PublishStore
     + AlertStore
     + ReportStore
+    + EngagementStore
 {
 }
 
@@ -29,7 +30,8 @@ impl<
             + AnalyticsStore
             + PublishStore
             + AlertStore
-            + ReportStore,
+            + ReportStore
+            + EngagementStore,
     > AnyStore for T
 {
 }
