@@ -390,7 +390,8 @@ async fn create_campaign(
             "a campaign's name is 1 to {MAX_NAME} characters"
         )));
     }
-    let slug = match body.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let given = body.slug.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let slug = match given {
         Some(slug) => {
             if slug.len() > MAX_SLUG
                 || !slug
@@ -410,15 +411,26 @@ async fn create_campaign(
             "the name has no letters or digits to make a slug of: give a slug",
         ));
     }
-    engagement(state)?
-        .create_campaign(workspace, name, &slug)
-        .await
-        .map_err(|e| match e {
-            rapport_store::StoreError::Conflict { .. } => WebError::Conflict(format!(
-                "a campaign with the slug {slug:?} exists already in this workspace"
-            )),
-            other => other.into(),
-        })
+    let store = engagement(state)?;
+    // A slug made from the name gets a number when taken (`launch-2`); a given one does not.
+    let tries = if given.is_some() { 1 } else { 50 };
+    for n in 1..=tries {
+        let candidate = if n == 1 {
+            slug.clone()
+        } else {
+            let suffix = format!("-{n}");
+            let stem: String = slug.chars().take(MAX_SLUG - suffix.len()).collect();
+            format!("{}{suffix}", stem.trim_end_matches('-'))
+        };
+        match store.create_campaign(workspace, name, &candidate).await {
+            Ok(campaign) => return Ok(campaign),
+            Err(rapport_store::StoreError::Conflict { .. }) => continue,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(WebError::Conflict(format!(
+        "a campaign with the slug {slug:?} exists already in this workspace"
+    )))
 }
 
 fn workspace_path(path: Result<Path<String>, PathRejection>) -> Result<WorkspaceId, WebError> {
