@@ -128,7 +128,7 @@ pub(crate) async fn redirect(
     let link = match store.short_link(&code).await {
         Ok(Some(link)) => link,
         Ok(None) => return not_found_page(),
-        Err(error) => return WebError::from(error).into_response(),
+        Err(error) => return PageError(WebError::from(error)).into_response(),
     };
     // Stored destinations are checked when made; checked again so nothing but http(s) is
     // ever sent as a Location.
