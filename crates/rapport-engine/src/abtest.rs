@@ -189,6 +189,8 @@ pub fn format_p(p: f64) -> String {
     if p < 0.001 {
         "p < 0.001".into()
     } else if p < 0.01 {
+        format!("p = {p:.4}")
+    } else if p < 0.1 {
         format!("p = {p:.3}")
     } else {
         format!("p = {p:.2}")
@@ -362,6 +364,14 @@ mod tests {
         assert!(close(adjusted[2], 0.06, 1e-12));
         assert!(close(adjusted[1], 0.06, 1e-12));
         assert_eq!(holm(&[0.2]), vec![0.2]);
+    }
+
+    #[test]
+    fn p_values_read_with_two_significant_digits() {
+        assert_eq!(format_p(0.2312), "p = 0.23");
+        assert_eq!(format_p(0.035_697), "p = 0.036");
+        assert_eq!(format_p(0.005_12), "p = 0.0051");
+        assert_eq!(format_p(0.000_2), "p < 0.001");
     }
 
     fn totals(label: &str, events: u64, posts: f64, trials: Option<u64>) -> VariantTotals {
