@@ -33,6 +33,7 @@ struct Env {
     store: SqliteStore,
     /// The campaign's id, the short link's code and its destination.
     campaign: i64,
+    key: SecretKey,
     code: String,
     destination: String,
     delivery_b: DeliveryId,
@@ -191,7 +192,13 @@ async fn spawn() -> Env {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(rapport_web::serve(
         listener,
-        AppState::sqlite(store.clone()).with_cookies(auth::CookiePolicy::PlainLoopback),
+        AppState::sqlite(store.clone())
+            .with_cookies(auth::CookiePolicy::PlainLoopback)
+            .with_publishing(rapport_web::routes::publishing::Publishing::new(
+                std::sync::Arc::new(store.clone()),
+                key.clone(),
+                rapport_sources::http::SafetyPolicy::public_only(),
+            )),
         std::future::pending(),
     ));
     Env {
@@ -206,6 +213,7 @@ async fn spawn() -> Env {
         workspace,
         store,
         campaign: campaign.id.0,
+        key,
         code,
         destination,
         delivery_b,
@@ -487,4 +495,78 @@ async fn link_settings_take_only_an_http_base() {
     assert_eq!(status, StatusCode::OK, "{saved}");
     assert_eq!(saved["base_url"], "https://go.acme.example");
     assert!(env.store.link_settings(env.workspace.id).await.unwrap().enabled);
+}
+
+#[tokio::test]
+async fn a_draft_joins_a_campaign_and_its_length_is_checked_with_short_links() {
+    let env = spawn().await;
+    let w = env.workspace.id;
+    let bluesky = env
+        .store
+        .add_publish_account(
+            NewPublishAccount {
+                workspace_id: w,
+                kind: "bluesky".into(),
+                display_name: "Acme on Bluesky".into(),
+                settings: json!({"identifier": "acme.bsky.social"}),
+                secret: Secret::new("app-password"),
+            },
+            &env.key,
+        )
+        .await
+        .unwrap();
+    let drafts = format!("/api/v1/workspaces/{w}/drafts");
+    let (status, draft) = env
+        .api(
+            &env.manager,
+            reqwest::Method::POST,
+            &drafts,
+            Some(json!({"text": "Variant B", "targets": [bluesky.id.0],
+                        "campaign_id": env.campaign, "variant": "B", "action": "save"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let id = DraftId(draft["id"].as_i64().unwrap());
+    let placed = env.store.draft_campaign(id).await.unwrap().unwrap();
+    assert_eq!((placed.campaign.id.0, placed.variant.as_str()), (env.campaign, "B"));
+    for (campaign, variant) in [(env.campaign, "<b>"), (9999, "A")] {
+        let (status, _) = env
+            .api(
+                &env.manager,
+                reqwest::Method::POST,
+                &drafts,
+                Some(json!({"text": "x", "targets": [bluesky.id.0],
+                            "campaign_id": campaign, "variant": variant, "action": "save"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{campaign} {variant}");
+    }
+
+    // 288 graphemes on Bluesky (limit 300): fits as written; with link tracking the URL
+    // goes out as https://links.acme.example/l/<10 characters>, 39 graphemes: 315.
+    let text = format!("{} https://a.io", "x".repeat(275));
+    let body = json!({"text": text, "targets": [bluesky.id.0], "action": "save"});
+    let (status, _) = env
+        .api(&env.manager, reqwest::Method::POST, &drafts, Some(body.clone()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    env.store
+        .set_link_settings(
+            w,
+            &rapport_store::engagement::LinkSettings {
+                enabled: true,
+                base_url: "https://links.acme.example".into(),
+                utm_medium: "social".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let (status, error) = env
+        .api(&env.manager, reqwest::Method::POST, &drafts, Some(body))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(
+        error["error"]["message"].as_str().unwrap().contains("315"),
+        "{error}"
+    );
 }
