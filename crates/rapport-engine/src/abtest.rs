@@ -90,8 +90,7 @@ pub fn erfc(x: f64) -> f64 {
                     + t * (-0.186_288_06
                         + t * (0.278_868_07
                             + t * (-1.135_203_98
-                                + t * (1.488_515_87
-                                    + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
     let r = t * poly.exp();
     if x >= 0.0 {
         r
@@ -219,11 +218,15 @@ pub fn compare(variants: &[VariantTotals], unit: &str) -> Vec<Comparison> {
                 v.events as f64 / n2 as f64,
             );
             let ci = (control.events > 0 && v.events > 0).then(|| {
-                let se = ((1.0 - r1) / control.events as f64 + (1.0 - r2) / v.events as f64)
-                    .sqrt();
+                let se = ((1.0 - r1) / control.events as f64 + (1.0 - r2) / v.events as f64).sqrt();
                 ratio_ci(r2 / r1, se)
             });
-            (p, (r1 > 0.0).then(|| r2 / r1 - 1.0), ci, TestKind::TwoProportionZ)
+            (
+                p,
+                (r1 > 0.0).then(|| r2 / r1 - 1.0),
+                ci,
+                TestKind::TwoProportionZ,
+            )
         } else {
             let p = poisson_exact(control.events, control.exposure, v.events, v.exposure);
             let r1 = rate(control.events, control.exposure);
@@ -232,7 +235,12 @@ pub fn compare(variants: &[VariantTotals], unit: &str) -> Vec<Comparison> {
                 let se = (1.0 / control.events as f64 + 1.0 / v.events as f64).sqrt();
                 ratio_ci(r2 / r1, se)
             });
-            (p, (r1 > 0.0).then(|| r2 / r1 - 1.0), ci, TestKind::PoissonExact)
+            (
+                p,
+                (r1 > 0.0).then(|| r2 / r1 - 1.0),
+                ci,
+                TestKind::PoissonExact,
+            )
         };
         raw.push((v, p, lift, ci, test));
     }
@@ -340,7 +348,11 @@ mod tests {
     #[test]
     fn two_proportion_z_test_textbook_value() {
         // 45/100 against 30/100: pooled p = 0.375, z = -2.1909, two-sided p = 0.02846.
-        assert!(close(two_proportion_z(45, 100, 30, 100), 0.028_459_74, 1e-6));
+        assert!(close(
+            two_proportion_z(45, 100, 30, 100),
+            0.028_459_74,
+            1e-6
+        ));
         // Equal proportions: no evidence at all.
         assert!(close(two_proportion_z(10, 100, 20, 200), 1.0, 1e-9));
     }
@@ -348,9 +360,17 @@ mod tests {
     #[test]
     fn exact_poisson_test_textbook_values() {
         // 10 against 2 events over equal exposure: 2 × P(Bin(12, 1/2) ≥ 10) = 2 × 79/4096.
-        assert!(close(poisson_exact(10, 1.0, 2, 1.0), 0.038_574_218_75, 1e-10));
+        assert!(close(
+            poisson_exact(10, 1.0, 2, 1.0),
+            0.038_574_218_75,
+            1e-10
+        ));
         // 15 against 30 over equal exposure: 2 × P(Bin(45, 1/2) ≤ 15) = 0.0356978.
-        assert!(close(poisson_exact(15, 10.0, 30, 10.0), 0.035_697_803_555, 1e-9));
+        assert!(close(
+            poisson_exact(15, 10.0, 30, 10.0),
+            0.035_697_803_555,
+            1e-9
+        ));
         // Rates equal once exposure is counted: p = 1.
         assert!(close(poisson_exact(10, 1.0, 20, 2.0), 1.0, 1e-9));
         assert!(close(poisson_exact(0, 1.0, 0, 1.0), 1.0, 1e-12));
@@ -419,7 +439,11 @@ mod tests {
             "engagements per post",
         );
         assert!(!small[0].significant);
-        assert!(small[0].verdict.contains("only 12 events"), "{}", small[0].verdict);
+        assert!(
+            small[0].verdict.contains("only 12 events"),
+            "{}",
+            small[0].verdict
+        );
     }
 
     #[test]
@@ -450,7 +474,10 @@ mod tests {
             "engagements per post",
         );
         assert_eq!(result.len(), 2);
-        assert_eq!((result[0].variant.as_str(), result[1].variant.as_str()), ("B", "C"));
+        assert_eq!(
+            (result[0].variant.as_str(), result[1].variant.as_str()),
+            ("B", "C")
+        );
         // B's p (0.0357) is the smaller: × 2 = 0.0714, no longer below 0.05.
         assert!(close(result[0].adjusted_p, 2.0 * result[0].p_value, 1e-12));
         assert!(!result[0].significant);

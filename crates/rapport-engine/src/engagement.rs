@@ -185,14 +185,8 @@ impl EngagementSampler {
                 if !seen.insert(target.delivery_id) {
                     continue;
                 }
-                self.sample(
-                    &target,
-                    now,
-                    &mut publishers,
-                    &mut limited,
-                    &mut report,
-                )
-                .await?;
+                self.sample(&target, now, &mut publishers, &mut limited, &mut report)
+                    .await?;
             }
             match last {
                 Some(last) if full && last > since => since = last,

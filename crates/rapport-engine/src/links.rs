@@ -112,9 +112,7 @@ pub fn urls(text: &str) -> Vec<&str> {
 /// link of the final length (the code is a placeholder), for length validation.
 pub fn placeholder_text(text: &str, base: &str) -> String {
     let code = "x".repeat(CODE_LEN);
-    rewrite(text, |_, url| {
-        http_url(url).map(|_| short_url(base, &code))
-    })
+    rewrite(text, |_, url| http_url(url).map(|_| short_url(base, &code)))
 }
 
 /// User agents of the link-preview fetchers of the networks and chat apps: their visits are
@@ -236,6 +234,9 @@ mod tests {
     #[test]
     fn hours_start_on_the_hour() {
         let at = chrono::DateTime::from_timestamp(1_800_000_123, 0).unwrap();
-        assert_eq!(hour_of(at).timestamp(), 1_800_000_000 - 1_800_000_000 % 3600);
+        assert_eq!(
+            hour_of(at).timestamp(),
+            1_800_000_000 - 1_800_000_000 % 3600
+        );
     }
 }

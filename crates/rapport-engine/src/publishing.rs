@@ -22,8 +22,8 @@ use chrono::Utc;
 use rapport_model::Timestamp;
 use rapport_sources::http::{Backoff, FetchLimits, Fetcher, SafetyPolicy};
 use rapport_sources::publish::{self, Outgoing, PollSpec, PublishError, Publisher};
-use rapport_store::publishing::{ClaimLease, Delivery, DeliveryOutcome};
 use rapport_store::engagement::NewShortLink;
+use rapport_store::publishing::{ClaimLease, Delivery, DeliveryOutcome};
 use rapport_store::{EngagementStore, PublishStore, SecretKey, StoreError, StoreResult};
 use std::sync::Arc;
 use std::time::Duration;
@@ -158,7 +158,10 @@ impl Scheduler {
                     code,
                 })
                 .await?;
-            short.push(Some(crate::links::short_url(&settings.base_url, &link.code)));
+            short.push(Some(crate::links::short_url(
+                &settings.base_url,
+                &link.code,
+            )));
         }
         Ok(crate::links::rewrite(&delivery.text, |i, _| {
             short.get(i as usize).cloned().flatten()

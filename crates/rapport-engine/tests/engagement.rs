@@ -19,7 +19,9 @@ use rapport_store::engagement::LinkSettings;
 use rapport_store::publishing::{
     DeliveryId, DraftId, DraftStatus, NewDraft, NewPublishAccount, Transition,
 };
-use rapport_store::{EngagementStore, PublishStore, Secret, SecretKey, SqliteOptions, SqliteStore, Store};
+use rapport_store::{
+    EngagementStore, PublishStore, Secret, SecretKey, SqliteOptions, SqliteStore, Store,
+};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 
@@ -35,9 +37,11 @@ async fn create(State(i): State<Arc<Mutex<Instance>>>, Json(body): Json<Value>) 
     let mut i = i.lock().unwrap();
     i.created.push(body);
     let id = format!("{}", 500 + i.created.len());
-    Json(json!({"id": id, "url": format!("https://social.example/@lumora/{id}"),
+    Json(
+        json!({"id": id, "url": format!("https://social.example/@lumora/{id}"),
                 "created_at": "2026-11-23T10:00:00.000Z", "visibility": "public",
-                "content": "<p>post</p>"}))
+                "content": "<p>post</p>"}),
+    )
     .into_response()
 }
 
@@ -234,7 +238,9 @@ async fn links_go_out_as_short_links_with_utm_tags_of_the_campaign_variant() {
     );
     assert_eq!(first.position, 0);
     let second = env.store.short_link(codes[1]).await.unwrap().unwrap();
-    assert!(second.destination.starts_with("https://lumora.example/b?utm_source=mastodon"));
+    assert!(second
+        .destination
+        .starts_with("https://lumora.example/b?utm_source=mastodon"));
 }
 
 #[tokio::test]
@@ -310,7 +316,11 @@ async fn a_deleted_post_stops_sampling_and_a_rate_limit_waits() {
     let gone = sampler.tick(sent_at + Duration::minutes(20)).await.unwrap();
     assert_eq!(gone.deleted, 1);
     assert_eq!(
-        env.store.sampling_stopped(delivery).await.unwrap().as_deref(),
+        env.store
+            .sampling_stopped(delivery)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("deleted")
     );
     let reads = env.instance.lock().unwrap().reads;

@@ -62,8 +62,10 @@ async fn mastodon_status(headers: HeaderMap, Path(id): Path<String>) -> Response
 }
 
 async fn bluesky_session() -> Response {
-    Json(json!({"accessJwt": "jwt", "refreshJwt": "r", "handle": "acme.bsky.social",
-                "did": "did:plc:acme"}))
+    Json(
+        json!({"accessJwt": "jwt", "refreshJwt": "r", "handle": "acme.bsky.social",
+                "did": "did:plc:acme"}),
+    )
     .into_response()
 }
 
@@ -109,8 +111,10 @@ async fn x_tweets(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) 
         "1860000000000000429" => (
             StatusCode::TOO_MANY_REQUESTS,
             [("x-rate-limit-reset", "9999999999")],
-            Json(json!({"title": "Too Many Requests", "detail": "Too Many Requests",
-                        "type": "about:blank", "status": 429})),
+            Json(
+                json!({"title": "Too Many Requests", "detail": "Too Many Requests",
+                        "type": "about:blank", "status": 429}),
+            ),
         )
             .into_response(),
         id => Json(json!({"errors": [{
@@ -122,7 +126,10 @@ async fn x_tweets(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) 
     }
 }
 
-async fn facebook_post(Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn facebook_post(
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     assert_eq!(q["access_token"], "page-token");
     assert_eq!(
         q["fields"],

@@ -9,8 +9,8 @@
 mod accounts;
 pub mod alerts;
 pub mod analytics;
-pub mod engagement;
 mod codec;
+pub mod engagement;
 mod error;
 pub mod inbox;
 mod postgres;

@@ -241,7 +241,10 @@ mod tests {
             },
         ])
         .into_string();
-        assert!(svg.contains("Variant A: 3.0 engagements per post after 24 h"), "{svg}");
+        assert!(
+            svg.contains("Variant A: 3.0 engagements per post after 24 h"),
+            "{svg}"
+        );
         assert!(svg.contains("Variant &lt;B&gt;: 6.0"), "{svg}");
         assert_eq!(svg.matches("<polyline").count(), 2);
         // B's last point is the top of the plot.

@@ -219,9 +219,10 @@ async fn spawn() -> Env {
     .await
     .expect("survey");
     // Campaign 1 of Acme, and the short link /l/matrix0001 of draft 2's target.
-    let campaign = rapport_store::EngagementStore::create_campaign(&store, a.id, "Matrix", "matrix")
-        .await
-        .expect("campaign");
+    let campaign =
+        rapport_store::EngagementStore::create_campaign(&store, a.id, "Matrix", "matrix")
+            .await
+            .expect("campaign");
     assert_eq!(campaign.id.0, 1);
     let target = store
         .draft(a.id, rapport_store::publishing::DraftId(2))

@@ -297,7 +297,10 @@ async fn a_click_is_counted_and_redirected_with_utm_tags_a_preview_bot_is_not_a_
     let env = spawn().await;
     let person = env.visit(&env.code, BROWSER).await;
     assert_eq!(person.status(), StatusCode::FOUND);
-    let location = person.headers()[header::LOCATION].to_str().unwrap().to_string();
+    let location = person.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_eq!(location, env.destination);
     assert_eq!(
         location,
@@ -342,7 +345,13 @@ async fn a_click_is_counted_and_redirected_with_utm_tags_a_preview_bot_is_not_a_
     assert_eq!(variants[0]["label"], "A");
     assert_eq!(variants[0]["clicks"], 0);
     assert_eq!(variants[1]["label"], "B");
-    assert_eq!((variants[1]["clicks"].as_u64(), variants[1]["previews"].as_u64()), (Some(1), Some(3)));
+    assert_eq!(
+        (
+            variants[1]["clicks"].as_u64(),
+            variants[1]["previews"].as_u64()
+        ),
+        (Some(1), Some(3))
+    );
     assert_eq!(variants[1]["engagements"], 10);
     assert_eq!(variants[0]["engagement_per_post"], 7.0);
     let _ = env.delivery_b;
@@ -364,7 +373,10 @@ async fn the_campaign_page_shows_both_variants_and_the_verdict() {
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    assert!(html.contains("Spring &lt;launch&gt;"), "the name is escaped");
+    assert!(
+        html.contains("Spring &lt;launch&gt;"),
+        "the name is escaped"
+    );
     assert!(!html.contains("Spring <launch>"));
     assert!(html.contains("data-variant=\"A\""), "{html}");
     assert!(html.contains("data-variant=\"B\""), "{html}");
@@ -374,7 +386,10 @@ async fn the_campaign_page_shows_both_variants_and_the_verdict() {
         "{html}"
     );
     assert!(html.contains("<svg"), "the chart is drawn by the server");
-    assert!(html.contains("Variant A: 7.0 engagements per post"), "{html}");
+    assert!(
+        html.contains("Variant A: 7.0 engagements per post"),
+        "{html}"
+    );
 
     // The list shows it too.
     let list = env
@@ -387,7 +402,10 @@ async fn the_campaign_page_shows_both_variants_and_the_verdict() {
         .text()
         .await
         .unwrap();
-    assert!(list.contains(&format!("/w/{}/campaigns/{}", env.workspace.id, env.campaign)));
+    assert!(list.contains(&format!(
+        "/w/{}/campaigns/{}",
+        env.workspace.id, env.campaign
+    )));
     assert!(!list.contains("campaign-form"), "a viewer gets no form");
 }
 
@@ -452,7 +470,9 @@ async fn a_viewer_cannot_create_a_campaign_a_manager_can() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (_, list) = env.api(&env.viewer, reqwest::Method::GET, &path, None).await;
+    let (_, list) = env
+        .api(&env.viewer, reqwest::Method::GET, &path, None)
+        .await;
     assert_eq!(list.as_array().unwrap().len(), 3);
 }
 
@@ -460,7 +480,9 @@ async fn a_viewer_cannot_create_a_campaign_a_manager_can() {
 async fn link_settings_take_only_an_http_base() {
     let env = spawn().await;
     let path = format!("/api/v1/workspaces/{}/link-settings", env.workspace.id);
-    let (status, settings) = env.api(&env.viewer, reqwest::Method::GET, &path, None).await;
+    let (status, settings) = env
+        .api(&env.viewer, reqwest::Method::GET, &path, None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(settings["enabled"], false);
     assert_eq!(settings["utm_medium"], "social");
@@ -494,7 +516,13 @@ async fn link_settings_take_only_an_http_base() {
         .await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     assert_eq!(saved["base_url"], "https://go.acme.example");
-    assert!(env.store.link_settings(env.workspace.id).await.unwrap().enabled);
+    assert!(
+        env.store
+            .link_settings(env.workspace.id)
+            .await
+            .unwrap()
+            .enabled
+    );
 }
 
 #[tokio::test]
@@ -528,7 +556,10 @@ async fn a_draft_joins_a_campaign_and_its_length_is_checked_with_short_links() {
     assert_eq!(status, StatusCode::CREATED, "{draft}");
     let id = DraftId(draft["id"].as_i64().unwrap());
     let placed = env.store.draft_campaign(id).await.unwrap().unwrap();
-    assert_eq!((placed.campaign.id.0, placed.variant.as_str()), (env.campaign, "B"));
+    assert_eq!(
+        (placed.campaign.id.0, placed.variant.as_str()),
+        (env.campaign, "B")
+    );
     for (campaign, variant) in [(env.campaign, "<b>"), (9999, "A")] {
         let (status, _) = env
             .api(
@@ -539,7 +570,11 @@ async fn a_draft_joins_a_campaign_and_its_length_is_checked_with_short_links() {
                             "campaign_id": campaign, "variant": variant, "action": "save"})),
             )
             .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{campaign} {variant}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{campaign} {variant}"
+        );
     }
 
     // 288 graphemes on Bluesky (limit 300): fits as written; with link tracking the URL
@@ -547,7 +582,12 @@ async fn a_draft_joins_a_campaign_and_its_length_is_checked_with_short_links() {
     let text = format!("{} https://a.io", "x".repeat(275));
     let body = json!({"text": text, "targets": [bluesky.id.0], "action": "save"});
     let (status, _) = env
-        .api(&env.manager, reqwest::Method::POST, &drafts, Some(body.clone()))
+        .api(
+            &env.manager,
+            reqwest::Method::POST,
+            &drafts,
+            Some(body.clone()),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED);
     env.store

@@ -2,8 +2,9 @@
 
 use anyhow::Context;
 use rapport_store::{
-    AccountStore, AlertStore, AnalyticsStore, EngagementStore, InboxStore, PostgresOptions, PostgresStore,
-    PublishStore, ReportStore, SourceLeases, SourceStore, SqliteOptions, SqliteStore, Store,
+    AccountStore, AlertStore, AnalyticsStore, EngagementStore, InboxStore, PostgresOptions,
+    PostgresStore, PublishStore, ReportStore, SourceLeases, SourceStore, SqliteOptions,
+    SqliteStore, Store,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

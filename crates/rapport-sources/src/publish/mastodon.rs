@@ -11,8 +11,8 @@ use serde::Deserialize;
 use std::time::Duration;
 
 use super::{
-    length, transport, EngagementAnswer, EngagementCounts, Outgoing, PollLimits, PollOptionResult, PollResults, PublishError,
-    Published, Publisher, ReplyTarget,
+    length, transport, EngagementAnswer, EngagementCounts, Outgoing, PollLimits, PollOptionResult,
+    PollResults, PublishError, Published, Publisher, ReplyTarget,
 };
 use crate::http::Fetcher;
 

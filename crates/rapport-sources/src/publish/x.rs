@@ -37,8 +37,8 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::length::{self, LengthRule};
 use super::{
-    transport, EngagementAnswer, EngagementCounts, Outgoing, PollLimits, PollOptionResult, PollResults, PublishError, Published,
-    Publisher,
+    transport, EngagementAnswer, EngagementCounts, Outgoing, PollLimits, PollOptionResult,
+    PollResults, PublishError, Published, Publisher,
 };
 use crate::http::{Fetcher, Posted};
 

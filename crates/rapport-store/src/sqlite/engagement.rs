@@ -551,19 +551,21 @@ impl EngagementStore for SqliteStore {
                 .collect::<Result<_, _>>()
                 .map_err(StoreError::sqlite(CONTEXT))?;
             rows.into_iter()
-                .map(|(draft, variant, delivery, kind, native, sent, clicks, previews)| {
-                    Ok(CampaignPost {
-                        draft_id: DraftId(draft),
-                        variant,
-                        delivery_id: DeliveryId(delivery),
-                        account_kind: kind,
-                        native_id: native,
-                        sent_at: from_millis(sent, "draft_targets", "sent_at")?,
-                        latest: latest(conn, delivery)?,
-                        clicks: count(Some(clicks)).unwrap_or(0),
-                        previews: count(Some(previews)).unwrap_or(0),
-                    })
-                })
+                .map(
+                    |(draft, variant, delivery, kind, native, sent, clicks, previews)| {
+                        Ok(CampaignPost {
+                            draft_id: DraftId(draft),
+                            variant,
+                            delivery_id: DeliveryId(delivery),
+                            account_kind: kind,
+                            native_id: native,
+                            sent_at: from_millis(sent, "draft_targets", "sent_at")?,
+                            latest: latest(conn, delivery)?,
+                            clicks: count(Some(clicks)).unwrap_or(0),
+                            previews: count(Some(previews)).unwrap_or(0),
+                        })
+                    },
+                )
                 .collect()
         })
         .await

@@ -160,7 +160,10 @@ async fn samples_are_claimed_once_per_slot_and_read_back(b: Backend) {
     let latest = store.latest_sample(delivery).await.unwrap().unwrap();
     assert_eq!(latest.likes, Some(8));
     assert_eq!(latest.impressions, Some(400));
-    assert_eq!(latest.quotes, None, "a count the network lacks stays absent");
+    assert_eq!(
+        latest.quotes, None,
+        "a count the network lacks stays absent"
+    );
     assert_eq!(latest.engagements(), 11);
     let series = store.sample_series(delivery).await.unwrap();
     assert_eq!(series.len(), 2);
@@ -219,7 +222,11 @@ async fn short_links_are_made_once_and_count_clicks_apart_from_previews(b: Backe
         code: code.into(),
     };
     let first = store
-        .short_link_for(new(0, "abc123", "https://acme.example/?utm_source=mastodon"))
+        .short_link_for(new(
+            0,
+            "abc123",
+            "https://acme.example/?utm_source=mastodon",
+        ))
         .await
         .unwrap();
     assert_eq!(first.code, "abc123");
@@ -241,7 +248,10 @@ async fn short_links_are_made_once_and_count_clicks_apart_from_previews(b: Backe
             .await,
         Err(StoreError::Conflict { .. })
     ));
-    assert_eq!(store.short_link("abc123").await.unwrap(), Some(first.clone()));
+    assert_eq!(
+        store.short_link("abc123").await.unwrap(),
+        Some(first.clone())
+    );
     assert_eq!(store.short_link("nope").await.unwrap(), None);
 
     let hour = Utc.timestamp_millis_opt(1_800_000_000_000).unwrap();
@@ -276,7 +286,10 @@ async fn campaigns_group_drafts_by_variant_with_their_counts(b: Backend) {
         .create_campaign(other.id, "Theirs", "spring-launch")
         .await
         .unwrap();
-    let later = store.create_campaign(ws.id, "Later", "later").await.unwrap();
+    let later = store
+        .create_campaign(ws.id, "Later", "later")
+        .await
+        .unwrap();
     let listed = store.campaigns(ws.id).await.unwrap();
     assert_eq!(listed.len(), 2);
     assert_eq!(listed[0].id, later.id, "newest first");
@@ -319,7 +332,10 @@ async fn campaigns_group_drafts_by_variant_with_their_counts(b: Backend) {
         Err(StoreError::NotFound { .. })
     ));
     let placed = store.draft_campaign(draft_b).await.unwrap().unwrap();
-    assert_eq!((placed.campaign.id, placed.variant.as_str()), (launch.id, "B"));
+    assert_eq!(
+        (placed.campaign.id, placed.variant.as_str()),
+        (launch.id, "B")
+    );
 
     let t0 = Utc::now();
     assert!(store
@@ -371,7 +387,10 @@ async fn campaigns_group_drafts_by_variant_with_their_counts(b: Backend) {
         .is_empty());
 
     // Taken out of the campaign.
-    store.set_draft_campaign(ws.id, draft_a, None).await.unwrap();
+    store
+        .set_draft_campaign(ws.id, draft_a, None)
+        .await
+        .unwrap();
     assert_eq!(store.draft_campaign(draft_a).await.unwrap(), None);
     assert_eq!(
         store.campaign_posts(ws.id, launch.id).await.unwrap().len(),

@@ -67,7 +67,9 @@ pub fn slugify(name: &str) -> String {
         }
     }
     let slug = slug.trim_end_matches('-');
-    slug.chars().take(MAX_SLUG).collect::<String>()
+    slug.chars()
+        .take(MAX_SLUG)
+        .collect::<String>()
         .trim_end_matches('-')
         .to_string()
 }
@@ -151,7 +153,10 @@ pub(crate) async fn redirect(
         [
             (header::LOCATION, destination.as_str().to_string()),
             (header::CACHE_CONTROL, "no-store".to_string()),
-            (header::REFERRER_POLICY, "no-referrer-when-downgrade".to_string()),
+            (
+                header::REFERRER_POLICY,
+                "no-referrer-when-downgrade".to_string(),
+            ),
         ],
     )
         .into_response()
@@ -252,7 +257,10 @@ fn totals(posts: &[&CampaignPost], label: &str) -> VariantReport {
 pub fn report(campaign: Campaign, posts: Vec<CampaignPost>) -> CampaignReport {
     let mut by_variant: BTreeMap<String, Vec<&CampaignPost>> = BTreeMap::new();
     for post in &posts {
-        by_variant.entry(post.variant.clone()).or_default().push(post);
+        by_variant
+            .entry(post.variant.clone())
+            .or_default()
+            .push(post);
     }
     let variants: Vec<VariantReport> = by_variant
         .iter()
@@ -260,7 +268,9 @@ pub fn report(campaign: Campaign, posts: Vec<CampaignPost>) -> CampaignReport {
         .collect();
     let mut tests = Vec::new();
     if variants.len() >= 2 {
-        let with_impressions = variants.iter().all(|v| v.impressions.is_some_and(|i| i > 0));
+        let with_impressions = variants
+            .iter()
+            .all(|v| v.impressions.is_some_and(|i| i > 0));
         let engagement: Vec<VariantTotals> = variants
             .iter()
             .map(|v| VariantTotals {
@@ -390,7 +400,11 @@ async fn create_campaign(
             "a campaign's name is 1 to {MAX_NAME} characters"
         )));
     }
-    let given = body.slug.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let given = body
+        .slug
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     let slug = match given {
         Some(slug) => {
             if slug.len() > MAX_SLUG
