@@ -233,10 +233,10 @@ mod tests {
 
     #[test]
     fn hours_start_on_the_hour() {
-        let at = chrono::DateTime::from_timestamp(1_800_000_123, 0).unwrap();
-        assert_eq!(
-            hour_of(at).timestamp(),
-            1_800_000_000 - 1_800_000_000 % 3600
-        );
+        // 1_800_000_000 is a whole hour (500,000 × 3600).
+        let at = |s| chrono::DateTime::from_timestamp(s, 0).unwrap();
+        assert_eq!(hour_of(at(1_800_003_599)).timestamp(), 1_800_000_000);
+        assert_eq!(hour_of(at(1_800_003_600)).timestamp(), 1_800_003_600);
+        assert_eq!(hour_of(at(1_800_000_000)).timestamp(), 1_800_000_000);
     }
 }

@@ -36,7 +36,6 @@ struct Env {
     key: SecretKey,
     code: String,
     destination: String,
-    delivery_b: DeliveryId,
     _dir: tempfile::TempDir,
 }
 
@@ -216,7 +215,6 @@ async fn spawn() -> Env {
         key,
         code,
         destination,
-        delivery_b,
         _dir: dir,
     }
 }
@@ -354,7 +352,6 @@ async fn a_click_is_counted_and_redirected_with_utm_tags_a_preview_bot_is_not_a_
     );
     assert_eq!(variants[1]["engagements"], 10);
     assert_eq!(variants[0]["engagement_per_post"], 7.0);
-    let _ = env.delivery_b;
 }
 
 #[tokio::test]
