@@ -9,9 +9,12 @@
 //! [`worker`] is the scaled-out form: batches taken from a shared `rapport_bus::IngestLog`,
 //! stored, and acknowledged only after they committed.
 
+pub mod abtest;
 pub mod alerts;
+pub mod engagement;
 mod enrich;
 mod ingest;
+pub mod links;
 mod matching;
 mod pipeline;
 pub mod publishing;

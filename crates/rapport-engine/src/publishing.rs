@@ -22,8 +22,9 @@ use chrono::Utc;
 use rapport_model::Timestamp;
 use rapport_sources::http::{Backoff, FetchLimits, Fetcher, SafetyPolicy};
 use rapport_sources::publish::{self, Outgoing, PollSpec, PublishError, Publisher};
+use rapport_store::engagement::NewShortLink;
 use rapport_store::publishing::{ClaimLease, Delivery, DeliveryOutcome};
-use rapport_store::{PublishStore, SecretKey, StoreError, StoreResult};
+use rapport_store::{EngagementStore, PublishStore, SecretKey, StoreError, StoreResult};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -79,6 +80,7 @@ pub struct Scheduler {
     policy: SafetyPolicy,
     config: SchedulerConfig,
     owner: String,
+    links: Option<Arc<dyn EngagementStore>>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -105,7 +107,65 @@ impl Scheduler {
             policy,
             config: SchedulerConfig::default(),
             owner: format!("{host}:{}:{suffix}", std::process::id()),
+            links: None,
         }
+    }
+
+    /// The same with link tracking: when the workspace's link settings are enabled, each
+    /// http(s) URL of a target's text is sent as `{base}/l/{code}`, a short link (stored in
+    /// `links`, one per delivery and URL position, so a retry sends the same text) leading
+    /// to the URL with its UTM tags (see [`crate::links`]).
+    pub fn with_links(mut self, links: Arc<dyn EngagementStore>) -> Self {
+        self.links = Some(links);
+        self
+    }
+
+    /// `delivery`'s text with its links replaced, when the workspace tracks links.
+    async fn tracked_text(&self, delivery: &Delivery, network: &str) -> StoreResult<String> {
+        let Some(links) = &self.links else {
+            return Ok(delivery.text.clone());
+        };
+        let urls = crate::links::urls(&delivery.text);
+        if urls.is_empty() {
+            return Ok(delivery.text.clone());
+        }
+        let settings = links.link_settings(delivery.workspace_id).await?;
+        if !settings.enabled || crate::links::http_url(&settings.base_url).is_none() {
+            return Ok(delivery.text.clone());
+        }
+        let campaign = links.draft_campaign(delivery.draft_id).await?;
+        let tags = crate::links::UtmTags {
+            source: network.to_lowercase(),
+            medium: settings.utm_medium.clone(),
+            campaign: campaign.as_ref().map(|c| c.campaign.slug.clone()),
+            content: campaign.as_ref().map(|c| c.variant.clone()),
+        };
+        let mut short = Vec::with_capacity(urls.len());
+        for (position, url) in urls.iter().enumerate() {
+            let Some(destination) = crate::links::with_utm(url, &tags) else {
+                short.push(None);
+                continue;
+            };
+            let code = crate::links::new_code().ok_or_else(|| {
+                StoreError::Worker("no randomness for a short link's code".into())
+            })?;
+            let link = links
+                .short_link_for(NewShortLink {
+                    workspace_id: delivery.workspace_id,
+                    delivery_id: delivery.id,
+                    position: u32::try_from(position).unwrap_or(u32::MAX),
+                    destination,
+                    code,
+                })
+                .await?;
+            short.push(Some(crate::links::short_url(
+                &settings.base_url,
+                &link.code,
+            )));
+        }
+        Ok(crate::links::rewrite(&delivery.text, |i, _| {
+            short.get(i as usize).cloned().flatten()
+        }))
     }
 
     /// The same, naming its claims `owner` (unique among the processes sharing the store).
@@ -276,8 +336,24 @@ impl Scheduler {
         // A network without native polls got a survey link in its text when the draft
         // was written; the poll itself goes only where the network has one.
         let native_polls = publisher.poll_limits().is_some();
+        let text = match self.tracked_text(delivery, publisher.name()).await {
+            Ok(text) => text,
+            Err(error) => {
+                // The links could not be made: try again later with the same key.
+                let outcome = self.after_failure(
+                    &PublishError::Transient {
+                        network: "rapport",
+                        message: format!("short links: {error}"),
+                    },
+                    delivery.attempts,
+                    now,
+                    report,
+                );
+                return self.finish(delivery, outcome).await;
+            }
+        };
         let post = Outgoing {
-            text: delivery.text.clone(),
+            text,
             poll: delivery
                 .poll
                 .as_ref()

@@ -10,6 +10,7 @@ mod accounts;
 pub mod alerts;
 pub mod analytics;
 mod codec;
+pub mod engagement;
 mod error;
 pub mod inbox;
 mod postgres;
@@ -26,6 +27,7 @@ pub use accounts::{
 };
 pub use alerts::AlertStore;
 pub use analytics::AnalyticsStore;
+pub use engagement::EngagementStore;
 pub use error::StoreError;
 pub use inbox::InboxStore;
 pub use postgres::{PostgresOptions, PostgresStore, TableSize, POSTGRES_SCHEMA_VERSION};

@@ -125,6 +125,72 @@ pub fn share_of_voice(voices: &[Voice]) -> Markup {
     }
 }
 
+/// Colours of the variants' lines, in order (A, B, C, ...), repeated when there are more.
+const VARIANT_COLOURS: [(&str, &str); 6] = [
+    ("#3b6fd8", "blue"),
+    ("#d8823b", "orange"),
+    ("#3f9c5a", "green"),
+    ("#9c3f8f", "purple"),
+    ("#d64545", "red"),
+    ("#6b7280", "grey"),
+];
+
+/// One variant's line: its label and points (hours since each post was published, mean
+/// engagements per post by then).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantLine {
+    /// The variant's label.
+    pub label: String,
+    /// `(hours since publication, mean engagements per post)`, by hours.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Engagements per post over the hours since publication, one line per variant, so
+/// variants published at different times are compared at the same age.
+pub fn variant_lines(lines: &[VariantLine]) -> Markup {
+    let max_x = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.0))
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let max_y = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let plot_w = WIDTH - LEFT;
+    let plot_h = HEIGHT - BOTTOM;
+    let x = |h: f64| LEFT + h / max_x * plot_w;
+    let y = |v: f64| plot_h - v / max_y * plot_h;
+    html! {
+        svg.chart viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img"
+            aria-label="Engagements per post by hours since publication, per variant" {
+            line x1=(LEFT) y1=(plot_h) x2=(WIDTH) y2=(plot_h) stroke="currentColor" stroke-opacity="0.3" {}
+            text x=(LEFT - 6.0) y="12" text-anchor="end" font-size="11" fill="currentColor" { (format!("{max_y:.1}")) }
+            text x=(LEFT - 6.0) y=(plot_h) text-anchor="end" font-size="11" fill="currentColor" { "0" }
+            text x=(LEFT) y=(HEIGHT - 6.0) font-size="11" fill="currentColor" { "0 h" }
+            text x=(WIDTH) y=(HEIGHT - 6.0) text-anchor="end" font-size="11" fill="currentColor" { (format!("{max_x:.0} h after publication")) }
+            @for (i, l) in lines.iter().enumerate() {
+                @let colour = VARIANT_COLOURS[i % VARIANT_COLOURS.len()].0;
+                @let points = l.points.iter().map(|(h, v)| format!("{},{}", fmt(x(*h)), fmt(y(*v)))).collect::<Vec<_>>().join(" ");
+                g {
+                    title {
+                        "Variant " (l.label) ": "
+                        @if let Some((h, v)) = l.points.last() { (format!("{v:.1}")) " engagements per post after " (format!("{h:.0}")) " h" }
+                        @else { "no readings yet" }
+                    }
+                    polyline points=(points) fill="none" stroke=(colour) stroke-width="2" {}
+                }
+            }
+        }
+        p.legend {
+            @for (i, l) in lines.iter().enumerate() {
+                "variant " (l.label) ": " (VARIANT_COLOURS[i % VARIANT_COLOURS.len()].1) " line. "
+            }
+        }
+    }
+}
+
 /// Two decimals are plenty for SVG coordinates and keep pages small.
 fn fmt(v: f64) -> String {
     format!("{v:.2}")
@@ -160,6 +226,29 @@ mod tests {
         }
         let empty = sentiment_volume(&[], "%a").into_string();
         assert!(empty.contains("<svg"));
+    }
+
+    #[test]
+    fn variant_lines_carry_their_labels_escaped() {
+        let svg = variant_lines(&[
+            VariantLine {
+                label: "A".into(),
+                points: vec![(0.0, 0.0), (24.0, 3.0)],
+            },
+            VariantLine {
+                label: "<B>".into(),
+                points: vec![(0.0, 1.0), (24.0, 6.0)],
+            },
+        ])
+        .into_string();
+        assert!(
+            svg.contains("Variant A: 3.0 engagements per post after 24 h"),
+            "{svg}"
+        );
+        assert!(svg.contains("Variant &lt;B&gt;: 6.0"), "{svg}");
+        assert_eq!(svg.matches("<polyline").count(), 2);
+        // B's last point is the top of the plot.
+        assert!(svg.contains(&format!("{},0.00", fmt(WIDTH))), "{svg}");
     }
 
     #[test]

@@ -106,6 +106,9 @@ pub struct AppState {
     /// Survey pages (`/s/<code>` and the results): `None` without a store that keeps them
     /// (PostgreSQL for now), where their routes answer 422.
     pub surveys: Option<routes::surveys::Surveys>,
+    /// Engagement samples, short links and campaigns (`/l/{code}`, the campaigns pages and
+    /// link tracking), on either store; `None` answers that they are not available.
+    pub engagement: Option<Arc<dyn rapport_store::EngagementStore>>,
 }
 
 impl AppState {
@@ -140,6 +143,7 @@ impl AppState {
             ingestor: None,
             changes: None,
             surveys: None,
+            engagement: None,
         }
     }
 
@@ -150,6 +154,7 @@ impl AppState {
         let mut state = AppState::new(store.clone(), store.clone(), store.clone(), store.clone());
         state.alerts = Some(store.clone());
         state.surveys = Some(routes::surveys::Surveys::new(store.clone()));
+        state.engagement = Some(store.clone());
         state.reports = Some(store);
         state.changes = changes;
         state
@@ -245,6 +250,13 @@ impl AppState {
     /// The same state, accepting pushed posts at `/api/v1/hooks/{id}`.
     pub fn with_webhooks(mut self, webhooks: routes::webhook::Webhooks) -> Self {
         self.webhooks = Some(webhooks);
+        self
+    }
+
+    /// The same state, keeping engagement, short links and campaigns in `engagement` (how
+    /// PostgreSQL gets them; [`AppState::sqlite`] sets its own store).
+    pub fn with_engagement(mut self, engagement: Arc<dyn rapport_store::EngagementStore>) -> Self {
+        self.engagement = Some(engagement);
         self
     }
 

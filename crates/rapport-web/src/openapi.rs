@@ -10,8 +10,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::routes::{
-    alerts, analytics, api, authors, events, inbox, publishing, query, replies, report_schedule,
-    reports, slots, sources, surveys, webhook,
+    alerts, analytics, api, authors, campaigns, events, inbox, publishing, query, replies,
+    report_schedule, reports, slots, sources, surveys, webhook,
 };
 
 /// The document; [`ApiDoc::openapi`] builds it.
@@ -79,13 +79,18 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
         surveys::create_api,
         surveys::results_api,
         surveys::export_api,
+        campaigns::list_api,
+        campaigns::create_api,
+        campaigns::report_api,
+        campaigns::get_link_settings,
+        campaigns::put_link_settings,
         openapi_json,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
     tags(
         (name = "workspaces"), (name = "mentions"), (name = "monitors"), (name = "inbox"),
-        (name = "analytics"), (name = "alerts"), (name = "reports"), (name = "audit"), (name = "live"), (name = "webhooks"), (name = "sources"), (name = "publishing"), (name = "surveys"), (name = "meta")
+        (name = "analytics"), (name = "alerts"), (name = "reports"), (name = "audit"), (name = "live"), (name = "webhooks"), (name = "sources"), (name = "publishing"), (name = "surveys"), (name = "campaigns"), (name = "meta")
     )
 )]
 pub struct ApiDoc;

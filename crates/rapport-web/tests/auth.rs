@@ -218,6 +218,31 @@ async fn spawn() -> Env {
     )
     .await
     .expect("survey");
+    // Campaign 1 of Acme, and the short link /l/matrix0001 of draft 2's target.
+    let campaign =
+        rapport_store::EngagementStore::create_campaign(&store, a.id, "Matrix", "matrix")
+            .await
+            .expect("campaign");
+    assert_eq!(campaign.id.0, 1);
+    let target = store
+        .draft(a.id, rapport_store::publishing::DraftId(2))
+        .await
+        .expect("draft")
+        .expect("draft 2")
+        .targets[0]
+        .id;
+    rapport_store::EngagementStore::short_link_for(
+        &store,
+        rapport_store::engagement::NewShortLink {
+            workspace_id: a.id,
+            delivery_id: target,
+            position: 0,
+            destination: "https://acme.example/?utm_source=mastodon".into(),
+            code: "matrix0001".into(),
+        },
+    )
+    .await
+    .expect("short link");
     let publishing = rapport_web::routes::publishing::Publishing::new(
         std::sync::Arc::new(store.clone()),
         key,
@@ -1201,6 +1226,87 @@ async fn every_route_checks_the_role_and_the_workspace() {
             format!("/api/v1/workspaces/{a}/surveys/1/export?format=csv"),
             || Body::Empty,
             viewer_api,
+        ),
+        // Short links: public, a redirect for anyone (counted as a click).
+        (
+            Method::GET,
+            "/l/{code}",
+            "/l/matrix0001".into(),
+            || Body::Empty,
+            [302; 11],
+        ),
+        (
+            Method::GET,
+            "/w/{id}/campaigns",
+            format!("/w/{a}/campaigns"),
+            || Body::Empty,
+            viewer_page,
+        ),
+        (
+            Method::POST,
+            "/w/{id}/campaigns",
+            format!("/w/{a}/campaigns"),
+            || Body::Form(vec![("name", "Matrix campaign".into())]),
+            redirected(manager_page),
+        ),
+        (
+            Method::GET,
+            "/w/{id}/campaigns/{campaign}",
+            format!("/w/{a}/campaigns/1"),
+            || Body::Empty,
+            viewer_page,
+        ),
+        (
+            Method::POST,
+            "/w/{id}/link-settings",
+            format!("/w/{a}/link-settings"),
+            || {
+                Body::Form(vec![
+                    ("enabled", "1".into()),
+                    ("base_url", "https://go.acme.example".into()),
+                    ("utm_medium", "social".into()),
+                ])
+            },
+            redirected(manager_page),
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/campaigns",
+            format!("/api/v1/workspaces/{a}/campaigns"),
+            || Body::Empty,
+            viewer_api,
+        ),
+        (
+            Method::POST,
+            "/api/v1/workspaces/{id}/campaigns",
+            format!("/api/v1/workspaces/{a}/campaigns"),
+            || Body::Json(json!({"name": "Matrix API"})),
+            created(manager_api),
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/campaigns/{campaign}",
+            format!("/api/v1/workspaces/{a}/campaigns/1"),
+            || Body::Empty,
+            viewer_api,
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/link-settings",
+            format!("/api/v1/workspaces/{a}/link-settings"),
+            || Body::Empty,
+            viewer_api,
+        ),
+        (
+            Method::PUT,
+            "/api/v1/workspaces/{id}/link-settings",
+            format!("/api/v1/workspaces/{a}/link-settings"),
+            || {
+                Body::Json(
+                    json!({"enabled": false, "base_url": "https://go.acme.example", "utm_medium": "social"}),
+                )
+            },
+            manager_api,
         ),
         (
             Method::POST,

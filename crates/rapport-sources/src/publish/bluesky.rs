@@ -42,7 +42,9 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 use super::length::{self, LengthRule};
-use super::{transport, Outgoing, PublishError, Published, Publisher};
+use super::{
+    transport, EngagementAnswer, EngagementCounts, Outgoing, PublishError, Published, Publisher,
+};
 use crate::http::{Fetcher, Posted};
 
 const NETWORK: &str = "Bluesky";
@@ -113,6 +115,27 @@ struct PostView {
 #[derive(Debug, Deserialize)]
 struct Posts {
     posts: Vec<PostView>,
+}
+
+/// The counts of a `postView` (<https://docs.bsky.app/docs/api/app-bsky-feed-get-posts>),
+/// each optional in the lexicon.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CountedView {
+    uri: String,
+    #[serde(default)]
+    like_count: Option<u64>,
+    #[serde(default)]
+    repost_count: Option<u64>,
+    #[serde(default)]
+    reply_count: Option<u64>,
+    #[serde(default)]
+    quote_count: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CountedPosts {
+    posts: Vec<CountedView>,
 }
 
 /// createRecord's and getRecord's answer (getRecord's `cid` is optional in the lexicon).
@@ -442,6 +465,38 @@ impl Publisher for BlueskyPublisher {
             }
         }
         Err(error)
+    }
+
+    /// `app.bsky.feed.getPosts?uris=<at:// URI>`
+    /// (<https://docs.bsky.app/docs/api/app-bsky-feed-get-posts>): `likeCount`, `repostCount`,
+    /// `replyCount`, `quoteCount`. A deleted post is simply missing from `posts`.
+    async fn engagement(&self, native_id: &str) -> Result<EngagementAnswer, PublishError> {
+        if !native_id.starts_with("at://") {
+            return Err(PublishError::NotSupported(format!(
+                "{native_id:?} is not the at:// URI of a Bluesky post"
+            )));
+        }
+        let (posted, _) = self
+            .call(|_| {
+                let mut url = self.xrpc("app.bsky.feed.getPosts")?;
+                url.query_pairs_mut().append_pair("uris", native_id);
+                Ok(Call::Get(url))
+            })
+            .await?;
+        if !(200..300).contains(&posted.status) {
+            return Err(error_of(&posted));
+        }
+        let posts: CountedPosts = parse(&posted, "getPosts")?;
+        Ok(match posts.posts.into_iter().find(|p| p.uri == native_id) {
+            None => EngagementAnswer::Deleted,
+            Some(view) => EngagementAnswer::Counts(EngagementCounts {
+                likes: view.like_count,
+                reposts: view.repost_count,
+                replies: view.reply_count,
+                quotes: view.quote_count,
+                impressions: None,
+            }),
+        })
     }
 
     async fn find_published(

@@ -30,7 +30,9 @@ use serde::Deserialize;
 use std::time::Duration;
 
 use super::length::LengthRule;
-use super::{transport, Outgoing, PublishError, Published, Publisher};
+use super::{
+    transport, EngagementAnswer, EngagementCounts, Outgoing, PublishError, Published, Publisher,
+};
 use crate::http::{Auth, Fetcher, Posted, RequestBody};
 
 const NETWORK: &str = "Facebook";
@@ -165,6 +167,38 @@ impl FacebookPublisher {
     }
 }
 
+/// `GET /{post-id}?fields=reactions.summary(total_count),shares,comments.summary(true)`
+/// (<https://developers.facebook.com/docs/graph-api/reference/v2.7/object/reactions>,
+/// <https://developers.facebook.com/docs/graph-api/reference/post/>): `shares` is absent
+/// while nobody has shared the post.
+#[derive(Debug, Deserialize)]
+struct PostCounts {
+    #[serde(default)]
+    reactions: Option<Summarised>,
+    #[serde(default)]
+    comments: Option<Summarised>,
+    #[serde(default)]
+    shares: Option<Shares>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Summarised {
+    #[serde(default)]
+    summary: Option<Summary>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Summary {
+    #[serde(default)]
+    total_count: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Shares {
+    #[serde(default)]
+    count: Option<u64>,
+}
+
 fn graph_error(posted: &Posted) -> GraphError {
     serde_json::from_slice::<ErrorEnvelope>(&posted.body)
         .ok()
@@ -289,6 +323,52 @@ impl Publisher for FacebookPublisher {
             }
         }
         Err(error_of(&answer))
+    }
+
+    async fn engagement(&self, native_id: &str) -> Result<EngagementAnswer, PublishError> {
+        // A Page post's id is `{page-id}_{post-id}`.
+        if native_id.is_empty() || !native_id.chars().all(|c| c.is_ascii_digit() || c == '_') {
+            return Err(PublishError::NotSupported(format!(
+                "{native_id:?} is not a Facebook post id"
+            )));
+        }
+        let mut url = self
+            .api
+            .join(native_id)
+            .map_err(|e| PublishError::NotSupported(format!("bad Graph API URL: {e}")))?;
+        url.query_pairs_mut()
+            .append_pair(
+                "fields",
+                "reactions.summary(total_count),shares,comments.summary(true)",
+            )
+            .append_pair("access_token", &self.token);
+        let answer = self
+            .fetcher
+            .send(Method::GET, &url, Auth::None, &[], RequestBody::Empty)
+            .await
+            .map_err(|e| transport(NETWORK, e))?;
+        if !(200..300).contains(&answer.status) {
+            // A deleted post: 404, or code 100 "Object with ID ... does not exist" (subcode 33).
+            let error = graph_error(&answer);
+            if answer.status == 404 || (error.code == Some(100) && error.error_subcode == Some(33))
+            {
+                return Ok(EngagementAnswer::Deleted);
+            }
+            return Err(error_of(&answer));
+        }
+        let counts: PostCounts =
+            serde_json::from_slice(&answer.body).map_err(|e| PublishError::Transient {
+                network: NETWORK,
+                message: format!("the post answered in an unexpected shape: {e}"),
+            })?;
+        let total = |s: Option<Summarised>| s.and_then(|s| s.summary).and_then(|s| s.total_count);
+        Ok(EngagementAnswer::Counts(EngagementCounts {
+            likes: total(counts.reactions),
+            reposts: Some(counts.shares.and_then(|s| s.count).unwrap_or(0)),
+            replies: total(counts.comments),
+            quotes: None,
+            impressions: None,
+        }))
     }
 
     async fn find_published(

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use std::time::Duration;
 
 use super::{
-    length, transport, Outgoing, PollLimits, PollOptionResult, PollResults, PublishError,
-    Published, Publisher, ReplyTarget,
+    length, transport, EngagementAnswer, EngagementCounts, Outgoing, PollLimits, PollOptionResult,
+    PollResults, PublishError, Published, Publisher, ReplyTarget,
 };
 use crate::http::Fetcher;
 
@@ -49,6 +49,14 @@ struct Status {
 struct StatusWithPoll {
     #[serde(default)]
     poll: Option<PollRef>,
+}
+
+/// The counts of a Status (<https://docs.joinmastodon.org/entities/Status/>).
+#[derive(Debug, Deserialize)]
+struct StatusCounts {
+    favourites_count: u64,
+    reblogs_count: u64,
+    replies_count: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -194,6 +202,44 @@ impl Publisher for MastodonPublisher {
                     votes: o.votes_count,
                 })
                 .collect(),
+        }))
+    }
+
+    /// `GET /api/v1/statuses/:id` (<https://docs.joinmastodon.org/methods/statuses/#get>):
+    /// `favourites_count`, `reblogs_count`, `replies_count`; Mastodon has no quote count.
+    async fn engagement(&self, native_id: &str) -> Result<EngagementAnswer, PublishError> {
+        if native_id.is_empty() || !native_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(PublishError::NotSupported(format!(
+                "{native_id:?} is not a Mastodon status id"
+            )));
+        }
+        let url = self
+            .instance
+            .join(&format!("/api/v1/statuses/{native_id}"))
+            .map_err(|e| PublishError::NotSupported(format!("bad Mastodon instance URL: {e}")))?;
+        let answer = self
+            .fetcher
+            .get_json(&url, Some(&self.token))
+            .await
+            .map_err(|e| transport(NETWORK, e))?;
+        // A deleted status (or one the account can no longer see) is 404 "Record not found".
+        if answer.status == 404 || answer.status == 410 {
+            return Ok(EngagementAnswer::Deleted);
+        }
+        if !(200..300).contains(&answer.status) {
+            return Err(error_of(&answer));
+        }
+        let status: StatusCounts =
+            serde_json::from_slice(&answer.body).map_err(|e| PublishError::Transient {
+                network: NETWORK,
+                message: format!("the status answered in an unexpected shape: {e}"),
+            })?;
+        Ok(EngagementAnswer::Counts(EngagementCounts {
+            likes: Some(status.favourites_count),
+            reposts: Some(status.reblogs_count),
+            replies: Some(status.replies_count),
+            quotes: None,
+            impressions: None,
         }))
     }
 

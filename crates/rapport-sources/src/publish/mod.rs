@@ -203,6 +203,44 @@ pub struct PollResults {
     pub total_votes: Option<u64>,
 }
 
+/// A published post's public counts as its network reports them. A count the network does
+/// not have is `None` (Mastodon has no quotes, only X reports impressions), never zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct EngagementCounts {
+    /// Likes (Mastodon favourites, Facebook reactions of every kind).
+    pub likes: Option<u64>,
+    /// Reposts (Mastodon boosts, X retweets, Facebook shares).
+    pub reposts: Option<u64>,
+    /// Replies (Facebook comments).
+    pub replies: Option<u64>,
+    /// Quotes (Bluesky, X).
+    pub quotes: Option<u64>,
+    /// Times shown (X's `impression_count`, when the API gives it).
+    pub impressions: Option<u64>,
+}
+
+impl EngagementCounts {
+    /// Likes + reposts + replies + quotes, the counts that exist.
+    pub fn total(&self) -> u64 {
+        [self.likes, self.reposts, self.replies, self.quotes]
+            .into_iter()
+            .flatten()
+            .sum()
+    }
+}
+
+/// What [`Publisher::engagement`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngagementAnswer {
+    /// The post's counts now.
+    Counts(EngagementCounts),
+    /// The post is gone (deleted, or hidden from the account): stop asking.
+    Deleted,
+    /// This network or site does not report counts (WordPress, Micropub): "not available",
+    /// which is not the same as zero.
+    Unsupported(String),
+}
+
 /// A new post to publish: text, optionally a poll, optionally in reply to a post.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Outgoing {
@@ -241,6 +279,18 @@ pub trait Publisher: Send + Sync {
     async fn poll_results(&self, native_id: &str) -> Result<Option<PollResults>, PublishError> {
         let _ = native_id;
         Ok(None)
+    }
+
+    /// The public counts of the published post `native_id` (likes, reposts, replies, quotes
+    /// where the network has them). A rate limit is `Err(RateLimited)`; a deleted post is
+    /// [`EngagementAnswer::Deleted`]; networks without counts answer
+    /// [`EngagementAnswer::Unsupported`].
+    async fn engagement(&self, native_id: &str) -> Result<EngagementAnswer, PublishError> {
+        let _ = native_id;
+        Ok(EngagementAnswer::Unsupported(format!(
+            "{} does not report likes or reposts: engagement is not available",
+            self.name()
+        )))
     }
 
     /// The longest text accepted, in the network's own unit (see [`Publisher::length`]).

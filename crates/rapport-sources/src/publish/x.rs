@@ -37,8 +37,8 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::length::{self, LengthRule};
 use super::{
-    transport, Outgoing, PollLimits, PollOptionResult, PollResults, PublishError, Published,
-    Publisher,
+    transport, EngagementAnswer, EngagementCounts, Outgoing, PollLimits, PollOptionResult,
+    PollResults, PublishError, Published, Publisher,
 };
 use crate::http::{Fetcher, Posted};
 
@@ -132,6 +132,37 @@ struct XPollOption {
     label: String,
     #[serde(default)]
     votes: Option<u64>,
+}
+
+/// `GET /2/tweets?ids=..&tweet.fields=public_metrics`
+/// (<https://docs.x.com/x-api/posts/get-posts-by-ids>, metrics:
+/// <https://developer.x.com/en/docs/x-api/metrics>): `data[].public_metrics`; a deleted post
+/// is absent from `data` and named in `errors[]` (200 "Not Found Error").
+#[derive(Debug, Default, Deserialize)]
+struct MetricsLookup {
+    #[serde(default)]
+    data: Vec<MetricsTweet>,
+}
+
+#[derive(Debug, Deserialize)]
+struct MetricsTweet {
+    id: String,
+    #[serde(default)]
+    public_metrics: Option<PublicMetrics>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PublicMetrics {
+    #[serde(default)]
+    like_count: Option<u64>,
+    #[serde(default)]
+    retweet_count: Option<u64>,
+    #[serde(default)]
+    reply_count: Option<u64>,
+    #[serde(default)]
+    quote_count: Option<u64>,
+    #[serde(default)]
+    impression_count: Option<u64>,
 }
 
 /// Both error shapes X uses.
@@ -371,6 +402,46 @@ impl Publisher for XPublisher {
                     votes: o.votes,
                 })
                 .collect(),
+        }))
+    }
+
+    async fn engagement(&self, native_id: &str) -> Result<EngagementAnswer, PublishError> {
+        if native_id.is_empty() || !native_id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(PublishError::NotSupported(format!(
+                "{native_id:?} is not a post id on X"
+            )));
+        }
+        let mut url = self.endpoint("/2/tweets")?;
+        url.query_pairs_mut()
+            .append_pair("ids", native_id)
+            .append_pair("tweet.fields", "public_metrics");
+        let answer = self
+            .fetcher
+            .get_json(&url, Some(&self.token))
+            .await
+            .map_err(|e| transport(NETWORK, e))?;
+        if answer.status == 404 {
+            return Ok(EngagementAnswer::Deleted);
+        }
+        if !(200..300).contains(&answer.status) {
+            return Err(error_of(&answer));
+        }
+        let lookup: MetricsLookup = parse(&answer, "GET /2/tweets")?;
+        let Some(tweet) = lookup.data.into_iter().find(|t| t.id == native_id) else {
+            return Ok(EngagementAnswer::Deleted);
+        };
+        let Some(m) = tweet.public_metrics else {
+            return Err(PublishError::Transient {
+                network: NETWORK,
+                message: "GET /2/tweets answered without public_metrics".into(),
+            });
+        };
+        Ok(EngagementAnswer::Counts(EngagementCounts {
+            likes: m.like_count,
+            reposts: m.retweet_count,
+            replies: m.reply_count,
+            quotes: m.quote_count,
+            impressions: m.impression_count,
         }))
     }
 

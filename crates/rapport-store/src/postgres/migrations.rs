@@ -75,6 +75,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "alert_email",
         include_str!("../../migrations/postgres/0019_alert_email.sql"),
     ),
+    (
+        20,
+        "engagement",
+        include_str!("../../migrations/postgres/0020_engagement.sql"),
+    ),
 ];
 
 /// The schema version of a fully migrated PostgreSQL database (the highest version in

@@ -12,6 +12,7 @@
 mod accounts;
 mod alerts;
 mod changes;
+mod engagement;
 mod inbox;
 mod leases;
 mod migrations;

@@ -9,6 +9,7 @@ mod alerts;
 mod authors;
 mod changes;
 mod checkpoint;
+mod engagement;
 use crate::codec;
 mod inbox;
 mod migrations;

@@ -1,8 +1,9 @@
 //! The backends the suite runs against, behind one handle.
 
 use rapport_store::{
-    AccountStore, AlertStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore,
-    PublishStore, ReportStore, SourceStore, SqliteOptions, SqliteStore, Store, StoreError,
+    AccountStore, AlertStore, AnalyticsStore, EngagementStore, InboxStore, PostgresOptions,
+    PostgresStore, PublishStore, ReportStore, SourceStore, SqliteOptions, SqliteStore, Store,
+    StoreError,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -18,6 +19,7 @@ pub trait AnyStore:
     + PublishStore
     + AlertStore
     + ReportStore
+    + EngagementStore
 {
 }
 
@@ -29,7 +31,8 @@ impl<
             + AnalyticsStore
             + PublishStore
             + AlertStore
-            + ReportStore,
+            + ReportStore
+            + EngagementStore,
     > AnyStore for T
 {
 }

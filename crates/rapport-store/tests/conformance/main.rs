@@ -32,6 +32,7 @@ mod alerts;
 mod authors;
 mod backend;
 mod concurrency;
+mod engagement;
 mod inbox;
 mod posts;
 mod publishing;

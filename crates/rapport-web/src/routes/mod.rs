@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod analytics;
 pub mod api;
 pub mod authors;
+pub mod campaigns;
 pub(crate) mod events;
 pub mod inbox;
 mod inbox_pages;

@@ -90,6 +90,8 @@ struct ComposeEcho {
     targets: Vec<i64>,
     scheduled_at: String,
     poll: Vec<String>,
+    campaign: String,
+    variant: String,
 }
 
 async fn render_compose(
@@ -114,6 +116,10 @@ async fn render_compose(
         };
         poll_limits.push(limits);
     }
+    let campaigns = match &state.engagement {
+        Some(store) => store.campaigns(id).await?,
+        None => Vec::new(),
+    };
     let role = caller.role_in(id);
     let manager = role.is_some_and(|r| r.allows(Role::Manager));
     let admin = role == Some(Role::Admin);
@@ -144,6 +150,7 @@ async fn render_compose(
                     h1 { "Publish · " (workspace.name) }
                     a href={ "/w/" (id) "/calendar" } { "Calendar" }
                     a href={ "/w/" (id) "/surveys" } { "Surveys" }
+                    a href={ "/w/" (id) "/campaigns" } { "Campaigns" }
                 }
                 @if let Some(error) = &error {
                     div.form-error #compose-error role="alert" { p { (error) } }
@@ -191,6 +198,21 @@ async fn render_compose(
                                 option value="1440" selected { "1 day" }
                                 option value="4320" { "3 days" }
                                 option value="10080" { "7 days" }
+                            }
+                        }
+                        @if !campaigns.is_empty() {
+                            fieldset.campaign {
+                                legend { "Campaign (A/B test)" }
+                                label for="compose-campaign" { "Campaign" }
+                                select #compose-campaign name="campaign" {
+                                    option value="" { "none" }
+                                    @for c in &campaigns {
+                                        option value=(c.id.0) selected[echo.campaign == c.id.0.to_string()] { (c.name) }
+                                    }
+                                }
+                                label for="compose-variant" { "Variant label" }
+                                input #compose-variant type="text" name="variant" maxlength="16"
+                                    placeholder="A" value=(echo.variant);
                             }
                         }
                         label for="scheduled-at" { "When (" (tz.name()) ")" }
@@ -334,6 +356,8 @@ pub(crate) async fn submit(
     let mut echo = ComposeEcho {
         text: field("text"),
         scheduled_at: field("scheduled_at"),
+        campaign: field("campaign"),
+        variant: field("variant"),
         ..ComposeEcho::default()
     };
     let mut input = DraftInput {
@@ -355,6 +379,28 @@ pub(crate) async fn submit(
         }
     }
     echo.targets = input.targets.clone();
+    if !echo.campaign.trim().is_empty() {
+        match echo.campaign.trim().parse::<i64>() {
+            Ok(campaign) => {
+                let variant = echo.variant.trim();
+                input.campaign = Some((
+                    campaign,
+                    if variant.is_empty() { "A" } else { variant }.to_string(),
+                ));
+            }
+            Err(_) => {
+                let page = render_compose(
+                    &state,
+                    &caller,
+                    id,
+                    &echo,
+                    Some("choose a campaign from the list".into()),
+                )
+                .await?;
+                return Ok((StatusCode::BAD_REQUEST, page).into_response());
+            }
+        }
+    }
     let options: Vec<String> = echo
         .poll
         .iter()

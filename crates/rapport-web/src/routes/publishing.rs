@@ -313,6 +313,12 @@ pub struct NewDraftBody {
     /// Save, submit for approval (default) or schedule.
     #[serde(default)]
     pub action: DraftAction,
+    /// The campaign the post belongs to (`.../campaigns`), if any.
+    #[serde(default)]
+    pub campaign_id: Option<i64>,
+    /// Its variant label in the campaign (`A`, `B`, ...; needed with `campaign_id`).
+    #[serde(default)]
+    pub variant: Option<String>,
 }
 
 /// A draft to validate and create, from the API or the compose page.
@@ -327,6 +333,8 @@ pub(crate) struct DraftInput {
     /// rapport's own address as the caller reached it (`https://rapport.example`), for the
     /// survey link that stands in for a poll where a network has none.
     pub base_url: Option<String>,
+    /// The campaign and variant label, if the post is in one.
+    pub campaign: Option<(i64, String)>,
 }
 
 fn check_poll(poll: &DraftPoll) -> Result<DraftPoll, WebError> {
@@ -399,6 +407,29 @@ pub(crate) async fn create_draft(
             return Err(WebError::bad_request("scheduling needs scheduled_at"));
         }
     }
+    // The campaign, checked before anything is stored.
+    let campaign = match &input.campaign {
+        None => None,
+        Some((id, variant)) => {
+            let variant = super::campaigns::check_variant(variant)?;
+            let store = super::campaigns::engagement(state)?;
+            let found = store
+                .campaign(workspace, rapport_store::engagement::CampaignId(*id))
+                .await?
+                .ok_or_else(|| {
+                    WebError::Unprocessable(format!("campaign {id} is not in this workspace"))
+                })?;
+            Some((found.id, variant))
+        }
+    };
+    // With link tracking on, URLs are sent as short links: lengths are checked on that text.
+    let link_base = match &state.engagement {
+        Some(store) => {
+            let settings = store.link_settings(workspace).await?;
+            (settings.enabled && !settings.base_url.is_empty()).then_some(settings.base_url)
+        }
+        None => None,
+    };
     let accounts = publishing.store.publish_accounts(workspace).await?;
     let spec = poll.as_ref().map(|poll| PollSpec {
         options: poll.options.clone(),
@@ -442,7 +473,11 @@ pub(crate) async fn create_draft(
                 }
             }
         }
-        let sent = variant.as_deref().unwrap_or(&text);
+        let written = variant.as_deref().unwrap_or(&text);
+        let tracked = link_base
+            .as_deref()
+            .map(|base| rapport_engine::links::placeholder_text(written, base));
+        let sent = tracked.as_deref().unwrap_or(written);
         let length = publisher.length(sent);
         if length > publisher.max_length() {
             return Err(WebError::Unprocessable(format!(
@@ -472,6 +507,11 @@ pub(crate) async fn create_draft(
             scheduled_at: input.scheduled_at,
         })
         .await?;
+    if let Some((campaign, variant)) = &campaign {
+        super::campaigns::engagement(state)?
+            .set_draft_campaign(workspace, draft.id, Some((*campaign, variant)))
+            .await?;
+    }
     if input.action == DraftAction::Schedule {
         return schedule(state, caller, workspace, draft.id, input.scheduled_at).await;
     }
@@ -749,6 +789,15 @@ pub(crate) async fn create(
         scheduled_at: body.scheduled_at,
         action: body.action,
         base_url: super::surveys::public_base(&state, &headers),
+        campaign: match (body.campaign_id, body.variant) {
+            (None, _) => None,
+            (Some(id), Some(variant)) => Some((id, variant)),
+            (Some(_), None) => {
+                return Err(
+                    WebError::bad_request("a post in a campaign needs its variant label").into(),
+                )
+            }
+        },
     };
     let draft = create_draft(&state, &caller, workspace, input).await?;
     Ok((StatusCode::CREATED, Json(draft)))

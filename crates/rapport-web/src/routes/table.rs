@@ -12,7 +12,7 @@ use axum::{
 use rapport_model::Role;
 
 use super::{
-    alerts, analytics, api, authors, events, inbox, inbox_pages, login, monitors, pages,
+    alerts, analytics, api, authors, campaigns, events, inbox, inbox_pages, login, monitors, pages,
     performance, publish_pages, publishing, query, replies, report_schedule, reports, slots,
     sources, surveys, themes, users, webhook,
 };
@@ -579,6 +579,62 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/workspaces/{id}/surveys/{survey}/export",
             Workspace(Role::Viewer),
             get(surveys::export_api),
+        ),
+        // Short links (public: a click from anyone, counted) and campaigns.
+        route(M::GET, "/l/{code}", Public, get(campaigns::redirect)),
+        route(
+            M::GET,
+            "/w/{id}/campaigns",
+            Workspace(Role::Viewer),
+            get(campaigns::list_page),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/campaigns",
+            Workspace(Role::Manager),
+            post(campaigns::create_page),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/campaigns/{campaign}",
+            Workspace(Role::Viewer),
+            get(campaigns::report_page),
+        ),
+        route(
+            M::POST,
+            "/w/{id}/link-settings",
+            Workspace(Role::Manager),
+            post(campaigns::link_settings_form),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/campaigns",
+            Workspace(Role::Viewer),
+            get(campaigns::list_api),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/campaigns",
+            Workspace(Role::Manager),
+            post(campaigns::create_api),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/campaigns/{campaign}",
+            Workspace(Role::Viewer),
+            get(campaigns::report_api),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/link-settings",
+            Workspace(Role::Viewer),
+            get(campaigns::get_link_settings),
+        ),
+        route(
+            M::PUT,
+            "/api/v1/workspaces/{id}/link-settings",
+            Workspace(Role::Manager),
+            put(campaigns::put_link_settings),
         ),
     ];
     for (path, handler) in crate::assets::routes() {

@@ -192,6 +192,18 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
                 key.clone(),
                 rapport_sources::http::SafetyPolicy::public_only(),
             )
+            .with_links(Arc::new(sqlite.clone()))
+            .run_forever(),
+        );
+        // Engagement of the posts published through accounts connected in the demo, read
+        // from their networks (the demo simulates none: see /w/{id}/campaigns).
+        tokio::spawn(
+            super::engagement_sampler(
+                Arc::new(sqlite.clone()),
+                Arc::new(sqlite.clone()),
+                key.clone(),
+                rapport_sources::http::SafetyPolicy::public_only(),
+            )
             .run_forever(),
         );
         let app = AppState::new(
@@ -220,6 +232,8 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
             key.clone(),
             rapport_sources::http::SafetyPolicy::public_only(),
         ))
+        // Campaigns, short links (/l/<code>) and engagement, made on /w/{id}/campaigns.
+        .with_engagement(Arc::new(sqlite.clone()))
         // Survey pages at /s/<code>, made on /w/{id}/surveys.
         .with_surveys(rapport_web::routes::surveys::Surveys::new(Arc::new(
             sqlite.clone(),

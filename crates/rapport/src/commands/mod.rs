@@ -203,6 +203,18 @@ pub fn publishing_scheduler(
     rapport_engine::publishing::Scheduler::new(store, key, policy)
 }
 
+/// The sampler that reads the engagement of published posts from either store, under
+/// `policy`. On a shared PostgreSQL every server runs one: each (post, slot) is claimed
+/// once, so one server asks the network.
+pub fn engagement_sampler(
+    engagement: std::sync::Arc<dyn rapport_store::EngagementStore>,
+    publishing: std::sync::Arc<dyn rapport_store::PublishStore>,
+    key: rapport_store::SecretKey,
+    policy: rapport_sources::http::SafetyPolicy,
+) -> rapport_engine::engagement::EngagementSampler {
+    rapport_engine::engagement::EngagementSampler::new(engagement, publishing, key, policy)
+}
+
 /// Computes the dashboards' overview lists in the background, so no first view waits.
 pub fn warm_overview(state: rapport_web::AppState) {
     tokio::spawn(async move { rapport_web::routes::pages::warm_overview(&state).await });

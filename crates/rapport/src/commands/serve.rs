@@ -66,9 +66,22 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
         interval: std::time::Duration::from_secs(args.publish_interval),
         claim_ttl: std::time::Duration::from_secs(args.publish_claim_ttl),
         ..Default::default()
-    });
+    })
+    // Link tracking: URLs of scheduled posts become short links where a workspace asks.
+    .with_links(backend.engagement.clone());
     tracing::info!(owner = scheduler.owner(), "publishing scheduler");
     tokio::spawn(scheduler.run_forever());
+    // The engagement sampler reads published posts' counts on a decaying schedule; on a
+    // shared PostgreSQL each (post, slot) is claimed by one server.
+    tokio::spawn(
+        super::engagement_sampler(
+            backend.engagement.clone(),
+            backend.publishing.clone(),
+            key.clone(),
+            config.safety_policy(),
+        )
+        .run_forever(),
+    );
     let webhooks = rapport_web::routes::webhook::Webhooks::new(
         ingestor.clone(),
         backend.sources.clone(),
@@ -126,7 +139,8 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
             backend.analytics.clone(),
         )
         .with_alerts(backend.alerts.clone())
-        .with_reports(backend.reports.clone()),
+        .with_reports(backend.reports.clone())
+        .with_engagement(backend.engagement.clone()),
     }
     .with_publishing(super::publishing(
         backend.publishing.clone(),
