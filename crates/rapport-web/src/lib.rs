@@ -21,6 +21,7 @@ pub mod cache;
 pub mod charts;
 pub mod error;
 pub mod openapi;
+pub mod pdf;
 pub mod report_mail;
 pub mod routes;
 mod security;
