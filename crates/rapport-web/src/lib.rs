@@ -107,6 +107,9 @@ pub struct AppState {
     /// Survey pages (`/s/<code>` and the results): `None` without a store that keeps them
     /// (PostgreSQL for now), where their routes answer 422.
     pub surveys: Option<routes::surveys::Surveys>,
+    /// Where each workspace's time zone is read (the weekly report's days and bounds);
+    /// `None`: UTC. Set by [`AppState::sqlite`] and [`AppState::with_publishing`].
+    pub time_zones: Option<Arc<dyn rapport_store::PublishStore>>,
 }
 
 impl AppState {
@@ -141,6 +144,7 @@ impl AppState {
             ingestor: None,
             changes: None,
             surveys: None,
+            time_zones: None,
         }
     }
 
@@ -151,6 +155,7 @@ impl AppState {
         let mut state = AppState::new(store.clone(), store.clone(), store.clone(), store.clone());
         state.alerts = Some(store.clone());
         state.surveys = Some(routes::surveys::Surveys::new(store.clone()));
+        state.time_zones = Some(store.clone());
         state.reports = Some(store);
         state.changes = changes;
         state
@@ -239,6 +244,7 @@ impl AppState {
 
     /// The same state, with publishing (accounts, drafts, the calendar).
     pub fn with_publishing(mut self, publishing: routes::publishing::Publishing) -> Self {
+        self.time_zones = Some(publishing.store.clone());
         self.publishing = Some(publishing);
         self
     }

@@ -57,7 +57,15 @@ pub enum PdfError {
 /// The browser to print with: `RAPPORT_CHROMIUM` when set (it must exist), else the first
 /// of [`CHROMIUM_PATHS`] that exists.
 pub fn find_chromium() -> Result<PathBuf, PdfError> {
-    if let Some(path) = std::env::var_os("RAPPORT_CHROMIUM").filter(|p| !p.is_empty()) {
+    find_chromium_in(std::env::var_os("RAPPORT_CHROMIUM").as_deref(), &CHROMIUM_PATHS)
+}
+
+/// [`find_chromium`] with the override and the candidates given.
+fn find_chromium_in(
+    chosen: Option<&std::ffi::OsStr>,
+    candidates: &[&str],
+) -> Result<PathBuf, PdfError> {
+    if let Some(path) = chosen.filter(|p| !p.is_empty()) {
         let path = PathBuf::from(path);
         return if path.is_file() {
             Ok(path)
@@ -67,13 +75,13 @@ pub fn find_chromium() -> Result<PathBuf, PdfError> {
             })
         };
     }
-    CHROMIUM_PATHS
+    candidates
         .iter()
         .map(Path::new)
         .find(|p| p.is_file())
         .map(Path::to_path_buf)
         .ok_or_else(|| PdfError::NoChromium {
-            searched: CHROMIUM_PATHS.join(", "),
+            searched: candidates.join(", "),
         })
 }
 
@@ -141,4 +149,27 @@ pub async fn html_to_pdf(html: &str) -> Result<Vec<u8>, PdfError> {
         return Err(failed("its output is not a PDF".into()));
     }
     Ok(pdf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_browser_is_named_with_what_to_install() {
+        let err = find_chromium_in(None, &["/nonexistent/chromium"]).unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("/nonexistent/chromium"), "{message}");
+        assert!(message.contains("apt-get install chromium"), "{message}");
+        assert!(message.contains("RAPPORT_CHROMIUM"), "{message}");
+        let err = find_chromium_in(Some("/nonexistent/chrome".as_ref()), &CHROMIUM_PATHS)
+            .unwrap_err();
+        assert!(err.to_string().contains("RAPPORT_CHROMIUM=/nonexistent/chrome"));
+        // An existing file is taken as it is.
+        let file = tempfile::NamedTempFile::new().unwrap();
+        assert_eq!(
+            find_chromium_in(Some(file.path().as_os_str()), &[]).unwrap(),
+            file.path()
+        );
+    }
 }

@@ -953,12 +953,12 @@ pub fn parse_time_zone(name: &str) -> Tz {
 }
 
 /// The workspace's time zone (set on the compose page; `UTC` when unset, unknown, or when
-/// this server has no publishing store).
+/// this server's state has no store of time zones).
 pub async fn workspace_time_zone(state: &AppState, id: WorkspaceId) -> Result<Tz, WebError> {
-    let Some(publishing) = &state.publishing else {
+    let Some(zones) = &state.time_zones else {
         return Ok(Tz::UTC);
     };
-    Ok(parse_time_zone(&publishing.store.time_zone(id).await?))
+    Ok(parse_time_zone(&zones.time_zone(id).await?))
 }
 
 /// The weekly report a page asks for: `?week=`, else the last complete week in the

@@ -6,7 +6,6 @@ use crate::cli::{ReportAction, ReportArgs};
 use crate::config::Config;
 use crate::data_dir::DataDir;
 use anyhow::Context;
-use rapport_store::PublishStore;
 use rapport_web::routes::reports::{parse_time_zone, report_document, weekly_report, IsoWeek};
 use std::process::ExitCode;
 
