@@ -91,7 +91,7 @@ pub async fn html_to_pdf(html: &str) -> Result<Vec<u8>, PdfError> {
     let browser = find_chromium()?;
     let io = |context: &str| {
         let context = context.to_string();
-        move |source| PdfError::Io { context, source }
+        move |source: std::io::Error| PdfError::Io { context, source }
     };
     let dir = tempfile::tempdir().map_err(io("create a temporary directory"))?;
     let page = dir.path().join("report.html");

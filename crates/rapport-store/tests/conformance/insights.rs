@@ -102,7 +102,7 @@ async fn top_posts_rank_by_engagement_reach_and_impact(b: Backend) {
         .unwrap();
     let from = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap();
     let to = from + Duration::days(7);
-    let ranked = |monitor, ranking, limit| async move {
+    let ranked = |monitor: Option<rapport_model::MonitorId>, ranking: PostRanking, limit: usize| async move {
         store
             .top_posts(ws.id, monitor, from, to, ranking, limit)
             .await
@@ -194,7 +194,7 @@ async fn influencers_rank_by_reach_and_by_engagement(b: Backend) {
         .unwrap();
     let from = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap();
     let to = from + Duration::days(7);
-    let handles = |order, limit| async move {
+    let handles = |order: InfluenceOrder, limit: usize| async move {
         store
             .influencers(ws.id, from, to, order, limit)
             .await

@@ -89,7 +89,7 @@ pub(crate) fn parse_bucket(raw: Option<&str>) -> Result<Bucket, WebError> {
     tag = "analytics",
     summary = "Rollups per monitor and bucket, oldest first",
     params(("id" = i64, Path, description = "Workspace id"), ("days" = Option<u32>, Query, minimum = 1, maximum = 366, description = "Window, default 14"), ("bucket" = Option<String>, Query, description = "hour or day (default)"), ("monitor" = Option<i64>, Query, description = "Only this monitor"), ("format" = Option<String>, Query, description = "json (default) or csv (one row per monitor and bucket, with net sentiment)")),
-    responses((status = 200, body = Vec<RollupRow>, content_type = ["application/json", "text/csv"]), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    responses((status = 200, body = Vec<RollupRow>, description = "JSON; with format=csv, text/csv with a header row"), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
     security(("token" = []), ("session" = []))
 )]
 pub(crate) async fn rollups(

@@ -146,7 +146,7 @@ async fn detail(
     tag = "analytics",
     summary = "Advocates and detractors: authors ranked by net sentiment × reach",
     params(("id" = i64, Path, description = "Workspace id"), ("days" = Option<u32>, Query, minimum = 1, maximum = 366, description = "Window, default 30"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Per side, default 25"), ("format" = Option<String>, Query, description = "json (default) or csv (a side column, then the author)")),
-    responses((status = 200, body = AuthorRanking, content_type = ["application/json", "text/csv"]), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    responses((status = 200, body = AuthorRanking, description = "JSON; with format=csv, text/csv with a header row"), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
     security(("token" = []), ("session" = []))
 )]
 pub(crate) async fn list(

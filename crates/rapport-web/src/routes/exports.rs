@@ -292,7 +292,7 @@ pub async fn share_of_voice_between(
     tag = "analytics",
     summary = "Share of voice per brand, product and competitor monitor, from the rollups",
     params(("id" = i64, Path, description = "Workspace id"), ("days" = Option<u32>, Query, minimum = 1, maximum = 366, description = "Window, default 30"), ("format" = Option<String>, Query, description = "json (default) or csv")),
-    responses((status = 200, body = ShareOfVoice, content_type = ["application/json", "text/csv"]), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    responses((status = 200, body = ShareOfVoice, description = "JSON; with format=csv, text/csv with a header row"), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
     security(("token" = []), ("session" = []))
 )]
 pub(crate) async fn share_of_voice(
@@ -375,7 +375,7 @@ pub fn parse_influence(raw: Option<&str>) -> Result<InfluenceOrder, WebError> {
     tag = "analytics",
     summary = "Influencers: authors of the window's mentions by reach or by the engagement their mentions earned",
     params(("id" = i64, Path, description = "Workspace id"), ("by" = Option<String>, Query, description = "reach (default) or engagement"), ("days" = Option<u32>, Query, minimum = 1, maximum = 366, description = "Window, default 30"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 25"), ("format" = Option<String>, Query, description = "json (default) or csv")),
-    responses((status = 200, body = Influencers, content_type = ["application/json", "text/csv"]), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    responses((status = 200, body = Influencers, description = "JSON; with format=csv, text/csv with a header row"), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
     security(("token" = []), ("session" = []))
 )]
 pub(crate) async fn influencers(
@@ -466,7 +466,7 @@ pub fn parse_monitor(raw: Option<&str>) -> Result<Option<MonitorId>, WebError> {
     tag = "analytics",
     summary = "Top posts by engagement or reach, and the posts that moved net sentiment most",
     params(("id" = i64, Path, description = "Workspace id"), ("ranking" = Option<String>, Query, description = "engagement (default), reach, positive or negative (by impact: sentiment sign × (ln(1 + reach) + ln(1 + engagement)))"), ("monitor" = Option<i64>, Query, description = "Only this monitor's mentions"), ("days" = Option<u32>, Query, minimum = 1, maximum = 366, description = "Window, default 7"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Default 10"), ("format" = Option<String>, Query, description = "json (default) or csv")),
-    responses((status = 200, body = TopPosts, content_type = ["application/json", "text/csv"]), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    responses((status = 200, body = TopPosts, description = "JSON; with format=csv, text/csv with a header row"), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
     security(("token" = []), ("session" = []))
 )]
 pub(crate) async fn top_posts(

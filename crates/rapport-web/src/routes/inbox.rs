@@ -504,7 +504,7 @@ pub(crate) async fn correct(
     tag = "inbox",
     summary = "First-response and resolution times, the workspace then per agent",
     params(("id" = i64, Path, description = "Workspace id"), ("days" = Option<u32>, Query, minimum = 1, maximum = 366, description = "Window, default 7"), ("target_minutes" = Option<u32>, Query, minimum = 1, maximum = 10080, description = "Answer target, default 60"), ("format" = Option<String>, Query, description = "json (default) or csv")),
-    responses((status = 200, body = Vec<ResponseStats>, content_type = ["application/json", "text/csv"]), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    responses((status = 200, body = Vec<ResponseStats>, description = "JSON; with format=csv, text/csv with a header row"), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
     security(("token" = []), ("session" = []))
 )]
 pub(crate) async fn response_times(

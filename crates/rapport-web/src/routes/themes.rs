@@ -80,7 +80,7 @@ pub struct ThemeRise {
     tag = "analytics",
     summary = "Emerging themes of the last day against the six before, with their daily shares",
     params(("id" = i64, Path, description = "Workspace id"), ("monitor" = Option<i64>, Query, description = "Only this monitor's mentions"), ("days" = Option<u32>, Query, minimum = 1, maximum = 90, description = "Days of rise, default 14"), ("format" = Option<String>, Query, description = "json (default) or csv (one row per theme and day)")),
-    responses((status = 200, body = Vec<ThemeRise>, content_type = ["application/json", "text/csv"]), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    responses((status = 200, body = Vec<ThemeRise>, description = "JSON; with format=csv, text/csv with a header row"), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
     security(("token" = []), ("session" = []))
 )]
 pub(crate) async fn api(
