@@ -256,8 +256,7 @@ pub(crate) struct RawPost {
 impl RawPost {
     /// Checks the network and time and computes engagement and impact.
     pub(crate) fn finish(self) -> StoreResult<RankedPost> {
-        let [reach, likes, reposts, replies] =
-            self.counts.map(crate::codec::count_from_sql);
+        let [reach, likes, reposts, replies] = self.counts.map(crate::codec::count_from_sql);
         let engagement = likes + reposts + replies;
         let sentiment = self
             .sentiment

@@ -57,7 +57,10 @@ pub enum PdfError {
 /// The browser to print with: `RAPPORT_CHROMIUM` when set (it must exist), else the first
 /// of [`CHROMIUM_PATHS`] that exists.
 pub fn find_chromium() -> Result<PathBuf, PdfError> {
-    find_chromium_in(std::env::var_os("RAPPORT_CHROMIUM").as_deref(), &CHROMIUM_PATHS)
+    find_chromium_in(
+        std::env::var_os("RAPPORT_CHROMIUM").as_deref(),
+        &CHROMIUM_PATHS,
+    )
 }
 
 /// [`find_chromium`] with the override and the candidates given.
@@ -162,9 +165,11 @@ mod tests {
         assert!(message.contains("/nonexistent/chromium"), "{message}");
         assert!(message.contains("apt-get install chromium"), "{message}");
         assert!(message.contains("RAPPORT_CHROMIUM"), "{message}");
-        let err = find_chromium_in(Some("/nonexistent/chrome".as_ref()), &CHROMIUM_PATHS)
-            .unwrap_err();
-        assert!(err.to_string().contains("RAPPORT_CHROMIUM=/nonexistent/chrome"));
+        let err =
+            find_chromium_in(Some("/nonexistent/chrome".as_ref()), &CHROMIUM_PATHS).unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("RAPPORT_CHROMIUM=/nonexistent/chrome"));
         // An existing file is taken as it is.
         let file = tempfile::NamedTempFile::new().unwrap();
         assert_eq!(

@@ -1375,7 +1375,9 @@ async fn top_posts_and_sentiment_movers_are_ranked_shown_escaped_and_exported() 
     let api = format!("/api/v1/workspaces/{ws}/top-posts?days=30");
     // By engagement: v1 (325), v2 (150); every other post has none, so the rest go by
     // reach (v3 90,000 first).
-    let engaging = app.get_json(&format!("{api}&ranking=engagement&limit=3")).await;
+    let engaging = app
+        .get_json(&format!("{api}&ranking=engagement&limit=3"))
+        .await;
     assert_eq!(native_ids(&engaging, "posts"), ["v1", "v2", "v3"]);
     assert_eq!(engaging["ranking"], "engagement");
     assert_eq!(engaging["posts"][0]["engagement"], 325);
@@ -1387,7 +1389,10 @@ async fn top_posts_and_sentiment_movers_are_ranked_shown_escaped_and_exported() 
     let up = app.get_json(&format!("{api}&ranking=positive")).await;
     assert_eq!(native_ids(&up, "posts")[0], "v1");
     let impact = up["posts"][0]["impact"].as_f64().unwrap();
-    assert!((impact - (1001f64.ln() + 326f64.ln())).abs() < 1e-9, "{impact}");
+    assert!(
+        (impact - (1001f64.ln() + 326f64.ln())).abs() < 1e-9,
+        "{impact}"
+    );
     assert!(up["posts"]
         .as_array()
         .unwrap()
@@ -1404,7 +1409,10 @@ async fn top_posts_and_sentiment_movers_are_ranked_shown_escaped_and_exported() 
         ))
         .await;
     let ids = native_ids(&rival, "posts");
-    assert!(ids.contains(&"v3".to_string()) && !ids.contains(&"v1".to_string()), "{ids:?}");
+    assert!(
+        ids.contains(&"v3".to_string()) && !ids.contains(&"v1".to_string()),
+        "{ids:?}"
+    );
     // CSV: the header, formula cells neutralised, hostile text kept as data.
     let (status, csv) = app
         .api(
@@ -1455,10 +1463,16 @@ async fn top_posts_and_sentiment_movers_are_ranked_shown_escaped_and_exported() 
     let top = section(&page, "top-posts");
     assert!(top.contains("Top posts"));
     assert_eq!(posts_in(&top).len(), 5, "{top}");
-    assert!(top.find("@viral").unwrap() < top.find("@megaphone").unwrap(), "{top}");
+    assert!(
+        top.find("@viral").unwrap() < top.find("@megaphone").unwrap(),
+        "{top}"
+    );
     let moved = section(&page, "moved-sentiment");
     assert!(moved.contains("Posts that moved net sentiment most"));
-    assert!(moved.contains("ln(1 + reach) + ln(1 + engagement)"), "{moved}");
+    assert!(
+        moved.contains("ln(1 + reach) + ln(1 + engagement)"),
+        "{moved}"
+    );
     let up_html = moved.split("id=\"moved-down\"").next().unwrap();
     let down_html = moved.split("id=\"moved-down\"").nth(1).unwrap();
     assert!(up_html.contains("@viral") && !up_html.contains("@megaphone"));
@@ -1521,14 +1535,20 @@ async fn influencers_rank_by_reach_and_by_engagement_and_link_to_profiles() {
     // The authors page: both rankings, each author linked to their profile.
     let (status, page) = app.page(&format!("/w/{ws}/authors?days=30")).await;
     assert_eq!(status, StatusCode::OK);
-    let at = page.find("id=\"influencers-reach\"").expect("reach section");
+    let at = page
+        .find("id=\"influencers-reach\"")
+        .expect("reach section");
     let reach = page[at..].split("</section>").next().unwrap();
     let celebrity = by_reach["authors"][0]["author_id"].as_i64().unwrap();
     assert!(
-        reach.contains(&format!("href=\"/w/{ws}/authors/{celebrity}\">@celebrity</a>")),
+        reach.contains(&format!(
+            "href=\"/w/{ws}/authors/{celebrity}\">@celebrity</a>"
+        )),
         "{reach}"
     );
-    let at = page.find("id=\"influencers-engagement\"").expect("engagement section");
+    let at = page
+        .find("id=\"influencers-engagement\"")
+        .expect("engagement section");
     let engagement = page[at..].split("</section>").next().unwrap();
     assert!(engagement.find("@viral").unwrap() < engagement.find("@megaphone").unwrap());
     assert!(!page.contains("=HYPERLINK(\"http"), "names are escaped");
@@ -1571,8 +1591,7 @@ async fn every_view_exports_as_csv_and_json() {
     };
     let api = format!("/api/v1/workspaces/{ws}");
     // Rollups: a row per monitor and day; the fixture's 18 mentions over 30 days.
-    let (status, kind, disposition, csv) =
-        get(format!("{api}/rollups?days=30&format=csv")).await;
+    let (status, kind, disposition, csv) = get(format!("{api}/rollups?days=30&format=csv")).await;
     assert_eq!(status, StatusCode::OK, "{csv}");
     assert!(kind.starts_with("text/csv"));
     assert_eq!(disposition, "attachment; filename=\"rollups.csv\"");
@@ -1589,7 +1608,12 @@ async fn every_view_exports_as_csv_and_json() {
     assert_eq!(summed, 15, "{csv}");
     let json: Value = serde_json::from_str(&get(format!("{api}/rollups?days=30")).await.3).unwrap();
     assert_eq!(json.as_array().unwrap().len(), rows.len());
-    let only_rival = get(format!("{api}/rollups?days=30&monitor={}&format=json", app.rival.id.0)).await.3;
+    let only_rival = get(format!(
+        "{api}/rollups?days=30&monitor={}&format=json",
+        app.rival.id.0
+    ))
+    .await
+    .3;
     let only_rival: Value = serde_json::from_str(&only_rival).unwrap();
     assert!(only_rival
         .as_array()
@@ -1603,13 +1627,17 @@ async fn every_view_exports_as_csv_and_json() {
     assert_eq!(monitors[0]["mentions"], 9);
     assert!((monitors[0]["share"].as_f64().unwrap() - 0.6).abs() < 1e-9);
     let (_, _, _, csv) = get(format!("{api}/share-of-voice?days=30&format=csv")).await;
-    assert!(csv.starts_with("monitor_id,monitor,kind,mentions,positive,negative,share,positive_share\n"));
+    assert!(csv
+        .starts_with("monitor_id,monitor,kind,mentions,positive,negative,share,positive_share\n"));
     assert!(csv.contains(",Acme,brand,9,"), "{csv}");
     // Advocates and detractors: one CSV with their side.
     let (_, _, disposition, csv) = get(format!("{api}/authors?days=30&format=csv")).await;
     assert_eq!(disposition, "attachment; filename=\"authors.csv\"");
     assert!(csv.starts_with("side,rank,author_id,"));
-    assert!(csv.contains("\nadvocate,1,") && csv.contains("\ndetractor,1,"), "{csv}");
+    assert!(
+        csv.contains("\nadvocate,1,") && csv.contains("\ndetractor,1,"),
+        "{csv}"
+    );
     // Response times (an empty inbox still has the workspace's row).
     let (status, _, _, csv) = get(format!("{api}/response-times?format=csv")).await;
     assert_eq!(status, StatusCode::OK);
@@ -1632,11 +1660,16 @@ async fn every_view_exports_as_csv_and_json() {
     ] {
         let (status, _, _, body) = get(path.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
-        assert!(body.contains("format must be \\\"csv\\\" or \\\"json\\\""), "{path}: {body}");
+        assert!(
+            body.contains("format must be \\\"csv\\\" or \\\"json\\\""),
+            "{path}: {body}"
+        );
     }
     // The pages link their downloads.
     let (_, page) = app.page(&format!("/w/{ws}/themes")).await;
-    assert!(page.contains(&format!("/api/v1/workspaces/{ws}/themes?days=14&amp;format=csv")));
+    assert!(page.contains(&format!(
+        "/api/v1/workspaces/{ws}/themes?days=14&amp;format=csv"
+    )));
 }
 
 #[tokio::test]
@@ -1648,7 +1681,17 @@ async fn the_weekly_report_follows_the_workspace_time_zone_across_a_dst_change()
     // 30 March 00:00 CEST (29 March 22:00 UTC): 167 hours, clocks going forward on the 29th.
     let utc = |d, h, m| Utc.with_ymd_and_hms(2026, 3, d, h, m, 0).unwrap();
     let post = |id: &str, at| {
-        extra(id, &app.acme, "tz", "Tz", 10, (0, 0, 0), SentimentLabel::Positive, at, "acme")
+        extra(
+            id,
+            &app.acme,
+            "tz",
+            "Tz",
+            10,
+            (0, 0, 0),
+            SentimentLabel::Positive,
+            at,
+            "acme",
+        )
     };
     app.store
         .write_batch(vec![
@@ -1668,23 +1711,36 @@ async fn the_weekly_report_follows_the_workspace_time_zone_across_a_dst_change()
     let paris: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
     assert_eq!(week.start_in(paris), utc(22, 23, 0));
     assert_eq!(week.end_in(paris), utc(29, 22, 0));
-    assert_eq!(week.end_in(paris) - week.start_in(paris), Duration::hours(167));
+    assert_eq!(
+        week.end_in(paris) - week.start_in(paris),
+        Duration::hours(167)
+    );
     let total = |page: &str| -> String {
         let at = page.find("<span id=\"total-mentions\">").expect("total") + 26;
         page[at..].split('<').next().unwrap().to_string()
     };
     // In UTC (the default): t3, t4, t5.
-    let (_, page) = app.page(&format!("/w/{ws}/reports/weekly?week=2026-W13")).await;
+    let (_, page) = app
+        .page(&format!("/w/{ws}/reports/weekly?week=2026-W13"))
+        .await;
     assert_eq!(total(&page), "3");
     assert!(page.contains("(UTC), against"), "{page}");
     // In Paris: t1, t2, t3, t5.
     app.store.set_time_zone(ws, "Europe/Paris").await.unwrap();
-    let (_, page) = app.page(&format!("/w/{ws}/reports/weekly?week=2026-W13")).await;
+    let (_, page) = app
+        .page(&format!("/w/{ws}/reports/weekly?week=2026-W13"))
+        .await;
     assert_eq!(total(&page), "4");
     assert!(page.contains("(Europe/Paris), against"));
     // The days are local: Monday holds t1 and t2, Sunday t5.
     let report = rapport_web::routes::reports::weekly_report(
-        &app.store, &app.store, &app.store, ws, "Acme & Co", week, paris,
+        &app.store,
+        &app.store,
+        &app.store,
+        ws,
+        "Acme & Co",
+        week,
+        paris,
     )
     .await
     .unwrap();
@@ -1704,7 +1760,11 @@ async fn the_weekly_report_downloads_as_pdf() {
     let ws = app.workspace.id;
     let response = app
         .client
-        .get(format!("{}/w/{ws}/reports/weekly.pdf?week={}", app.base, week()))
+        .get(format!(
+            "{}/w/{ws}/reports/weekly.pdf?week={}",
+            app.base,
+            week()
+        ))
         .header(header::COOKIE, &app.viewer_cookie)
         .send()
         .await
@@ -1715,7 +1775,9 @@ async fn the_weekly_report_downloads_as_pdf() {
         "application/pdf"
     );
     assert_eq!(
-        response.headers()[header::CONTENT_DISPOSITION].to_str().unwrap(),
+        response.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap(),
         format!("attachment; filename=\"weekly-report-{}.pdf\"", week())
     );
     let pdf = response.bytes().await.unwrap();

@@ -261,10 +261,18 @@ mod tests {
         let (_, end) = last_complete_period(DigestPeriod::Daily, utc(2026, 3, 29, 21, 59), paris);
         assert_eq!(end, utc(2026, 3, 28, 23, 0));
         // UTC keeps UTC days; hourly digests keep UTC hours.
-        let (start, end) = last_complete_period(DigestPeriod::Daily, utc(2026, 3, 29, 22, 30), Tz::UTC);
-        assert_eq!((start, end), (utc(2026, 3, 28, 0, 0), utc(2026, 3, 29, 0, 0)));
-        let (start, end) = last_complete_period(DigestPeriod::Hourly, utc(2026, 3, 29, 22, 30), paris);
-        assert_eq!((start, end), (utc(2026, 3, 29, 21, 0), utc(2026, 3, 29, 22, 0)));
+        let (start, end) =
+            last_complete_period(DigestPeriod::Daily, utc(2026, 3, 29, 22, 30), Tz::UTC);
+        assert_eq!(
+            (start, end),
+            (utc(2026, 3, 28, 0, 0), utc(2026, 3, 29, 0, 0))
+        );
+        let (start, end) =
+            last_complete_period(DigestPeriod::Hourly, utc(2026, 3, 29, 22, 30), paris);
+        assert_eq!(
+            (start, end),
+            (utc(2026, 3, 29, 21, 0), utc(2026, 3, 29, 22, 0))
+        );
     }
 
     #[test]
@@ -276,6 +284,9 @@ mod tests {
         assert_eq!(local_midnight(day, santiago), utc(2026, 9, 6, 4, 0));
         let before = NaiveDate::from_ymd_opt(2026, 9, 5).unwrap();
         assert_eq!(local_midnight(before, santiago), utc(2026, 9, 5, 4, 0));
-        assert_eq!(local_midnight(day, santiago) - local_midnight(before, santiago), Duration::hours(24));
+        assert_eq!(
+            local_midnight(day, santiago) - local_midnight(before, santiago),
+            Duration::hours(24)
+        );
     }
 }

@@ -386,10 +386,8 @@ impl crate::AnalyticsStore for super::SqliteStore {
         ranking: PostRanking,
         limit: usize,
     ) -> StoreResult<Vec<RankedPost>> {
-        self.with_reader(move |conn| {
-            top_posts(conn, workspace, monitor, from, to, ranking, limit)
-        })
-        .await
+        self.with_reader(move |conn| top_posts(conn, workspace, monitor, from, to, ranking, limit))
+            .await
     }
 }
 
@@ -423,7 +421,13 @@ fn read_standing(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawStanding> {
 }
 
 fn finish_standing(
-    (id, network, handle, display_name, [followers, mentions, positive, neutral, negative, engagement]): RawStanding,
+    (
+        id,
+        network,
+        handle,
+        display_name,
+        [followers, mentions, positive, neutral, negative, engagement],
+    ): RawStanding,
 ) -> StoreResult<AuthorStanding> {
     Ok(AuthorStanding {
         author_id: AuthorId(id),
@@ -532,8 +536,12 @@ pub(super) fn influencers(
     limit: usize,
 ) -> StoreResult<Vec<AuthorStanding>> {
     let order = match order {
-        InfluenceOrder::Reach => "coalesce(a.followers, 0) DESC, sum(p.likes + p.reposts + p.replies) DESC",
-        InfluenceOrder::Engagement => "sum(p.likes + p.reposts + p.replies) DESC, coalesce(a.followers, 0) DESC",
+        InfluenceOrder::Reach => {
+            "coalesce(a.followers, 0) DESC, sum(p.likes + p.reposts + p.replies) DESC"
+        }
+        InfluenceOrder::Engagement => {
+            "sum(p.likes + p.reposts + p.replies) DESC, coalesce(a.followers, 0) DESC"
+        }
     };
     let sql = format!(
         "SELECT {STANDING_COLUMNS} FROM {WINDOW_POSTS} GROUP BY a.id \

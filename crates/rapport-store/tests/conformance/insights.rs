@@ -4,8 +4,8 @@
 use crate::backend::Backend;
 use chrono::{Duration, TimeZone, Utc};
 use rapport_model::{
-    Analysis, Author, Engagement, Intent, MonitorKind, Network, NewMonitor, Post,
-    SentimentLabel, SentimentScores,
+    Analysis, Author, Engagement, Intent, MonitorKind, Network, NewMonitor, Post, SentimentLabel,
+    SentimentScores,
 };
 use rapport_store::analytics::{impact, InfluenceOrder, PostRanking};
 use rapport_store::IngestItem;
@@ -84,7 +84,16 @@ async fn top_posts_rank_by_engagement_reach_and_impact(b: Backend) {
     store
         .write_batch(vec![
             // Matched by both monitors: listed once. Engagement 51, reach 10.
-            item(1, "a", Some(10), 40, 10, Positive, 1, vec![brand.id, product.id]),
+            item(
+                1,
+                "a",
+                Some(10),
+                40,
+                10,
+                Positive,
+                1,
+                vec![brand.id, product.id],
+            ),
             // The widest reach, little engagement: (1+100000)(1+1) ≈ 2e5.
             item(2, "b", Some(100_000), 0, 0, Positive, 2, vec![brand.id]),
             // Negative, reach 1000, engagement 21: (1001)(22) ≈ 2.2e4.
@@ -94,9 +103,27 @@ async fn top_posts_rank_by_engagement_reach_and_impact(b: Backend) {
             // Neutral, the most engagement: in neither impact list.
             item(5, "e", Some(50), 900, 99, Neutral, 5, vec![brand.id]),
             // Outside the window.
-            item(6, "f", Some(10_000_000), 10_000, 0, Positive, 500, vec![brand.id]),
+            item(
+                6,
+                "f",
+                Some(10_000_000),
+                10_000,
+                0,
+                Positive,
+                500,
+                vec![brand.id],
+            ),
             // Another workspace's.
-            item(7, "g", Some(10_000_000), 10_000, 0, Negative, 6, vec![elsewhere.id]),
+            item(
+                7,
+                "g",
+                Some(10_000_000),
+                10_000,
+                0,
+                Negative,
+                6,
+                vec![elsewhere.id],
+            ),
         ])
         .await
         .unwrap();
@@ -158,7 +185,14 @@ async fn top_posts_rank_by_engagement_reach_and_impact(b: Backend) {
     assert!(positive[0].impact > positive[1].impact);
     // An empty window.
     assert!(store
-        .top_posts(ws.id, None, to, to + Duration::days(1), PostRanking::Reach, 10)
+        .top_posts(
+            ws.id,
+            None,
+            to,
+            to + Duration::days(1),
+            PostRanking::Reach,
+            10
+        )
         .await
         .unwrap()
         .is_empty());
@@ -188,7 +222,16 @@ async fn influencers_rank_by_reach_and_by_engagement(b: Backend) {
             // mid: engagement 51.
             item(4, "mid", Some(5000), 50, 0, Negative, 4, m.clone()),
             // late: outside the window.
-            item(5, "late", Some(1_000_000), 1_000, 0, Positive, 500, m.clone()),
+            item(
+                5,
+                "late",
+                Some(1_000_000),
+                1_000,
+                0,
+                Positive,
+                500,
+                m.clone(),
+            ),
         ])
         .await
         .unwrap();
@@ -218,7 +261,13 @@ async fn influencers_rank_by_reach_and_by_engagement(b: Backend) {
         .unwrap();
     let big = &ranked[0];
     assert_eq!(
-        (big.mentions, big.positive, big.negative, big.engagement, big.followers),
+        (
+            big.mentions,
+            big.positive,
+            big.negative,
+            big.engagement,
+            big.followers
+        ),
         (2, 1, 1, 3, 90_000)
     );
     // The single-author standing carries engagement too.

@@ -72,10 +72,7 @@ pub fn csv_response(
         .map_err(|e| WebError::Internal(format!("cannot write CSV: {e}")))?;
     Ok((
         [
-            (
-                header::CONTENT_TYPE,
-                "text/csv; charset=utf-8".to_string(),
-            ),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{filename}\""),
@@ -103,9 +100,7 @@ pub fn respond<T: Serialize>(
 
 /// An optional float as a CSV cell (empty when absent).
 pub fn float_cell(value: Option<f64>, decimals: usize) -> String {
-    value
-        .map(|v| format!("{v:.decimals$}"))
-        .unwrap_or_default()
+    value.map(|v| format!("{v:.decimals$}")).unwrap_or_default()
 }
 
 /// The window `days` back from now.
@@ -185,7 +180,9 @@ pub fn post_row(rank: usize, p: &RankedPost) -> Vec<String> {
         p.reposts.to_string(),
         p.replies.to_string(),
         p.engagement.to_string(),
-        p.sentiment.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        p.sentiment
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
         format!("{:.4}", p.impact),
         p.url.clone().unwrap_or_default(),
         p.text.clone(),
@@ -277,7 +274,11 @@ pub async fn share_of_voice_between(
         s.share = (total > 0).then(|| s.mentions as f64 / total as f64);
         s.positive_share = (positive > 0).then(|| s.positive as f64 / positive as f64);
     }
-    shares.sort_by(|a, b| b.mentions.cmp(&a.mentions).then(a.monitor_id.0.cmp(&b.monitor_id.0)));
+    shares.sort_by(|a, b| {
+        b.mentions
+            .cmp(&a.mentions)
+            .then(a.monitor_id.0.cmp(&b.monitor_id.0))
+    });
     Ok(ShareOfVoice {
         from,
         to,
@@ -493,14 +494,20 @@ pub(crate) async fn top_posts(
         ranking,
         posts,
     };
-    Ok(respond(format, "top-posts.csv", &answer, &POST_COLUMNS, || {
-        answer
-            .posts
-            .iter()
-            .enumerate()
-            .map(|(i, p)| post_row(i + 1, p))
-            .collect()
-    })?)
+    Ok(respond(
+        format,
+        "top-posts.csv",
+        &answer,
+        &POST_COLUMNS,
+        || {
+            answer
+                .posts
+                .iter()
+                .enumerate()
+                .map(|(i, p)| post_row(i + 1, p))
+                .collect()
+        },
+    )?)
 }
 
 #[cfg(test)]
@@ -512,7 +519,10 @@ mod tests {
         assert_eq!(parse_format(None).unwrap(), Format::Json);
         assert_eq!(parse_format(Some("csv")).unwrap(), Format::Csv);
         assert!(parse_format(Some("xml")).is_err());
-        assert_eq!(parse_ranking(Some("negative")).unwrap(), PostRanking::Negative);
+        assert_eq!(
+            parse_ranking(Some("negative")).unwrap(),
+            PostRanking::Negative
+        );
         assert!(parse_ranking(Some("loud")).is_err());
         assert_eq!(
             parse_influence(Some("engagement")).unwrap(),

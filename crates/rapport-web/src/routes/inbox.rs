@@ -549,7 +549,9 @@ pub(crate) async fn response_times(
                 .iter()
                 .map(|s| {
                     vec![
-                        s.user.map(|u| u.to_string()).unwrap_or_else(|| "all".into()),
+                        s.user
+                            .map(|u| u.to_string())
+                            .unwrap_or_else(|| "all".into()),
                         s.items.to_string(),
                         s.answered.to_string(),
                         s.resolved.to_string(),

@@ -524,13 +524,7 @@ pub async fn weekly_report(
         },
         async {
             analytics
-                .author_standings(
-                    workspace,
-                    start,
-                    end,
-                    AuthorSide::Advocates,
-                    REPORT_AUTHORS,
-                )
+                .author_standings(workspace, start, end, AuthorSide::Advocates, REPORT_AUTHORS)
                 .await
                 .map_err(WebError::from)
         },

@@ -12,9 +12,9 @@ use axum::{
 use rapport_model::Role;
 
 use super::{
-    alerts, analytics, api, authors, events, exports, inbox, inbox_pages, login, monitors,
-    pages, performance, publish_pages, publishing, query, replies, report_schedule, reports,
-    sentiment, slots, sources, surveys, themes, users, webhook,
+    alerts, analytics, api, authors, events, exports, inbox, inbox_pages, login, monitors, pages,
+    performance, publish_pages, publishing, query, replies, report_schedule, reports, sentiment,
+    slots, sources, surveys, themes, users, webhook,
 };
 use crate::{
     auth::{Access, Kind},
