@@ -52,7 +52,8 @@ pub struct NewAlertRule {
 pub enum DigestPeriod {
     /// One message per hour.
     Hourly,
-    /// One message per day (UTC days).
+    /// One message per day: local days of the workspace's time zone when the runner knows
+    /// it (`AlertRunner::with_time_zones`), else UTC days.
     Daily,
 }
 

@@ -196,6 +196,60 @@ fn fmt(v: f64) -> String {
     format!("{v:.2}")
 }
 
+/// Net sentiment ((positive − negative) / mentions, −1 to +1) per bucket as a line over a
+/// zero axis; buckets without mentions are gaps, not zeros.
+pub fn net_sentiment_trend(buckets: &[(Timestamp, RollupCounts)], label_format: &str) -> Markup {
+    let plot_w = WIDTH - LEFT;
+    let plot_h = HEIGHT - BOTTOM;
+    let slot = plot_w / buckets.len().max(1) as f64;
+    let y_of = |net: f64| plot_h / 2.0 - net * (plot_h / 2.0 - 8.0);
+    let points: Vec<(f64, f64, Timestamp, f64, u64)> = buckets
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, c))| c.mentions > 0)
+        .map(|(i, (start, c))| {
+            let net = (c.positive as f64 - c.negative as f64) / c.mentions as f64;
+            (
+                LEFT + i as f64 * slot + slot / 2.0,
+                y_of(net),
+                *start,
+                net,
+                c.mentions,
+            )
+        })
+        .collect();
+    let path: String = points
+        .iter()
+        .map(|(x, y, ..)| format!("{},{}", fmt(*x), fmt(*y)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let label_every = (buckets.len() / 8).max(1);
+    html! {
+        svg.chart #net-sentiment-chart viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img"
+            aria-label="Net sentiment per period, from -1 to +1" {
+            line x1=(LEFT) y1=(fmt(y_of(0.0))) x2=(WIDTH) y2=(fmt(y_of(0.0))) stroke="currentColor" stroke-opacity="0.3" {}
+            text x=(LEFT - 6.0) y=(fmt(y_of(1.0) + 4.0)) text-anchor="end" font-size="11" fill="currentColor" { "+1" }
+            text x=(LEFT - 6.0) y=(fmt(y_of(0.0) + 4.0)) text-anchor="end" font-size="11" fill="currentColor" { "0" }
+            text x=(LEFT - 6.0) y=(fmt(y_of(-1.0) + 4.0)) text-anchor="end" font-size="11" fill="currentColor" { "−1" }
+            @if points.len() > 1 {
+                polyline points=(path) fill="none" stroke=(POSITIVE) stroke-width="2" {}
+            }
+            @for (x, y, start, net, mentions) in &points {
+                circle cx=(fmt(*x)) cy=(fmt(*y)) r="3" fill=(if *net < 0.0 { NEGATIVE } else { POSITIVE }) {
+                    title { (start.format(label_format)) ": net " (format!("{net:+.2}")) " over " (mentions) " mentions" }
+                }
+            }
+            @for (i, (start, _)) in buckets.iter().enumerate() {
+                @if i % label_every == 0 {
+                    text x=(fmt(LEFT + i as f64 * slot + slot / 2.0)) y=(HEIGHT - 6.0) text-anchor="middle" font-size="11" fill="currentColor" {
+                        (start.format(label_format))
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

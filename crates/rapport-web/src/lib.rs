@@ -21,6 +21,7 @@ pub mod cache;
 pub mod charts;
 pub mod error;
 pub mod openapi;
+pub mod pdf;
 pub mod report_mail;
 pub mod routes;
 mod security;
@@ -109,6 +110,9 @@ pub struct AppState {
     /// Engagement samples, short links and campaigns (`/l/{code}`, the campaigns pages and
     /// link tracking), on either store; `None` answers that they are not available.
     pub engagement: Option<Arc<dyn rapport_store::EngagementStore>>,
+    /// Where each workspace's time zone is read (the weekly report's days and bounds);
+    /// `None`: UTC. Set by [`AppState::sqlite`] and [`AppState::with_publishing`].
+    pub time_zones: Option<Arc<dyn rapport_store::PublishStore>>,
 }
 
 impl AppState {
@@ -144,6 +148,7 @@ impl AppState {
             changes: None,
             surveys: None,
             engagement: None,
+            time_zones: None,
         }
     }
 
@@ -155,6 +160,7 @@ impl AppState {
         state.alerts = Some(store.clone());
         state.surveys = Some(routes::surveys::Surveys::new(store.clone()));
         state.engagement = Some(store.clone());
+        state.time_zones = Some(store.clone());
         state.reports = Some(store);
         state.changes = changes;
         state
@@ -243,6 +249,7 @@ impl AppState {
 
     /// The same state, with publishing (accounts, drafts, the calendar).
     pub fn with_publishing(mut self, publishing: routes::publishing::Publishing) -> Self {
+        self.time_zones = Some(publishing.store.clone());
         self.publishing = Some(publishing);
         self
     }

@@ -10,8 +10,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::routes::{
-    alerts, analytics, api, authors, campaigns, events, inbox, publishing, query, replies,
-    report_schedule, reports, slots, sources, surveys, webhook,
+    alerts, analytics, api, authors, campaigns, events, exports, inbox, publishing, query, replies,
+    report_schedule, reports, slots, sources, surveys, themes, webhook,
 };
 
 /// The document; [`ApiDoc::openapi`] builds it.
@@ -57,6 +57,10 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
         reports::export_json,
         authors::list,
         authors::one,
+        exports::influencers,
+        exports::share_of_voice,
+        exports::top_posts,
+        themes::api,
         events::events,
         webhook::receive,
         sources::api_list,

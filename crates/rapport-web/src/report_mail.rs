@@ -7,7 +7,7 @@
 //! [`ReportMailer::run_due`] claims it ([`ReportStore::claim_report_send`], one row per
 //! workspace and week, so several `rapport serve` processes send it once), sends it and
 //! records the outcome. A server that was down at the hour sends it when it is back, the
-//! same week. [`ReportMailer::send_now`] is `rapport report weekly --email`.
+//! same week. The report's week runs from Monday midnight in the schedule's time zone.
 
 use std::sync::Arc;
 
@@ -55,8 +55,10 @@ pub fn report_email(report: &WeeklyReport, to: &[String]) -> Email {
         "The weekly report of {} for {} ({} to {}) is in the HTML part of this message.\n",
         report.workspace,
         report.week,
-        report.week.start().format("%Y-%m-%d"),
-        (report.week.end() - Duration::days(1)).format("%Y-%m-%d"),
+        report.week.start_in(report.time_zone).format("%Y-%m-%d"),
+        (report.week.end_in(report.time_zone) - Duration::hours(1))
+            .with_timezone(&report.time_zone)
+            .format("%Y-%m-%d"),
     );
     Email {
         to: to.to_vec(),
@@ -105,12 +107,13 @@ impl ReportMailer {
         }
     }
 
-    /// Builds the report of `week` for `workspace` and sends it to `to` now (nothing is
-    /// recorded: `rapport report weekly --email`).
+    /// Builds the report of `week` (its days and bounds in `tz`) for `workspace` and sends
+    /// it to `to` now (nothing is recorded).
     pub async fn send_now(
         &self,
         workspace: &Workspace,
         week: IsoWeek,
+        tz: Tz,
         to: &[String],
     ) -> Result<SendOutcome, WebError> {
         let report = weekly_report(
@@ -120,6 +123,7 @@ impl ReportMailer {
             workspace.id,
             &workspace.name,
             week,
+            tz,
         )
         .await?;
         Ok(self.mailer.send(&report_email(&report, to)).await)
@@ -149,7 +153,11 @@ impl ReportMailer {
             if !self.reports.claim_report_send(workspace.id, &label).await? {
                 continue;
             }
-            let outcome = self.send_now(workspace, week, &schedule.recipients).await;
+            // The week in the schedule's zone: the one `due_week` found due.
+            let tz: Tz = schedule.time_zone.parse().unwrap_or(Tz::UTC);
+            let outcome = self
+                .send_now(workspace, week, tz, &schedule.recipients)
+                .await;
             let delivery = match outcome {
                 Ok(outcome) => outcome_delivery(outcome),
                 Err(e) => outcome_delivery(SendOutcome {

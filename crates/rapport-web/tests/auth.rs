@@ -951,6 +951,53 @@ async fn every_route_checks_the_role_and_the_workspace() {
         ),
         (
             Method::GET,
+            "/api/v1/workspaces/{id}/influencers",
+            format!("/api/v1/workspaces/{a}/influencers?by=engagement&format=csv"),
+            || Body::Empty,
+            viewer_api,
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/share-of-voice",
+            format!("/api/v1/workspaces/{a}/share-of-voice?days=7"),
+            || Body::Empty,
+            viewer_api,
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/top-posts",
+            format!("/api/v1/workspaces/{a}/top-posts?ranking=negative"),
+            || Body::Empty,
+            viewer_api,
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/themes",
+            format!("/api/v1/workspaces/{a}/themes?format=csv"),
+            || Body::Empty,
+            viewer_api,
+        ),
+        (
+            Method::GET,
+            "/w/{id}/sentiment",
+            format!("/w/{a}/sentiment?days=30"),
+            || Body::Empty,
+            viewer_page,
+        ),
+        (
+            Method::GET,
+            "/w/{id}/reports/weekly.pdf",
+            format!("/w/{a}/reports/weekly.pdf?week=2026-W10"),
+            || Body::Empty,
+            // Printed by headless Chromium; without it the route answers 503 naming it.
+            if std::path::Path::new("/usr/bin/chromium").exists() {
+                viewer_page
+            } else {
+                viewer_page.map(|s| if s == 200 { 503 } else { s })
+            },
+        ),
+        (
+            Method::GET,
             "/api/v1/workspaces/{id}/accounts",
             format!("/api/v1/workspaces/{a}/accounts"),
             || Body::Empty,

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use rapport_model::{
     Analysis, Author, Engagement, Intent, Membership, Monitor, MonitorKind, Network, NewMonitor,
     Post, Role, SentimentLabel, SentimentScores, Workspace,
@@ -1261,4 +1261,541 @@ async fn rules_take_email_recipients_and_digests_and_the_page_escapes_them() {
         page.contains("every Friday at 17:00 (Europe/Paris) to boss@example.org"),
         "{page}"
     );
+}
+
+/// A post of the tests below: `engagement` is (likes, reposts, replies).
+#[allow(clippy::too_many_arguments)]
+fn extra(
+    id: &str,
+    monitor: &Monitor,
+    handle: &str,
+    name: &str,
+    followers: u64,
+    (likes, reposts, replies): (u64, u64, u64),
+    sentiment: SentimentLabel,
+    at: DateTime<Utc>,
+    text: &str,
+) -> IngestItem {
+    IngestItem {
+        post: Post {
+            network: Network::Mastodon,
+            native_id: id.into(),
+            url: Some(format!("https://social.example/@{handle}/{id}")),
+            author: Author {
+                handle: handle.into(),
+                display_name: Some(name.into()),
+                followers: Some(followers),
+            },
+            title: None,
+            text: text.into(),
+            language: Some("en".into()),
+            created_at: at,
+            reply_to: None,
+            conversation_id: None,
+            quote_of: None,
+            engagement: Engagement {
+                likes,
+                reposts,
+                replies,
+            },
+        },
+        monitors: vec![monitor.id],
+        analysis: Some(Analysis {
+            sentiment,
+            scores: SentimentScores::default(),
+            intent: Intent::Other,
+            fingerprint: 0,
+        }),
+        triage: None,
+    }
+}
+
+const HOSTILE_POST: &str = "=cmd|' /C calc'!A0 <img src=x onerror=alert(2)> acme is awful";
+
+/// Adds to the fixture's week: a viral positive post (1,000 followers, 300 + 20 + 5
+/// engagement) and a widely seen negative one with hostile text (8,000 followers, 150
+/// reposts), both Acme's; and a Rival post with the most reach of all (90,000) and no
+/// engagement.
+async fn with_engagement(app: &App) {
+    let at = |hours| week_start() + Duration::hours(hours);
+    app.store
+        .write_batch(vec![
+            extra(
+                "v1",
+                &app.acme,
+                "viral",
+                "Viral",
+                1000,
+                (300, 20, 5),
+                SentimentLabel::Positive,
+                at(20),
+                "acme support sorted it in minutes, wonderful",
+            ),
+            extra(
+                "v2",
+                &app.acme,
+                "megaphone",
+                "=HYPERLINK(\"http://evil.example\")",
+                8000,
+                (0, 150, 0),
+                SentimentLabel::Negative,
+                at(22),
+                HOSTILE_POST,
+            ),
+            extra(
+                "v3",
+                &app.rival,
+                "celebrity",
+                "Celebrity",
+                90_000,
+                (0, 0, 0),
+                SentimentLabel::Neutral,
+                at(24),
+                "rival is a thing",
+            ),
+        ])
+        .await
+        .expect("extra posts");
+}
+
+fn native_ids(value: &Value, list: &str) -> Vec<String> {
+    value[list]
+        .as_array()
+        .expect(list)
+        .iter()
+        .map(|p| p["native_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn top_posts_and_sentiment_movers_are_ranked_shown_escaped_and_exported() {
+    let app = spawn_with(false).await;
+    with_engagement(&app).await;
+    let ws = app.workspace.id;
+    let api = format!("/api/v1/workspaces/{ws}/top-posts?days=30");
+    // By engagement: v1 (325), v2 (150); every other post has none, so the rest go by
+    // reach (v3 90,000 first).
+    let engaging = app
+        .get_json(&format!("{api}&ranking=engagement&limit=3"))
+        .await;
+    assert_eq!(native_ids(&engaging, "posts"), ["v1", "v2", "v3"]);
+    assert_eq!(engaging["ranking"], "engagement");
+    assert_eq!(engaging["posts"][0]["engagement"], 325);
+    let reaching = app.get_json(&format!("{api}&ranking=reach&limit=2")).await;
+    assert_eq!(native_ids(&reaching, "posts"), ["v3", "v2"]);
+    // Impact: sign × (ln(1 + reach) + ln(1 + engagement)). Positive: v1 (ln 1001 + ln 326 =
+    // 12.70) before fan's posts (ln 1001 = 6.91). Negative: v2 (ln 8001 + ln 151 = 14.01)
+    // before angry's (ln 5001 = 8.52).
+    let up = app.get_json(&format!("{api}&ranking=positive")).await;
+    assert_eq!(native_ids(&up, "posts")[0], "v1");
+    let impact = up["posts"][0]["impact"].as_f64().unwrap();
+    assert!(
+        (impact - (1001f64.ln() + 326f64.ln())).abs() < 1e-9,
+        "{impact}"
+    );
+    assert!(up["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["sentiment"] == "positive"));
+    let down = app.get_json(&format!("{api}&ranking=negative")).await;
+    assert_eq!(native_ids(&down, "posts")[..2], ["v2", "a5"]);
+    assert!(down["posts"][0]["impact"].as_f64().unwrap() < -14.0);
+    // One monitor only.
+    let rival = app
+        .get_json(&format!(
+            "{api}&ranking=engagement&monitor={}",
+            app.rival.id.0
+        ))
+        .await;
+    let ids = native_ids(&rival, "posts");
+    assert!(
+        ids.contains(&"v3".to_string()) && !ids.contains(&"v1".to_string()),
+        "{ids:?}"
+    );
+    // CSV: the header, formula cells neutralised, hostile text kept as data.
+    let (status, csv) = app
+        .api(
+            &app.viewer_token,
+            reqwest::Method::GET,
+            &format!("{api}&ranking=negative&format=csv"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "rank,post_id,created_at,network,native_id,author_id,author_handle,reach,likes,\
+         reposts,replies,engagement,sentiment,impact,url,text"
+    );
+    let first = lines.next().unwrap();
+    assert!(first.contains(",v2,"), "{first}");
+    assert!(first.contains(",'=cmd|' /C calc'!A0 <img"), "{first}");
+    // Bad parameters say what is accepted.
+    let (status, body) = app
+        .api(
+            &app.viewer_token,
+            reqwest::Method::GET,
+            &format!("{api}&ranking=loudest"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("ranking must be"), "{body}");
+
+    // The weekly report: top posts and both lists of movers, the definition said, text
+    // escaped.
+    let (status, page) = app
+        .page(&format!("/w/{ws}/reports/weekly?week={}", week()))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let section = |page: &str, id: &str| {
+        let at = page.find(&format!("id=\"{id}\"")).expect(id);
+        page[at..].split("</section>").next().unwrap().to_string()
+    };
+    let posts_in = |html: &str| -> Vec<String> {
+        html.split("data-post=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().to_string())
+            .collect()
+    };
+    let top = section(&page, "top-posts");
+    assert!(top.contains("Top posts"));
+    assert_eq!(posts_in(&top).len(), 5, "{top}");
+    assert!(
+        top.find("@viral").unwrap() < top.find("@megaphone").unwrap(),
+        "{top}"
+    );
+    let moved = section(&page, "moved-sentiment");
+    assert!(moved.contains("Posts that moved net sentiment most"));
+    assert!(
+        moved.contains("ln(1 + reach) + ln(1 + engagement)"),
+        "{moved}"
+    );
+    let up_html = moved.split("id=\"moved-down\"").next().unwrap();
+    let down_html = moved.split("id=\"moved-down\"").nth(1).unwrap();
+    assert!(up_html.contains("@viral") && !up_html.contains("@megaphone"));
+    assert!(down_html.contains("@megaphone") && !down_html.contains("@viral"));
+    assert!(down_html.contains("-14.00"), "{down_html}");
+    assert!(!page.contains("<img src=x"), "hostile text must be escaped");
+    assert!(page.contains("&lt;img src=x onerror=alert(2)&gt;"));
+    // Links to the original only for http(s), to the author's page always.
+    assert!(page.contains("href=\"https://social.example/@viral/v1\""));
+    assert!(page.contains(&format!("href=\"/w/{ws}/authors/")));
+
+    // The net sentiment page: the trend and the same lists.
+    let (status, page) = app.page(&format!("/w/{ws}/sentiment?days=30")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("id=\"net-sentiment-chart\""));
+    let moved = section(&page, "moved-sentiment");
+    assert!(moved.contains("@viral") && moved.contains("@megaphone"));
+    assert!(!page.contains("<img src=x"));
+    assert!(page.contains("ranking=negative&amp;limit=100&amp;format=csv"));
+    let (status, _) = app
+        .page(&format!("/w/{ws}/sentiment?days=30&monitor=999999"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn influencers_rank_by_reach_and_by_engagement_and_link_to_profiles() {
+    let app = spawn_with(false).await;
+    with_engagement(&app).await;
+    let ws = app.workspace.id;
+    let handles = |value: &Value| -> Vec<String> {
+        value["authors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["handle"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let api = format!("/api/v1/workspaces/{ws}/influencers?days=30");
+    let by_reach = app.get_json(&format!("{api}&by=reach&limit=3")).await;
+    assert_eq!(handles(&by_reach), ["celebrity", "megaphone", "angry"]);
+    let by_engagement = app.get_json(&format!("{api}&by=engagement&limit=2")).await;
+    assert_eq!(handles(&by_engagement), ["viral", "megaphone"]);
+    assert_eq!(by_engagement["authors"][0]["engagement"], 325);
+    // CSV with its header; a display name that is a formula is neutralised.
+    let (status, csv) = app
+        .api(
+            &app.viewer_token,
+            reqwest::Method::GET,
+            &format!("{api}&by=reach&format=csv"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.starts_with(
+        "rank,author_id,network,handle,display_name,followers,mentions,positive,neutral,\
+         negative,engagement,net_sentiment,score\n"
+    ));
+    assert!(csv.contains("\"'=HYPERLINK("), "{csv}");
+    // The authors page: both rankings, each author linked to their profile.
+    let (status, page) = app.page(&format!("/w/{ws}/authors?days=30")).await;
+    assert_eq!(status, StatusCode::OK);
+    let at = page
+        .find("id=\"influencers-reach\"")
+        .expect("reach section");
+    let reach = page[at..].split("</section>").next().unwrap();
+    let celebrity = by_reach["authors"][0]["author_id"].as_i64().unwrap();
+    assert!(
+        reach.contains(&format!(
+            "href=\"/w/{ws}/authors/{celebrity}\">@celebrity</a>"
+        )),
+        "{reach}"
+    );
+    let at = page
+        .find("id=\"influencers-engagement\"")
+        .expect("engagement section");
+    let engagement = page[at..].split("</section>").next().unwrap();
+    assert!(engagement.find("@viral").unwrap() < engagement.find("@megaphone").unwrap());
+    assert!(!page.contains("=HYPERLINK(\"http"), "names are escaped");
+    assert!(page.contains("influencers?by=engagement&amp;days=30&amp;format=csv"));
+    // The profile page the link leads to.
+    let (status, profile) = app
+        .page(&format!("/w/{ws}/authors/{celebrity}?days=30"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(profile.contains("@celebrity"));
+}
+
+#[tokio::test]
+async fn every_view_exports_as_csv_and_json() {
+    let app = spawn_with(false).await;
+    let ws = app.workspace.id;
+    let get = |path: String| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .get(format!("{}{}", app.base, path))
+                .bearer_auth(&app.viewer_token)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let kind = response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            let disposition = response
+                .headers()
+                .get(header::CONTENT_DISPOSITION)
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            (status, kind, disposition, response.text().await.unwrap())
+        }
+    };
+    let api = format!("/api/v1/workspaces/{ws}");
+    // Rollups: a row per monitor and day; the fixture's 18 mentions over 30 days.
+    let (status, kind, disposition, csv) = get(format!("{api}/rollups?days=30&format=csv")).await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    assert!(kind.starts_with("text/csv"));
+    assert_eq!(disposition, "attachment; filename=\"rollups.csv\"");
+    let mut lines = csv.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("monitor_id,start,mentions,authors,positive,neutral,negative"));
+    let rows: Vec<&str> = lines.collect();
+    let summed: u64 = rows
+        .iter()
+        .map(|r| r.split(',').nth(2).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(summed, 15, "{csv}");
+    let json: Value = serde_json::from_str(&get(format!("{api}/rollups?days=30")).await.3).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), rows.len());
+    let only_rival = get(format!(
+        "{api}/rollups?days=30&monitor={}&format=json",
+        app.rival.id.0
+    ))
+    .await
+    .3;
+    let only_rival: Value = serde_json::from_str(&only_rival).unwrap();
+    assert!(only_rival
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["monitor_id"] == app.rival.id.0));
+    // Share of voice: Acme 9 (6 + 3), Rival 6 over 30 days.
+    let voice = app.get_json(&format!("{api}/share-of-voice?days=30")).await;
+    let monitors = voice["monitors"].as_array().unwrap();
+    assert_eq!(monitors[0]["name"], "Acme");
+    assert_eq!(monitors[0]["mentions"], 9);
+    assert!((monitors[0]["share"].as_f64().unwrap() - 0.6).abs() < 1e-9);
+    let (_, _, _, csv) = get(format!("{api}/share-of-voice?days=30&format=csv")).await;
+    assert!(csv
+        .starts_with("monitor_id,monitor,kind,mentions,positive,negative,share,positive_share\n"));
+    assert!(csv.contains(",Acme,brand,9,"), "{csv}");
+    // Advocates and detractors: one CSV with their side.
+    let (_, _, disposition, csv) = get(format!("{api}/authors?days=30&format=csv")).await;
+    assert_eq!(disposition, "attachment; filename=\"authors.csv\"");
+    assert!(csv.starts_with("side,rank,author_id,"));
+    assert!(
+        csv.contains("\nadvocate,1,") && csv.contains("\ndetractor,1,"),
+        "{csv}"
+    );
+    // Response times (an empty inbox still has the workspace's row).
+    let (status, _, _, csv) = get(format!("{api}/response-times?format=csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.starts_with("user,items,answered,resolved,median_first_response_secs"));
+    // Themes.
+    let (status, _, _, csv) = get(format!("{api}/themes?format=csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.starts_with("phrase,score,target_count,baseline_count,day,posts,read\n"));
+    let themes: Value = serde_json::from_str(&get(format!("{api}/themes")).await.3).unwrap();
+    assert!(themes.is_array());
+    // An unknown format is a 400 that names both.
+    for path in [
+        format!("{api}/rollups?format=xml"),
+        format!("{api}/share-of-voice?format=xml"),
+        format!("{api}/authors?format=xml"),
+        format!("{api}/influencers?format=xml"),
+        format!("{api}/response-times?format=xml"),
+        format!("{api}/themes?format=xml"),
+        format!("{api}/top-posts?format=xml"),
+    ] {
+        let (status, _, _, body) = get(path.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+        assert!(
+            body.contains("format must be \\\"csv\\\" or \\\"json\\\""),
+            "{path}: {body}"
+        );
+    }
+    // The pages link their downloads.
+    let (_, page) = app.page(&format!("/w/{ws}/themes")).await;
+    assert!(page.contains(&format!(
+        "/api/v1/workspaces/{ws}/themes?days=14&amp;format=csv"
+    )));
+}
+
+#[tokio::test]
+async fn the_weekly_report_follows_the_workspace_time_zone_across_a_dst_change() {
+    use rapport_store::PublishStore;
+    let app = spawn_with(false).await;
+    let ws = app.workspace.id;
+    // 2026-W13 in Europe/Paris: Monday 23 March 00:00 CET (22 March 23:00 UTC) to Monday
+    // 30 March 00:00 CEST (29 March 22:00 UTC): 167 hours, clocks going forward on the 29th.
+    let utc = |d, h, m| Utc.with_ymd_and_hms(2026, 3, d, h, m, 0).unwrap();
+    let post = |id: &str, at| {
+        extra(
+            id,
+            &app.acme,
+            "tz",
+            "Tz",
+            10,
+            (0, 0, 0),
+            SentimentLabel::Positive,
+            at,
+            "acme",
+        )
+    };
+    app.store
+        .write_batch(vec![
+            // Monday 00:10 and 00:40 in Paris, still Sunday in UTC.
+            post("t1", utc(22, 23, 10)),
+            post("t2", utc(22, 23, 40)),
+            // Wednesday.
+            post("t3", utc(25, 12, 0)),
+            // Sunday 23:30 UTC = Monday 01:30 CEST: the next local week.
+            post("t4", utc(29, 23, 30)),
+            // Sunday 21:30 UTC = 23:30 CEST: the local Sunday.
+            post("t5", utc(29, 21, 30)),
+        ])
+        .await
+        .unwrap();
+    let week = IsoWeek::parse("2026-W13").unwrap();
+    let paris: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
+    assert_eq!(week.start_in(paris), utc(22, 23, 0));
+    assert_eq!(week.end_in(paris), utc(29, 22, 0));
+    assert_eq!(
+        week.end_in(paris) - week.start_in(paris),
+        Duration::hours(167)
+    );
+    let total = |page: &str| -> String {
+        let at = page.find("<span id=\"total-mentions\">").expect("total") + 26;
+        page[at..].split('<').next().unwrap().to_string()
+    };
+    // In UTC (the default): t3, t4, t5.
+    let (_, page) = app
+        .page(&format!("/w/{ws}/reports/weekly?week=2026-W13"))
+        .await;
+    assert_eq!(total(&page), "3");
+    assert!(page.contains("(UTC), against"), "{page}");
+    // In Paris: t1, t2, t3, t5.
+    app.store.set_time_zone(ws, "Europe/Paris").await.unwrap();
+    let (_, page) = app
+        .page(&format!("/w/{ws}/reports/weekly?week=2026-W13"))
+        .await;
+    assert_eq!(total(&page), "4");
+    assert!(page.contains("(Europe/Paris), against"));
+    // The days are local: Monday holds t1 and t2, Sunday t5.
+    let report = rapport_web::routes::reports::weekly_report(
+        &app.store,
+        &app.store,
+        &app.store,
+        ws,
+        "Acme & Co",
+        week,
+        paris,
+    )
+    .await
+    .unwrap();
+    let per_day: Vec<u64> = report.days.iter().map(|(_, c)| c.mentions).collect();
+    assert_eq!(per_day, [2, 0, 1, 0, 0, 0, 1]);
+    assert_eq!(report.days[0].0.date_naive().to_string(), "2026-03-23");
+}
+
+#[tokio::test]
+async fn the_weekly_report_downloads_as_pdf() {
+    if !std::path::Path::new("/usr/bin/chromium").exists() {
+        eprintln!("SKIPPED: /usr/bin/chromium is absent, so no PDF can be printed");
+        return;
+    }
+    let app = spawn_with(false).await;
+    with_engagement(&app).await;
+    let ws = app.workspace.id;
+    let response = app
+        .client
+        .get(format!(
+            "{}/w/{ws}/reports/weekly.pdf?week={}",
+            app.base,
+            week()
+        ))
+        .header(header::COOKIE, &app.viewer_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE].to_str().unwrap(),
+        "application/pdf"
+    );
+    assert_eq!(
+        response.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap(),
+        format!("attachment; filename=\"weekly-report-{}.pdf\"", week())
+    );
+    let pdf = response.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
+    let text = String::from_utf8_lossy(&pdf);
+    // The page tree says how many pages there are: `/Type /Pages ... /Count N`.
+    let tree = text.find("/Type /Pages").expect("a page tree");
+    let count: u32 = text[tree..]
+        .split("/Count ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .expect("a page count");
+    assert!(count >= 1, "no page in the PDF ({} bytes)", pdf.len());
+    assert!(text.contains("%%EOF"));
+    // The page links the download.
+    let (_, page) = app
+        .page(&format!("/w/{ws}/reports/weekly?week={}", week()))
+        .await;
+    assert!(page.contains(&format!("/w/{ws}/reports/weekly.pdf?week={}", week())));
 }

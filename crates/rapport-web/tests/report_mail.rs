@@ -303,7 +303,12 @@ async fn the_weekly_report_is_emailed_once_at_the_local_hour() {
     // Send-now (`rapport report weekly --email`): no claim, sent at once.
     let week = IsoWeek::parse("2026-W10").unwrap();
     let outcome = one
-        .send_now(&ws, week, &["now@example.org".to_string()])
+        .send_now(
+            &ws,
+            week,
+            chrono_tz::Tz::UTC,
+            &["now@example.org".to_string()],
+        )
         .await
         .unwrap();
     assert_eq!(outcome.error, None);

@@ -262,9 +262,14 @@ pub enum ReportAction {
         /// The ISO week, e.g. 2026-W10 (default: the last complete week).
         #[arg(long)]
         week: Option<String>,
-        /// Where to write the HTML file (default `report.html`, or no file with --email).
+        /// Where to write the HTML file (default `report.html`, or no file with --email or
+        /// --pdf).
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+        /// Also (or only) write the report as PDF to this file, printed by headless
+        /// Chromium (`/usr/bin/chromium`, or `RAPPORT_CHROMIUM`).
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<std::path::PathBuf>,
         /// E-mail the report now to this address (repeat for more), through the SMTP relay
         /// of `[email]` in rapport.toml / `RAPPORT_SMTP_*`.
         #[arg(long, value_name = "TO")]

@@ -144,3 +144,53 @@ fn the_weekly_report_is_emailed_now_and_alert_rules_take_recipients() {
     );
     assert!(data.contains("Content-Type: text/html"), "{data}");
 }
+
+#[test]
+fn the_weekly_report_is_written_as_pdf_or_says_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let (ok, _, err) = run(rapport(data).args(["workspace", "add", "Acme"]));
+    assert!(ok, "{err}");
+    // Without a browser: refused, naming what to install.
+    let pdf = data.join("report.pdf");
+    let (ok, _, err) = run(rapport(data)
+        .env("RAPPORT_CHROMIUM", "/nonexistent/chromium")
+        .args([
+            "report",
+            "weekly",
+            "--workspace",
+            "Acme",
+            "--week",
+            "2026-W10",
+            "--pdf",
+        ])
+        .arg(&pdf));
+    assert!(!ok);
+    assert!(err.contains("apt-get install chromium"), "{err}");
+    assert!(err.contains("/nonexistent/chromium"), "{err}");
+    assert!(!pdf.exists());
+    if !std::path::Path::new("/usr/bin/chromium").exists() {
+        eprintln!("SKIPPED: /usr/bin/chromium is absent, so no PDF can be printed");
+        return;
+    }
+    let (ok, out, err) = run(rapport(data)
+        .env_remove("RAPPORT_CHROMIUM")
+        .args([
+            "report",
+            "weekly",
+            "--workspace",
+            "Acme",
+            "--week",
+            "2026-W10",
+            "--pdf",
+        ])
+        .arg(&pdf));
+    assert!(ok, "{out} {err}");
+    assert!(out.contains("as PDF to"), "{out}");
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("/Type /Pages") && text.contains("/Count "));
+    // --pdf alone writes no HTML file.
+    assert!(!data.join("report.html").exists());
+}

@@ -12,11 +12,13 @@ use super::email::Mailer;
 use super::notify::{AlertMessage, Notifier};
 use super::{judge_hour, HourCounts, PostRule, RuleKind};
 use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono_tz::Tz;
 use rapport_model::{Monitor, MonitorId, PostId, WorkspaceId};
 use rapport_store::alerts::{AlertRule, Delivery, DeliveryStatus, NewAlert};
 use rapport_store::analytics::Bucket;
 use rapport_store::{
-    AlertStore, AnalyticsStore, MentionCursor, MentionFilter, SecretKey, Store, StoreError,
+    AlertStore, AnalyticsStore, MentionCursor, MentionFilter, PublishStore, SecretKey, Store,
+    StoreError,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -56,6 +58,7 @@ pub struct AlertRunner {
     notifier: Notifier,
     mailer: Option<Mailer>,
     detector: DetectorConfig,
+    time_zones: Option<Arc<dyn PublishStore>>,
 }
 
 impl AlertRunner {
@@ -76,7 +79,23 @@ impl AlertRunner {
             notifier,
             mailer: None,
             detector,
+            time_zones: None,
         }
+    }
+
+    /// The same runner, reading each workspace's time zone from `store` so that daily
+    /// digests cover local days. Without it, days are UTC days.
+    pub fn with_time_zones(mut self, store: Arc<dyn PublishStore>) -> AlertRunner {
+        self.time_zones = Some(store);
+        self
+    }
+
+    /// The time zone of `workspace` (UTC without a store or for an unknown name).
+    async fn time_zone(&self, workspace: WorkspaceId) -> Result<Tz, StoreError> {
+        let Some(store) = &self.time_zones else {
+            return Ok(Tz::UTC);
+        };
+        Ok(store.time_zone(workspace).await?.parse().unwrap_or(Tz::UTC))
     }
 
     /// The same runner, e-mailing rules' recipients through `mailer`. Without one, a
@@ -276,7 +295,8 @@ impl AlertRunner {
             let Some(workspace) = workspaces.iter().find(|w| w.id == rule.workspace_id) else {
                 continue;
             };
-            let period_start = period.start_of(now) - period.length();
+            let tz = self.time_zone(workspace.id).await?;
+            let bounds = super::digest::last_complete_period(period, now, tz);
             let secret = if rule.webhook_url.is_empty() {
                 None
             } else {
@@ -289,7 +309,7 @@ impl AlertRunner {
                 &rule,
                 secret.as_ref(),
                 &workspace.name,
-                period_start,
+                bounds,
             )
             .await?;
             if outcome.is_some_and(|o| o.alerts > 0) {

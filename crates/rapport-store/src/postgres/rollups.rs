@@ -4,7 +4,8 @@
 
 use super::{execute, get, limit_value, query, query_opt, PostgresStore};
 use crate::analytics::{
-    AuthorSide, AuthorStanding, Bucket, RollupCounts, RollupMismatch, RollupRow,
+    AuthorSide, AuthorStanding, Bucket, InfluenceOrder, PostRanking, RankedPost, RawPost,
+    RollupCounts, RollupMismatch, RollupRow,
 };
 use crate::codec::{from_millis, to_millis};
 use crate::{StoreError, StoreResult};
@@ -277,7 +278,8 @@ const STANDING_COLUMNS: &str = "a.id, a.network, a.handle, a.display_name, \
      coalesce(a.followers, 0)::bigint, count(*)::bigint, \
      count(*) FILTER (WHERE p.sentiment = 'positive')::bigint, \
      count(*) FILTER (WHERE p.sentiment = 'neutral')::bigint, \
-     count(*) FILTER (WHERE p.sentiment = 'negative')::bigint";
+     count(*) FILTER (WHERE p.sentiment = 'negative')::bigint, \
+     coalesce(sum(p.likes + p.reposts + p.replies), 0)::bigint";
 
 fn read_standing(row: &tokio_postgres::Row) -> StoreResult<AuthorStanding> {
     const CONTEXT: &str = "read an author's standing";
@@ -295,6 +297,7 @@ fn read_standing(row: &tokio_postgres::Row) -> StoreResult<AuthorStanding> {
         positive: n(6)?,
         neutral: n(7)?,
         negative: n(8)?,
+        engagement: n(9)?,
         net_sentiment: 0.0,
         score: 0.0,
     }
@@ -360,12 +363,136 @@ async fn author_standing<C: GenericClient>(
     let alone = query_opt(
         client,
         "SELECT a.id, a.network, a.handle, a.display_name, coalesce(a.followers, 0)::bigint, \
-         0::bigint, 0::bigint, 0::bigint, 0::bigint FROM authors a WHERE a.id = $1",
+         0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint FROM authors a WHERE a.id = $1",
         &[&author.0],
         "read an author",
     )
     .await?;
     alone.as_ref().map(read_standing).transpose()
+}
+
+async fn influencers<C: GenericClient>(
+    client: &C,
+    workspace: WorkspaceId,
+    from: Timestamp,
+    to: Timestamp,
+    order: InfluenceOrder,
+    limit: usize,
+) -> StoreResult<Vec<AuthorStanding>> {
+    let engagement = "coalesce(sum(p.likes + p.reposts + p.replies), 0)";
+    let reach = "coalesce(a.followers, 0)";
+    let order = match order {
+        InfluenceOrder::Reach => format!("{reach} DESC, {engagement} DESC"),
+        InfluenceOrder::Engagement => format!("{engagement} DESC, {reach} DESC"),
+    };
+    let sql = format!(
+        "SELECT {STANDING_COLUMNS} FROM {WINDOW_POSTS} GROUP BY a.id \
+         ORDER BY {order}, count(*) DESC, a.id LIMIT $4"
+    );
+    let rows = query(
+        client,
+        &sql,
+        &[
+            &workspace.0,
+            &to_millis(from),
+            &to_millis(to),
+            &limit_value(limit),
+        ],
+        "rank influencers",
+    )
+    .await?;
+    rows.iter().map(read_standing).collect()
+}
+
+/// Impact orders by `(1 + reach) × (1 + engagement)`, whose logarithm is the impact weight
+/// ([`crate::analytics::impact_weight`]), in float8 so it cannot overflow.
+const IMPACT_ORDER: &str = "(1 + coalesce(p.followers, 0))::float8 \
+     * (1 + p.likes + p.reposts + p.replies)::float8 DESC";
+
+async fn top_posts<C: GenericClient>(
+    client: &C,
+    workspace: WorkspaceId,
+    monitor: Option<MonitorId>,
+    from: Timestamp,
+    to: Timestamp,
+    ranking: PostRanking,
+    limit: usize,
+) -> StoreResult<Vec<RankedPost>> {
+    let (filter, order) = match ranking {
+        PostRanking::Engagement => (
+            "",
+            "(p.likes + p.reposts + p.replies) DESC, coalesce(p.followers, 0) DESC",
+        ),
+        PostRanking::Reach => (
+            "",
+            "coalesce(p.followers, 0) DESC, (p.likes + p.reposts + p.replies) DESC",
+        ),
+        PostRanking::Positive => ("WHERE p.sentiment = 'positive'", IMPACT_ORDER),
+        PostRanking::Negative => ("WHERE p.sentiment = 'negative'", IMPACT_ORDER),
+    };
+    // A monitor's window is a range of `mentions_monitor_time`, one row per post, and the
+    // monitor must be the workspace's; the workspace's is WINDOW_POSTS.
+    let window = match monitor {
+        Some(_) => {
+            "(SELECT x.post_id FROM monitors m JOIN mentions x ON x.monitor_id = m.id \
+              AND x.post_created_at >= $2 AND x.post_created_at < $3 \
+              WHERE m.id = $5 AND m.workspace_id = $1) w \
+             JOIN posts p ON p.id = w.post_id JOIN authors a ON a.id = p.author_id"
+        }
+        None => WINDOW_POSTS,
+    };
+    let sql = format!(
+        "SELECT p.id, p.network, p.native_id, p.url, p.text, p.created_at, a.id, a.handle, \
+         a.display_name, coalesce(p.followers, 0)::bigint, p.likes::bigint, p.reposts::bigint, \
+         p.replies::bigint, p.sentiment \
+         FROM {window} {filter} ORDER BY {order}, p.id LIMIT $4"
+    );
+    let (from, to, limit) = (to_millis(from), to_millis(to), limit_value(limit));
+    let monitor_id = monitor.map(|m| m.0).unwrap_or(0);
+    let rows = match monitor {
+        Some(_) => {
+            query(
+                client,
+                &sql,
+                &[&workspace.0, &from, &to, &limit, &monitor_id],
+                "rank posts",
+            )
+            .await?
+        }
+        None => {
+            query(
+                client,
+                &sql,
+                &[&workspace.0, &from, &to, &limit],
+                "rank posts",
+            )
+            .await?
+        }
+    };
+    const CONTEXT: &str = "read a ranked post";
+    rows.iter()
+        .map(|row| {
+            RawPost {
+                id: get(row, 0, CONTEXT)?,
+                network: get(row, 1, CONTEXT)?,
+                native_id: get(row, 2, CONTEXT)?,
+                url: get(row, 3, CONTEXT)?,
+                text: get(row, 4, CONTEXT)?,
+                created_at: get(row, 5, CONTEXT)?,
+                author_id: get(row, 6, CONTEXT)?,
+                handle: get(row, 7, CONTEXT)?,
+                display_name: get(row, 8, CONTEXT)?,
+                counts: [
+                    get(row, 9, CONTEXT)?,
+                    get(row, 10, CONTEXT)?,
+                    get(row, 11, CONTEXT)?,
+                    get(row, 12, CONTEXT)?,
+                ],
+                sentiment: get(row, 13, CONTEXT)?,
+            }
+            .finish()
+        })
+        .collect()
 }
 
 #[async_trait::async_trait]
@@ -407,6 +534,38 @@ impl crate::AnalyticsStore for PostgresStore {
         to: Timestamp,
     ) -> StoreResult<Option<AuthorStanding>> {
         author_standing(&self.client().await?, workspace, author, from, to).await
+    }
+
+    async fn influencers(
+        &self,
+        workspace: WorkspaceId,
+        from: Timestamp,
+        to: Timestamp,
+        order: InfluenceOrder,
+        limit: usize,
+    ) -> StoreResult<Vec<AuthorStanding>> {
+        influencers(&self.client().await?, workspace, from, to, order, limit).await
+    }
+
+    async fn top_posts(
+        &self,
+        workspace: WorkspaceId,
+        monitor: Option<MonitorId>,
+        from: Timestamp,
+        to: Timestamp,
+        ranking: PostRanking,
+        limit: usize,
+    ) -> StoreResult<Vec<RankedPost>> {
+        top_posts(
+            &self.client().await?,
+            workspace,
+            monitor,
+            from,
+            to,
+            ranking,
+            limit,
+        )
+        .await
     }
 }
 

@@ -9,10 +9,12 @@
 
 use super::codec::to_millis;
 use crate::analytics::{
-    AuthorSide, AuthorStanding, Bucket, RollupCounts, RollupMismatch, RollupRow,
+    AuthorSide, AuthorStanding, Bucket, InfluenceOrder, PostRanking, RankedPost, RawPost,
+    RollupCounts, RollupMismatch, RollupRow,
 };
 use crate::{StoreError, StoreResult};
 use rapport_model::{AuthorId, MonitorId, Timestamp, WorkspaceId};
+use rusqlite::OptionalExtension;
 use rusqlite::{params, CachedStatement, Connection, Transaction};
 
 /// Milliseconds per rollup hour.
@@ -362,6 +364,31 @@ impl crate::AnalyticsStore for super::SqliteStore {
         self.with_reader(move |conn| author_standing(conn, workspace, author, from, to))
             .await
     }
+
+    async fn influencers(
+        &self,
+        workspace: WorkspaceId,
+        from: Timestamp,
+        to: Timestamp,
+        order: InfluenceOrder,
+        limit: usize,
+    ) -> StoreResult<Vec<AuthorStanding>> {
+        self.with_reader(move |conn| influencers(conn, workspace, from, to, order, limit))
+            .await
+    }
+
+    async fn top_posts(
+        &self,
+        workspace: WorkspaceId,
+        monitor: Option<MonitorId>,
+        from: Timestamp,
+        to: Timestamp,
+        ranking: PostRanking,
+        limit: usize,
+    ) -> StoreResult<Vec<RankedPost>> {
+        self.with_reader(move |conn| top_posts(conn, workspace, monitor, from, to, ranking, limit))
+            .await
+    }
 }
 
 /// The posts that mention a workspace in a window, each once, as a table `w(post_id)`.
@@ -374,10 +401,11 @@ const WINDOW_POSTS: &str = "(SELECT DISTINCT x.post_id FROM mentions x \
 
 const STANDING_COLUMNS: &str = "a.id, a.network, a.handle, a.display_name, \
      coalesce(a.followers, 0), count(*), sum(p.sentiment IS 'positive'), \
-     sum(p.sentiment IS 'neutral'), sum(p.sentiment IS 'negative')";
+     sum(p.sentiment IS 'neutral'), sum(p.sentiment IS 'negative'), \
+     sum(p.likes + p.reposts + p.replies)";
 
 /// An author row as read, before its network name is checked.
-type RawStanding = (i64, String, String, Option<String>, [u64; 5]);
+type RawStanding = (i64, String, String, Option<String>, [u64; 6]);
 
 fn read_standing(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawStanding> {
     let n = |i: usize| -> rusqlite::Result<u64> {
@@ -388,12 +416,18 @@ fn read_standing(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawStanding> {
         r.get(1)?,
         r.get(2)?,
         r.get(3)?,
-        [n(4)?, n(5)?, n(6)?, n(7)?, n(8)?],
+        [n(4)?, n(5)?, n(6)?, n(7)?, n(8)?, n(9)?],
     ))
 }
 
 fn finish_standing(
-    (id, network, handle, display_name, [followers, mentions, positive, neutral, negative]): RawStanding,
+    (
+        id,
+        network,
+        handle,
+        display_name,
+        [followers, mentions, positive, neutral, negative, engagement],
+    ): RawStanding,
 ) -> StoreResult<AuthorStanding> {
     Ok(AuthorStanding {
         author_id: AuthorId(id),
@@ -405,6 +439,7 @@ fn finish_standing(
         positive,
         neutral,
         negative,
+        engagement,
         net_sentiment: 0.0,
         score: 0.0,
     }
@@ -457,7 +492,6 @@ pub(super) fn author_standing(
     from: Timestamp,
     to: Timestamp,
 ) -> StoreResult<Option<AuthorStanding>> {
-    use rusqlite::OptionalExtension;
     // Driven by the author's posts in the window (`posts_author`), each kept when it
     // mentions the workspace (the mentions' primary key starts with the post id): a few
     // rows for most authors, where the window of mentions is the whole workspace's.
@@ -485,9 +519,132 @@ pub(super) fn author_standing(
     let alone = conn
         .prepare_cached(
             "SELECT a.id, a.network, a.handle, a.display_name, coalesce(a.followers, 0), \
-             0, 0, 0, 0 FROM authors a WHERE a.id = ?1",
+             0, 0, 0, 0, 0 FROM authors a WHERE a.id = ?1",
         )
         .and_then(|mut stmt| stmt.query_row([author.0], read_standing).optional())
         .map_err(StoreError::sqlite("read an author"))?;
     alone.map(finish_standing).transpose()
+}
+
+/// See [`crate::AnalyticsStore::influencers`].
+pub(super) fn influencers(
+    conn: &Connection,
+    workspace: WorkspaceId,
+    from: Timestamp,
+    to: Timestamp,
+    order: InfluenceOrder,
+    limit: usize,
+) -> StoreResult<Vec<AuthorStanding>> {
+    let order = match order {
+        InfluenceOrder::Reach => {
+            "coalesce(a.followers, 0) DESC, sum(p.likes + p.reposts + p.replies) DESC"
+        }
+        InfluenceOrder::Engagement => {
+            "sum(p.likes + p.reposts + p.replies) DESC, coalesce(a.followers, 0) DESC"
+        }
+    };
+    let sql = format!(
+        "SELECT {STANDING_COLUMNS} FROM {WINDOW_POSTS} GROUP BY a.id \
+         ORDER BY {order}, count(*) DESC, a.id LIMIT ?4"
+    );
+    let rows = conn
+        .prepare_cached(&sql)
+        .and_then(|mut stmt| {
+            stmt.query_map(
+                params![
+                    workspace.0,
+                    to_millis(from),
+                    to_millis(to),
+                    i64::try_from(limit).unwrap_or(i64::MAX)
+                ],
+                read_standing,
+            )?
+            .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(StoreError::sqlite("rank influencers"))?;
+    rows.into_iter().map(finish_standing).collect()
+}
+
+const IMPACT_ORDER: &str =
+    "(1.0 + coalesce(p.followers, 0)) * (1.0 + p.likes + p.reposts + p.replies) DESC";
+
+/// The `WHERE` and `ORDER BY` of each post ranking. Impact orders by
+/// `(1 + reach) × (1 + engagement)`, whose logarithm is the impact weight
+/// ([`crate::analytics::impact_weight`]), in floating point so it cannot overflow.
+fn post_ranking_sql(ranking: PostRanking) -> (&'static str, &'static str) {
+    match ranking {
+        PostRanking::Engagement => (
+            "",
+            "(p.likes + p.reposts + p.replies) DESC, coalesce(p.followers, 0) DESC",
+        ),
+        PostRanking::Reach => (
+            "",
+            "coalesce(p.followers, 0) DESC, (p.likes + p.reposts + p.replies) DESC",
+        ),
+        PostRanking::Positive => ("WHERE p.sentiment = 'positive'", IMPACT_ORDER),
+        PostRanking::Negative => ("WHERE p.sentiment = 'negative'", IMPACT_ORDER),
+    }
+}
+
+/// See [`crate::AnalyticsStore::top_posts`].
+pub(super) fn top_posts(
+    conn: &Connection,
+    workspace: WorkspaceId,
+    monitor: Option<MonitorId>,
+    from: Timestamp,
+    to: Timestamp,
+    ranking: PostRanking,
+    limit: usize,
+) -> StoreResult<Vec<RankedPost>> {
+    let (filter, order) = post_ranking_sql(ranking);
+    // A monitor's window is a range of `mentions_monitor_time (monitor_id,
+    // post_created_at)`, one row per post; the workspace's is WINDOW_POSTS' distinct range
+    // of `mentions_workspace_time`. The monitor must be the workspace's.
+    let window = match monitor {
+        Some(_) => {
+            "(SELECT x.post_id FROM monitors m CROSS JOIN mentions x \
+              ON x.monitor_id = m.id AND x.post_created_at >= ?2 AND x.post_created_at < ?3 \
+              WHERE m.id = ?5 AND m.workspace_id = ?1) w \
+             CROSS JOIN posts p ON p.id = w.post_id JOIN authors a ON a.id = p.author_id"
+        }
+        None => WINDOW_POSTS,
+    };
+    let sql = format!(
+        "SELECT p.id, p.network, p.native_id, p.url, p.text, p.created_at, a.id, a.handle, \
+         a.display_name, coalesce(p.followers, 0), p.likes, p.reposts, p.replies, p.sentiment \
+         FROM {window} {filter} ORDER BY {order}, p.id LIMIT ?4"
+    );
+    let rows = conn
+        .prepare_cached(&sql)
+        .and_then(|mut stmt| {
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<RawPost> {
+                Ok(RawPost {
+                    id: r.get(0)?,
+                    network: r.get(1)?,
+                    native_id: r.get(2)?,
+                    url: r.get(3)?,
+                    text: r.get(4)?,
+                    created_at: r.get(5)?,
+                    author_id: r.get(6)?,
+                    handle: r.get(7)?,
+                    display_name: r.get(8)?,
+                    counts: [r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?],
+                    sentiment: r.get(13)?,
+                })
+            };
+            match monitor {
+                Some(m) => stmt.query_map(
+                    params![workspace.0, to_millis(from), to_millis(to), limit, m.0],
+                    read,
+                )?,
+                None => stmt.query_map(
+                    params![workspace.0, to_millis(from), to_millis(to), limit],
+                    read,
+                )?,
+            }
+            .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(StoreError::sqlite("rank posts"))?;
+    rows.into_iter().map(RawPost::finish).collect()
 }

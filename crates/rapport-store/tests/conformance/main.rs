@@ -34,6 +34,7 @@ mod backend;
 mod concurrency;
 mod engagement;
 mod inbox;
+mod insights;
 mod posts;
 mod publishing;
 mod reports;

@@ -3,9 +3,9 @@
 //!
 //! | Route | Answer |
 //! |---|---|
-//! | `GET /w/{id}/authors?days=30` | the ranking page (viewer) |
+//! | `GET /w/{id}/authors?days=30` | advocates, detractors and influencers (by reach, by engagement with the brand), with CSV/JSON download links (viewer) |
 //! | `GET /w/{id}/authors/{author}?days=30` | one author's standing and mentions (viewer) |
-//! | `GET /api/v1/workspaces/{id}/authors?days=30&limit=25` | [`AuthorRanking`] (viewer) |
+//! | `GET /api/v1/workspaces/{id}/authors?days=30&limit=25&format=json\|csv` | [`AuthorRanking`] (viewer); CSV: one row per author with its side |
 //! | `GET /api/v1/workspaces/{id}/authors/{author}?days=30` | [`AuthorDetail`] (viewer) |
 //!
 //! Both read the workspace's mentions in the window through `mentions_workspace_time`
@@ -13,16 +13,18 @@
 
 use axum::{
     extract::{rejection::PathRejection, rejection::QueryRejection, Path, Query, State},
+    response::Response,
     Json,
 };
 use chrono::{Duration, Utc};
 use maud::{html, Markup};
 use rapport_model::{AuthorId, Timestamp, WorkspaceId};
-use rapport_store::analytics::{AuthorSide, AuthorStanding};
+use rapport_store::analytics::{AuthorSide, AuthorStanding, InfluenceOrder};
 use rapport_store::{MentionFilter, MentionView};
 use serde::{Deserialize, Serialize};
 
 use super::api::{bad_query, MentionItem};
+use super::exports::{author_row, parse_format, respond, AUTHOR_COLUMNS};
 use super::pages::{layout, mention_item, user_menu};
 use super::reports::author_rows;
 use super::{bounded_param, find_workspace, parse_workspace_id};
@@ -42,6 +44,7 @@ const AUTHOR_MENTIONS: usize = 100;
 pub(crate) struct AuthorParams {
     days: Option<String>,
     limit: Option<String>,
+    format: Option<String>,
 }
 
 /// Answer of `GET /api/v1/workspaces/{id}/authors`.
@@ -142,21 +145,40 @@ async fn detail(
     path = "/api/v1/workspaces/{id}/authors",
     tag = "analytics",
     summary = "Advocates and detractors: authors ranked by net sentiment × reach",
-    params(("id" = i64, Path, description = "Workspace id"), ("days" = Option<u32>, Query, minimum = 1, maximum = 366, description = "Window, default 30"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Per side, default 25")),
-    responses((status = 200, body = AuthorRanking), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    params(("id" = i64, Path, description = "Workspace id"), ("days" = Option<u32>, Query, minimum = 1, maximum = 366, description = "Window, default 30"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Per side, default 25"), ("format" = Option<String>, Query, description = "json (default) or csv (a side column, then the author)")),
+    responses((status = 200, body = AuthorRanking, description = "JSON; with format=csv, text/csv with a header row"), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
     security(("token" = []), ("session" = []))
 )]
 pub(crate) async fn list(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<AuthorParams>, QueryRejection>,
-) -> Result<Json<AuthorRanking>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = super::api::workspace_from_path(path)?;
     let Query(params) = query.map_err(bad_query)?;
     let days = bounded_param("days", params.days.as_deref(), 30, 1, 366)?;
     let limit = bounded_param("limit", params.limit.as_deref(), 25, 1, 200)?;
+    let format = parse_format(params.format.as_deref())?;
     find_workspace(&state, id).await?;
-    Ok(Json(ranking(&state, id, days, limit as usize).await?))
+    let ranking = ranking(&state, id, days, limit as usize).await?;
+    let mut header = vec!["side"];
+    header.extend(AUTHOR_COLUMNS);
+    Ok(respond(format, "authors.csv", &ranking, &header, || {
+        let side = |name: &str, authors: &[AuthorStanding]| -> Vec<Vec<String>> {
+            authors
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    let mut row = vec![name.to_string()];
+                    row.extend(author_row(i + 1, a));
+                    row
+                })
+                .collect()
+        };
+        let mut rows = side("advocate", &ranking.advocates);
+        rows.extend(side("detractor", &ranking.detractors));
+        rows
+    })?)
 }
 
 /// `GET /api/v1/workspaces/{id}/authors/{author}`.
@@ -185,6 +207,41 @@ pub(crate) async fn one(
     }))
 }
 
+/// Influencers listed per ranking on the page.
+const INFLUENCERS: usize = 15;
+
+/// An influencer table: each author linked to their page, with reach and engagement.
+fn influencer_rows(workspace: WorkspaceId, authors: &[AuthorStanding]) -> Markup {
+    html! {
+        table.report.influencers {
+            thead { tr {
+                th scope="col" { "Author" }
+                th scope="col" { "Followers" }
+                th scope="col" { "Mentions" }
+                th scope="col" { "Engagement" }
+                th scope="col" { "+ / −" }
+            } }
+            tbody {
+                @for a in authors {
+                    tr data-author=(a.author_id) {
+                        th scope="row" {
+                            a href={ "/w/" (workspace) "/authors/" (a.author_id) } { "@" (a.handle) }
+                            @if let Some(name) = a.display_name.as_deref().filter(|n| !n.trim().is_empty()) {
+                                " " span.author-name { (name) }
+                            }
+                            " · " (a.network.label())
+                        }
+                        td.num.followers { (a.followers) }
+                        td.num { (a.mentions) }
+                        td.num.engagement { (a.engagement) }
+                        td.num { (a.positive) " / " (a.negative) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn window_nav(base: &str, days: u32) -> Markup {
     html! {
         nav.filters aria-label="Period" {
@@ -210,7 +267,17 @@ pub(crate) async fn page(
     let days = bounded_param("days", params.days.as_deref(), 30, 1, 366)?;
     let workspace = find_workspace(&state, id).await?;
     let ranking = ranking(&state, id, days, 25).await?;
+    let (from, to) = (ranking.from, ranking.to);
+    let (by_reach, by_engagement) = tokio::try_join!(
+        state
+            .analytics
+            .influencers(id, from, to, InfluenceOrder::Reach, INFLUENCERS),
+        state
+            .analytics
+            .influencers(id, from, to, InfluenceOrder::Engagement, INFLUENCERS),
+    )?;
     let base = format!("/w/{id}/authors");
+    let api = format!("/api/v1/workspaces/{id}");
     let body = html! {
         main.main {
             section.panel {
@@ -223,6 +290,13 @@ pub(crate) async fn page(
                     "Authors of the last " (days) " days' mentions, ranked by net sentiment "
                     "((positive − negative) / mentions) × reach (followers)."
                 }
+                nav.filters.downloads aria-label="Download" {
+                    a href={ (api) "/authors?days=" (days) "&format=csv" } download { "Advocates and detractors (CSV)" }
+                    a href={ (api) "/authors?days=" (days) "&format=json" } { "(JSON)" }
+                    a href={ (api) "/influencers?by=reach&days=" (days) "&format=csv" } download { "Influencers by reach (CSV)" }
+                    a href={ (api) "/influencers?by=engagement&days=" (days) "&format=csv" } download { "Influencers by engagement (CSV)" }
+                    a href={ (api) "/influencers?by=reach&days=" (days) "&format=json" } { "(JSON)" }
+                }
             }
             section.panel #advocates {
                 h2 { "Advocates" }
@@ -233,6 +307,18 @@ pub(crate) async fn page(
                 h2 { "Detractors" }
                 @if ranking.detractors.is_empty() { p.empty { "No author was more negative than positive in this period." } }
                 @else { (author_rows(Some(id), &ranking.detractors)) }
+            }
+            section.panel #influencers-reach {
+                h2 { "Influencers by reach" }
+                p.hint { "Authors of the period's mentions with the most followers (latest known)." }
+                @if by_reach.is_empty() { p.empty { "No mention in this period." } }
+                @else { (influencer_rows(id, &by_reach)) }
+            }
+            section.panel #influencers-engagement {
+                h2 { "Influencers by engagement with the brand" }
+                p.hint { "Authors whose posts mentioning the brand in the period earned the most likes, reposts and replies." }
+                @if by_engagement.is_empty() { p.empty { "No mention in this period." } }
+                @else { (influencer_rows(id, &by_engagement)) }
             }
         }
     };

@@ -172,6 +172,7 @@ pub(crate) struct InboxParams {
 pub(crate) struct ResponseParams {
     days: Option<String>,
     target_minutes: Option<String>,
+    format: Option<String>,
 }
 
 pub(crate) fn path_ids(
@@ -502,15 +503,15 @@ pub(crate) async fn correct(
     path = "/api/v1/workspaces/{id}/response-times",
     tag = "inbox",
     summary = "First-response and resolution times, the workspace then per agent",
-    params(("id" = i64, Path, description = "Workspace id"), ("days" = Option<u32>, Query, minimum = 1, maximum = 366, description = "Window, default 7"), ("target_minutes" = Option<u32>, Query, minimum = 1, maximum = 10080, description = "Answer target, default 60")),
-    responses((status = 200, body = Vec<ResponseStats>), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    params(("id" = i64, Path, description = "Workspace id"), ("days" = Option<u32>, Query, minimum = 1, maximum = 366, description = "Window, default 7"), ("target_minutes" = Option<u32>, Query, minimum = 1, maximum = 10080, description = "Answer target, default 60"), ("format" = Option<String>, Query, description = "json (default) or csv")),
+    responses((status = 200, body = Vec<ResponseStats>, description = "JSON; with format=csv, text/csv with a header row"), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
     security(("token" = []), ("session" = []))
 )]
 pub(crate) async fn response_times(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<ResponseParams>, QueryRejection>,
-) -> Result<Json<Vec<ResponseStats>>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let id = super::api::workspace_from_path(path)?;
     let Query(params) = query.map_err(bad_query)?;
     let days = bounded_param("days", params.days.as_deref(), 7, 1, 366)?;
@@ -521,14 +522,48 @@ pub(crate) async fn response_times(
         1,
         10_080,
     )?;
+    let format = super::exports::parse_format(params.format.as_deref())?;
     find_workspace(&state, id).await?;
     let since = chrono::Utc::now() - Duration::days(i64::from(days));
-    Ok(Json(
-        state
-            .inbox
-            .response_stats(id, since, u64::from(target) * 60)
-            .await?,
-    ))
+    let stats = state
+        .inbox
+        .response_stats(id, since, u64::from(target) * 60)
+        .await?;
+    use super::exports::float_cell;
+    Ok(super::exports::respond(
+        format,
+        "response-times.csv",
+        &stats,
+        &[
+            "user",
+            "items",
+            "answered",
+            "resolved",
+            "median_first_response_secs",
+            "p90_first_response_secs",
+            "median_resolution_secs",
+            "answered_within_target",
+        ],
+        || {
+            stats
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.user
+                            .map(|u| u.to_string())
+                            .unwrap_or_else(|| "all".into()),
+                        s.items.to_string(),
+                        s.answered.to_string(),
+                        s.resolved.to_string(),
+                        float_cell(s.median_first_response_secs, 0),
+                        float_cell(s.p90_first_response_secs, 0),
+                        float_cell(s.median_resolution_secs, 0),
+                        float_cell(s.answered_within_target, 4),
+                    ]
+                })
+                .collect()
+        },
+    )?)
 }
 
 /// Longest saved reply name, in characters.

@@ -563,6 +563,11 @@ fn render_dashboard(view: &DashboardView<'_>) -> Markup {
                 div.chart-box {
                     h2 { "Mentions per day, last " (view.days) " days" }
                     (charts::sentiment_volume(&view.charts.volume, "%b %e"))
+                    p.chart-links {
+                        a #sentiment-link href={ "/w/" (view.workspace.id) "/sentiment?days=" (view.days) } { "Net sentiment and the posts that moved it" }
+                        " · "
+                        a href={ "/api/v1/workspaces/" (view.workspace.id) "/rollups?days=" (view.days) "&format=csv" } download { "rollups (CSV)" }
+                    }
                 }
                 div.chart-box {
                     h2 { "Share of voice, last " (view.days) " days" }
@@ -570,6 +575,11 @@ fn render_dashboard(view: &DashboardView<'_>) -> Markup {
                         p.empty { "No brand, product or competitor mentions in this period." }
                     } @else {
                         (charts::share_of_voice(&view.charts.voices))
+                    }
+                    p.chart-links {
+                        a href={ "/api/v1/workspaces/" (view.workspace.id) "/share-of-voice?days=" (view.days) "&format=csv" } download { "Share of voice (CSV)" }
+                        " · "
+                        a href={ "/api/v1/workspaces/" (view.workspace.id) "/share-of-voice?days=" (view.days) "&format=json" } { "JSON" }
                     }
                 }
             }

@@ -89,6 +89,11 @@ pub(crate) async fn page(
                         }
                     }
                 }
+                p.downloads {
+                    a href={ "/api/v1/workspaces/" (id) "/response-times?days=" (days) "&target_minutes=" (target) "&format=csv" } download { "Download (CSV)" }
+                    " · "
+                    a href={ "/api/v1/workspaces/" (id) "/response-times?days=" (days) "&target_minutes=" (target) "&format=json" } { "JSON" }
+                }
                 @if let Some(all) = whole.first() {
                     div.stats {
                         (figure("items arrived", all.items.to_string()))

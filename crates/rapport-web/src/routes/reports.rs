@@ -5,6 +5,10 @@
 //! | `GET /api/v1/workspaces/{id}/reports/mentions.csv?monitor=&from=&to=&sentiment=` | every matching mention as CSV, streamed (viewer) |
 //! | `GET /api/v1/workspaces/{id}/reports/mentions.json?...` | the same as a JSON array of `MentionItem`, streamed (viewer) |
 //! | `GET /w/{id}/reports/weekly?week=YYYY-Www` | the weekly report, printable (viewer) |
+//! | `GET /w/{id}/reports/weekly.pdf?week=YYYY-Www` | the same as PDF, printed by headless Chromium (viewer; 503 without a browser) |
+//!
+//! A week runs from Monday midnight to Monday midnight in the workspace's time zone
+//! ([`workspace_time_zone`]; DST-safe: a week with a change is 167 or 169 hours).
 //!
 //! Exports page through `Store::find_mentions` with its cursor ([`EXPORT_PAGE`] at a time,
 //! on the workspace's time index) and write each page as it comes, so an export of a year
@@ -28,11 +32,14 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
 use futures_util::{stream, StreamExt, TryStreamExt};
 use maud::{html, Markup};
 use rapport_model::{MonitorId, MonitorKind, SentimentLabel, Timestamp, WorkspaceId};
 use rapport_nlp::themes::{emerging_themes, Theme, ThemeConfig};
-use rapport_store::analytics::{AuthorSide, AuthorStanding, Bucket, RollupCounts};
+use rapport_store::analytics::{
+    AuthorSide, AuthorStanding, Bucket, PostRanking, RankedPost, RollupCounts,
+};
 use rapport_store::inbox::ResponseStats;
 use rapport_store::{AnalyticsStore, InboxStore, MentionCursor, MentionFilter, MentionView, Store};
 use serde::Deserialize;
@@ -54,6 +61,8 @@ pub const EXPORT_PAGE: usize = 500;
 pub const THEME_SAMPLE: usize = 2000;
 /// How many advocates and detractors the report lists.
 const REPORT_AUTHORS: usize = 5;
+/// How many posts each of the report's post lists holds.
+pub const REPORT_POSTS: usize = 5;
 
 /// Query of the exports.
 #[derive(Debug, Default, Deserialize)]
@@ -366,7 +375,28 @@ impl IsoWeek {
     pub fn end(self) -> Timestamp {
         self.start() + Duration::days(7)
     }
+
+    /// Its first instant in `tz`: local midnight of its Monday.
+    pub fn start_in(self, tz: Tz) -> Timestamp {
+        local_midnight(self.monday, tz)
+    }
+
+    /// The first instant after it in `tz`: local midnight of the next Monday (a week with
+    /// a daylight-saving change is 167 or 169 hours long).
+    pub fn end_in(self, tz: Tz) -> Timestamp {
+        local_midnight(self.monday + Duration::days(7), tz)
+    }
+
+    /// The week holding `t` in `tz`.
+    pub fn of_in(t: Timestamp, tz: Tz) -> IsoWeek {
+        let date = t.with_timezone(&tz).date_naive();
+        IsoWeek {
+            monday: date - Duration::days(i64::from(date.weekday().num_days_from_monday())),
+        }
+    }
 }
+
+pub use rapport_engine::alerts::digest::local_midnight;
 
 impl std::fmt::Display for IsoWeek {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -400,9 +430,11 @@ pub struct WeeklyReport {
     pub workspace: String,
     /// The week.
     pub week: IsoWeek,
+    /// The time zone its days and boundaries follow (the workspace's).
+    pub time_zone: Tz,
     /// Per monitor, in monitor order.
     pub monitors: Vec<MonitorWeek>,
-    /// Mentions per day of the week, all monitors together.
+    /// Mentions per local day of the week, all monitors together.
     pub days: Vec<(Timestamp, RollupCounts)>,
     /// Share of voice: brand, product and competitor monitors.
     pub voices: Vec<Voice>,
@@ -417,17 +449,23 @@ pub struct WeeklyReport {
     /// Response times for items that arrived since the week began (whole workspace), when
     /// the inbox has any.
     pub response: Option<ResponseStats>,
+    /// The week's posts with the most engagement.
+    pub top_posts: Vec<RankedPost>,
+    /// The positive posts that pushed net sentiment up most (largest impact first).
+    pub moved_up: Vec<RankedPost>,
+    /// The negative posts that pulled it down most.
+    pub moved_down: Vec<RankedPost>,
 }
 
 /// The texts of a week's mentions, each post once, at most [`THEME_SAMPLE`] (newest first).
 async fn week_texts(
     store: &dyn Store,
     workspace: WorkspaceId,
-    week: IsoWeek,
+    (since, until): (Timestamp, Timestamp),
 ) -> Result<Vec<String>, WebError> {
     let filter = MentionFilter {
-        since: Some(week.start()),
-        until: Some(week.end()),
+        since: Some(since),
+        until: Some(until),
         ..MentionFilter::default()
     };
     let views = store
@@ -444,7 +482,10 @@ async fn week_texts(
         .collect())
 }
 
-/// Gathers the weekly report of `workspace` from the stores.
+/// Gathers the weekly report of `workspace` from the stores, the week running from Monday
+/// midnight to Monday midnight in `tz` (the workspace's zone). Volumes come from the hourly
+/// rollups, each hour counted in the local day it starts in (in a zone whose offset is
+/// not whole hours, an hour straddling midnight counts in the day it starts in).
 pub async fn weekly_report(
     store: &dyn Store,
     analytics: &dyn AnalyticsStore,
@@ -452,8 +493,22 @@ pub async fn weekly_report(
     workspace: WorkspaceId,
     workspace_name: &str,
     week: IsoWeek,
+    tz: Tz,
 ) -> Result<WeeklyReport, WebError> {
     let previous = week.previous();
+    let (start, end) = (week.start_in(tz), week.end_in(tz));
+    let previous_start = previous.start_in(tz);
+    let ranked = |ranking| async move {
+        analytics
+            .top_posts(workspace, None, start, end, ranking, REPORT_POSTS)
+            .await
+            .map_err(WebError::from)
+    };
+    let (top_posts, moved_up, moved_down) = tokio::try_join!(
+        ranked(PostRanking::Engagement),
+        ranked(PostRanking::Positive),
+        ranked(PostRanking::Negative),
+    )?;
     let (monitors, rollups, advocates, detractors, this_texts, previous_texts, response) = tokio::try_join!(
         async {
             store
@@ -463,7 +518,13 @@ pub async fn weekly_report(
         },
         async {
             analytics
-                .rollups(workspace, previous.start(), week.end(), Bucket::Day)
+                .rollups(workspace, previous_start, end, Bucket::Hour)
+                .await
+                .map_err(WebError::from)
+        },
+        async {
+            analytics
+                .author_standings(workspace, start, end, AuthorSide::Advocates, REPORT_AUTHORS)
                 .await
                 .map_err(WebError::from)
         },
@@ -471,31 +532,19 @@ pub async fn weekly_report(
             analytics
                 .author_standings(
                     workspace,
-                    week.start(),
-                    week.end(),
-                    AuthorSide::Advocates,
-                    REPORT_AUTHORS,
-                )
-                .await
-                .map_err(WebError::from)
-        },
-        async {
-            analytics
-                .author_standings(
-                    workspace,
-                    week.start(),
-                    week.end(),
+                    start,
+                    end,
                     AuthorSide::Detractors,
                     REPORT_AUTHORS,
                 )
                 .await
                 .map_err(WebError::from)
         },
-        week_texts(store, workspace, week),
-        week_texts(store, workspace, previous),
+        week_texts(store, workspace, (start, end)),
+        week_texts(store, workspace, (previous_start, start)),
         async {
             inbox
-                .response_stats(workspace, week.start(), 3600)
+                .response_stats(workspace, start, 3600)
                 .await
                 .map_err(WebError::from)
         },
@@ -521,9 +570,13 @@ pub async fn weekly_report(
         let Some(monitor) = per_monitor.get_mut(&row.monitor_id) else {
             continue;
         };
-        if row.start >= week.start() {
+        if row.start >= end {
+            continue;
+        }
+        if row.start >= start {
             add(&mut monitor.this, &row.counts);
-            if let Some(day) = days.get_mut(&row.start.date_naive()) {
+            let local_day = row.start.with_timezone(&tz).date_naive();
+            if let Some(day) = days.get_mut(&local_day) {
                 add(day, &row.counts);
             }
         } else {
@@ -556,7 +609,10 @@ pub async fn weekly_report(
     Ok(WeeklyReport {
         workspace: workspace_name.to_string(),
         week,
+        time_zone: tz,
         monitors,
+        // Each day's label is its local date (drawn at UTC midnight of that date, so the
+        // chart's day names are the local ones).
         days: days
             .into_iter()
             .map(|(d, c)| {
@@ -575,6 +631,9 @@ pub async fn weekly_report(
             .into_iter()
             .find(|s| s.user.is_none())
             .filter(|s| s.items > 0),
+        top_posts,
+        moved_up,
+        moved_down,
     })
 }
 
@@ -659,6 +718,57 @@ pub(crate) fn author_rows(workspace: Option<WorkspaceId>, authors: &[AuthorStand
     }
 }
 
+/// How a post's impact on net sentiment is computed, as the pages say it.
+pub const IMPACT_DEFINITION: &str = "Net sentiment is (positive − negative) / mentions. A post's \
+     impact on it is its sentiment's sign (+1 positive, −1 negative, 0 neutral) × \
+     (ln(1 + reach) + ln(1 + engagement)), with reach the author's followers when the post was \
+     seen and engagement its likes + reposts + replies: ten times the reach counts as much as \
+     ten times the engagement.";
+
+/// `text` for a query string (every byte but unreserved ones percent-encoded).
+pub fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// A table of ranked posts: author (linked to their page when `workspace` is given),
+/// time, an excerpt of the text (escaped, like everything maud writes), a link to the
+/// original when it is an http(s) URL, reach, engagement and, with `impact`, the impact.
+pub fn post_table(workspace: Option<WorkspaceId>, posts: &[RankedPost], impact: bool) -> Markup {
+    html! {
+        table.report.posts {
+            thead { tr {
+                th scope="col" { "Post" }
+                th scope="col" { "Reach" }
+                th scope="col" { "Engagement" }
+                @if impact { th scope="col" { "Impact" } }
+            } }
+            tbody {
+                @for p in posts {
+                    tr data-post=(p.post_id) {
+                        td.post {
+                            div.post-meta {
+                                @if let Some(ws) = workspace {
+                                    a href={ "/w/" (ws) "/authors/" (p.author_id) } { "@" (p.handle) }
+                                } @else {
+                                    "@" (p.handle)
+                                }
+                                " · " (p.network.label()) " · " (p.created_at.format("%Y-%m-%d %H:%M UTC"))
+                                @if let Some(url) = p.url.as_deref().and_then(super::pages::safe_link) {
+                                    " · " a href=(url) rel="noopener noreferrer nofollow" { "original" }
+                                }
+                            }
+                            div.post-text { (super::pages::excerpt(&p.text, 280)) }
+                        }
+                        td.num.reach { (p.reach) }
+                        td.num.engagement { (p.engagement) " (" (p.likes) "/" (p.reposts) "/" (p.replies) ")" }
+                        @if impact { td.num.impact { (format!("{:+.2}", p.impact)) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The report's content; `workspace` links authors to their pages (`None` in a file).
 pub fn report_body(report: &WeeklyReport, workspace: Option<WorkspaceId>) -> Markup {
     let week = report.week;
@@ -681,7 +791,7 @@ pub fn report_body(report: &WeeklyReport, workspace: Option<WorkspaceId>) -> Mar
             section.panel {
                 h1 { "Weekly report · " (report.workspace) " · " (week.to_string()) }
                 p.report-meta {
-                    (week.start().format("%A %e %B %Y")) " to " (last_day.format("%A %e %B %Y")) " (UTC), against "
+                    (week.start().format("%A %e %B %Y")) " to " (last_day.format("%A %e %B %Y")) " (" (report.time_zone.name()) "), against "
                     (week.previous().to_string()) ". "
                     span #total-mentions { (total_this) } " mentions (" (change(total_this, total_previous)) ")."
                 }
@@ -689,7 +799,8 @@ pub fn report_body(report: &WeeklyReport, workspace: Option<WorkspaceId>) -> Mar
                     nav.filters.no-print aria-label="Week" {
                         a href={ "/w/" (ws) "/reports/weekly?week=" (week.previous()) } { "← " (week.previous()) }
                         a href={ "/w/" (ws) "/reports/weekly?week=" (IsoWeek { monday: week.monday + Duration::days(7) }) } { (IsoWeek { monday: week.monday + Duration::days(7) }) " →" }
-                        a href={ "/api/v1/workspaces/" (ws) "/reports/mentions.csv?from=" (week.start().format("%Y-%m-%d")) "&to=" (week.end().format("%Y-%m-%d")) } { "Export the week's mentions (CSV)" }
+                        a href={ "/api/v1/workspaces/" (ws) "/reports/mentions.csv?from=" (urlencode(&week.start_in(report.time_zone).to_rfc3339())) "&to=" (urlencode(&week.end_in(report.time_zone).to_rfc3339())) } { "Export the week's mentions (CSV)" }
+                        a href={ "/w/" (ws) "/reports/weekly.pdf?week=" (week) } { "Download as PDF" }
                     }
                 }
             }
@@ -758,6 +869,28 @@ pub fn report_body(report: &WeeklyReport, workspace: Option<WorkspaceId>) -> Mar
                     }
                 }
             }
+            section.panel #top-posts {
+                h2 { "Top posts" }
+                p.report-meta { "The week's posts with the most engagement (likes + reposts + replies)." }
+                @if report.top_posts.is_empty() { p.empty { "No mention this week." } }
+                @else { (post_table(workspace, &report.top_posts, false)) }
+            }
+            section.panel #moved-sentiment {
+                h2 { "Posts that moved net sentiment most" }
+                p.report-meta { (IMPACT_DEFINITION) }
+                div.post-columns {
+                    div #moved-up {
+                        h3 { "Positive" }
+                        @if report.moved_up.is_empty() { p.empty { "No positive post this week." } }
+                        @else { (post_table(workspace, &report.moved_up, true)) }
+                    }
+                    div #moved-down {
+                        h3 { "Negative" }
+                        @if report.moved_down.is_empty() { p.empty { "No negative post this week." } }
+                        @else { (post_table(workspace, &report.moved_down, true)) }
+                    }
+                }
+            }
             section.panel #advocates {
                 h2 { "Top advocates" }
                 @if report.advocates.is_empty() { p.empty { "No author was more positive than negative this week." } }
@@ -807,22 +940,41 @@ pub(crate) struct WeeklyParams {
     week: Option<String>,
 }
 
-/// `GET /w/{id}/reports/weekly`.
-pub(crate) async fn weekly_page(
-    State(state): State<AppState>,
-    caller: Caller,
+/// A stored time-zone name as a zone; an unknown name (never written by rapport, which
+/// checks names) reads as UTC.
+pub fn parse_time_zone(name: &str) -> Tz {
+    name.trim().parse().unwrap_or(Tz::UTC)
+}
+
+/// The workspace's time zone (set on the compose page; `UTC` when unset, unknown, or when
+/// this server's state has no store of time zones).
+pub async fn workspace_time_zone(state: &AppState, id: WorkspaceId) -> Result<Tz, WebError> {
+    let Some(zones) = &state.time_zones else {
+        return Ok(Tz::UTC);
+    };
+    Ok(parse_time_zone(&zones.time_zone(id).await?))
+}
+
+/// The weekly report a page asks for: `?week=`, else the last complete week in the
+/// workspace's zone.
+async fn requested_report(
+    state: &AppState,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<WeeklyParams>, QueryRejection>,
-) -> Result<Markup, PageError> {
+) -> Result<(rapport_model::Workspace, WeeklyReport), WebError> {
     let Path(raw) = path.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
     let id = parse_workspace_id(&raw)?;
     let Query(params) = query.map_err(bad_query)?;
-    let week = match params.week.as_deref().filter(|w| !w.trim().is_empty()) {
-        Some(raw) => IsoWeek::parse(raw)?,
-        // The last complete week.
-        None => IsoWeek::of(Utc::now()).previous(),
-    };
-    let workspace = find_workspace(&state, id).await?;
+    let requested = params
+        .week
+        .as_deref()
+        .filter(|w| !w.trim().is_empty())
+        .map(IsoWeek::parse)
+        .transpose()?;
+    let workspace = find_workspace(state, id).await?;
+    let tz = workspace_time_zone(state, id).await?;
+    // The last complete week.
+    let week = requested.unwrap_or_else(|| IsoWeek::of_in(Utc::now(), tz).previous());
     let report = weekly_report(
         &*state.store,
         &*state.analytics,
@@ -830,14 +982,53 @@ pub(crate) async fn weekly_page(
         id,
         &workspace.name,
         week,
+        tz,
     )
     .await?;
+    Ok((workspace, report))
+}
+
+/// `GET /w/{id}/reports/weekly`.
+pub(crate) async fn weekly_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<WeeklyParams>, QueryRejection>,
+) -> Result<Markup, PageError> {
+    let (workspace, report) = requested_report(&state, path, query).await?;
+    let week = report.week;
     Ok(layout(
         &format!("Weekly report {week} · {}", workspace.name),
         state.notice.as_deref(),
         user_menu(&caller, Some(&workspace)),
-        report_body(&report, Some(id)),
+        report_body(&report, Some(workspace.id)),
     ))
+}
+
+/// `GET /w/{id}/reports/weekly.pdf`: the standalone report printed by headless Chromium
+/// ([`crate::pdf`]); 503 naming what to install when no browser is found.
+pub(crate) async fn weekly_pdf(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<WeeklyParams>, QueryRejection>,
+) -> Result<Response, PageError> {
+    let (_, report) = requested_report(&state, path, query).await?;
+    let pdf = crate::pdf::html_to_pdf(&report_document(&report))
+        .await
+        .map_err(|e| match e {
+            crate::pdf::PdfError::NoChromium { .. } => WebError::Unavailable(e.to_string()),
+            other => WebError::Internal(other.to_string()),
+        })?;
+    let filename = format!("attachment; filename=\"weekly-report-{}.pdf\"", report.week);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, filename),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        pdf,
+    )
+        .into_response())
 }
 
 #[cfg(test)]

@@ -12,9 +12,9 @@ use axum::{
 use rapport_model::Role;
 
 use super::{
-    alerts, analytics, api, authors, campaigns, events, inbox, inbox_pages, login, monitors, pages,
-    performance, publish_pages, publishing, query, replies, report_schedule, reports, slots,
-    sources, surveys, themes, users, webhook,
+    alerts, analytics, api, authors, campaigns, events, exports, inbox, inbox_pages, login, monitors,
+    pages, performance, publish_pages, publishing, query, replies, report_schedule, reports,
+    sentiment, slots, sources, surveys, themes, users, webhook,
 };
 use crate::{
     auth::{Access, Kind},
@@ -389,6 +389,42 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/workspaces/{id}/authors/{author}",
             Workspace(Role::Viewer),
             get(authors::one),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/influencers",
+            Workspace(Role::Viewer),
+            get(exports::influencers),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/share-of-voice",
+            Workspace(Role::Viewer),
+            get(exports::share_of_voice),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/top-posts",
+            Workspace(Role::Viewer),
+            get(exports::top_posts),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/themes",
+            Workspace(Role::Viewer),
+            get(themes::api),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/sentiment",
+            Workspace(Role::Viewer),
+            get(sentiment::page),
+        ),
+        route(
+            M::GET,
+            "/w/{id}/reports/weekly.pdf",
+            Workspace(Role::Viewer),
+            get(reports::weekly_pdf),
         ),
         route(
             M::GET,

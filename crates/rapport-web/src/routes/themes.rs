@@ -1,4 +1,5 @@
-//! `GET /w/{id}/themes?monitor=&days=14` (viewer): the phrases emerging in a monitor's (or
+//! `GET /w/{id}/themes?monitor=&days=14` (viewer), and the same as data at
+//! `GET /api/v1/workspaces/{id}/themes?monitor=&days=14&format=json|csv` (viewer): the phrases emerging in a monitor's (or
 //! the whole workspace's) mentions today against the six days before, each with a chart of
 //! when it rose: the share of each day's mentions that contain it.
 //!
@@ -9,19 +10,20 @@
 //! from it would look exact and not be.
 
 use axum::extract::{rejection::PathRejection, rejection::QueryRejection, Path, Query, State};
+use axum::response::Response;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use maud::{html, Markup};
 use rapport_model::{MonitorId, PostId, WorkspaceId};
 use rapport_nlp::themes::{emerging_themes, posts_containing, Theme, ThemeConfig};
 use rapport_store::MentionFilter;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
 use super::pages::{layout, user_menu};
 use super::{bounded_param, find_workspace, parse_workspace_id};
 use crate::{
     auth::Caller,
-    error::{PageError, WebError},
+    error::{ApiError, PageError, WebError},
     AppState,
 };
 
@@ -36,11 +38,115 @@ const TOP: usize = 8;
 /// Periods offered, in days.
 const PERIODS: [u32; 3] = [7, 14, 30];
 
-/// Query of the page.
+/// Query of the page and the API.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ThemesParams {
     monitor: Option<String>,
     days: Option<String>,
+    format: Option<String>,
+}
+
+/// One day of a theme's rise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ThemeDay {
+    /// The UTC day's first instant.
+    #[schema(value_type = String, format = DateTime)]
+    pub day: DateTime<Utc>,
+    /// Mentions read that day that contain the phrase.
+    pub posts: u64,
+    /// Mentions read that day (at most 200, the newest).
+    pub read: u64,
+}
+
+/// One emerging theme and when it rose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ThemeRise {
+    /// The phrase (normalised words; from hostile text).
+    pub phrase: String,
+    /// Dunning's G² of the last day against the six before.
+    pub score: f64,
+    /// Last day's posts containing it.
+    pub target_count: u64,
+    /// The six days before's posts containing it.
+    pub baseline_count: u64,
+    /// Per day, oldest first.
+    pub days: Vec<ThemeDay>,
+}
+
+/// `GET /api/v1/workspaces/{id}/themes`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{id}/themes",
+    tag = "analytics",
+    summary = "Emerging themes of the last day against the six before, with their daily shares",
+    params(("id" = i64, Path, description = "Workspace id"), ("monitor" = Option<i64>, Query, description = "Only this monitor's mentions"), ("days" = Option<u32>, Query, minimum = 1, maximum = 90, description = "Days of rise, default 14"), ("format" = Option<String>, Query, description = "json (default) or csv (one row per theme and day)")),
+    responses((status = 200, body = Vec<ThemeRise>, description = "JSON; with format=csv, text/csv with a header row"), (status = 400, description = "A malformed parameter or body; the message names it", body = crate::error::ErrorBody), (status = 401, description = "No session and no API token", body = crate::error::ErrorBody), (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody), (status = 404, description = "No such workspace or item", body = crate::error::ErrorBody)),
+    security(("token" = []), ("session" = []))
+)]
+pub(crate) async fn api(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<ThemesParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let id = super::api::workspace_from_path(path)?;
+    let Query(params) = query.map_err(super::api::bad_query)?;
+    let days = bounded_param("days", params.days.as_deref(), 14, 1, 90)?;
+    let format = super::exports::parse_format(params.format.as_deref())?;
+    let monitor = super::exports::parse_monitor(params.monitor.as_deref())?;
+    find_workspace(&state, id).await?;
+    if let Some(monitor) = monitor {
+        let monitors = state.store.monitors(Some(id)).await?;
+        if !monitors.iter().any(|m| m.id == monitor) {
+            return Err(WebError::not_found(format!("no monitor {monitor} here")).into());
+        }
+    }
+    let rises: Vec<ThemeRise> = rises(&state, id, monitor, Utc::now(), days)
+        .await?
+        .into_iter()
+        .map(|rise| ThemeRise {
+            phrase: rise.theme.phrase,
+            score: rise.theme.score,
+            target_count: rise.theme.target_count,
+            baseline_count: rise.theme.baseline_count,
+            days: rise
+                .days
+                .into_iter()
+                .map(|(day, posts, read)| ThemeDay { day, posts, read })
+                .collect(),
+        })
+        .collect();
+    Ok(super::exports::respond(
+        format,
+        "themes.csv",
+        &rises,
+        &[
+            "phrase",
+            "score",
+            "target_count",
+            "baseline_count",
+            "day",
+            "posts",
+            "read",
+        ],
+        || {
+            rises
+                .iter()
+                .flat_map(|r| {
+                    r.days.iter().map(move |d| {
+                        vec![
+                            r.phrase.clone(),
+                            format!("{:.2}", r.score),
+                            r.target_count.to_string(),
+                            r.baseline_count.to_string(),
+                            d.day.format("%Y-%m-%d").to_string(),
+                            d.posts.to_string(),
+                            d.read.to_string(),
+                        ]
+                    })
+                })
+                .collect()
+        },
+    )?)
 }
 
 /// One theme and its daily shares, oldest day first.
@@ -93,6 +199,11 @@ pub(crate) async fn page(
                 div.panel-head {
                     h1 { "Themes · " (workspace.name) }
                     a href={ "/w/" (id) } { "Dashboard" }
+                }
+                p.downloads {
+                    a href={ "/api/v1/workspaces/" (id) "/themes?days=" (days) (monitor_param) "&format=csv" } download { "Download (CSV)" }
+                    " · "
+                    a href={ "/api/v1/workspaces/" (id) "/themes?days=" (days) (monitor_param) "&format=json" } { "JSON" }
                 }
                 p.hint {
                     "Phrases in the last day's mentions of " strong { (scope) } " that stand out \

@@ -137,7 +137,9 @@ pub fn runner(backend: &Backend, key: SecretKey) -> anyhow::Result<AlertRunner> 
         key,
         notifier,
         DetectorConfig::default(),
-    ))
+    )
+    // Daily digests cover the workspace's local days.
+    .with_time_zones(backend.publishing.clone()))
 }
 
 async fn list(store: &dyn AlertStore) -> anyhow::Result<ExitCode> {

@@ -1,10 +1,12 @@
-//! `rapport report weekly`: the weekly report as a standalone HTML file.
+//! `rapport report weekly`: the weekly report as a standalone HTML file, a PDF (headless
+//! Chromium), or an e-mail. The week runs from Monday midnight in the workspace's time
+//! zone.
 
 use crate::cli::{ReportAction, ReportArgs};
 use crate::config::Config;
 use crate::data_dir::DataDir;
 use anyhow::Context;
-use rapport_web::routes::reports::{report_document, weekly_report, IsoWeek};
+use rapport_web::routes::reports::{parse_time_zone, report_document, weekly_report, IsoWeek};
 use std::process::ExitCode;
 
 /// Runs `rapport report`.
@@ -14,14 +16,22 @@ pub async fn run(data_dir: DataDir, args: ReportArgs) -> anyhow::Result<ExitCode
             workspace,
             week,
             out,
+            pdf,
             email,
             config,
         } => {
             let backend = data_dir.open_backend().await?;
             let ws = super::find_workspace(&*backend.store, &workspace).await?;
+            let tz = parse_time_zone(
+                &backend
+                    .publishing
+                    .time_zone(ws.id)
+                    .await
+                    .context("cannot read the workspace's time zone")?,
+            );
             let week = match week {
                 Some(raw) => IsoWeek::parse(&raw).map_err(|e| anyhow::anyhow!("{e}"))?,
-                None => IsoWeek::of(chrono::Utc::now()).previous(),
+                None => IsoWeek::of_in(chrono::Utc::now(), tz).previous(),
             };
             let report = weekly_report(
                 &*backend.store,
@@ -30,10 +40,24 @@ pub async fn run(data_dir: DataDir, args: ReportArgs) -> anyhow::Result<ExitCode
                 ws.id,
                 &ws.name,
                 week,
+                tz,
             )
             .await
             .map_err(|e| anyhow::anyhow!("cannot build the report: {e}"))?;
-            let out = match (out, email.is_empty()) {
+            if let Some(pdf) = &pdf {
+                let bytes = rapport_web::pdf::html_to_pdf(&report_document(&report))
+                    .await
+                    .context("cannot make the PDF")?;
+                std::fs::write(pdf, &bytes)
+                    .with_context(|| format!("cannot write {}", pdf.display()))?;
+                println!(
+                    "wrote the weekly report of {:?} for {week} as PDF to {} ({} bytes)",
+                    ws.name,
+                    pdf.display(),
+                    bytes.len()
+                );
+            }
+            let out = match (out, email.is_empty() && pdf.is_none()) {
                 (Some(out), _) => Some(out),
                 (None, true) => Some(std::path::PathBuf::from("report.html")),
                 (None, false) => None,
