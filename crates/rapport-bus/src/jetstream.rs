@@ -3,6 +3,7 @@
 //! worker (explicit acknowledgements, bounded `max_ack_pending`, `ack_wait` after which an
 //! unacknowledged message is delivered again).
 
+use crate::security::{redact_url, NatsSecurity};
 use crate::{message_id, Acknowledge, BusError, Delivery, IngestLog, LogDepth, PublishReport};
 use async_nats::jetstream::{self, consumer, context::PublishAckFuture, stream, AckKind};
 use async_trait::async_trait;
@@ -10,11 +11,14 @@ use futures_util::StreamExt;
 use rapport_model::Post;
 use std::time::Duration;
 
-/// Where the log lives and how its consumer behaves.
-#[derive(Debug, Clone)]
+/// Where the log lives and how its consumer behaves. Its `Debug` hides the URL's password.
+#[derive(Clone)]
 pub struct JetStreamConfig {
-    /// The server, e.g. `nats://127.0.0.1:4222`.
+    /// The server, e.g. `nats://127.0.0.1:4222`, `tls://user:pass@nats.internal:4222`, or
+    /// several of a cluster, comma-separated.
     pub url: String,
+    /// TLS and credentials beyond what the URL says.
+    pub security: NatsSecurity,
     /// The stream's name (`RAPPORT_POSTS` for the prefix `rapport`).
     pub stream: String,
     /// The subject posts are published on (`rapport.posts`).
@@ -49,6 +53,7 @@ impl JetStreamConfig {
     pub fn with_prefix(url: impl Into<String>, prefix: &str) -> JetStreamConfig {
         JetStreamConfig {
             url: url.into(),
+            security: NatsSecurity::default(),
             stream: format!("{}_POSTS", prefix.to_ascii_uppercase()),
             subject: format!("{prefix}.posts"),
             consumer: format!("{prefix}-workers"),
@@ -58,6 +63,11 @@ impl JetStreamConfig {
             publish_window: 1_000,
             replicas: 1,
         }
+    }
+
+    /// The server URL(s) without passwords or tokens, for messages and logs.
+    pub fn display_url(&self) -> String {
+        redact_url(&self.url)
     }
 
     /// Checks that the prefix-derived names are valid NATS names.
@@ -99,6 +109,23 @@ pub struct JetStreamLog {
     config: JetStreamConfig,
 }
 
+impl std::fmt::Debug for JetStreamConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JetStreamConfig")
+            .field("url", &self.display_url())
+            .field("security", &self.security)
+            .field("stream", &self.stream)
+            .field("subject", &self.subject)
+            .field("consumer", &self.consumer)
+            .field("ack_wait", &self.ack_wait)
+            .field("max_ack_pending", &self.max_ack_pending)
+            .field("duplicate_window", &self.duplicate_window)
+            .field("publish_window", &self.publish_window)
+            .field("replicas", &self.replicas)
+            .finish()
+    }
+}
+
 impl std::fmt::Debug for JetStreamLog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JetStreamLog")
@@ -113,24 +140,36 @@ impl JetStreamLog {
     /// `config.url` may list several servers of a cluster, comma-separated.
     pub async fn connect(config: JetStreamConfig) -> Result<JetStreamLog, BusError> {
         config.check()?;
+        let connect_error = |message: String| BusError::Connect {
+            url: config.display_url(),
+            message,
+        };
         let servers = config
             .url
             .split(',')
             .map(|url| url.trim().parse::<async_nats::ServerAddr>())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| BusError::Connect {
-                url: config.url.clone(),
-                message: format!("not a NATS server URL (or a comma-separated list): {e}"),
+            .map_err(|e| {
+                connect_error(format!(
+                    "not a NATS server URL (or a comma-separated list): {}",
+                    // The parser may quote the input back: never show a password.
+                    redact_url(&e.to_string())
+                ))
             })?;
-        let client = async_nats::ConnectOptions::new()
+        let options = async_nats::ConnectOptions::new()
             .name("rapport")
-            .connection_timeout(Duration::from_secs(5))
+            .connection_timeout(Duration::from_secs(5));
+        let options = config
+            .security
+            .apply(options)
+            .await
+            .map_err(connect_error)?;
+        // The first connection fails at once (a bad certificate or password is reported);
+        // later reconnections keep retrying.
+        let client = options
             .connect(servers)
             .await
-            .map_err(|e| BusError::Connect {
-                url: config.url.clone(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| connect_error(redact_url(&e.to_string())))?;
         let context = jetstream::new(client.clone());
         let stream_error = |operation: &'static str, e: &dyn std::fmt::Display| BusError::Stream {
             stream: config.stream.clone(),

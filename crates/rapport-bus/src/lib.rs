@@ -13,8 +13,10 @@
 //! This crate knows the wire (subjects, headers, JSON); it does not know the store.
 
 mod jetstream;
+mod security;
 
 pub use jetstream::{JetStreamConfig, JetStreamLog};
+pub use security::{redact_url, NatsSecurity};
 
 use async_trait::async_trait;
 use rapport_model::Post;

@@ -113,6 +113,33 @@ pub struct LogArgs {
         value_name = "N"
     )]
     pub nats_replicas: usize,
+    /// Refuse a NATS connection that is not TLS (a `tls://` URL says the same).
+    #[arg(long, env = "RAPPORT_NATS_REQUIRE_TLS")]
+    pub nats_require_tls: bool,
+    /// A PEM file of the CA that signed the NATS servers' certificates (beside the
+    /// system's roots). User and password or a token go in the URL:
+    /// tls://user:pass@host:4222.
+    #[arg(long, env = "RAPPORT_NATS_CA", value_name = "FILE")]
+    pub nats_ca: Option<std::path::PathBuf>,
+    /// A PEM client certificate, for NATS servers that verify clients (with --nats-key).
+    #[arg(
+        long,
+        env = "RAPPORT_NATS_CERT",
+        value_name = "FILE",
+        requires = "nats_key"
+    )]
+    pub nats_cert: Option<std::path::PathBuf>,
+    /// The client certificate's PEM private key.
+    #[arg(
+        long,
+        env = "RAPPORT_NATS_KEY",
+        value_name = "FILE",
+        requires = "nats_cert"
+    )]
+    pub nats_key: Option<std::path::PathBuf>,
+    /// A NATS `.creds` file (user JWT and NKey seed, as `nsc` writes it).
+    #[arg(long, env = "RAPPORT_NATS_CREDS", value_name = "FILE")]
+    pub nats_creds: Option<std::path::PathBuf>,
 }
 
 /// Options of `rapport worker`.

@@ -3,7 +3,7 @@
 
 use crate::cli::LogArgs;
 use anyhow::Context;
-use rapport_bus::{IngestLog, JetStreamConfig, JetStreamLog, PublishReport};
+use rapport_bus::{IngestLog, JetStreamConfig, JetStreamLog, NatsSecurity, PublishReport};
 use rapport_model::Post;
 use std::time::Duration;
 
@@ -16,6 +16,13 @@ pub async fn open(args: &LogArgs) -> anyhow::Result<Option<JetStreamLog>> {
     config.ack_wait = Duration::from_secs(args.ack_wait_secs.max(1));
     config.max_ack_pending = args.max_ack_pending.max(1);
     config.replicas = args.nats_replicas.max(1);
+    config.security = NatsSecurity {
+        require_tls: args.nats_require_tls,
+        ca_file: args.nats_ca.clone(),
+        client_cert: args.nats_cert.clone(),
+        client_key: args.nats_key.clone(),
+        creds_file: args.nats_creds.clone(),
+    };
     let log = JetStreamLog::connect(config)
         .await
         .context("cannot open the ingest log")?;
