@@ -4,6 +4,7 @@ use anyhow::Context;
 use rapport_store::{
     AccountStore, AlertStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore,
     PublishStore, ReportStore, SourceLeases, SourceStore, SqliteOptions, SqliteStore, Store,
+    SurveyStore,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -35,6 +36,8 @@ pub struct Backend {
     pub alerts: Arc<dyn AlertStore>,
     /// Weekly report e-mail schedules and what was sent.
     pub reports: Arc<dyn ReportStore>,
+    /// Survey pages and their answers.
+    pub surveys: Arc<dyn SurveyStore>,
     /// The embedded store itself, when that is the backend (live change notifications).
     pub sqlite: Option<SqliteStore>,
     /// Source leases, when several processes may share the store (PostgreSQL).
@@ -54,6 +57,7 @@ impl Backend {
             + PublishStore
             + AlertStore
             + ReportStore
+            + SurveyStore
             + Clone,
     {
         let shared = Arc::new(store);
@@ -65,6 +69,7 @@ impl Backend {
             sources: shared.clone(),
             alerts: shared.clone(),
             reports: shared.clone(),
+            surveys: shared.clone(),
             publishing: shared,
             sqlite,
             leases: None,

@@ -75,6 +75,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "alert_email",
         include_str!("../../migrations/postgres/0019_alert_email.sql"),
     ),
+    (
+        22,
+        "surveys",
+        include_str!("../../migrations/postgres/0022_surveys.sql"),
+    ),
 ];
 
 /// The schema version of a fully migrated PostgreSQL database (the highest version in

@@ -21,6 +21,7 @@ mod reports;
 mod rollups;
 mod sizes;
 mod sources;
+mod surveys;
 mod tls;
 mod write;
 

@@ -3,6 +3,7 @@
 use rapport_store::{
     AccountStore, AlertStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore,
     PublishStore, ReportStore, SourceStore, SqliteOptions, SqliteStore, Store, StoreError,
+    SurveyStore,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -18,6 +19,7 @@ pub trait AnyStore:
     + PublishStore
     + AlertStore
     + ReportStore
+    + SurveyStore
 {
 }
 
@@ -29,7 +31,8 @@ impl<
             + AnalyticsStore
             + PublishStore
             + AlertStore
-            + ReportStore,
+            + ReportStore
+            + SurveyStore,
     > AnyStore for T
 {
 }

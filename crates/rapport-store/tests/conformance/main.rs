@@ -38,3 +38,4 @@ mod publishing;
 mod reports;
 mod rollups;
 mod sources;
+mod surveys;

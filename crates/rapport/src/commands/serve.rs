@@ -126,7 +126,10 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
             backend.analytics.clone(),
         )
         .with_alerts(backend.alerts.clone())
-        .with_reports(backend.reports.clone()),
+        .with_reports(backend.reports.clone())
+        .with_surveys(rapport_web::routes::surveys::Surveys::new(
+            backend.surveys.clone(),
+        )),
     }
     .with_publishing(super::publishing(
         backend.publishing.clone(),
