@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::routes::{
-    alerts, analytics, api, authors, events, inbox, publishing, query, replies, report_schedule,
+    alerts, analytics, api, authors, events, inbox, media, publishing, query, replies, report_schedule,
     reports, slots, sources, surveys, webhook,
 };
 
@@ -75,6 +75,12 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
         slots::delete_route,
         slots::queue_route,
         publishing::poll_results,
+        media::upload,
+        media::list,
+        media::raw,
+        media::set_alt,
+        media::remove,
+        media::link_preview,
         surveys::list_api,
         surveys::create_api,
         surveys::results_api,

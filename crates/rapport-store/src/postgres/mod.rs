@@ -14,6 +14,7 @@ mod alerts;
 mod changes;
 mod inbox;
 mod leases;
+mod media;
 mod migrations;
 mod publishing;
 mod read;

@@ -11,6 +11,7 @@ mod changes;
 mod checkpoint;
 use crate::codec;
 mod inbox;
+mod media;
 mod migrations;
 
 pub use migrations::SCHEMA_VERSION;

@@ -3,7 +3,7 @@
 use rapport_store::{
     AccountStore, AlertStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore,
     PublishStore, ReportStore, SourceStore, SqliteOptions, SqliteStore, Store, StoreError,
-    SurveyStore,
+    MediaStore, SurveyStore,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -20,6 +20,7 @@ pub trait AnyStore:
     + AlertStore
     + ReportStore
     + SurveyStore
+    + MediaStore
 {
 }
 
@@ -32,7 +33,8 @@ impl<
             + PublishStore
             + AlertStore
             + ReportStore
-            + SurveyStore,
+            + SurveyStore
+            + MediaStore,
     > AnyStore for T
 {
 }

@@ -33,6 +33,7 @@ mod authors;
 mod backend;
 mod concurrency;
 mod inbox;
+mod media;
 mod posts;
 mod publishing;
 mod reports;

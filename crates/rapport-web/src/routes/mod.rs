@@ -10,6 +10,7 @@ pub mod authors;
 pub(crate) mod events;
 pub mod inbox;
 mod inbox_pages;
+pub mod media;
 pub(crate) mod login;
 mod monitors;
 pub mod pages;
