@@ -4,7 +4,7 @@ use anyhow::Context;
 use rapport_store::{
     AccountStore, AlertStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore,
     PublishStore, ReportStore, SourceLeases, SourceStore, SqliteOptions, SqliteStore, Store,
-    SurveyStore,
+    MediaStore, SurveyStore,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -38,6 +38,8 @@ pub struct Backend {
     pub reports: Arc<dyn ReportStore>,
     /// Survey pages and their answers.
     pub surveys: Arc<dyn SurveyStore>,
+    /// Drafts' images, bytes included.
+    pub media: Arc<dyn MediaStore>,
     /// The embedded store itself, when that is the backend (live change notifications).
     pub sqlite: Option<SqliteStore>,
     /// Source leases, when several processes may share the store (PostgreSQL).
@@ -58,6 +60,7 @@ impl Backend {
             + AlertStore
             + ReportStore
             + SurveyStore
+            + MediaStore
             + Clone,
     {
         let shared = Arc::new(store);
@@ -70,6 +73,7 @@ impl Backend {
             alerts: shared.clone(),
             reports: shared.clone(),
             surveys: shared.clone(),
+            media: shared.clone(),
             publishing: shared,
             sqlite,
             leases: None,

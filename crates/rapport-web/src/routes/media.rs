@@ -174,6 +174,7 @@ async fn listing(
 
 /// The query of an upload.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// The image's alt text.
     #[serde(default)]
@@ -529,4 +530,65 @@ pub(crate) async fn link_preview(
         image_url: card.image_url,
         site_name: card.site_name,
     }))
+}
+
+/// The draft page's images section: each image with its alt text, what each target says,
+/// and (while the draft is editable) an upload field the page script sends to the API.
+pub(crate) async fn draft_section(
+    publishing: &Publishing,
+    workspace: WorkspaceId,
+    draft: &Draft,
+) -> Result<maud::Markup, WebError> {
+    if publishing.media.is_none() {
+        return Ok(maud::html! {});
+    }
+    let listing = listing(publishing, workspace, draft).await?;
+    let can_edit = editable(draft).is_ok();
+    if listing.media.is_empty() && !can_edit {
+        return Ok(maud::html! {});
+    }
+    let base = format!("/api/v1/workspaces/{}", workspace.0);
+    Ok(maud::html! {
+        section.draft-media #draft-media
+            data-upload=(format!("{base}/drafts/{}/media", draft.id.0))
+            data-media-base=(format!("{base}/media")) {
+            h2 { "Images" }
+            @if listing.media.is_empty() {
+                p.muted { "No images." }
+            } @else {
+                ul.media-list {
+                    @for image in &listing.media {
+                        li data-media=(image.id.0) {
+                            img src=(format!("{base}/media/{}", image.id.0)) alt=(image.alt)
+                                width=(image.width.min(240)) loading="lazy";
+                            span.media-meta { (image.mime) " · " (image.width) "×" (image.height) " · " (image.size) " bytes" }
+                            @if image.alt.is_empty() { span.media-alt.muted { "No alt text" } }
+                            @else { span.media-alt { "Alt: " (image.alt) } }
+                            @if can_edit {
+                                button.secondary.small.media-remove type="button" data-media=(image.id.0) { "Remove" }
+                            }
+                        }
+                    }
+                }
+            }
+            @for target in &listing.targets {
+                @for error in &target.errors {
+                    p.target-error role="alert" { (target.account_name) ": " (error) }
+                }
+                @for warning in &target.warnings {
+                    p.muted.media-warning { (target.account_name) ": " (warning) }
+                }
+            }
+            @if can_edit && listing.media.len() < MAX_IMAGES {
+                div.media-upload {
+                    label for="media-file" { "Add an image (PNG, JPEG, GIF, WebP)" }
+                    input #media-file type="file" accept="image/png,image/jpeg,image/gif,image/webp";
+                    label for="media-alt" { "Alt text (what the image shows)" }
+                    input #media-alt type="text" maxlength=(MAX_ALT_CHARS);
+                    button #media-upload type="button" { "Attach" }
+                    output #media-status.reply-count aria-live="polite" {}
+                }
+            }
+        }
+    })
 }

@@ -192,6 +192,7 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
                 key.clone(),
                 rapport_sources::http::SafetyPolicy::public_only(),
             )
+            .with_media(Arc::new(sqlite.clone()))
             .run_forever(),
         );
         let app = AppState::new(
@@ -215,11 +216,14 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
             .with_accounts(Arc::new(sqlite.clone())),
         )
         // Publishing: drafts go out through accounts an admin connects on /w/{id}/publish.
-        .with_publishing(super::publishing(
-            Arc::new(sqlite.clone()),
-            key.clone(),
-            rapport_sources::http::SafetyPolicy::public_only(),
-        ))
+        .with_publishing(
+            super::publishing(
+                Arc::new(sqlite.clone()),
+                key.clone(),
+                rapport_sources::http::SafetyPolicy::public_only(),
+            )
+            .with_media(Arc::new(sqlite.clone())),
+        )
         // Survey pages at /s/<code>, made on /w/{id}/surveys.
         .with_surveys(rapport_web::routes::surveys::Surveys::new(Arc::new(
             sqlite.clone(),

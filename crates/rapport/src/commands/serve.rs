@@ -62,6 +62,7 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
         key.clone(),
         config.safety_policy(),
     )
+    .with_media(backend.media.clone())
     .with_config(rapport_engine::publishing::SchedulerConfig {
         interval: std::time::Duration::from_secs(args.publish_interval),
         claim_ttl: std::time::Duration::from_secs(args.publish_claim_ttl),
@@ -131,11 +132,14 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
             backend.surveys.clone(),
         )),
     }
-    .with_publishing(super::publishing(
-        backend.publishing.clone(),
-        key.clone(),
-        config.safety_policy(),
-    ))
+    .with_publishing(
+        super::publishing(
+            backend.publishing.clone(),
+            key.clone(),
+            config.safety_policy(),
+        )
+        .with_media(backend.media.clone()),
+    )
     .with_email(email_enabled)
     .with_cookies(super::cookie_policy(addr))
     .with_webhooks(webhooks)
