@@ -82,7 +82,11 @@ async fn mastodon_media(State(fake): State<Shared>, headers: HeaderMap, body: By
     let mut fake = fake.lock().unwrap();
     let ct = content_type(&headers);
     if !ct.starts_with("multipart/form-data; boundary=") {
-        return (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"error": "Validation failed: File can't be blank"}))).into_response();
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"error": "Validation failed: File can't be blank"})),
+        )
+            .into_response();
     }
     fake.uploads.push(("mastodon", ct, body.to_vec()));
     let id = format!("1100{}", fake.uploads.len());
@@ -100,7 +104,11 @@ async fn mastodon_media(State(fake): State<Shared>, headers: HeaderMap, body: By
     .into_response()
 }
 
-async fn mastodon_status(State(fake): State<Shared>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+async fn mastodon_status(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
     let mut fake = fake.lock().unwrap();
     fake.status_calls += 1;
     let key = headers
@@ -150,7 +158,10 @@ async fn bsky_create(State(fake): State<Shared>, Json(body): Json<Value>) -> Res
     .into_response()
 }
 
-async fn bsky_get(State(fake): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn bsky_get(
+    State(fake): State<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let fake = fake.lock().unwrap();
     let rkey = q.get("rkey").cloned().unwrap_or_default();
     match fake.records.get(&rkey) {
@@ -172,7 +183,11 @@ async fn x_upload(State(fake): State<Shared>, headers: HeaderMap, body: Bytes) -
     let mut fake = fake.lock().unwrap();
     let ct = content_type(&headers);
     if multipart_field(&body, "media_category").as_deref() != Some("tweet_image") {
-        return (StatusCode::BAD_REQUEST, Json(json!({"title": "Invalid Request", "detail": "media_category", "status": 400}))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"title": "Invalid Request", "detail": "media_category", "status": 400})),
+        )
+            .into_response();
     }
     fake.uploads.push(("x", ct, body.to_vec()));
     let id = format!("18800281060205158{:02}", fake.uploads.len());
@@ -189,7 +204,10 @@ async fn x_upload(State(fake): State<Shared>, headers: HeaderMap, body: Bytes) -
 async fn x_metadata(State(fake): State<Shared>, Json(body): Json<Value>) -> Response {
     let mut fake = fake.lock().unwrap();
     let id = body["id"].as_str().unwrap_or_default().to_string();
-    let alt = body["metadata"]["alt_text"]["text"].as_str().unwrap_or_default().to_string();
+    let alt = body["metadata"]["alt_text"]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     fake.alt_texts.insert(id.clone(), alt);
     Json(json!({"data": {"id": id, "associated_metadata": true}})).into_response()
 }
@@ -198,7 +216,11 @@ async fn x_tweet(State(fake): State<Shared>, Json(body): Json<Value>) -> Respons
     let mut fake = fake.lock().unwrap();
     fake.tweets.push(body.clone());
     let id = format!("19000000000000000{:02}", fake.tweets.len());
-    (StatusCode::CREATED, Json(json!({"data": {"id": id, "text": body["text"]}}))).into_response()
+    (
+        StatusCode::CREATED,
+        Json(json!({"data": {"id": id, "text": body["text"]}})),
+    )
+        .into_response()
 }
 
 async fn article() -> Response {
@@ -240,7 +262,10 @@ async fn start() -> (Url, Shared) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (Url::parse(&format!("http://localhost:{port}")).unwrap(), fake)
+    (
+        Url::parse(&format!("http://localhost:{port}")).unwrap(),
+        fake,
+    )
 }
 
 fn fetcher() -> Fetcher {
@@ -288,7 +313,10 @@ fn post_with(text: &str, media: Vec<MediaFile>) -> Outgoing {
 async fn mastodon_uploads_then_posts_once_per_key() {
     let (base, fake) = start().await;
     let publisher = MastodonPublisher::new(fetcher(), base, "token".into());
-    assert_eq!(publisher.media_limits(), Some(MediaLimits::MASTODON_DEFAULT));
+    assert_eq!(
+        publisher.media_limits(),
+        Some(MediaLimits::MASTODON_DEFAULT)
+    );
     let post = post_with("Kettle 2 is here", vec![image("A kettle", 1), image("", 2)]);
     let sent = publisher.publish(&post, "draft-7-account-1").await.unwrap();
     // A retry after a crash uploads again, but the status call keeps its key.
@@ -302,9 +330,15 @@ async fn mastodon_uploads_then_posts_once_per_key() {
     assert_eq!(fake.uploads.len(), 4, "the retry's uploads are orphans");
     let (_, ct, first) = &fake.uploads[0];
     assert!(ct.starts_with("multipart/form-data; boundary="));
-    assert_eq!(multipart_field(first, "description").as_deref(), Some("A kettle"));
+    assert_eq!(
+        multipart_field(first, "description").as_deref(),
+        Some("A kettle")
+    );
     assert!(contains(first, &post.media[0].bytes));
-    assert!(contains(first, b"name=\"file\"; filename=\"image.png\"\r\nContent-Type: image/png"));
+    assert!(contains(
+        first,
+        b"name=\"file\"; filename=\"image.png\"\r\nContent-Type: image/png"
+    ));
 }
 
 #[tokio::test]
@@ -317,7 +351,10 @@ async fn bluesky_embeds_images_with_alt_and_aspect_ratio_once_per_key() {
     );
     let sent = publisher.publish(&post, "draft-8-account-2").await.unwrap();
     let again = publisher.publish(&post, "draft-8-account-2").await.unwrap();
-    assert_eq!(sent.native_id, again.native_id, "the retry answers the first post");
+    assert_eq!(
+        sent.native_id, again.native_id,
+        "the retry answers the first post"
+    );
     let fake = fake.lock().unwrap();
     assert_eq!(fake.records.len(), 1, "one record for one key");
     let record = fake.records.values().next().unwrap();
@@ -353,7 +390,10 @@ async fn bluesky_sends_the_link_card_with_its_thumb_when_there_are_no_images() {
     assert_eq!(card.image_url.as_deref(), Some(image_url.as_str()));
     preview::fetch_thumb(&fetcher, &mut card, MediaLimits::BLUESKY.max_bytes).await;
     let thumb = card.thumb.as_ref().expect("the og:image was fetched");
-    assert_eq!((thumb.kind, thumb.width, thumb.height), (ImageKind::Png, 3, 2));
+    assert_eq!(
+        (thumb.kind, thumb.width, thumb.height),
+        (ImageKind::Png, 3, 2)
+    );
 
     let publisher = BlueskyPublisher::new(fetcher, base, "acme.bsky.social".into(), "pw".into());
     let post = Outgoing {
@@ -367,9 +407,18 @@ async fn bluesky_sends_the_link_card_with_its_thumb_when_there_are_no_images() {
     let external = &record["embed"];
     assert_eq!(external["$type"], "app.bsky.embed.external");
     assert_eq!(external["external"]["uri"], link.as_str());
-    assert_eq!(external["external"]["title"], "The kettle that sings & pours");
-    assert_eq!(external["external"]["description"], "Our new kettle, out in March.");
-    assert_eq!(external["external"]["thumb"]["ref"]["$link"], "bafkreiupload1");
+    assert_eq!(
+        external["external"]["title"],
+        "The kettle that sings & pours"
+    );
+    assert_eq!(
+        external["external"]["description"],
+        "Our new kettle, out in March."
+    );
+    assert_eq!(
+        external["external"]["thumb"]["ref"]["$link"],
+        "bafkreiupload1"
+    );
     assert_eq!(fake.uploads.len(), 1);
     assert_eq!(fake.uploads[0].1, "image/png");
 }
@@ -396,7 +445,10 @@ async fn x_uploads_sets_alt_text_and_attaches_media_ids() {
     assert_eq!(sent.native_id, "1900000000000000001");
     let fake = fake.lock().unwrap();
     assert_eq!(fake.uploads.len(), 2);
-    assert!(contains(&fake.uploads[0].2, b"name=\"media\"; filename=\"image.png\""));
+    assert!(contains(
+        &fake.uploads[0].2,
+        b"name=\"media\"; filename=\"image.png\""
+    ));
     assert_eq!(
         fake.tweets[0]["media"],
         json!({"media_ids": ["1880028106020515801", "1880028106020515802"]})
@@ -417,13 +469,19 @@ async fn previews_of_private_addresses_are_refused_by_the_guard() {
     .unwrap();
     let refused = preview::fetch_card(&guarded, &loopback).await;
     assert!(
-        matches!(refused, Err(PreviewError::Fetch(FetchError::Refused { .. }))),
+        matches!(
+            refused,
+            Err(PreviewError::Fetch(FetchError::Refused { .. }))
+        ),
         "{refused:?}"
     );
     // By name too: localhost resolves to loopback, which the guard checks on the answer.
     let by_name = preview::fetch_card(&guarded, &base.join("/blog/kettle-2").unwrap()).await;
     assert!(
-        matches!(by_name, Err(PreviewError::Fetch(FetchError::Refused { .. }))),
+        matches!(
+            by_name,
+            Err(PreviewError::Fetch(FetchError::Refused { .. }))
+        ),
         "{by_name:?}"
     );
 }
@@ -433,8 +491,14 @@ async fn networks_without_images_say_so() {
     let fetcher = fetcher();
     for (kind, config) in [
         ("facebook", json!({"page_id": "1234"})),
-        ("wordpress", json!({"site": "https://blog.example", "username": "ed"})),
-        ("micropub", json!({"endpoint": "https://blog.example/micropub"})),
+        (
+            "wordpress",
+            json!({"site": "https://blog.example", "username": "ed"}),
+        ),
+        (
+            "micropub",
+            json!({"endpoint": "https://blog.example/micropub"}),
+        ),
     ] {
         let publisher =
             rapport_sources::publish::build(kind, &config, "secret", fetcher.clone()).unwrap();

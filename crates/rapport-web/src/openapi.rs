@@ -10,8 +10,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::routes::{
-    alerts, analytics, api, authors, events, inbox, media, publishing, query, replies, report_schedule,
-    reports, slots, sources, surveys, webhook,
+    alerts, analytics, api, authors, events, inbox, media, publishing, query, replies,
+    report_schedule, reports, slots, sources, surveys, webhook,
 };
 
 /// The document; [`ApiDoc::openapi`] builds it.

@@ -38,8 +38,10 @@ async fn media(State(instance): State<Shared>, body: Bytes) -> Json<Value> {
         .uploads
         .push((field(&body, "description"), body.to_vec()));
     let id = format!("4400{}", instance.uploads.len());
-    Json(json!({"id": id, "type": "image", "url": format!("https://files.example/{id}.png"),
-                "description": field(&body, "description")}))
+    Json(
+        json!({"id": id, "type": "image", "url": format!("https://files.example/{id}.png"),
+                "description": field(&body, "description")}),
+    )
 }
 
 async fn statuses(
@@ -167,7 +169,11 @@ async fn images_are_checked_per_target_kept_and_sent_with_the_post() {
             "Acme on Mastodon",
             json!({"instance": format!("http://localhost:{fake_port}")}),
         ),
-        ("bluesky", "Acme on Bluesky", json!({"identifier": "acme.bsky.social"})),
+        (
+            "bluesky",
+            "Acme on Bluesky",
+            json!({"identifier": "acme.bsky.social"}),
+        ),
         ("facebook", "Acme Page", json!({"page_id": "1234"})),
     ] {
         let (status, account) = as_admin
@@ -180,11 +186,13 @@ async fn images_are_checked_per_target_kept_and_sent_with_the_post() {
         assert_eq!(status, 201, "{account}");
         accounts.push(account["id"].as_i64().unwrap());
     }
-    let draft_to = |targets: Vec<i64>| {
-        json!({"text": "Kettle 2 is here", "targets": targets, "action": "save"})
-    };
+    let draft_to = |targets: Vec<i64>| json!({"text": "Kettle 2 is here", "targets": targets, "action": "save"});
     let (status, draft) = client
-        .json(post.clone(), &format!("/api/v1/workspaces/{w}/drafts"), Some(draft_to(vec![accounts[0]])))
+        .json(
+            post.clone(),
+            &format!("/api/v1/workspaces/{w}/drafts"),
+            Some(draft_to(vec![accounts[0]])),
+        )
         .await;
     assert_eq!(status, 201, "{draft}");
     let id = draft["id"].as_i64().unwrap();
@@ -192,10 +200,16 @@ async fn images_are_checked_per_target_kept_and_sent_with_the_post() {
 
     // Not an image, whatever it is called: refused.
     let (status, error) = client
-        .upload(&format!("{upload_path}?alt=x"), b"<svg onload=alert(1)>".to_vec())
+        .upload(
+            &format!("{upload_path}?alt=x"),
+            b"<svg onload=alert(1)>".to_vec(),
+        )
         .await;
     assert_eq!(status, 422, "{error}");
-    assert!(error["error"]["message"].as_str().unwrap().contains("not a PNG"));
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not a PNG"));
 
     // A PNG without alt text: kept, with a warning for Mastodon.
     let (status, listed) = client.upload(&upload_path, png()).await;
@@ -220,7 +234,10 @@ async fn images_are_checked_per_target_kept_and_sent_with_the_post() {
     // Served back with the sniffed type, never sniffed by the browser.
     let raw = client
         .http
-        .get(format!("{}/api/v1/workspaces/{w}/media/{media_id}", client.base))
+        .get(format!(
+            "{}/api/v1/workspaces/{w}/media/{media_id}",
+            client.base
+        ))
         .bearer_auth(&client.token)
         .send()
         .await
@@ -231,11 +248,22 @@ async fn images_are_checked_per_target_kept_and_sent_with_the_post() {
     assert_eq!(raw.bytes().await.unwrap().to_vec(), png());
     // Up to 4 images.
     for _ in 0..3 {
-        assert_eq!(client.upload(&format!("{upload_path}?alt=more"), png()).await.0, 201);
+        assert_eq!(
+            client
+                .upload(&format!("{upload_path}?alt=more"), png())
+                .await
+                .0,
+            201
+        );
     }
-    let (status, error) = client.upload(&format!("{upload_path}?alt=more"), png()).await;
+    let (status, error) = client
+        .upload(&format!("{upload_path}?alt=more"), png())
+        .await;
     assert_eq!(status, 422, "{error}");
-    assert!(error["error"]["message"].as_str().unwrap().contains("at most 4"));
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("at most 4"));
     for extra in [2, 3, 4] {
         let (status, _) = client
             .json(
@@ -249,24 +277,50 @@ async fn images_are_checked_per_target_kept_and_sent_with_the_post() {
 
     // Bluesky requires alt text; a Facebook Page takes no images from rapport.
     let (_, other) = client
-        .json(post.clone(), &format!("/api/v1/workspaces/{w}/drafts"), Some(draft_to(vec![accounts[1]])))
+        .json(
+            post.clone(),
+            &format!("/api/v1/workspaces/{w}/drafts"),
+            Some(draft_to(vec![accounts[1]])),
+        )
         .await;
     let other_path = format!("/api/v1/workspaces/{w}/drafts/{}/media", other["id"]);
     let (status, error) = client.upload(&other_path, png()).await;
     assert_eq!(status, 422, "{error}");
-    assert!(error["error"]["message"].as_str().unwrap().contains("needs an alt text on Bluesky"), "{error}");
-    assert_eq!(client.upload(&format!("{other_path}?alt=kettle"), png()).await.0, 201);
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("needs an alt text on Bluesky"),
+        "{error}"
+    );
+    assert_eq!(
+        client
+            .upload(&format!("{other_path}?alt=kettle"), png())
+            .await
+            .0,
+        201
+    );
     let (_, page_draft) = client
-        .json(post.clone(), &format!("/api/v1/workspaces/{w}/drafts"), Some(draft_to(vec![accounts[2]])))
+        .json(
+            post.clone(),
+            &format!("/api/v1/workspaces/{w}/drafts"),
+            Some(draft_to(vec![accounts[2]])),
+        )
         .await;
     let (status, error) = client
         .upload(
-            &format!("/api/v1/workspaces/{w}/drafts/{}/media?alt=k", page_draft["id"]),
+            &format!(
+                "/api/v1/workspaces/{w}/drafts/{}/media?alt=k",
+                page_draft["id"]
+            ),
             png(),
         )
         .await;
     assert_eq!(status, 422, "{error}");
-    assert!(error["error"]["message"].as_str().unwrap().contains("does not send images to Facebook"));
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("does not send images to Facebook"));
 
     // Scheduled, the post goes out with its image and alt text.
     let at = chrono::Utc::now() + chrono::Duration::minutes(5);
@@ -279,7 +333,9 @@ async fn images_are_checked_per_target_kept_and_sent_with_the_post() {
         .await;
     assert_eq!(status, 200, "{scheduled}");
     // Past approval, images are fixed.
-    let (status, _) = client.upload(&format!("{upload_path}?alt=late"), png()).await;
+    let (status, _) = client
+        .upload(&format!("{upload_path}?alt=late"), png())
+        .await;
     assert_eq!(status, 422);
     let scheduler =
         Scheduler::new(Arc::new(store.clone()), key, policy).with_media(Arc::new(store.clone()));
@@ -288,7 +344,10 @@ async fn images_are_checked_per_target_kept_and_sent_with_the_post() {
     let instance = instance.lock().unwrap();
     assert_eq!(instance.uploads.len(), 1);
     assert_eq!(instance.uploads[0].0, "A kettle on a stove");
-    assert!(instance.uploads[0].1.windows(png().len()).any(|w| w == png()));
+    assert!(instance.uploads[0]
+        .1
+        .windows(png().len())
+        .any(|w| w == png()));
     assert_eq!(instance.statuses.len(), 1);
     assert_eq!(instance.statuses[0]["media_ids"], json!(["44001"]));
 }
@@ -327,10 +386,15 @@ async fn link_previews_refuse_private_addresses_and_links_that_are_not_web_links
         "see http://169.254.169.254/latest/meta-data/".to_string(),
         "see http://[::1]/".to_string(),
     ] {
-        let (status, error) = client.json(post.clone(), &path, Some(json!({"text": text}))).await;
+        let (status, error) = client
+            .json(post.clone(), &path, Some(json!({"text": text})))
+            .await;
         assert_eq!(status, 422, "{text}: {error}");
         assert!(
-            error["error"]["message"].as_str().unwrap().contains("cannot be previewed"),
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("cannot be previewed"),
             "{error}"
         );
     }

@@ -2,9 +2,9 @@
 
 use anyhow::Context;
 use rapport_store::{
-    AccountStore, AlertStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore,
-    PublishStore, ReportStore, SourceLeases, SourceStore, SqliteOptions, SqliteStore, Store,
-    MediaStore, SurveyStore,
+    AccountStore, AlertStore, AnalyticsStore, InboxStore, MediaStore, PostgresOptions,
+    PostgresStore, PublishStore, ReportStore, SourceLeases, SourceStore, SqliteOptions,
+    SqliteStore, Store, SurveyStore,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -571,12 +571,11 @@ impl Fetcher {
                     content_type,
                     bytes,
                 } => {
-                    let value = HeaderValue::from_str(content_type).map_err(|_| {
-                        FetchError::BadUrl {
+                    let value =
+                        HeaderValue::from_str(content_type).map_err(|_| FetchError::BadUrl {
                             url: shown.clone(),
                             reason: "the content type is not a header value".into(),
-                        }
-                    })?;
+                        })?;
                     request = request
                         .header(header::CONTENT_TYPE, value)
                         .body(bytes.to_vec());

@@ -53,8 +53,8 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 use super::length::{self, LengthRule};
-use super::{transport, Outgoing, PublishError, Published, Publisher};
 use super::media::{MediaFile, MediaLimits};
+use super::{transport, Outgoing, PublishError, Published, Publisher};
 use crate::http::{Fetcher, Posted};
 
 const NETWORK: &str = "Bluesky";
@@ -272,7 +272,9 @@ impl BlueskyPublisher {
                     "aspectRatio": {"width": file.width, "height": file.height},
                 }));
             }
-            return Ok(Some(json!({"$type": "app.bsky.embed.images", "images": images})));
+            return Ok(Some(
+                json!({"$type": "app.bsky.embed.images", "images": images}),
+            ));
         }
         let Some(card) = &post.link_card else {
             return Ok(None);

@@ -38,8 +38,8 @@ pub use facebook::FacebookPublisher;
 pub use length::LengthRule;
 pub use mastodon::MastodonPublisher;
 pub use media::{ImageKind, MediaFile, MediaLimits};
-pub use preview::LinkCard;
 pub use micropub::MicropubPublisher;
+pub use preview::LinkCard;
 pub use wordpress::WordPressPublisher;
 pub use x::XPublisher;
 

@@ -104,8 +104,8 @@ pub fn parse_card(html: &str, url: &str, base: &Url) -> LinkCard {
             .next()
             .map(|t| t.text().collect::<String>())
     });
-    let description = tag(&["og:description", "twitter:description"])
-        .or_else(|| meta("name", &["description"]));
+    let description =
+        tag(&["og:description", "twitter:description"]).or_else(|| meta("name", &["description"]));
     let image_url = tag(&[
         "og:image:secure_url",
         "og:image:url",
@@ -183,7 +183,10 @@ mod tests {
                 .as_str(),
             "https://acme.example/k?x=1"
         );
-        assert!(matches!(first_link("no link here"), Err(PreviewError::NoLink)));
+        assert!(matches!(
+            first_link("no link here"),
+            Err(PreviewError::NoLink)
+        ));
     }
 
     #[test]

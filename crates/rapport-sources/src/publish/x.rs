@@ -43,11 +43,11 @@ use std::time::Duration;
 use unicode_normalization::UnicodeNormalization;
 
 use super::length::{self, LengthRule};
+use super::media::{multipart, MediaFile, MediaLimits};
 use super::{
     transport, Outgoing, PollLimits, PollOptionResult, PollResults, PublishError, Published,
     Publisher,
 };
-use super::media::{multipart, MediaFile, MediaLimits};
 use crate::http::{Auth, Fetcher, Posted, RequestBody};
 
 const NETWORK: &str = "X";
@@ -175,8 +175,7 @@ impl XPublisher {
 
     /// Uploads one image with its alt text and answers its media id.
     async fn upload(&self, file: &MediaFile) -> Result<String, PublishError> {
-        let (content_type, body) =
-            multipart(&[("media_category", "tweet_image")], "media", file);
+        let (content_type, body) = multipart(&[("media_category", "tweet_image")], "media", file);
         let answer = self
             .fetcher
             .send(

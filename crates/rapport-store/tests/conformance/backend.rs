@@ -1,9 +1,9 @@
 //! The backends the suite runs against, behind one handle.
 
 use rapport_store::{
-    AccountStore, AlertStore, AnalyticsStore, InboxStore, PostgresOptions, PostgresStore,
-    PublishStore, ReportStore, SourceStore, SqliteOptions, SqliteStore, Store, StoreError,
-    MediaStore, SurveyStore,
+    AccountStore, AlertStore, AnalyticsStore, InboxStore, MediaStore, PostgresOptions,
+    PostgresStore, PublishStore, ReportStore, SourceStore, SqliteOptions, SqliteStore, Store,
+    StoreError, SurveyStore,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;

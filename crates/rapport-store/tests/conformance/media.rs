@@ -66,7 +66,11 @@ async fn images_are_kept_with_their_bytes_inside_their_workspace(b: Backend) {
     ));
     let listed = store.draft_media(ws.id, draft.id).await.unwrap();
     assert_eq!(listed, vec![first.clone(), second.clone()]);
-    assert!(store.draft_media(other.id, draft.id).await.unwrap().is_empty());
+    assert!(store
+        .draft_media(other.id, draft.id)
+        .await
+        .unwrap()
+        .is_empty());
     let (read, read_bytes) = store
         .draft_media_bytes(ws.id, first.id)
         .await
@@ -98,7 +102,10 @@ async fn images_are_kept_with_their_bytes_inside_their_workspace(b: Backend) {
     ));
     store.remove_draft_media(ws.id, first.id).await.unwrap();
     let listed = store.draft_media(ws.id, draft.id).await.unwrap();
-    assert_eq!(listed.iter().map(|m| m.id).collect::<Vec<_>>(), vec![second.id]);
+    assert_eq!(
+        listed.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![second.id]
+    );
     assert!(matches!(
         store.remove_draft_media(ws.id, first.id).await,
         Err(StoreError::NotFound { .. })

@@ -126,7 +126,10 @@ async fn surveys_and_answers_round_trip_once_per_visitor(b: Backend) {
 async fn a_visitor_answers_once_across_processes(b: Backend) {
     let store = &*b.store;
     let ws = store.create_workspace("acme").await.unwrap();
-    let survey = store.create_survey(new_survey(ws.id, "race")).await.unwrap();
+    let survey = store
+        .create_survey(new_survey(ws.id, "race"))
+        .await
+        .unwrap();
     let mut handles = Vec::new();
     for _ in 0..4 {
         handles.push(b.open_again().await);

@@ -77,8 +77,7 @@ pub struct DraftMediaList {
 fn media_store(publishing: &Publishing) -> Result<&Arc<dyn MediaStore>, WebError> {
     publishing.media.as_ref().ok_or_else(|| {
         WebError::Unprocessable(
-            "images are not available on this server: it was started without a media store"
-                .into(),
+            "images are not available on this server: it was started without a media store".into(),
         )
     })
 }
@@ -140,7 +139,11 @@ fn editable(draft: &Draft) -> Result<(), WebError> {
 fn refuse_errors(checks: &[TargetMediaCheck]) -> Result<(), WebError> {
     let errors: Vec<String> = checks
         .iter()
-        .flat_map(|c| c.errors.iter().map(move |e| format!("{}: {e}", c.account_name)))
+        .flat_map(|c| {
+            c.errors
+                .iter()
+                .map(move |e| format!("{}: {e}", c.account_name))
+        })
         .collect();
     if errors.is_empty() {
         Ok(())
@@ -225,10 +228,9 @@ pub(crate) async fn upload(
     let info = media::inspect(&body).map_err(|e| WebError::Unprocessable(e.to_string()))?;
     let existing = store.draft_media(workspace, id).await?;
     if existing.len() >= MAX_IMAGES {
-        return Err(WebError::Unprocessable(format!(
-            "a post takes at most {MAX_IMAGES} images"
-        ))
-        .into());
+        return Err(
+            WebError::Unprocessable(format!("a post takes at most {MAX_IMAGES} images")).into(),
+        );
     }
     let mut images: Vec<(u64, String)> = existing.iter().map(|m| (m.size, m.alt.clone())).collect();
     images.push((body.len() as u64, alt.clone()));
