@@ -24,7 +24,9 @@ use rapport_sources::http::{Backoff, FetchLimits, Fetcher, SafetyPolicy};
 use rapport_sources::publish::{self, Outgoing, PollSpec, PublishError, Publisher};
 use rapport_store::engagement::NewShortLink;
 use rapport_store::publishing::{ClaimLease, Delivery, DeliveryOutcome};
-use rapport_store::{EngagementStore, PublishStore, SecretKey, StoreError, StoreResult};
+use rapport_store::{
+    EngagementStore, MediaStore, PublishStore, SecretKey, StoreError, StoreResult,
+};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -81,6 +83,8 @@ pub struct Scheduler {
     config: SchedulerConfig,
     owner: String,
     links: Option<Arc<dyn EngagementStore>>,
+    /// Drafts' images; `None`: posts go out without them.
+    media: Option<Arc<dyn MediaStore>>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -108,6 +112,71 @@ impl Scheduler {
             config: SchedulerConfig::default(),
             owner: format!("{host}:{}:{suffix}", std::process::id()),
             links: None,
+            media: None,
+        }
+    }
+
+    /// The same, sending each draft's images from `media` (and, on Bluesky, a link card
+    /// when a post has none).
+    pub fn with_media(mut self, media: Arc<dyn MediaStore>) -> Self {
+        self.media = Some(media);
+        self
+    }
+
+    /// The images of `delivery`'s draft, with their bytes, in order.
+    async fn images(&self, delivery: &Delivery) -> StoreResult<Vec<publish::MediaFile>> {
+        let Some(media) = &self.media else {
+            return Ok(Vec::new());
+        };
+        let mut files = Vec::new();
+        for image in media
+            .draft_media(delivery.workspace_id, delivery.draft_id)
+            .await?
+        {
+            let Some((image, bytes)) = media
+                .draft_media_bytes(delivery.workspace_id, image.id)
+                .await?
+            else {
+                continue; // removed meanwhile
+            };
+            let Some(kind) = publish::ImageKind::from_mime(&image.mime) else {
+                continue;
+            };
+            files.push(publish::MediaFile {
+                kind,
+                bytes: bytes.into(),
+                alt: image.alt,
+                width: image.width,
+                height: image.height,
+            });
+        }
+        Ok(files)
+    }
+
+    /// The preview card of `text`'s first link with its image as the thumb, or `None`
+    /// (no link, or the page could not be read: the post goes out without a card).
+    async fn link_card(&self, text: &str) -> Option<publish::LinkCard> {
+        let url = publish::preview::first_link(text).ok()?;
+        let limits = FetchLimits {
+            max_bytes: 1024 * 1024,
+            total_time: Duration::from_secs(10),
+            ..FetchLimits::default()
+        };
+        let fetcher = Fetcher::new(self.policy.clone(), limits).ok()?;
+        match publish::preview::fetch_card(&fetcher, &url).await {
+            Ok(mut card) => {
+                publish::preview::fetch_thumb(
+                    &fetcher,
+                    &mut card,
+                    publish::MediaLimits::BLUESKY.max_bytes,
+                )
+                .await;
+                Some(card)
+            }
+            Err(error) => {
+                tracing::info!(%error, "publishing: no link card");
+                None
+            }
         }
     }
 
@@ -363,6 +432,7 @@ impl Scheduler {
                     duration: Duration::from_secs(u64::from(poll.duration_minutes) * 60),
                 }),
             in_reply_to: None,
+            ..Outgoing::default()
         };
         let key = &delivery.idempotency_key;
         if reconcile {
@@ -385,6 +455,21 @@ impl Scheduler {
                     return self.finish(delivery, outcome).await;
                 }
             }
+        }
+        let mut post = post;
+        post.media = self.images(delivery).await?;
+        if !post.media.is_empty() && publisher.media_limits().is_none() {
+            report.failed += 1;
+            let error = publish::media::media_refusal(publisher.name());
+            return self
+                .finish(delivery, DeliveryOutcome::Failed { error })
+                .await;
+        }
+        if post.media.is_empty()
+            && self.media.is_some()
+            && publisher.network() == rapport_model::Network::Bluesky
+        {
+            post.link_card = self.link_card(&post.text).await;
         }
         let outcome = match publisher.publish(&post, key).await {
             Ok(published) => {

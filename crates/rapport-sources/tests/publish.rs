@@ -219,6 +219,7 @@ async fn a_new_post_with_a_poll_is_sent_once_per_key_and_not_threaded() {
             duration: std::time::Duration::from_secs(86_400),
         }),
         in_reply_to: None,
+        ..Outgoing::default()
     };
     let sent = publisher.publish(&post, "post-1").await.expect("sent");
     let again = publisher.publish(&post, "post-1").await.expect("retried");

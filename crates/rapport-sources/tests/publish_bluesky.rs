@@ -410,6 +410,7 @@ async fn replies_carry_root_and_parent_strong_refs() {
         text: "Same for you Bob, check your DMs".into(),
         poll: None,
         in_reply_to: Some(BOB_REPLY.into()),
+        ..Outgoing::default()
     };
     publisher.publish(&nested, "reply-2").await.expect("sent");
     // A post that is gone cannot be answered.

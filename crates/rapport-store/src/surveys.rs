@@ -7,8 +7,8 @@
 //! signing key ([`Survey::signing_key`]) for those cookies, so a restart or another process
 //! checks them alike.
 //!
-//! Only [`crate::SqliteStore`] implements [`SurveyStore`] for now (migration
-//! `0015_surveys.sql`).
+//! Both stores implement [`SurveyStore`]: [`crate::SqliteStore`] (migration
+//! `0015_surveys.sql`) and [`crate::PostgresStore`] (`postgres/0022_surveys.sql`).
 
 use crate::StoreResult;
 use async_trait::async_trait;
@@ -152,7 +152,7 @@ pub struct SurveyResponse {
     pub answers: Vec<Option<Answer>>,
 }
 
-/// Surveys and their answers (SQLite only for now).
+/// Surveys and their answers (SQLite and PostgreSQL).
 #[async_trait]
 pub trait SurveyStore: Send + Sync + 'static {
     /// Creates a survey. `Conflict` when its code is taken (the caller makes another).

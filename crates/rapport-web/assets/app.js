@@ -535,3 +535,235 @@
     start();
   }
 })();
+
+// Images and link previews on the compose and draft pages. Each file's kind is read from
+// its first bytes (as the server does), never from its name; the limits come from each
+// target account's data-media-* attributes; the link card is fetched by the server
+// (through its SSRF guard) and put in with textContent.
+(function () {
+  "use strict";
+
+  var SIGNATURES = [
+    ["image/png", [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]],
+    ["image/jpeg", [0xff, 0xd8, 0xff]],
+    ["image/gif", [0x47, 0x49, 0x46, 0x38]],
+  ];
+
+  function sniff(bytes) {
+    for (var i = 0; i < SIGNATURES.length; i++) {
+      var sig = SIGNATURES[i][1], ok = bytes.length >= sig.length;
+      for (var j = 0; ok && j < sig.length; j++) ok = bytes[j] === sig[j];
+      if (ok) return SIGNATURES[i][0];
+    }
+    var text = String.fromCharCode.apply(null, Array.prototype.slice.call(bytes, 0, 12));
+    if (text.slice(0, 4) === "RIFF" && text.slice(8, 12) === "WEBP") return "image/webp";
+    return null;
+  }
+
+  function csrfOf(root) {
+    var input = document.querySelector("input[name=csrf]");
+    return input ? input.value : "";
+  }
+
+  function upload(url, file, alt) {
+    return fetch(url + "?alt=" + encodeURIComponent(alt || ""), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrfOf(), Accept: "application/json", "Content-Type": "application/octet-stream" },
+      body: file,
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) throw new Error((body.error && body.error.message) || "HTTP " + response.status);
+        return body;
+      });
+    });
+  }
+
+  function initComposeMedia(form) {
+    var input = document.getElementById("compose-media");
+    var list = document.getElementById("compose-media-list");
+    var check = document.getElementById("media-check");
+    if (!input || !list || !check) return;
+    var files = []; // {file, kind, alt input}
+
+    function validate() {
+      var errors = [], warnings = [];
+      form.querySelectorAll("div.target").forEach(function (target) {
+        var box = target.querySelector("input[type=checkbox]");
+        if (!box || !box.checked || files.length === 0) return;
+        var name = target.getAttribute("data-network-name") || "this network";
+        var most = parseInt(target.getAttribute("data-media-images") || "0", 10);
+        if (most === 0) {
+          errors.push("rapport does not send images to " + name + " yet");
+          return;
+        }
+        var bytes = parseInt(target.getAttribute("data-media-bytes"), 10);
+        var altChars = parseInt(target.getAttribute("data-media-alt-chars"), 10);
+        var altRequired = target.getAttribute("data-media-alt-required") === "1";
+        if (files.length > most) errors.push(name + " takes at most " + most + " images");
+        files.forEach(function (f, i) {
+          var n = i + 1, alt = f.alt.value.trim();
+          if (f.file.size > bytes) errors.push("image " + n + " is " + f.file.size + " bytes; " + name + " takes " + bytes);
+          if (!alt) (altRequired ? errors : warnings).push("image " + n + (altRequired ? " needs an alt text on " : " has no alt text on ") + name);
+          else if (Array.from(alt).length > altChars) errors.push("image " + n + "'s alt text is too long for " + name);
+        });
+      });
+      files.forEach(function (f, i) {
+        if (!f.kind) errors.push("file " + (i + 1) + " (" + f.file.name + ") is not a PNG, JPEG, GIF or WebP image");
+      });
+      var lines = errors.concat(warnings);
+      check.textContent = files.length === 0 ? "" : (lines.length ? lines.join("; ") : "the images fit every chosen account");
+      check.className = "reply-count" + (errors.length ? " over" : "");
+      return errors.length === 0;
+    }
+
+    input.addEventListener("change", function () {
+      files = [];
+      while (list.firstChild) list.removeChild(list.firstChild);
+      var chosen = Array.prototype.slice.call(input.files || []);
+      Promise.all(chosen.map(function (file) {
+        return file.slice(0, 16).arrayBuffer().then(function (buffer) {
+          return { file: file, kind: sniff(new Uint8Array(buffer)) };
+        });
+      })).then(function (sniffed) {
+        sniffed.forEach(function (entry, i) {
+          var li = document.createElement("li");
+          var label = document.createElement("label");
+          label.textContent = entry.file.name + " (" + (entry.kind || "not an image") + ", " + entry.file.size + " bytes): alt text ";
+          var alt = document.createElement("input");
+          alt.type = "text";
+          alt.maxLength = 2000;
+          alt.className = "media-alt-input";
+          alt.setAttribute("aria-label", "Alt text of image " + (i + 1));
+          label.appendChild(alt);
+          li.appendChild(label);
+          list.appendChild(li);
+          files.push({ file: entry.file, kind: entry.kind, alt: alt });
+        });
+        validate();
+      });
+    });
+    form.addEventListener("input", validate);
+    form.addEventListener("change", validate);
+
+    // With images: save the draft (never schedule it before its images are attached),
+    // upload them, then open the draft's page.
+    form.addEventListener("submit", function (event) {
+      if (files.length === 0) return;
+      event.preventDefault();
+      if (!validate()) return;
+      var fields = new URLSearchParams();
+      new FormData(form).forEach(function (value, name) {
+        if (typeof value === "string" && name !== "action") fields.append(name, value);
+      });
+      fields.append("action", "save");
+      check.textContent = "saving the draft…";
+      fetch(form.action, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: fields.toString(),
+      }).then(function (response) {
+        var match = /\/drafts\/(\d+)$/.exec(new URL(response.url).pathname);
+        if (!response.ok || !match) throw new Error("the draft was not saved: check the text and the accounts");
+        var draftUrl = response.url;
+        var base = input.getAttribute("data-upload-base") + match[1] + "/media";
+        return files.reduce(function (chain, f, i) {
+          return chain.then(function () {
+            check.textContent = "uploading image " + (i + 1) + " of " + files.length + "…";
+            return upload(base, f.file, f.alt.value.trim());
+          });
+        }, Promise.resolve()).then(function () { window.location.assign(draftUrl); });
+      }).catch(function (error) {
+        check.textContent = String(error.message || error);
+        check.className = "reply-count over";
+      });
+    });
+  }
+
+  function initLinkPreview(form) {
+    var card = document.getElementById("link-preview");
+    var text = document.getElementById("compose-text");
+    if (!card || !text) return;
+    var timer = null, last = null;
+    function show(preview) {
+      while (card.firstChild) card.removeChild(card.firstChild);
+      if (!preview || !preview.url) { card.hidden = true; return; }
+      var site = document.createElement("div");
+      site.className = "link-card-site";
+      site.textContent = preview.site_name || new URL(preview.url).host;
+      var title = document.createElement("strong");
+      title.textContent = preview.title || preview.url;
+      var description = document.createElement("p");
+      description.textContent = preview.description || "";
+      card.appendChild(site);
+      card.appendChild(title);
+      card.appendChild(description);
+      card.hidden = false;
+    }
+    function refresh() {
+      var value = text.value;
+      var found = /https?:\/\/\S+/.exec(value);
+      var key = found ? found[0] : null;
+      if (key === last) return;
+      last = key;
+      if (!key) { show(null); return; }
+      fetch(card.getAttribute("data-preview-url"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrfOf(), "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ text: value }),
+      }).then(function (response) {
+        return response.ok ? response.json() : null;
+      }).then(show).catch(function () { show(null); });
+    }
+    text.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 800);
+    });
+    refresh();
+  }
+
+  function initDraftMedia(section) {
+    var status = document.getElementById("media-status");
+    var button = document.getElementById("media-upload");
+    if (button) {
+      button.addEventListener("click", function () {
+        var file = document.getElementById("media-file").files[0];
+        if (!file) return;
+        status.textContent = "uploading…";
+        upload(section.getAttribute("data-upload"), file, document.getElementById("media-alt").value.trim())
+          .then(function () { window.location.reload(); })
+          .catch(function (error) {
+            status.textContent = String(error.message || error);
+            status.className = "reply-count over";
+          });
+      });
+    }
+    section.querySelectorAll("button.media-remove").forEach(function (remove) {
+      remove.addEventListener("click", function () {
+        fetch(section.getAttribute("data-media-base") + "/" + remove.getAttribute("data-media"), {
+          method: "DELETE",
+          credentials: "same-origin",
+          headers: { "X-CSRF-Token": csrfOf() },
+        }).then(function () { window.location.reload(); });
+      });
+    });
+  }
+
+  function start() {
+    var compose = document.getElementById("compose-form");
+    if (compose) {
+      initComposeMedia(compose);
+      initLinkPreview(compose);
+    }
+    var draftMedia = document.getElementById("draft-media");
+    if (draftMedia) initDraftMedia(draftMedia);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

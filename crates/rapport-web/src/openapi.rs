@@ -10,8 +10,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::routes::{
-    alerts, analytics, api, authors, campaigns, events, exports, inbox, publishing, query, replies,
-    report_schedule, reports, slots, sources, surveys, themes, webhook,
+    alerts, analytics, api, authors, campaigns, events, exports, inbox, media, publishing, query,
+    replies, report_schedule, reports, slots, sources, surveys, themes, webhook,
 };
 
 /// The document; [`ApiDoc::openapi`] builds it.
@@ -79,6 +79,12 @@ Lists that can be long are paged with an opaque cursor returned as `next`.",
         slots::delete_route,
         slots::queue_route,
         publishing::poll_results,
+        media::upload,
+        media::list,
+        media::raw,
+        media::set_alt,
+        media::remove,
+        media::link_preview,
         surveys::list_api,
         surveys::create_api,
         surveys::results_api,

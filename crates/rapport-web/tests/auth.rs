@@ -247,7 +247,8 @@ async fn spawn() -> Env {
         std::sync::Arc::new(store.clone()),
         key,
         rapport_sources::http::SafetyPolicy::public_only(),
-    );
+    )
+    .with_media(std::sync::Arc::new(store.clone()));
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -1190,6 +1191,50 @@ async fn every_route_checks_the_role_and_the_workspace() {
             "/api/v1/workspaces/{id}/drafts/{draft}/poll",
             format!("/api/v1/workspaces/{a}/drafts/1/poll"),
             || Body::Empty,
+            agent_api,
+        ),
+        // Images on drafts: an empty body is not an image (422 once the guard lets the
+        // caller in); image 1 does not exist (404); a text without a link has no card.
+        (
+            Method::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/media",
+            format!("/api/v1/workspaces/{a}/drafts/1/media?alt=matrix"),
+            || Body::Empty,
+            agent_api.map(|s| if s == 200 { 422 } else { s }),
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/drafts/{draft}/media",
+            format!("/api/v1/workspaces/{a}/drafts/1/media"),
+            || Body::Empty,
+            agent_api,
+        ),
+        (
+            Method::GET,
+            "/api/v1/workspaces/{id}/media/{media}",
+            format!("/api/v1/workspaces/{a}/media/1"),
+            || Body::Empty,
+            agent_api.map(|s| if s == 200 { 404 } else { s }),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/workspaces/{id}/media/{media}",
+            format!("/api/v1/workspaces/{a}/media/1"),
+            || Body::Json(json!({"alt": "matrix"})),
+            agent_api.map(|s| if s == 200 { 404 } else { s }),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/workspaces/{id}/media/{media}",
+            format!("/api/v1/workspaces/{a}/media/1"),
+            || Body::Empty,
+            agent_api.map(|s| if s == 200 { 404 } else { s }),
+        ),
+        (
+            Method::POST,
+            "/api/v1/workspaces/{id}/link-preview",
+            format!("/api/v1/workspaces/{a}/link-preview"),
+            || Body::Json(json!({"text": "no link here"})),
             agent_api,
         ),
         // The public survey page: anyone; a submission without the survey's own cookie

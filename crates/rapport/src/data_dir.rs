@@ -2,9 +2,9 @@
 
 use anyhow::Context;
 use rapport_store::{
-    AccountStore, AlertStore, AnalyticsStore, EngagementStore, InboxStore, PostgresOptions,
-    PostgresStore, PublishStore, ReportStore, SourceLeases, SourceStore, SqliteOptions,
-    SqliteStore, Store,
+    AccountStore, AlertStore, AnalyticsStore, EngagementStore, InboxStore, MediaStore,
+    PostgresOptions, PostgresStore, PublishStore, ReportStore, SourceLeases, SourceStore,
+    SqliteOptions, SqliteStore, Store, SurveyStore,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -38,6 +38,10 @@ pub struct Backend {
     pub reports: Arc<dyn ReportStore>,
     /// Engagement samples of published posts, short links and campaigns.
     pub engagement: Arc<dyn EngagementStore>,
+    /// Survey pages and their answers.
+    pub surveys: Arc<dyn SurveyStore>,
+    /// Drafts' images, bytes included.
+    pub media: Arc<dyn MediaStore>,
     /// The embedded store itself, when that is the backend (live change notifications).
     pub sqlite: Option<SqliteStore>,
     /// Source leases, when several processes may share the store (PostgreSQL).
@@ -58,6 +62,8 @@ impl Backend {
             + AlertStore
             + ReportStore
             + EngagementStore
+            + SurveyStore
+            + MediaStore
             + Clone,
     {
         let shared = Arc::new(store);
@@ -70,6 +76,8 @@ impl Backend {
             alerts: shared.clone(),
             reports: shared.clone(),
             engagement: shared.clone(),
+            surveys: shared.clone(),
+            media: shared.clone(),
             publishing: shared,
             sqlite,
             leases: None,

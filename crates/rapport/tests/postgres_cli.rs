@@ -203,6 +203,26 @@ fn user_token_import_and_serve_run_on_postgres() {
     });
     assert_eq!(stats["posts"], 50, "{stats}");
 
+    // Survey pages are served from PostgreSQL (a survey made beside the server, as another
+    // process of the cluster would): the public page renders its question.
+    assert!(psql(
+        &url,
+        r#"INSERT INTO surveys (workspace_id, code, title, questions, signing_key, created_at)
+           VALUES (1, 'pgsurvey', 'Kettle colours', '[{"prompt": "Which colour?", "kind": "single_choice", "options": ["Sage", "Rust"], "required": true}]', '\x0909', 0)"#
+    ));
+    let page = runtime.block_on(async {
+        let response = rapport_sources::http::client_builder()
+            .build()
+            .unwrap()
+            .get(format!("{base}/s/pgsurvey"))
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    });
+    assert_eq!(page.0, 200, "{}", page.1);
+    assert!(page.1.contains("Which colour?"), "{}", page.1);
+
     // Live pages hear another process's commit (LISTEN/NOTIFY), and only then: without a
     // change feed the stream would tick every 2 s instead.
     let more = dir.path().join("more.jsonl");

@@ -211,6 +211,14 @@ pub enum RequestBody<'a> {
     Json(&'a serde_json::Value),
     /// Form fields (`application/x-www-form-urlencoded`), repeated names allowed.
     Form(&'a [(&'a str, &'a str)]),
+    /// Bytes sent as they are with their `Content-Type` (an image for Bluesky's
+    /// `uploadBlob`, a `multipart/form-data` body built by the caller).
+    Raw {
+        /// The `Content-Type` header.
+        content_type: &'a str,
+        /// The body.
+        bytes: &'a [u8],
+    },
 }
 
 /// What a GET gave.
@@ -558,6 +566,19 @@ impl Fetcher {
                             HeaderValue::from_static("application/x-www-form-urlencoded"),
                         )
                         .body(encoder.finish());
+                }
+                RequestBody::Raw {
+                    content_type,
+                    bytes,
+                } => {
+                    let value =
+                        HeaderValue::from_str(content_type).map_err(|_| FetchError::BadUrl {
+                            url: shown.clone(),
+                            reason: "the content type is not a header value".into(),
+                        })?;
+                    request = request
+                        .header(header::CONTENT_TYPE, value)
+                        .body(bytes.to_vec());
                 }
             }
             let mut response = request.send().await.map_err(|e| self.classify(e, &shown))?;

@@ -33,6 +33,17 @@
 //!   <https://docs.bsky.app/docs/advanced-guides/rate-limits>) → `RateLimited`, 5xx →
 //!   `Transient`, other 4xx → `Rejected` with the PDS's message.
 //! - Polls: Bluesky has no native polls; a post with one is [`PublishError::NotSupported`].
+//! - Images: each file goes to `com.atproto.repo.uploadBlob` (the raw bytes with their
+//!   `Content-Type`, <https://docs.bsky.app/docs/api/com-atproto-repo-upload-blob>, which
+//!   answers `{"blob": {...}}`), and the record gets `app.bsky.embed.images` with each
+//!   blob, its `alt` and its `aspectRatio` (width and height in pixels,
+//!   <https://github.com/bluesky-social/atproto/blob/main/lexicons/app/bsky/embed/images.json>).
+//!   A retry uploads again (unreferenced blobs are removed by the PDS) and still targets the
+//!   same rkey, so it cannot post twice.
+//! - Link cards: a post without images gets `app.bsky.embed.external` (`uri`, `title`,
+//!   `description`, and `thumb`, a blob, when the page's image was fetched;
+//!   <https://github.com/bluesky-social/atproto/blob/main/lexicons/app/bsky/embed/external.json>)
+//!   from [`Outgoing::link_card`]: Bluesky's AppView does not fetch cards itself.
 
 use async_trait::async_trait;
 use rapport_model::Network;
@@ -42,6 +53,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 use super::length::{self, LengthRule};
+use super::media::{MediaFile, MediaLimits};
 use super::{
     transport, EngagementAnswer, EngagementCounts, Outgoing, PublishError, Published, Publisher,
 };
@@ -148,6 +160,14 @@ struct RecordRef {
 enum Call {
     Get(Url),
     Post(Url, Value),
+    /// Raw bytes with their content type (`uploadBlob`).
+    Blob(Url, &'static str, std::sync::Arc<[u8]>),
+}
+
+/// uploadBlob's answer: the blob reference to put in a record, kept as the PDS gave it.
+#[derive(Debug, Deserialize)]
+struct Uploaded {
+    blob: Value,
 }
 
 impl BlueskyPublisher {
@@ -220,6 +240,20 @@ impl BlueskyPublisher {
                         .post_json(&url, Some(&session.access_jwt), &[], &body)
                         .await
                 }
+                Call::Blob(url, content_type, bytes) => {
+                    self.fetcher
+                        .send(
+                            reqwest::Method::POST,
+                            &url,
+                            crate::http::Auth::Bearer(&session.access_jwt),
+                            &[],
+                            crate::http::RequestBody::Raw {
+                                content_type,
+                                bytes: &bytes,
+                            },
+                        )
+                        .await
+                }
             }
             .map_err(|e| transport(NETWORK, e))?;
             if attempt == 0 && token_expired(&posted) {
@@ -229,6 +263,60 @@ impl BlueskyPublisher {
             return Ok((posted, session));
         }
         unreachable!("the loop returns on its second pass")
+    }
+
+    /// Uploads `file` as a blob and answers the blob reference.
+    async fn upload_blob(&self, file: &MediaFile) -> Result<Value, PublishError> {
+        let (posted, _) = self
+            .call(|_| {
+                Ok(Call::Blob(
+                    self.xrpc("com.atproto.repo.uploadBlob")?,
+                    file.kind.mime(),
+                    file.bytes.clone(),
+                ))
+            })
+            .await?;
+        if !(200..300).contains(&posted.status) {
+            return Err(error_of(&posted));
+        }
+        let uploaded: Uploaded = parse(&posted, "uploadBlob")?;
+        Ok(uploaded.blob)
+    }
+
+    /// The record's `embed`: its images, else the link card, else none.
+    async fn embed(&self, post: &Outgoing) -> Result<Option<Value>, PublishError> {
+        if !post.media.is_empty() {
+            let mut images = Vec::with_capacity(post.media.len());
+            for file in &post.media {
+                let blob = self.upload_blob(file).await?;
+                images.push(json!({
+                    "image": blob,
+                    "alt": file.alt,
+                    "aspectRatio": {"width": file.width, "height": file.height},
+                }));
+            }
+            return Ok(Some(
+                json!({"$type": "app.bsky.embed.images", "images": images}),
+            ));
+        }
+        let Some(card) = &post.link_card else {
+            return Ok(None);
+        };
+        let mut external = json!({
+            "uri": card.url,
+            "title": card.title,
+            "description": card.description,
+        });
+        if let Some(thumb) = card
+            .thumb
+            .as_ref()
+            .filter(|t| t.bytes.len() as u64 <= MediaLimits::BLUESKY.max_bytes)
+        {
+            external["thumb"] = self.upload_blob(thumb).await?;
+        }
+        Ok(Some(
+            json!({"$type": "app.bsky.embed.external", "external": external}),
+        ))
     }
 
     /// The record at `rkey` in the account's own posts, if there is one.
@@ -410,6 +498,10 @@ impl Publisher for BlueskyPublisher {
         LengthRule::Bluesky
     }
 
+    fn media_limits(&self) -> Option<MediaLimits> {
+        Some(MediaLimits::BLUESKY)
+    }
+
     async fn publish(
         &self,
         post: &Outgoing,
@@ -434,6 +526,9 @@ impl Publisher for BlueskyPublisher {
         }
         if let Some(parent) = &post.in_reply_to {
             record["reply"] = self.reply_refs(parent).await?;
+        }
+        if let Some(embed) = self.embed(post).await? {
+            record["embed"] = embed;
         }
         let (posted, session) = self
             .call(|session| {

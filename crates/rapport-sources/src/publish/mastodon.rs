@@ -3,6 +3,13 @@
 //! `Idempotency-Key` header (<https://docs.joinmastodon.org/methods/statuses/#create>):
 //! the server keeps the key for an hour and answers a repeated request with the status it
 //! already created, so a retry cannot post twice.
+//!
+//! Images go first to `POST /api/v2/media` (multipart `file` and `description`,
+//! <https://docs.joinmastodon.org/methods/media/#v2>: 200 with a MediaAttachment, or 202
+//! while a large file is processed, then `GET /api/v1/media/:id` answers 200 once done),
+//! then their ids in the status's `media_ids`. A retry uploads again (the first uploads stay
+//! unattached, and the instance removes them) but the status call keeps its key, so it still
+//! answers the first status.
 
 use async_trait::async_trait;
 use rapport_model::Network;
@@ -10,11 +17,12 @@ use reqwest::Url;
 use serde::Deserialize;
 use std::time::Duration;
 
+use super::media::{multipart, MediaFile, MediaLimits};
 use super::{
     length, transport, EngagementAnswer, EngagementCounts, Outgoing, PollLimits, PollOptionResult,
     PollResults, PublishError, Published, Publisher, ReplyTarget,
 };
-use crate::http::Fetcher;
+use crate::http::{Auth, Fetcher, RequestBody};
 
 const NETWORK: &str = "Mastodon";
 
@@ -25,6 +33,13 @@ pub struct MastodonPublisher {
     token: String,
     max_length: usize,
     polls: PollLimits,
+    media: MediaLimits,
+}
+
+/// The part of a MediaAttachment we read (<https://docs.joinmastodon.org/entities/MediaAttachment/>).
+#[derive(Debug, Deserialize)]
+struct Attachment {
+    id: String,
 }
 
 impl std::fmt::Debug for MastodonPublisher {
@@ -122,7 +137,67 @@ impl MastodonPublisher {
             token,
             max_length: length::MASTODON_DEFAULT_MAX,
             polls: PollLimits::MASTODON_DEFAULT,
+            media: MediaLimits::MASTODON_DEFAULT,
         }
+    }
+
+    /// The same with the instance's own image size limit
+    /// (`configuration.media_attachments.image_size_limit`, bytes).
+    pub fn with_image_size_limit(mut self, bytes: u64) -> Self {
+        self.media.max_bytes = bytes;
+        self
+    }
+
+    /// Uploads one image (`POST /api/v2/media`) and answers its attachment id, waiting
+    /// for an upload the instance still processes (202) to be ready.
+    async fn upload(&self, file: &MediaFile) -> Result<String, PublishError> {
+        let url = self
+            .instance
+            .join("/api/v2/media")
+            .map_err(|e| PublishError::NotSupported(format!("bad Mastodon instance URL: {e}")))?;
+        let (content_type, body) = multipart(&[("description", &file.alt)], "file", file);
+        let posted = self
+            .fetcher
+            .send(
+                reqwest::Method::POST,
+                &url,
+                Auth::Bearer(&self.token),
+                &[],
+                RequestBody::Raw {
+                    content_type: &content_type,
+                    bytes: &body,
+                },
+            )
+            .await
+            .map_err(|e| transport(NETWORK, e))?;
+        if !(200..300).contains(&posted.status) {
+            return Err(error_of(&posted));
+        }
+        let attachment: Attachment =
+            serde_json::from_slice(&posted.body).map_err(|e| PublishError::Transient {
+                network: NETWORK,
+                message: format!("POST /api/v2/media answered in an unexpected shape: {e}"),
+            })?;
+        if posted.status == 202 {
+            // Processed in the background: 206 until it is done, then 200.
+            for _ in 0..10 {
+                let url = self
+                    .instance
+                    .join(&format!("/api/v1/media/{}", attachment.id))
+                    .map_err(|e| PublishError::NotSupported(format!("bad media id: {e}")))?;
+                let answer = self
+                    .fetcher
+                    .get_json(&url, Some(&self.token))
+                    .await
+                    .map_err(|e| transport(NETWORK, e))?;
+                match answer.status {
+                    200 => break,
+                    206 => tokio::time::sleep(Duration::from_millis(500)).await,
+                    _ => return Err(error_of(&answer)),
+                }
+            }
+        }
+        Ok(attachment.id)
     }
 
     /// The same with the instance's own poll limits (`configuration.polls`).
@@ -171,6 +246,10 @@ impl Publisher for MastodonPublisher {
 
     fn poll_limits(&self) -> Option<PollLimits> {
         Some(self.polls)
+    }
+
+    fn media_limits(&self) -> Option<MediaLimits> {
+        Some(self.media)
     }
 
     /// `GET /api/v1/statuses/:id` for the poll's id, then `GET /api/v1/polls/:id`.
@@ -271,6 +350,13 @@ impl Publisher for MastodonPublisher {
         });
         if let Some(parent) = &post.in_reply_to {
             body["in_reply_to_id"] = serde_json::json!(parent);
+        }
+        if !post.media.is_empty() {
+            let mut ids = Vec::with_capacity(post.media.len());
+            for file in &post.media {
+                ids.push(self.upload(file).await?);
+            }
+            body["media_ids"] = serde_json::json!(ids);
         }
         if let Some(poll) = &post.poll {
             // poll[options][] and poll[expires_in] (seconds), as JSON.

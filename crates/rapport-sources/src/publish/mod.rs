@@ -17,7 +17,9 @@
 pub mod bluesky;
 pub mod facebook;
 pub mod mastodon;
+pub mod media;
 pub mod micropub;
+pub mod preview;
 pub mod wordpress;
 pub mod x;
 
@@ -35,7 +37,9 @@ pub use bluesky::BlueskyPublisher;
 pub use facebook::FacebookPublisher;
 pub use length::LengthRule;
 pub use mastodon::MastodonPublisher;
+pub use media::{ImageKind, MediaFile, MediaLimits};
 pub use micropub::MicropubPublisher;
+pub use preview::LinkCard;
 pub use wordpress::WordPressPublisher;
 pub use x::XPublisher;
 
@@ -250,6 +254,12 @@ pub struct Outgoing {
     pub poll: Option<PollSpec>,
     /// The post answered, if this is a reply (the text is sent as given: no mention added).
     pub in_reply_to: Option<String>,
+    /// Images, in order (only to publishers whose [`Publisher::media_limits`] is `Some`).
+    pub media: Vec<MediaFile>,
+    /// A preview card of the first link, sent where the network takes one from the client
+    /// (Bluesky's `app.bsky.embed.external`, when the post has no images); networks that
+    /// build their own cards from the URL ignore it.
+    pub link_card: Option<LinkCard>,
 }
 
 /// One network account that can post.
@@ -271,6 +281,12 @@ pub trait Publisher: Send + Sync {
     /// The network's native poll limits, or `None` where it has no native polls (a draft
     /// with a poll then links a survey page there instead).
     fn poll_limits(&self) -> Option<PollLimits> {
+        None
+    }
+
+    /// What the network takes as images on one post, or `None` where rapport sends none
+    /// (a draft with images is then refused for this account when it is written).
+    fn media_limits(&self) -> Option<MediaLimits> {
         None
     }
 
@@ -322,6 +338,7 @@ pub trait Publisher: Send + Sync {
             text: self.reply_text(target, text),
             poll: None,
             in_reply_to: Some(target.native_id.clone()),
+            ..Outgoing::default()
         };
         self.publish(&post, idempotency_key).await
     }
@@ -416,6 +433,9 @@ struct MastodonAccount {
     /// `configuration.polls.max_characters_per_option`, when not 50.
     #[serde(default)]
     max_poll_option_characters: Option<usize>,
+    /// `configuration.media_attachments.image_size_limit` (bytes), when not 16 MB.
+    #[serde(default)]
+    image_size_limit: Option<u64>,
 }
 
 /// Settings of a `bluesky` account: its PDS and its handle; the secret is an app password
@@ -563,6 +583,9 @@ pub fn build(
                 polls.max_option_chars = max.max(1);
             }
             publisher = publisher.with_poll_limits(polls);
+            if let Some(bytes) = account.image_size_limit {
+                publisher = publisher.with_image_size_limit(bytes);
+            }
             Ok(Arc::new(publisher))
         }
         "bluesky" => {

@@ -26,6 +26,13 @@
 //!   `&amp;`, `&lt;`, `&gt;` decoded, so two posts with the same text and different links
 //!   are not told apart, and a post whose text X changed otherwise is not recognised; the
 //!   timeline may lag a just-created post by a few seconds.
+//! - Images: each goes to `POST /2/media/upload` (multipart `media` with the raw bytes and
+//!   `media_category=tweet_image`, <https://docs.x.com/x-api/media/upload-media>; the answer
+//!   is `{"data": {"id", "media_key", ...}}`), its alt text to `POST /2/media/metadata`
+//!   (`{"id", "metadata": {"alt_text": {"text"}}}`,
+//!   <https://docs.x.com/x-api/media/metadata-create>), then the post carries
+//!   `"media": {"media_ids": [...]}`. Uploads made by an attempt that is retried are left
+//!   unattached (X expires them); the post itself is reconciled as above.
 
 use async_trait::async_trait;
 use rapport_model::Network;
@@ -36,11 +43,12 @@ use std::time::Duration;
 use unicode_normalization::UnicodeNormalization;
 
 use super::length::{self, LengthRule};
+use super::media::{multipart, MediaFile, MediaLimits};
 use super::{
     transport, EngagementAnswer, EngagementCounts, Outgoing, PollLimits, PollOptionResult,
     PollResults, PublishError, Published, Publisher,
 };
-use crate::http::{Fetcher, Posted};
+use crate::http::{Auth, Fetcher, Posted, RequestBody};
 
 const NETWORK: &str = "X";
 /// How many recent posts the reconciliation reads (`max_results`: 5 to 100).
@@ -194,6 +202,47 @@ impl XPublisher {
             token,
             user_id: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// Uploads one image with its alt text and answers its media id.
+    async fn upload(&self, file: &MediaFile) -> Result<String, PublishError> {
+        let (content_type, body) = multipart(&[("media_category", "tweet_image")], "media", file);
+        let answer = self
+            .fetcher
+            .send(
+                reqwest::Method::POST,
+                &self.endpoint("/2/media/upload")?,
+                Auth::Bearer(&self.token),
+                &[],
+                RequestBody::Raw {
+                    content_type: &content_type,
+                    bytes: &body,
+                },
+            )
+            .await
+            .map_err(|e| transport(NETWORK, e))?;
+        if !(200..300).contains(&answer.status) {
+            return Err(error_of(&answer));
+        }
+        let uploaded: Data<Created> = parse(&answer, "POST /2/media/upload")?;
+        let id = uploaded.data.id;
+        if !file.alt.trim().is_empty() {
+            let metadata = json!({"id": id, "metadata": {"alt_text": {"text": file.alt}}});
+            let answer = self
+                .fetcher
+                .post_json(
+                    &self.endpoint("/2/media/metadata")?,
+                    Some(&self.token),
+                    &[],
+                    &metadata,
+                )
+                .await
+                .map_err(|e| transport(NETWORK, e))?;
+            if !(200..300).contains(&answer.status) {
+                return Err(error_of(&answer));
+            }
+        }
+        Ok(id)
     }
 
     fn endpoint(&self, path: &str) -> Result<Url, PublishError> {
@@ -373,6 +422,10 @@ impl Publisher for XPublisher {
         Some(PollLimits::X)
     }
 
+    fn media_limits(&self) -> Option<MediaLimits> {
+        Some(MediaLimits::X)
+    }
+
     async fn poll_results(&self, native_id: &str) -> Result<Option<PollResults>, PublishError> {
         if native_id.is_empty() || !native_id.chars().all(|c| c.is_ascii_digit()) {
             return Err(PublishError::NotSupported(format!(
@@ -467,6 +520,13 @@ impl Publisher for XPublisher {
                 });
             }
             body["poll"] = json!({"options": poll.options, "duration_minutes": minutes});
+        }
+        if !post.media.is_empty() {
+            let mut ids = Vec::with_capacity(post.media.len());
+            for file in &post.media {
+                ids.push(self.upload(file).await?);
+            }
+            body["media"] = json!({"media_ids": ids});
         }
         let url = self.endpoint("/2/tweets")?;
         let answer = self

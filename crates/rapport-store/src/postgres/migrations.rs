@@ -80,6 +80,16 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "engagement",
         include_str!("../../migrations/postgres/0020_engagement.sql"),
     ),
+    (
+        22,
+        "surveys",
+        include_str!("../../migrations/postgres/0022_surveys.sql"),
+    ),
+    (
+        23,
+        "draft_media",
+        include_str!("../../migrations/postgres/0023_draft_media.sql"),
+    ),
 ];
 
 /// The schema version of a fully migrated PostgreSQL database (the highest version in

@@ -15,6 +15,7 @@ mod changes;
 mod engagement;
 mod inbox;
 mod leases;
+mod media;
 mod migrations;
 mod publishing;
 mod read;
@@ -22,6 +23,7 @@ mod reports;
 mod rollups;
 mod sizes;
 mod sources;
+mod surveys;
 mod tls;
 mod write;
 

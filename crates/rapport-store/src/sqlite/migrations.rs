@@ -24,6 +24,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0015_surveys.sql")),
     M::up(include_str!("../../migrations/0016_alert_email.sql")),
     M::up(include_str!("../../migrations/0017_engagement.sql")),
+    M::up(include_str!("../../migrations/0018_draft_media.sql")),
 ];
 
 /// The schema version a fully migrated database reports in `PRAGMA user_version`.

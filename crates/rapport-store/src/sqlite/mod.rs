@@ -12,6 +12,7 @@ mod checkpoint;
 mod engagement;
 use crate::codec;
 mod inbox;
+mod media;
 mod migrations;
 
 pub use migrations::SCHEMA_VERSION;

@@ -1,9 +1,9 @@
 //! The backends the suite runs against, behind one handle.
 
 use rapport_store::{
-    AccountStore, AlertStore, AnalyticsStore, EngagementStore, InboxStore, PostgresOptions,
-    PostgresStore, PublishStore, ReportStore, SourceStore, SqliteOptions, SqliteStore, Store,
-    StoreError,
+    AccountStore, AlertStore, AnalyticsStore, EngagementStore, InboxStore, MediaStore,
+    PostgresOptions, PostgresStore, PublishStore, ReportStore, SourceStore, SqliteOptions,
+    SqliteStore, Store, StoreError, SurveyStore,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -20,6 +20,8 @@ pub trait AnyStore:
     + AlertStore
     + ReportStore
     + EngagementStore
+    + SurveyStore
+    + MediaStore
 {
 }
 
@@ -32,7 +34,9 @@ impl<
             + PublishStore
             + AlertStore
             + ReportStore
-            + EngagementStore,
+            + EngagementStore
+            + SurveyStore
+            + MediaStore,
     > AnyStore for T
 {
 }

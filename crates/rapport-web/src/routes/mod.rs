@@ -13,6 +13,7 @@ pub mod exports;
 pub mod inbox;
 mod inbox_pages;
 pub(crate) mod login;
+pub mod media;
 mod monitors;
 pub mod pages;
 mod performance;

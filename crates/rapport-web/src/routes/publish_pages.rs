@@ -109,17 +109,24 @@ async fn render_compose(
     let rules = api::length_rules(publishing, &accounts).await;
     // Each account's native poll limits (None: the poll becomes a survey link there).
     let mut poll_limits = Vec::new();
+    // Each account's image limits (None: it takes no images from rapport) and name.
+    let mut media_limits = Vec::new();
     for account in &accounts {
-        let limits = match publishing.publisher(account).await {
-            Ok(publisher) => publisher.poll_limits(),
-            Err(_) => None,
+        let (limits, images) = match publishing.publisher(account).await {
+            Ok(publisher) => (
+                publisher.poll_limits(),
+                (publisher.media_limits(), publisher.name()),
+            ),
+            Err(_) => (None, (None, "this network")),
         };
         poll_limits.push(limits);
+        media_limits.push(images);
     }
     let campaigns = match &state.engagement {
         Some(store) => store.campaigns(id).await?,
         None => Vec::new(),
     };
+    let media_enabled = publishing.media.is_some();
     let role = caller.role_in(id);
     let manager = role.is_some_and(|r| r.allows(Role::Manager));
     let admin = role == Some(Role::Admin);
@@ -164,9 +171,12 @@ async fn render_compose(
                         textarea #compose-text name="text" rows="5" required { (echo.text) }
                         fieldset.targets {
                             legend { "Accounts" }
-                            @for ((account, rule), limits) in accounts.iter().zip(rules.iter()).zip(poll_limits.iter()) {
+                            @for (((account, rule), limits), (images, network)) in accounts.iter().zip(rules.iter()).zip(poll_limits.iter()).zip(media_limits.iter()) {
                                 @let checked = echo.targets.contains(&account.id.0) || (echo.targets.is_empty() && accounts.len() == 1);
-                                div.target data-poll-options=[limits.map(|l| l.max_options)] data-poll-chars=[limits.map(|l| l.max_option_chars)] {
+                                div.target data-poll-options=[limits.map(|l| l.max_options)] data-poll-chars=[limits.map(|l| l.max_option_chars)]
+                                    data-network-name=(network) data-media-images=(images.map_or(0, |l| l.max_images))
+                                    data-media-bytes=[images.map(|l| l.max_bytes)] data-media-alt-chars=[images.map(|l| l.max_alt_chars)]
+                                    data-media-alt-required=[images.map(|l| u8::from(l.alt_required))] {
                                     label {
                                         input type="checkbox" name="account" value=(account.id.0) checked[checked];
                                         " " (account.display_name) " (" (account.kind) ")"
@@ -215,6 +225,16 @@ async fn render_compose(
                                     placeholder="A" value=(echo.variant);
                             }
                         }
+                        @if media_enabled {
+                            fieldset.media #compose-media-set {
+                                legend { "Images (PNG, JPEG, GIF, WebP): with images the post is saved as a draft, then scheduled from its page" }
+                                input #compose-media type="file" accept="image/png,image/jpeg,image/gif,image/webp" multiple
+                                    data-upload-base={ "/api/v1/workspaces/" (id) "/drafts/" } aria-describedby="media-check";
+                                ol #compose-media-list {}
+                                output #media-check.reply-count aria-live="polite" {}
+                            }
+                        }
+                        div #link-preview.link-card data-preview-url={ "/api/v1/workspaces/" (id) "/link-preview" } hidden {}
                         label for="scheduled-at" { "When (" (tz.name()) ")" }
                         input #scheduled-at type="datetime-local" name="scheduled_at" value=(echo.scheduled_at);
                         div.actions {
@@ -711,6 +731,7 @@ pub(crate) async fn draft_page(
     } else {
         Vec::new()
     };
+    let images = super::media::draft_section(publishing, id, &draft).await?;
     let unsent = matches!(
         draft.status,
         DraftStatus::Draft
@@ -753,6 +774,7 @@ pub(crate) async fn draft_page(
                         @if let Some(error) = &tp.error { p.target-error { "Cannot read it: " (error) } }
                     }
                 }
+                (images)
                 table.targets {
                     thead { tr { th { "Account" } th { "Status" } th { "Attempts" } th { "Details" } } }
                     tbody {

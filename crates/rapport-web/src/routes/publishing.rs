@@ -52,6 +52,8 @@ pub struct Publishing {
     pub store: Arc<dyn PublishStore>,
     key: SecretKey,
     policy: SafetyPolicy,
+    /// Drafts' images (`routes::media`); `None`: image routes answer 422.
+    pub media: Option<Arc<dyn rapport_store::MediaStore>>,
 }
 
 impl std::fmt::Debug for Publishing {
@@ -63,7 +65,23 @@ impl std::fmt::Debug for Publishing {
 impl Publishing {
     /// Publishing over `store`, sealing secrets with `key`, checking accounts under `policy`.
     pub fn new(store: Arc<dyn PublishStore>, key: SecretKey, policy: SafetyPolicy) -> Self {
-        Publishing { store, key, policy }
+        Publishing {
+            store,
+            key,
+            policy,
+            media: None,
+        }
+    }
+
+    /// The same, keeping drafts' images in `media`.
+    pub fn with_media(mut self, media: Arc<dyn rapport_store::MediaStore>) -> Self {
+        self.media = Some(media);
+        self
+    }
+
+    /// The safety policy every request for publishing goes under.
+    pub(crate) fn policy(&self) -> &SafetyPolicy {
+        &self.policy
     }
 
     /// The publisher of `account` (its secret opened), for its length rule and poll support.

@@ -12,9 +12,9 @@ use axum::{
 use rapport_model::Role;
 
 use super::{
-    alerts, analytics, api, authors, campaigns, events, exports, inbox, inbox_pages, login, monitors,
-    pages, performance, publish_pages, publishing, query, replies, report_schedule, reports,
-    sentiment, slots, sources, surveys, themes, users, webhook,
+    alerts, analytics, api, authors, campaigns, events, exports, inbox, inbox_pages, login, media,
+    monitors, pages, performance, publish_pages, publishing, query, replies, report_schedule,
+    reports, sentiment, slots, sources, surveys, themes, users, webhook,
 };
 use crate::{
     auth::{Access, Kind},
@@ -563,6 +563,43 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/workspaces/{id}/drafts/{draft}/poll",
             Workspace(Role::Agent),
             get(publishing::poll_results),
+        ),
+        // Images on drafts and link previews (`routes::media`).
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/drafts/{draft}/media",
+            Workspace(Role::Agent),
+            media::upload_handler(),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/drafts/{draft}/media",
+            Workspace(Role::Agent),
+            get(media::list),
+        ),
+        route(
+            M::GET,
+            "/api/v1/workspaces/{id}/media/{media}",
+            Workspace(Role::Agent),
+            get(media::raw),
+        ),
+        route(
+            M::PUT,
+            "/api/v1/workspaces/{id}/media/{media}",
+            Workspace(Role::Agent),
+            put(media::set_alt),
+        ),
+        route(
+            M::DELETE,
+            "/api/v1/workspaces/{id}/media/{media}",
+            Workspace(Role::Agent),
+            delete(media::remove),
+        ),
+        route(
+            M::POST,
+            "/api/v1/workspaces/{id}/link-preview",
+            Workspace(Role::Agent),
+            post(media::link_preview),
         ),
         // Survey pages: the public form (no login; its own cookie and form token) and the
         // team's pages and API.

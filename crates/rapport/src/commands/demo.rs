@@ -193,6 +193,7 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
                 rapport_sources::http::SafetyPolicy::public_only(),
             )
             .with_links(Arc::new(sqlite.clone()))
+            .with_media(Arc::new(sqlite.clone()))
             .run_forever(),
         );
         // Engagement of the posts published through accounts connected in the demo, read
@@ -227,13 +228,16 @@ pub async fn run(data_dir: DataDir, args: DemoArgs) -> anyhow::Result<ExitCode> 
             .with_accounts(Arc::new(sqlite.clone())),
         )
         // Publishing: drafts go out through accounts an admin connects on /w/{id}/publish.
-        .with_publishing(super::publishing(
-            Arc::new(sqlite.clone()),
-            key.clone(),
-            rapport_sources::http::SafetyPolicy::public_only(),
-        ))
         // Campaigns, short links (/l/<code>) and engagement, made on /w/{id}/campaigns.
         .with_engagement(Arc::new(sqlite.clone()))
+        .with_publishing(
+            super::publishing(
+                Arc::new(sqlite.clone()),
+                key.clone(),
+                rapport_sources::http::SafetyPolicy::public_only(),
+            )
+            .with_media(Arc::new(sqlite.clone())),
+        )
         // Survey pages at /s/<code>, made on /w/{id}/surveys.
         .with_surveys(rapport_web::routes::surveys::Surveys::new(Arc::new(
             sqlite.clone(),

@@ -62,6 +62,7 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
         key.clone(),
         config.safety_policy(),
     )
+    .with_media(backend.media.clone())
     .with_config(rapport_engine::publishing::SchedulerConfig {
         interval: std::time::Duration::from_secs(args.publish_interval),
         claim_ttl: std::time::Duration::from_secs(args.publish_claim_ttl),
@@ -140,13 +141,19 @@ pub async fn run(data_dir: DataDir, args: ServeArgs) -> anyhow::Result<ExitCode>
         )
         .with_alerts(backend.alerts.clone())
         .with_reports(backend.reports.clone())
-        .with_engagement(backend.engagement.clone()),
+        .with_engagement(backend.engagement.clone())
+        .with_surveys(rapport_web::routes::surveys::Surveys::new(
+            backend.surveys.clone(),
+        )),
     }
-    .with_publishing(super::publishing(
-        backend.publishing.clone(),
-        key.clone(),
-        config.safety_policy(),
-    ))
+    .with_publishing(
+        super::publishing(
+            backend.publishing.clone(),
+            key.clone(),
+            config.safety_policy(),
+        )
+        .with_media(backend.media.clone()),
+    )
     .with_email(email_enabled)
     .with_cookies(super::cookie_policy(addr))
     .with_webhooks(webhooks)
