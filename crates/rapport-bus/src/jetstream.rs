@@ -159,11 +159,25 @@ impl JetStreamLog {
         let options = async_nats::ConnectOptions::new()
             .name("rapport")
             .connection_timeout(Duration::from_secs(5));
-        let options = config
+        let mut options = config
             .security
             .apply(options)
             .await
             .map_err(connect_error)?;
+        // async-nats does not use a URL's user and password (or token) by itself: pass them.
+        if let Some(server) = servers.iter().find(|s| s.username().is_some()) {
+            // The URL keeps them percent-encoded (a password may hold '@' or ':').
+            let decode = |raw: &str| {
+                percent_encoding::percent_decode_str(raw)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            let user = decode(server.username().unwrap_or_default());
+            options = match server.password() {
+                Some(password) => options.user_and_password(user, decode(password)),
+                None => options.token(user),
+            };
+        }
         // The first connection fails at once (a bad certificate or password is reported);
         // later reconnections keep retrying.
         let client = options

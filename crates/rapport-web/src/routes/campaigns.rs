@@ -577,6 +577,7 @@ pub(crate) async fn report_api(
     params(("id" = i64, Path, description = "Workspace id")),
     responses(
         (status = 200, description = "The settings", body = LinkSettings),
+        (status = 400, description = "A malformed workspace id", body = crate::error::ErrorBody),
         (status = 401, description = "No session and no API token", body = crate::error::ErrorBody),
         (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody),
         (status = 404, description = "No such workspace", body = crate::error::ErrorBody),

@@ -482,8 +482,7 @@ pub struct LinkPreview {
         (status = 401, description = "No session and no API token", body = crate::error::ErrorBody),
         (status = 403, description = "The caller's role or workspace does not allow it", body = crate::error::ErrorBody),
         (status = 404, description = "No such workspace", body = crate::error::ErrorBody),
-        (status = 422, description = "The link is refused (a private address, not http) or publishing is not available", body = crate::error::ErrorBody),
-        (status = 503, description = "The page could not be read (timeout, too large, an error status)", body = crate::error::ErrorBody),
+        (status = 422, description = "The link is refused (a private address, not http), its page could not be read (unreachable, timeout, too large, an error status), or publishing is not available", body = crate::error::ErrorBody),
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -523,7 +522,9 @@ pub(crate) async fn link_preview(
             preview::PreviewError::Fetch(
                 e @ (FetchError::Refused { .. } | FetchError::BadUrl { .. }),
             ) => WebError::Unprocessable(format!("the link cannot be previewed: {e}")),
-            other => WebError::Unavailable(format!("the link cannot be previewed: {other}")),
+            // The page's own failure (unreachable, too slow, an error status) is not ours:
+            // the caller learns it with the reason, not as a server error.
+            other => WebError::Unprocessable(format!("the link cannot be previewed: {other}")),
         })?;
     Ok(Json(LinkPreview {
         url: Some(card.url),
