@@ -167,6 +167,7 @@ fn target() -> ReplyTarget {
     ReplyTarget {
         native_id: "109876".into(),
         author_handle: "anna@mastodon.social".into(),
+        url: None,
     }
 }
 

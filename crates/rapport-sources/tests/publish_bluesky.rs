@@ -398,6 +398,7 @@ async fn replies_carry_root_and_parent_strong_refs() {
     let target = ReplyTarget {
         native_id: ANNA_POST.into(),
         author_handle: "anna.bsky.social".into(),
+        url: None,
     };
     assert_eq!(publisher.reply_text(&target, "So sorry!"), "So sorry!");
     let sent = publisher

@@ -288,6 +288,7 @@ async fn a_post_with_a_poll_and_a_reply_are_sent_in_the_documented_shape() {
     let target = ReplyTarget {
         native_id: "1859000000000000042".into(),
         author_handle: "anna_k".into(),
+        url: None,
     };
     // X adds the thread's mentions itself: the text is sent as given.
     assert_eq!(publisher.reply_text(&target, "On it!"), "On it!");

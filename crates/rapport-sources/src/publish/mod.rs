@@ -50,6 +50,9 @@ pub struct ReplyTarget {
     pub native_id: String,
     /// Its author's handle, mentioned at the start of the reply when the text does not.
     pub author_handle: String,
+    /// Its public URL, when known: a Micropub reply cites it as `in-reply-to`, and a
+    /// WordPress comment finds the site's post from it.
+    pub url: Option<String>,
 }
 
 /// A reply the network accepted.
@@ -307,6 +310,21 @@ pub trait Publisher: Send + Sync {
             "{} does not report likes or reposts: engagement is not available",
             self.name()
         )))
+    }
+
+    /// How many followers the account has now (Mastodon `followers_count`, Bluesky
+    /// `followersCount`, X `public_metrics.followers_count`, a Facebook Page's
+    /// `followers_count`), stored when a post is sent so engagement can be read per 1,000
+    /// followers; `None` where the network has no such count (blogs).
+    async fn followers(&self) -> Result<Option<u64>, PublishError> {
+        Ok(None)
+    }
+
+    /// Whether this account can answer `target` (a WordPress site comments only on its own
+    /// posts); the inbox tries the workspace's accounts for the post's network in turn.
+    fn can_reply_to(&self, target: &ReplyTarget) -> bool {
+        let _ = target;
+        true
     }
 
     /// The longest text accepted, in the network's own unit (see [`Publisher::length`]).

@@ -222,6 +222,7 @@ pub(crate) async fn item(
                 let target = rapport_sources::publish::ReplyTarget {
                     native_id: detail.item.post.post.native_id.clone(),
                     author_handle: detail.item.post.post.author.handle.clone(),
+                    url: detail.item.post.post.url.clone(),
                 };
                 let adds_mention = publisher.reply_text(&target, "x") != "x";
                 ReplyBox::Ready {

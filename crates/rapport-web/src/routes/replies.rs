@@ -194,6 +194,7 @@ pub(crate) async fn send_reply(
     let target = ReplyTarget {
         native_id: post.native_id.clone(),
         author_handle: post.author.handle.clone(),
+        url: post.url.clone(),
     };
     let sent_text = publisher.reply_text(&target, text);
     let length = publisher.length(&sent_text);
@@ -279,6 +280,7 @@ pub async fn resend_pending(
                         let target = ReplyTarget {
                             native_id: post.native_id.clone(),
                             author_handle: post.author.handle.clone(),
+                            url: post.url.clone(),
                         };
                         publisher
                             .reply(&target, &record.body, &record.idempotency_key)
