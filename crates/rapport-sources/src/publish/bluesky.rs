@@ -44,6 +44,8 @@
 //!   `description`, and `thumb`, a blob, when the page's image was fetched;
 //!   <https://github.com/bluesky-social/atproto/blob/main/lexicons/app/bsky/embed/external.json>)
 //!   from [`Outgoing::link_card`]: Bluesky's AppView does not fetch cards itself.
+//! - Followers: `followersCount` of `app.bsky.actor.getProfile` for the account's DID
+//!   (<https://docs.bsky.app/docs/api/app-bsky-actor-get-profile>).
 
 use async_trait::async_trait;
 use rapport_model::Network;
@@ -148,6 +150,16 @@ struct CountedView {
 #[derive(Debug, Deserialize)]
 struct CountedPosts {
     posts: Vec<CountedView>,
+}
+
+/// The part of `app.bsky.actor.defs#profileViewDetailed` we read
+/// (<https://docs.bsky.app/docs/api/app-bsky-actor-get-profile>; `followersCount` is
+/// optional in the lexicon).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Profile {
+    #[serde(default)]
+    followers_count: Option<u64>,
 }
 
 /// createRecord's and getRecord's answer (getRecord's `cid` is optional in the lexicon).
@@ -592,6 +604,24 @@ impl Publisher for BlueskyPublisher {
                 impressions: None,
             }),
         })
+    }
+
+    /// `followersCount` of `app.bsky.actor.getProfile?actor=<the account's DID>`
+    /// (<https://docs.bsky.app/docs/api/app-bsky-actor-get-profile>), which the PDS proxies
+    /// to the AppView.
+    async fn followers(&self) -> Result<Option<u64>, PublishError> {
+        let (posted, _) = self
+            .call(|session| {
+                let mut url = self.xrpc("app.bsky.actor.getProfile")?;
+                url.query_pairs_mut().append_pair("actor", &session.did);
+                Ok(Call::Get(url))
+            })
+            .await?;
+        if !(200..300).contains(&posted.status) {
+            return Err(error_of(&posted));
+        }
+        let profile: Profile = parse(&posted, "getProfile")?;
+        Ok(profile.followers_count)
     }
 
     async fn find_published(

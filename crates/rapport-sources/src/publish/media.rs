@@ -12,8 +12,9 @@
 //!   (<https://github.com/bluesky-social/atproto/blob/main/lexicons/app/bsky/embed/images.json>).
 //! - X: 4 photos per post, images up to 5 MB (`tweet_image`), alt text up to 1,000
 //!   characters (<https://docs.x.com/x-api/media/quickstart/best-practices>).
-//! - Facebook, WordPress, Micropub: not sent by rapport yet, refused when the draft is
-//!   written (see [`media_refusal`]).
+//! - Facebook: see [`super::facebook::MEDIA_LIMITS`].
+//! - WordPress, Micropub: not sent by rapport yet, refused when the draft is written (see
+//!   [`media_refusal`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -254,8 +255,7 @@ pub struct MediaCheck {
 pub fn media_refusal(name: &str) -> String {
     format!(
         "rapport does not send images to {name} yet: remove the images or this account \
-         (Facebook Page photos, WordPress's media library and Micropub media endpoints are \
-         not built)"
+         (WordPress's media library and Micropub media endpoints are not built)"
     )
 }
 

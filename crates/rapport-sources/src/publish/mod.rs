@@ -12,7 +12,8 @@
 //! key, see [`bluesky::record_key`]), X (no idempotency: reconciliation by reading the
 //! account's recent posts, see [`x`]), WordPress (a slug derived from the key, see
 //! [`wordpress`]), Micropub (reconciliation through `q=source`, see [`micropub`]) and a
-//! Facebook Page (reconciliation by reading the Page's recent posts, see [`facebook`]).
+//! Facebook Page (posts with photos and comments, reconciled by reading the Page's recent
+//! posts or the object's comments, see [`facebook`]).
 
 pub mod bluesky;
 pub mod facebook;
@@ -389,7 +390,7 @@ pub trait Publisher: Send + Sync {
 }
 
 /// Why no publisher can post on `network`, or `None` when [`build`] makes one (Mastodon,
-/// Bluesky, X: replies and new posts alike).
+/// Bluesky, X, Facebook: replies and new posts alike).
 pub fn no_publisher_reason(network: Network) -> Option<String> {
     match account_kind(network) {
         Some(_) => None,
@@ -402,12 +403,14 @@ pub fn no_publisher_reason(network: Network) -> Option<String> {
     }
 }
 
-/// The account kind (for [`build`]) that posts on `network`, if there is one.
+/// The account kind (for [`build`]) that posts on `network`, if there is one (a Facebook
+/// Page's comments are answered through its `facebook` account).
 pub fn account_kind(network: Network) -> Option<&'static str> {
     match network {
         Network::Mastodon => Some("mastodon"),
         Network::Bluesky => Some("bluesky"),
         Network::X => Some("x"),
+        Network::Facebook => Some("facebook"),
         _ => None,
     }
 }
@@ -506,7 +509,8 @@ struct MicropubAccount {
 }
 
 /// Settings of a `facebook` account; the secret is a Page access token with
-/// `pages_manage_posts`.
+/// `pages_manage_posts` (and `pages_manage_engagement` to answer comments,
+/// `pages_read_engagement` to read them back).
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FacebookAccount {

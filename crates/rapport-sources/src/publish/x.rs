@@ -33,6 +33,8 @@
 //!   <https://docs.x.com/x-api/media/metadata-create>), then the post carries
 //!   `"media": {"media_ids": [...]}`. Uploads made by an attempt that is retried are left
 //!   unattached (X expires them); the post itself is reconciled as above.
+//! - Followers: `public_metrics.followers_count` of `GET /2/users/me?user.fields=public_metrics`
+//!   (<https://docs.x.com/x-api/users/user-lookup-me>).
 
 use async_trait::async_trait;
 use rapport_model::Network;
@@ -87,6 +89,22 @@ struct Created {
 #[derive(Debug, Deserialize)]
 struct User {
     id: String,
+}
+
+/// `GET /2/users/me?user.fields=public_metrics` (<https://docs.x.com/x-api/users/user-lookup-me>,
+/// the User object's `public_metrics`:
+/// <https://docs.x.com/x-api/fundamentals/data-dictionary#user>).
+#[derive(Debug, Deserialize)]
+struct UserWithMetrics {
+    id: String,
+    #[serde(default)]
+    public_metrics: Option<UserMetrics>,
+}
+
+#[derive(Debug, Deserialize)]
+struct UserMetrics {
+    #[serde(default)]
+    followers_count: Option<u64>,
 }
 
 /// A post of the timeline, with `tweet.fields=referenced_tweets`.
@@ -496,6 +514,18 @@ impl Publisher for XPublisher {
             quotes: m.quote_count,
             impressions: m.impression_count,
         }))
+    }
+
+    /// `public_metrics.followers_count` of `GET /2/users/me?user.fields=public_metrics`.
+    async fn followers(&self) -> Result<Option<u64>, PublishError> {
+        let mut url = self.endpoint("/2/users/me")?;
+        url.query_pairs_mut()
+            .append_pair("user.fields", "public_metrics");
+        let answer = self.get(&url).await?;
+        let me: Data<UserWithMetrics> = parse(&answer, "/2/users/me")?;
+        // The account's id comes with it: the lookup need not ask again.
+        let _ = self.user_id.set(me.data.id);
+        Ok(me.data.public_metrics.and_then(|m| m.followers_count))
     }
 
     /// Sends `post`. X has no idempotency key (`idempotency_key` is not sent): before a
