@@ -14,6 +14,10 @@
 //!   400 `RecordNotFound`;
 //! - `app.bsky.feed.getPosts` (<https://docs.bsky.app/docs/api/app-bsky-feed-get-posts>):
 //!   `{posts: [postView]}`, deleted posts left out;
+//! - `app.bsky.actor.getProfile` (<https://docs.bsky.app/docs/api/app-bsky-actor-get-profile>):
+//!   `?actor=<did or handle>` → `profileViewDetailed` `{did, handle, displayName,
+//!   followersCount, followsCount, postsCount, ...}`, 400 `InvalidRequest` "Profile not
+//!   found" for an unknown actor;
 //! - errors `{"error", "message"}` (<https://atproto.com/specs/xrpc>), 429 with
 //!   `ratelimit-*` headers (<https://docs.bsky.app/docs/advanced-guides/rate-limits>), 400
 //!   `ExpiredToken` for an expired access token.
@@ -275,6 +279,47 @@ async fn get_posts(
     Json(json!({"posts": posts})).into_response()
 }
 
+async fn get_profile(
+    State(pds): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let mut pds = pds.lock().unwrap();
+    if let Some(refused) = authorize(&pds, &headers) {
+        return refused;
+    }
+    if pds.rate_limited > 0 {
+        pds.rate_limited -= 1;
+        let reset = chrono::Utc::now().timestamp() + 120;
+        let mut headers = HeaderMap::new();
+        headers.insert("ratelimit-limit", "3000".parse().unwrap());
+        headers.insert("ratelimit-remaining", "0".parse().unwrap());
+        headers.insert("ratelimit-reset", reset.to_string().parse().unwrap());
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            headers,
+            Json(json!({"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"})),
+        )
+            .into_response();
+    }
+    if query.get("actor").map(String::as_str) != Some(DID) {
+        return xrpc_error(StatusCode::BAD_REQUEST, "InvalidRequest", "Profile not found");
+    }
+    Json(json!({
+        "did": DID,
+        "handle": HANDLE,
+        "displayName": "Acme",
+        "description": "Kettles that do not leak.",
+        "followersCount": 4821,
+        "followsCount": 112,
+        "postsCount": 930,
+        "indexedAt": "2026-11-01T08:00:00.000Z",
+        "createdAt": "2024-02-01T08:00:00.000Z",
+        "labels": []
+    }))
+    .into_response()
+}
+
 async fn start() -> (Url, Shared) {
     let pds: Shared = Arc::default();
     {
@@ -306,6 +351,7 @@ async fn start() -> (Url, Shared) {
         .route("/xrpc/com.atproto.repo.createRecord", post(create_record))
         .route("/xrpc/com.atproto.repo.getRecord", get(get_record))
         .route("/xrpc/app.bsky.feed.getPosts", get(get_posts))
+        .route("/xrpc/app.bsky.actor.getProfile", get(get_profile))
         .with_state(pds.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -586,4 +632,29 @@ async fn build_makes_a_bluesky_publisher_that_never_prints_its_password() {
         matches!(&error, PublishError::NotSupported(m) if m.contains("settings")),
         "{error:?}"
     );
+}
+
+#[tokio::test]
+async fn followers_come_from_the_accounts_profile() {
+    let (url, pds) = start().await;
+    let publisher = publisher(url.clone(), PASSWORD);
+    assert_eq!(publisher.followers().await, Ok(Some(4821)));
+    // An expired session is made again, once.
+    for expired in pds.lock().unwrap().tokens.values_mut() {
+        *expired = true;
+    }
+    assert_eq!(publisher.followers().await, Ok(Some(4821)));
+    assert_eq!(pds.lock().unwrap().logins, 2);
+    pds.lock().unwrap().rate_limited = 1;
+    let error = publisher.followers().await.unwrap_err();
+    assert!(
+        matches!(error, PublishError::RateLimited { retry_after, .. }
+            if retry_after > Duration::from_secs(100)),
+        "{error:?}"
+    );
+    let wrong = self::publisher(url, "wrong-password");
+    assert!(matches!(
+        wrong.followers().await,
+        Err(PublishError::Unauthorized { .. })
+    ));
 }

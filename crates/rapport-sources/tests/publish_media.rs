@@ -490,7 +490,6 @@ async fn previews_of_private_addresses_are_refused_by_the_guard() {
 async fn networks_without_images_say_so() {
     let fetcher = fetcher();
     for (kind, config) in [
-        ("facebook", json!({"page_id": "1234"})),
         (
             "wordpress",
             json!({"site": "https://blog.example", "username": "ed"}),

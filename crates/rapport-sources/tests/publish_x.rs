@@ -4,7 +4,10 @@
 //!   `{"data": {"id", "text"}}`; the same text twice is 403 "You are not allowed to create a
 //!   Tweet with duplicate content.";
 //! - `GET /2/users/me` (<https://docs.x.com/x-api/users/user-lookup-me>) →
-//!   `{"data": {"id", "name", "username"}}`;
+//!   `{"data": {"id", "name", "username"}}`, with `user.fields=public_metrics` also
+//!   `"public_metrics": {"followers_count", "following_count", "tweet_count",
+//!   "listed_count", "like_count", "media_count"}`
+//!   (<https://docs.x.com/x-api/users/lookup/quickstart/user-lookup>);
 //! - `GET /2/users/{id}/tweets` (<https://docs.x.com/x-api/users/get-posts>), newest first,
 //!   `max_results`, `tweet.fields=referenced_tweets`; texts come back as X shows them:
 //!   links as `t.co`, `&` as `&amp;`, a reply's mentions in front;
@@ -44,6 +47,8 @@ struct Api {
     create_calls: usize,
     /// Timeline reads.
     timeline_reads: usize,
+    /// `GET /2/users/me` reads.
+    me_reads: usize,
     rate_limited: usize,
     failing: usize,
     /// Calls to carry out and then answer 503 (the answer lost).
@@ -166,11 +171,25 @@ async fn create_tweet(
         .into_response()
 }
 
-async fn me(headers: HeaderMap) -> Response {
+async fn me(
+    State(api): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     if let Some(refused) = authorize(&headers) {
         return refused;
     }
-    Json(json!({"data": {"id": USER_ID, "name": "Acme", "username": "acmeco"}})).into_response()
+    let mut api = api.lock().unwrap();
+    api.me_reads += 1;
+    let mut user = json!({"id": USER_ID, "name": "Acme", "username": "acmeco"});
+    let fields = query.get("user.fields").map(String::as_str).unwrap_or("");
+    if fields.split(',').any(|f| f == "public_metrics") {
+        user["public_metrics"] = json!({
+            "followers_count": 15_230, "following_count": 310, "tweet_count": 4_112,
+            "listed_count": 87, "like_count": 905, "media_count": 240
+        });
+    }
+    Json(json!({"data": user})).into_response()
 }
 
 /// A text as the timeline shows it: links shortened, `&` escaped.
@@ -519,4 +538,19 @@ async fn build_makes_an_x_publisher_that_never_prints_its_token() {
     assert!(publish::no_publisher_reason(rapport_model::Network::X).is_none());
     assert_eq!(publish::account_kind(rapport_model::Network::X), Some("x"));
     assert!(publish::no_publisher_reason(rapport_model::Network::Reddit).is_some());
+}
+
+#[tokio::test]
+async fn followers_come_from_the_accounts_public_metrics() {
+    let (url, api) = start().await;
+    let right = publisher(url.clone(), TOKEN);
+    assert_eq!(right.followers().await, Ok(Some(15_230)));
+    // The id came with it: the lookup of a lost post does not ask for it again.
+    assert_eq!(right.find_published(&text("never"), "k").await, Ok(None));
+    assert_eq!(api.lock().unwrap().me_reads, 1);
+    let wrong = publisher(url, "stolen");
+    assert!(matches!(
+        wrong.followers().await,
+        Err(PublishError::Unauthorized { .. })
+    ));
 }

@@ -14,6 +14,7 @@
 //!   other errors are [`SourceError::Fetch`] and the runner backs off.
 
 pub mod bluesky_search;
+pub mod facebook_comments;
 pub mod feed;
 pub mod hackernews;
 pub mod jetstream;
@@ -44,6 +45,7 @@ pub const POLLED_KINDS: &[&str] = &[
     "mastodon_stream",
     "bluesky_jetstream",
     "x_stream",
+    "facebook_comments",
 ];
 
 /// How long to wait after a 429 that said nothing about when to come back.
@@ -112,6 +114,12 @@ pub fn build(
             fetcher,
         )?),
         "x_stream" => Box::new(x_stream::XStreamSource::new(
+            name,
+            read_config(name, kind, config)?,
+            token,
+            fetcher,
+        )?),
+        "facebook_comments" => Box::new(facebook_comments::FacebookCommentsSource::new(
             name,
             read_config(name, kind, config)?,
             token,

@@ -6,6 +6,7 @@
 mod script;
 
 mod errors;
+mod facebook;
 mod feed;
 mod hackernews;
 mod mastodon;
