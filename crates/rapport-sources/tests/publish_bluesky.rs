@@ -303,7 +303,11 @@ async fn get_profile(
             .into_response();
     }
     if query.get("actor").map(String::as_str) != Some(DID) {
-        return xrpc_error(StatusCode::BAD_REQUEST, "InvalidRequest", "Profile not found");
+        return xrpc_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "Profile not found",
+        );
     }
     Json(json!({
         "did": DID,

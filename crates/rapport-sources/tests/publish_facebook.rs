@@ -34,8 +34,8 @@ use axum::{
 use rapport_model::Network;
 use rapport_sources::http::{FetchLimits, Fetcher, SafetyPolicy};
 use rapport_sources::publish::{
-    self, facebook::MEDIA_LIMITS, FacebookPublisher, ImageKind, MediaFile, Outgoing,
-    PublishError, Publisher, ReplyTarget,
+    self, facebook::MEDIA_LIMITS, FacebookPublisher, ImageKind, MediaFile, Outgoing, PublishError,
+    Publisher, ReplyTarget,
 };
 use reqwest::Url;
 use serde_json::{json, Value};
@@ -157,10 +157,7 @@ fn multipart_parts(content_type: &str, body: &[u8]) -> Vec<(String, Option<Strin
     let delimiter = format!("--{boundary}");
     let mut parts = Vec::new();
     let mut rest = body;
-    loop {
-        let Some(start) = find(rest, delimiter.as_bytes()) else {
-            break;
-        };
+    while let Some(start) = find(rest, delimiter.as_bytes()) {
         rest = &rest[start + delimiter.len()..];
         if rest.starts_with(b"--") {
             break;
@@ -201,7 +198,10 @@ async fn photos(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    assert!(content_type.starts_with("multipart/form-data"), "{content_type}");
+    assert!(
+        content_type.starts_with("multipart/form-data"),
+        "{content_type}"
+    );
     let parts = multipart_parts(&content_type, &body);
     let mut fields = Vec::new();
     let mut file = None;
@@ -610,7 +610,10 @@ async fn photo_upload_refusals_map_like_the_rest_and_post_nothing() {
     assert!(fb.publish(&mixed, "k").await.is_err());
     assert!(graph.lock().unwrap().feed_posts.is_empty());
     // More than the limit is refused before any upload.
-    let many = with_images("Many", vec![image(png(1), "x"); MEDIA_LIMITS.max_images + 1]);
+    let many = with_images(
+        "Many",
+        vec![image(png(1), "x"); MEDIA_LIMITS.max_images + 1],
+    );
     let uploads = graph.lock().unwrap().photos.len();
     assert!(matches!(
         fb.publish(&many, "k").await,
@@ -677,7 +680,10 @@ async fn comments_are_posted_once_and_found_again_after_a_crash() {
         .await
         .unwrap_err()
         .is_retryable());
-    let again = fb.reply(&target(POST_ID), other, "r2").await.expect("found");
+    let again = fb
+        .reply(&target(POST_ID), other, "r2")
+        .await
+        .expect("found");
     assert_eq!(again.native_id, "5550001_8802");
     assert_eq!(graph.lock().unwrap().comment_posts, 2);
     // The scheduler's reconciliation finds it the same way.

@@ -277,8 +277,7 @@ impl FacebookCommentsSource {
                 status: answer.status,
             });
         }
-        if error.code == Some(803) || (error.code == Some(100) && error.error_subcode == Some(33))
-        {
+        if error.code == Some(803) || (error.code == Some(100) && error.error_subcode == Some(33)) {
             return Err(super::config_error(
                 &self.name,
                 format!(
@@ -336,12 +335,7 @@ struct Harvest {
 
 impl FacebookCommentsSource {
     /// The comments of one page under the post `post_id`, newer than `since`.
-    fn harvest(
-        &self,
-        post_id: &str,
-        comments: Vec<Comment>,
-        since: Option<Timestamp>,
-    ) -> Harvest {
+    fn harvest(&self, post_id: &str, comments: Vec<Comment>, since: Option<Timestamp>) -> Harvest {
         let mut out = Harvest {
             all_new: true,
             ..Harvest::default()
@@ -462,10 +456,7 @@ impl Source for FacebookCommentsSource {
             );
             let url = self.url(
                 &format!("{}/published_posts", self.page_id),
-                &[
-                    ("fields", &posts_field),
-                    ("limit", &self.posts.to_string()),
-                ],
+                &[("fields", &posts_field), ("limit", &self.posts.to_string())],
             );
             let answer = match self.get(&url).await? {
                 Ok(answer) => answer,

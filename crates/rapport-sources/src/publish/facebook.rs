@@ -420,9 +420,7 @@ impl FacebookPublisher {
         let created: Created =
             serde_json::from_slice(&answer.body).map_err(|e| PublishError::Transient {
                 network: NETWORK,
-                message: format!(
-                    "the answer is not a comment id ({e}); it may have been posted"
-                ),
+                message: format!("the answer is not a comment id ({e}); it may have been posted"),
             })?;
         // The comment's link, when Facebook gives it; the comment is posted either way.
         let url = match self.object(&created.id, "") {

@@ -19,7 +19,9 @@
 
 use crate::script::{build, drain, Reply, Server};
 use rapport_model::Network;
-use rapport_sources::connectors::facebook_comments::{FacebookCommentsConfig, FacebookCommentsSource};
+use rapport_sources::connectors::facebook_comments::{
+    FacebookCommentsConfig, FacebookCommentsSource,
+};
 use rapport_sources::source::SourceError;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -50,7 +52,8 @@ const PAGE: (&str, &str) = (PAGE_ID, "Acme");
 /// Comments newest first, as `order=reverse_chronological` gives them, with a next page when
 /// `after` is given.
 fn comments(items: Vec<Value>, after: Option<&str>) -> Value {
-    let mut paging = json!({"cursors": {"before": "QVFIUmJl", "after": after.unwrap_or("QVFIUmVu")}});
+    let mut paging =
+        json!({"cursors": {"before": "QVFIUmJl", "after": after.unwrap_or("QVFIUmVu")}});
     if let Some(after) = after {
         paging["next"] = json!(format!(
             "https://graph.facebook.com/v21.0/{POST_A}/comments?access_token=x&after={after}"
@@ -178,10 +181,12 @@ async fn comments_on_the_pages_posts_arrive_once_as_posts() {
     assert_eq!(seen[2].param("after"), Some("QVFIUmFn"));
 
     // Nothing new: the same page again yields nothing.
-    server.then(Reply::ok(posts(vec![json!({"id": POST_A, "comments": comments(vec![
+    server.then(Reply::ok(posts(vec![
+        json!({"id": POST_A, "comments": comments(vec![
         comment("5550001_7012", ANNA, 40, "Still waiting for an answer"),
         comment("5550001_7011", BOB, 39, "Any news?"),
-    ], None)})])));
+    ], None)}),
+    ])));
     let (ids, _) = drain(source.as_mut(), checkpoint).await.unwrap();
     assert!(ids.is_empty(), "{ids:?}");
 }
@@ -251,7 +256,11 @@ async fn refusals_are_waits_token_errors_and_failures() {
     // A missing permission (code 10) as well.
     server.then(Reply::status(
         403,
-        &graph_error(10, None, "(#10) This endpoint requires the 'pages_read_engagement' permission"),
+        &graph_error(
+            10,
+            None,
+            "(#10) This endpoint requires the 'pages_read_engagement' permission",
+        ),
     ));
     assert!(matches!(
         source.poll(checkpoint).await.unwrap_err(),
@@ -261,7 +270,11 @@ async fn refusals_are_waits_token_errors_and_failures() {
     // A Page id the API does not know: the configuration is wrong.
     server.then(Reply::status(
         404,
-        &graph_error(803, None, "(#803) Some of the aliases you requested do not exist: 104857600123"),
+        &graph_error(
+            803,
+            None,
+            "(#803) Some of the aliases you requested do not exist: 104857600123",
+        ),
     ));
     let error = source.poll(checkpoint).await.unwrap_err();
     assert!(
@@ -272,7 +285,11 @@ async fn refusals_are_waits_token_errors_and_failures() {
     // A 5xx: a failure the runner backs off from.
     server.then(Reply::status(
         500,
-        &graph_error(2, None, "An unexpected error has occurred. Please retry your request later."),
+        &graph_error(
+            2,
+            None,
+            "An unexpected error has occurred. Please retry your request later.",
+        ),
     ));
     let error = source.poll(checkpoint).await.unwrap_err();
     assert!(matches!(error, SourceError::Fetch(_)), "{error}");
@@ -303,14 +320,20 @@ async fn settings_are_checked_when_the_source_is_built() {
         (json!({"page_id": "../me"}), Some(TOKEN)),
         (json!({"page_id": PAGE_ID, "posts": 0}), Some(TOKEN)),
         (json!({"page_id": PAGE_ID, "posts": 101}), Some(TOKEN)),
-        (json!({"page_id": PAGE_ID, "api": "ftp://graph"}), Some(TOKEN)),
+        (
+            json!({"page_id": PAGE_ID, "api": "ftp://graph"}),
+            Some(TOKEN),
+        ),
         (json!({"page_id": PAGE_ID, "extra": 1}), Some(TOKEN)),
         (json!({"page_id": PAGE_ID}), None),
     ] {
         let Err(error) = build(config.clone(), token) else {
             panic!("{config} was accepted");
         };
-        assert!(matches!(error, SourceError::Config { .. }), "{config}: {error}");
+        assert!(
+            matches!(error, SourceError::Config { .. }),
+            "{config}: {error}"
+        );
     }
     let built = build(json!({"page_id": PAGE_ID}), Some(TOKEN)).expect("built");
     assert!(built
