@@ -24,7 +24,7 @@ pub enum Network {
     Webhook,
     /// Posts read from a CSV or JSONL file with no better network to name.
     Import,
-    /// Facebook (Pages; rapport publishes to a Page, it does not read Facebook yet).
+    /// Facebook (Pages: rapport publishes to a Page and reads the comments on its posts).
     Facebook,
 }
 

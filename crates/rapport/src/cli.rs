@@ -432,7 +432,7 @@ pub enum SourcesAction {
         #[arg(long)]
         workspace: String,
         /// The connector: jsonfeed, feed, mastodon, bluesky_search, x_search, reddit,
-        /// hackernews or webhook.
+        /// hackernews, facebook_comments or webhook.
         #[arg(long)]
         kind: String,
         /// A name unique within the workspace.

@@ -42,7 +42,7 @@ pub fn parse_document(
         Network::Facebook => Err(ParseError::new(
             network,
             Document::Unknown,
-            "reading Facebook is not built (rapport only publishes to Facebook Pages)".to_string(),
+            "rapport parse reads no Facebook format: comments on a Page come from a `facebook_comments` source".to_string(),
         )),
     }
 }

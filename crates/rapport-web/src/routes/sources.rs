@@ -112,8 +112,8 @@ impl SourceView {
 #[serde(deny_unknown_fields)]
 pub struct NewSourceBody {
     /// The connector: one of `feed`, `mastodon`, `bluesky_search`, `x_search`, `reddit`,
-    /// `hackernews`, `jsonfeed`, `mastodon_stream`, `bluesky_jetstream`, `x_stream`, or
-    /// `webhook`.
+    /// `hackernews`, `jsonfeed`, `mastodon_stream`, `bluesky_jetstream`, `x_stream`,
+    /// `facebook_comments` or `webhook`.
     pub kind: String,
     /// Its name in the workspace (adding a name again replaces that source's settings).
     pub name: String,
