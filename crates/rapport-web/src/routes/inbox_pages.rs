@@ -209,21 +209,21 @@ pub(crate) async fn item(
         })
         .collect();
     let network = detail.item.post.post.network;
+    let target = rapport_sources::publish::ReplyTarget {
+        native_id: detail.item.post.post.native_id.clone(),
+        author_handle: detail.item.post.post.author.handle.clone(),
+        url: detail.item.post.post.url.clone(),
+    };
     let reply = match state.replies.as_ref() {
         None => ReplyBox::Unavailable(
             "Replying through the networks is not enabled on this server; answer on the \
              network and mark the item here."
                 .to_string(),
         ),
-        Some(sender) => match sender.publisher_for(id, network).await {
+        Some(sender) => match sender.publisher_for(id, network, &target).await {
             Ok(publisher) => {
                 // Mastodon threads by mentioning the author first; Bluesky and X thread by
                 // reference and send the text as written.
-                let target = rapport_sources::publish::ReplyTarget {
-                    native_id: detail.item.post.post.native_id.clone(),
-                    author_handle: detail.item.post.post.author.handle.clone(),
-                    url: detail.item.post.post.url.clone(),
-                };
                 let adds_mention = publisher.reply_text(&target, "x") != "x";
                 ReplyBox::Ready {
                     max_length: publisher.max_length(),
