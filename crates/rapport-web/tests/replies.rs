@@ -829,12 +829,12 @@ async fn feed_items_are_answered_by_a_wordpress_comment_or_a_micropub_reply() {
             feed_post(
                 "https://reviews.example/?p=5",
                 Some("https://reviews.example/2026/lumora-review".into()),
-                "Lumora kettle review: good but loud",
+                "Lumora kettle review: is the loud base fixable?",
             ),
             feed_post(
                 "urn:uuid:no-link",
                 None,
-                "Lumora mentioned in a feed item without a link",
+                "Does anyone know if Lumora ships to Canada?",
             ),
         ])
         .await
@@ -879,7 +879,7 @@ async fn feed_items_are_answered_by_a_wordpress_comment_or_a_micropub_reply() {
         std::future::pending(),
     ));
     let client = rapport_sources::http::client_builder().build().unwrap();
-    let send = |item: i64, text: &str, key: &str| {
+    let send = |item: rapport_model::InboxItemId, text: &str, key: &str| {
         let request = client
             .post(format!(
                 "{base}/api/v1/workspaces/{}/inbox/{item}/replies",
