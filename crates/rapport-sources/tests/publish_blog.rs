@@ -486,7 +486,10 @@ async fn start() -> (Url, Shared) {
     let site: Shared = Arc::default();
     let app = Router::new()
         .route("/wp-json/wp/v2/media", post(wp_media))
-        .route("/wp-json/wp/v2/posts", post(wp_create_post).get(wp_list_posts))
+        .route(
+            "/wp-json/wp/v2/posts",
+            post(wp_create_post).get(wp_list_posts),
+        )
         .route("/wp-json/wp/v2/users/me", get(wp_me))
         .route(
             "/wp-json/wp/v2/comments",
@@ -563,10 +566,7 @@ async fn wordpress_posts_uploaded_images_with_alt_text_and_a_featured_image() {
 
     let post = Outgoing {
         text: "Kettle v2 <is> here & ready".into(),
-        media: vec![
-            image("A \"steel\" kettle <on> a table", 1),
-            image("", 2),
-        ],
+        media: vec![image("A \"steel\" kettle <on> a table", 1), image("", 2)],
         ..Outgoing::default()
     };
     let key = "draft-9-account-2";
@@ -583,7 +583,10 @@ async fn wordpress_posts_uploaded_images_with_alt_text_and_a_featured_image() {
     );
     assert_eq!(alt.as_deref(), Some("A \"steel\" kettle <on> a table"));
     assert_eq!(*size, png(1).len());
-    assert_eq!(site_now.media[1].2, None, "no alt text, no alt_text argument");
+    assert_eq!(
+        site_now.media[1].2, None,
+        "no alt text, no alt_text argument"
+    );
     let body = &site_now.posts[0].1;
     assert_eq!(body["featured_media"], 501);
     assert_eq!(body["slug"], slug.as_str());
@@ -679,7 +682,11 @@ async fn wordpress_answers_its_own_posts_with_comments_sent_once() {
         .await
         .expect("found");
     assert_eq!(again.native_id, "902");
-    assert_eq!(site.lock().unwrap().comments.len(), 3, "not commented twice");
+    assert_eq!(
+        site.lock().unwrap().comments.len(),
+        3,
+        "not commented twice"
+    );
     assert_eq!(site.lock().unwrap().comment_calls, 3);
 
     // An account without moderate_comments reads the rendered comments instead.
@@ -717,10 +724,7 @@ async fn wordpress_answers_its_own_posts_with_comments_sent_once() {
         "{error:?}"
     );
     site.lock().unwrap().closed = true;
-    let error = wp
-        .reply(&lost, "A new one", "k6")
-        .await
-        .unwrap_err();
+    let error = wp.reply(&lost, "A new one", "k6").await.unwrap_err();
     assert_eq!(
         error,
         PublishError::Rejected {
@@ -849,7 +853,10 @@ async fn build_reads_the_upload_limits_and_routes_feeds_to_blogs() {
         publish::reply_account_kinds(Network::Feed),
         &["wordpress", "micropub"]
     );
-    assert_eq!(publish::reply_account_kinds(Network::Mastodon), &["mastodon"]);
+    assert_eq!(
+        publish::reply_account_kinds(Network::Mastodon),
+        &["mastodon"]
+    );
     assert!(publish::reply_account_kinds(Network::Reddit).is_empty());
     assert!(publish::no_publisher_reason(Network::Feed).is_none());
     let reason = publish::no_publisher_reason(Network::Reddit).unwrap();

@@ -168,10 +168,7 @@ async fn an_instance_that_cannot_be_read_is_an_error_the_caller_can_ignore() {
     // No /api/v2/instance: 404.
     let base = start(false).await;
     let error = instance_limits(&fetcher(), &base).await.unwrap_err();
-    assert!(
-        matches!(error, PublishError::Rejected { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, PublishError::Rejected { .. }), "{error:?}");
     // Nothing listening.
     let closed = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

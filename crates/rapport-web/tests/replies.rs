@@ -654,7 +654,9 @@ async fn blog_posts(
 
 async fn blog_me(headers: HeaderMap) -> Json<Value> {
     assert!(basic_ok(&headers));
-    Json(json!({"id": 7, "name": "Editor", "url": "", "description": "", "link": "", "slug": "editor"}))
+    Json(
+        json!({"id": 7, "name": "Editor", "url": "", "description": "", "link": "", "slug": "editor"}),
+    )
 }
 
 fn blog_comment(base: &str, (id, post, content): &(u64, u64, String)) -> Value {

@@ -488,15 +488,13 @@ impl WordPressPublisher {
             .iter()
             .find(|p| p.link.as_deref() == Some(wanted.as_str()))
             .or(posts.first())
-            .ok_or_else(|| {
-                PublishError::Rejected {
-                    network: NETWORK,
-                    message: format!(
-                        "no post of {} has the slug {slug:?} (from {first}): it may be a page, \
+            .ok_or_else(|| PublishError::Rejected {
+                network: NETWORK,
+                message: format!(
+                    "no post of {} has the slug {slug:?} (from {first}): it may be a page, \
                          private or deleted",
-                        self.site
-                    ),
-                }
+                    self.site
+                ),
             })?;
         let id = match &chosen.id {
             serde_json::Value::Number(n) => n.as_u64(),

@@ -321,13 +321,11 @@ pub async fn resend_pending(
                 };
                 match sender.publisher_for(workspace, post.network, &target).await {
                     Err(e) => Err(e.to_string()),
-                    Ok(publisher) => {
-                        publisher
-                            .reply(&target, &record.body, &record.idempotency_key)
-                            .await
-                            .map(|published| published.native_id)
-                            .map_err(|e| e.to_string())
-                    }
+                    Ok(publisher) => publisher
+                        .reply(&target, &record.body, &record.idempotency_key)
+                        .await
+                        .map(|published| published.native_id)
+                        .map_err(|e| e.to_string()),
                 }
             }
         };
