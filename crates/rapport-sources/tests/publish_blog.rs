@@ -573,35 +573,36 @@ async fn wordpress_posts_uploaded_images_with_alt_text_and_a_featured_image() {
     let slug = wordpress::slug_for(key);
     let sent = wp.publish(&post, key).await.expect("sent");
     assert_eq!(sent.native_id, "100");
-    let site_now = site.lock().unwrap();
-    assert_eq!(site_now.media.len(), 2);
-    let (content_type, disposition, alt, size) = &site_now.media[0];
-    assert_eq!(content_type, "image/png");
-    assert_eq!(
-        disposition,
-        &format!("attachment; filename=\"{slug}-1.png\"")
-    );
-    assert_eq!(alt.as_deref(), Some("A \"steel\" kettle <on> a table"));
-    assert_eq!(*size, png(1).len());
-    assert_eq!(
-        site_now.media[1].2, None,
-        "no alt text, no alt_text argument"
-    );
-    let body = &site_now.posts[0].1;
-    assert_eq!(body["featured_media"], 501);
-    assert_eq!(body["slug"], slug.as_str());
-    let content = body["content"].as_str().unwrap();
-    assert_eq!(
-        content,
-        format!(
-            "<p>Kettle v2 &lt;is&gt; here &amp; ready</p>\n\
-             <figure class=\"wp-block-image\"><img src=\"{base}wp-content/uploads/2026/12/{slug}-1.png\" \
-             alt=\"A &quot;steel&quot; kettle &lt;on&gt; a table\" class=\"wp-image-501\"/></figure>\n\
-             <figure class=\"wp-block-image\"><img src=\"{base}wp-content/uploads/2026/12/{slug}-2.png\" \
-             alt=\"\" class=\"wp-image-502\"/></figure>"
-        )
-    );
-    drop(site_now);
+    {
+        let site_now = site.lock().unwrap();
+        assert_eq!(site_now.media.len(), 2);
+        let (content_type, disposition, alt, size) = &site_now.media[0];
+        assert_eq!(content_type, "image/png");
+        assert_eq!(
+            disposition,
+            &format!("attachment; filename=\"{slug}-1.png\"")
+        );
+        assert_eq!(alt.as_deref(), Some("A \"steel\" kettle <on> a table"));
+        assert_eq!(*size, png(1).len());
+        assert_eq!(
+            site_now.media[1].2, None,
+            "no alt text, no alt_text argument"
+        );
+        let body = &site_now.posts[0].1;
+        assert_eq!(body["featured_media"], 501);
+        assert_eq!(body["slug"], slug.as_str());
+        let content = body["content"].as_str().unwrap();
+        assert_eq!(
+            content,
+            format!(
+                "<p>Kettle v2 &lt;is&gt; here &amp; ready</p>\n\
+                 <figure class=\"wp-block-image\"><img src=\"{base}wp-content/uploads/2026/12/{slug}-1.png\" \
+                 alt=\"A &quot;steel&quot; kettle &lt;on&gt; a table\" class=\"wp-image-501\"/></figure>\n\
+                 <figure class=\"wp-block-image\"><img src=\"{base}wp-content/uploads/2026/12/{slug}-2.png\" \
+                 alt=\"\" class=\"wp-image-502\"/></figure>"
+            )
+        );
+    }
 
     // The answer is lost after the post was created: the slug finds it, and nothing is
     // uploaded or posted again.
