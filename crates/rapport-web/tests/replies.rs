@@ -945,4 +945,54 @@ async fn feed_items_are_answered_by_a_wordpress_comment_or_a_micropub_reply() {
         "{message}"
     );
     assert_eq!(blog.lock().unwrap().notes.len(), 1);
+
+    // The item pages: a reply box naming the account kind, without a length counter (blogs
+    // have no limit), and the reason where no account can answer.
+    let agent = store
+        .create_user(NewUser {
+            email: "agent@lumora.example".into(),
+            display_name: "Agent".into(),
+            password_hash: auth::hash_password("correct horse battery").unwrap(),
+            is_admin: false,
+        })
+        .await
+        .unwrap();
+    store
+        .set_membership(rapport_model::Membership {
+            user: agent.id,
+            workspace: ws.id,
+            role: Role::Agent,
+        })
+        .await
+        .unwrap();
+    let login = rapport_sources::http::client_builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{base}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=agent%40lumora.example&password=correct+horse+battery")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status().as_u16(), 303);
+    let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let page = |item: rapport_model::InboxItemId| {
+        let request = client
+            .get(format!("{base}/w/{}/inbox/{item}", ws.id))
+            .header("cookie", &cookie);
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let html = page(item_of("comment-12-guid")).await;
+    assert!(html.contains("Reply on Feed through WordPress"), "{html}");
+    assert!(!html.contains("characters left"), "{html}");
+    let html = page(item_of("https://reviews.example/?p=5")).await;
+    assert!(html.contains("Reply on Feed through Micropub"), "{html}");
+    let html = page(item_of("urn:uuid:no-link")).await;
+    assert!(!html.contains("Send reply"), "{html}");
+    assert!(
+        html.contains("no connected account can answer this Feed post"),
+        "{html}"
+    );
 }
