@@ -13,6 +13,11 @@
 //! account's recent posts, see [`x`]), WordPress (a slug derived from the key, see
 //! [`wordpress`]), Micropub (reconciliation through `q=source`, see [`micropub`]) and a
 //! Facebook Page (reconciliation by reading the Page's recent posts, see [`facebook`]).
+//!
+//! Replies from the inbox go through an account of one of [`reply_account_kinds`] that
+//! [`Publisher::can_reply_to`] the post: a feed item (a blog post) is answered by a
+//! WordPress comment when it is on that WordPress account's site, else by a Micropub reply
+//! citing its URL.
 
 pub mod bluesky;
 pub mod facebook;
