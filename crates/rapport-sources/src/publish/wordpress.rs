@@ -413,7 +413,8 @@ impl WordPressPublisher {
             .zip(base.host_str())
             .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
             && url.port() == base.port()
-            && url.path().starts_with(base.path().trim_end_matches('/'))
+            && (url.path().starts_with(base.path())
+                || url.path() == base.path().trim_end_matches('/'))
     }
 
     /// The URLs naming `target` that are on this site: its URL, and its id when that is a
@@ -851,6 +852,29 @@ mod tests {
                         &#8220;see you&#8221;&#8230;<br />\nBye</p>\n";
         assert_eq!(comparable(rendered), comparable(&sent));
         assert_ne!(comparable("<p>Other text</p>"), comparable(&sent));
+    }
+
+    #[test]
+    fn only_the_sites_own_urls_are_answered() {
+        let fetcher = Fetcher::new(
+            crate::http::SafetyPolicy::public_only(),
+            crate::http::FetchLimits::default(),
+        )
+        .unwrap();
+        let wp = WordPressPublisher::new(
+            fetcher,
+            Url::parse("https://Example.com/blog").unwrap(),
+            "u".into(),
+            "p".into(),
+        );
+        let on = |raw: &str| wp.on_site(&Url::parse(raw).unwrap());
+        assert!(on("https://example.com/blog/2026/kettle/"));
+        assert!(on("http://EXAMPLE.com/blog/?p=3"));
+        assert!(on("https://example.com/blog"));
+        assert!(!on("https://example.com/blogroll/kettle/"));
+        assert!(!on("https://example.com/kettle/"));
+        assert!(!on("https://example.com:8443/blog/kettle/"));
+        assert!(!on("https://blog.example.org/blog/kettle/"));
     }
 
     #[test]
