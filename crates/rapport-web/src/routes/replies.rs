@@ -111,10 +111,14 @@ impl ReplySender {
         }
         if network != Network::Mastodon {
             if !unable.is_empty() {
+                let why = if network == Network::Feed {
+                    " (a WordPress account comments only on its own site's posts, a Micropub \
+                     account needs the post's URL)"
+                } else {
+                    ""
+                };
                 return Err(WebError::Unprocessable(format!(
-                    "no connected account can answer this {} post: {} (a WordPress account \
-                     comments only on its own site's posts, a Micropub account needs the \
-                     post's URL)",
+                    "no connected account can answer this {} post: {}{why}",
                     network.label(),
                     unable.join("; ")
                 )));
