@@ -487,9 +487,12 @@ async fn previews_of_private_addresses_are_refused_by_the_guard() {
 }
 
 #[tokio::test]
-async fn networks_without_images_say_so() {
+async fn every_account_kind_takes_images() {
     let fetcher = fetcher();
+    // Facebook (unpublished photos attached to one post), WordPress (media library) and
+    // Micropub (media endpoint) take images too: see publish_facebook and publish_blog.
     for (kind, config) in [
+        ("facebook", json!({"page_id": "1234"})),
         (
             "wordpress",
             json!({"site": "https://blog.example", "username": "ed"}),
@@ -501,6 +504,10 @@ async fn networks_without_images_say_so() {
     ] {
         let publisher =
             rapport_sources::publish::build(kind, &config, "secret", fetcher.clone()).unwrap();
-        assert_eq!(publisher.media_limits(), None, "{kind}");
+        let limits = publisher.media_limits();
+        assert!(
+            limits.is_some_and(|l| l.max_images >= 4),
+            "{kind}: {limits:?}"
+        );
     }
 }

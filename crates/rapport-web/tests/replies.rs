@@ -611,3 +611,388 @@ async fn a_bluesky_post_is_answered_through_the_connected_bluesky_account() {
     assert_eq!(record["reply"]["parent"]["cid"], "bafyparentcid");
     assert_eq!(record["reply"]["root"]["uri"], parent);
 }
+
+/// A blog that is both a WordPress site and a Micropub endpoint, answering as documented:
+/// `GET /wp-json/wp/v2/posts?slug=` (<https://developer.wordpress.org/rest-api/reference/posts/#list-posts>),
+/// `GET /wp-json/wp/v2/users/me` (<https://developer.wordpress.org/rest-api/reference/users/#retrieve-a-user-2>),
+/// `GET`/`POST /wp-json/wp/v2/comments` (<https://developer.wordpress.org/rest-api/reference/comments/>)
+/// with HTTP Basic and an application password; a Micropub endpoint taking form-encoded
+/// `h=entry&content=&in-reply-to=` and answering 201 with `Location`
+/// (<https://www.w3.org/TR/micropub/#create>), and listing its posts with `q=source`
+/// (<https://indieweb.org/Micropub-extensions#Query_for_Post_List>).
+#[derive(Default)]
+struct Blog {
+    base: String,
+    /// Comments: (id, post, content).
+    comments: Vec<(u64, u64, String)>,
+    /// Micropub posts: the form fields.
+    notes: Vec<Vec<(String, String)>>,
+}
+
+type SharedBlog = Arc<Mutex<Blog>>;
+
+fn basic_ok(headers: &HeaderMap) -> bool {
+    // RFC 7617: base64 of "editor:wp-app-password".
+    headers
+        .get("authorization")
+        .is_some_and(|v| v == "Basic ZWRpdG9yOndwLWFwcC1wYXNzd29yZA==")
+}
+
+async fn blog_posts(
+    State(blog): State<SharedBlog>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Json<Value> {
+    assert!(basic_ok(&headers));
+    let base = blog.lock().unwrap().base.clone();
+    if q.get("slug").map(String::as_str) == Some("new-kettle") {
+        Json(json!([{"id": 42, "link": format!("{base}2026/11/20/new-kettle/")}]))
+    } else {
+        Json(json!([]))
+    }
+}
+
+async fn blog_me(headers: HeaderMap) -> Json<Value> {
+    assert!(basic_ok(&headers));
+    Json(
+        json!({"id": 7, "name": "Editor", "url": "", "description": "", "link": "", "slug": "editor"}),
+    )
+}
+
+fn blog_comment(base: &str, (id, post, content): &(u64, u64, String)) -> Value {
+    json!({
+        "id": id, "post": post, "parent": 0, "author": 7, "author_name": "Editor",
+        "date": "2026-11-23T10:00:00", "date_gmt": "2026-11-23T10:00:00",
+        "content": {"raw": content, "rendered": format!("<p>{content}</p>\n")},
+        "link": format!("{base}2026/11/20/new-kettle/#comment-{id}"),
+        "status": "approved", "type": "comment"
+    })
+}
+
+async fn blog_comments(
+    State(blog): State<SharedBlog>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Json<Value> {
+    assert!(basic_ok(&headers));
+    assert_eq!(q.get("author").map(String::as_str), Some("7"));
+    let blog = blog.lock().unwrap();
+    let post: u64 = q["post"].parse().unwrap();
+    Json(Value::Array(
+        blog.comments
+            .iter()
+            .filter(|c| c.1 == post)
+            .map(|c| blog_comment(&blog.base, c))
+            .collect(),
+    ))
+}
+
+async fn blog_comment_create(
+    State(blog): State<SharedBlog>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (axum::http::StatusCode, Json<Value>) {
+    assert!(basic_ok(&headers));
+    let mut blog = blog.lock().unwrap();
+    let id = 900 + blog.comments.len() as u64;
+    let comment = (
+        id,
+        body["post"].as_u64().unwrap(),
+        body["content"].as_str().unwrap().to_string(),
+    );
+    blog.comments.push(comment.clone());
+    (
+        axum::http::StatusCode::CREATED,
+        Json(blog_comment(&blog.base, &comment)),
+    )
+}
+
+async fn blog_micropub(
+    State(blog): State<SharedBlog>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> (axum::http::StatusCode, HeaderMap) {
+    assert_eq!(headers["authorization"], "Bearer indieauth-token");
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut blog = blog.lock().unwrap();
+    blog.notes.push(fields);
+    let mut answer = HeaderMap::new();
+    answer.insert(
+        "location",
+        format!("https://me.example/notes/{}", blog.notes.len())
+            .parse()
+            .unwrap(),
+    );
+    (axum::http::StatusCode::CREATED, answer)
+}
+
+async fn blog_micropub_query(State(blog): State<SharedBlog>) -> Json<Value> {
+    let blog = blog.lock().unwrap();
+    let items: Vec<Value> = blog
+        .notes
+        .iter()
+        .enumerate()
+        .map(|(i, fields)| {
+            let get = |name: &str| {
+                fields
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+            };
+            json!({"type": ["h-entry"], "properties": {
+                "content": [get("content")],
+                "in-reply-to": [get("in-reply-to")],
+                "url": [format!("https://me.example/notes/{}", i + 1)]
+            }})
+        })
+        .collect();
+    Json(json!({"items": items}))
+}
+
+#[tokio::test]
+async fn feed_items_are_answered_by_a_wordpress_comment_or_a_micropub_reply() {
+    let blog: SharedBlog = Arc::default();
+    let fake = Router::new()
+        .route("/wp-json/wp/v2/posts", routing::get(blog_posts))
+        .route("/wp-json/wp/v2/users/me", routing::get(blog_me))
+        .route(
+            "/wp-json/wp/v2/comments",
+            routing::get(blog_comments).post(blog_comment_create),
+        )
+        .route(
+            "/micropub",
+            routing::post(blog_micropub).get(blog_micropub_query),
+        )
+        .with_state(blog.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
+    let site = format!("http://localhost:{port}/");
+    blog.lock().unwrap().base = site.clone();
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
+    let key = SecretKey::load_or_create(dir.path()).unwrap();
+    let ws = store.create_workspace("Lumora").await.unwrap();
+    store
+        .create_monitor(NewMonitor {
+            workspace_id: ws.id,
+            name: "Lumora".into(),
+            kind: MonitorKind::Brand,
+            query: "lumora".into(),
+        })
+        .await
+        .unwrap();
+    for (kind, name, settings, secret) in [
+        (
+            "wordpress",
+            "Our blog",
+            json!({"site": site, "username": "editor"}),
+            "wp-app-password",
+        ),
+        (
+            "micropub",
+            "Our site",
+            json!({"endpoint": format!("{site}micropub")}),
+            "indieauth-token",
+        ),
+    ] {
+        rapport_store::PublishStore::add_publish_account(
+            &store,
+            rapport_store::publishing::NewPublishAccount {
+                workspace_id: ws.id,
+                kind: kind.into(),
+                display_name: name.into(),
+                settings,
+                secret: Secret::new(secret),
+            },
+            &key,
+        )
+        .await
+        .unwrap();
+    }
+    let on_our_blog = format!("{site}2026/11/20/new-kettle/#comment-12");
+    let feed_post = |id: &str, url: Option<String>, text: &str| Post {
+        url,
+        ..post(Network::Feed, id, text)
+    };
+    let shared: Arc<dyn Store> = Arc::new(store.clone());
+    Ingestor::new(shared)
+        .await
+        .unwrap()
+        .ingest(vec![
+            feed_post(
+                "comment-12-guid",
+                Some(on_our_blog.clone()),
+                "A comment on our blog: is the Lumora kettle dishwasher safe?",
+            ),
+            feed_post(
+                "https://reviews.example/?p=5",
+                Some("https://reviews.example/2026/lumora-review".into()),
+                "Lumora kettle review: is the loud base fixable?",
+            ),
+            feed_post(
+                "urn:uuid:no-link",
+                None,
+                "Does anyone know if Lumora ships to Canada?",
+            ),
+        ])
+        .await
+        .unwrap();
+    let items = rapport_store::inbox::InboxStore::inbox(
+        &store,
+        ws.id,
+        &rapport_store::inbox::InboxQuery::default(),
+    )
+    .await
+    .unwrap();
+    let item_of = |id: &str| {
+        items
+            .iter()
+            .find(|i| i.post.post.native_id == id)
+            .unwrap_or_else(|| panic!("an inbox item for {id}"))
+            .id
+    };
+    let policy = SafetyPolicy {
+        allow_private: false,
+        allow: vec!["localhost".parse().unwrap()],
+    };
+    let (secret, prefix) = auth::new_api_token().unwrap();
+    store
+        .create_api_token(NewApiToken {
+            token_hash: secret.hash(),
+            prefix,
+            workspace: ws.id,
+            role: Role::Agent,
+            name: "agent".into(),
+            created_by: None,
+        })
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let sources: Arc<dyn SourceStore> = Arc::new(store.clone());
+    let replies = ReplySender::new(sources, key, policy).with_accounts(Arc::new(store.clone()));
+    tokio::spawn(rapport_web::serve(
+        listener,
+        AppState::sqlite(store.clone()).with_replies(replies),
+        std::future::pending(),
+    ));
+    let client = rapport_sources::http::client_builder().build().unwrap();
+    let send = |item: rapport_model::InboxItemId, text: &str, key: &str| {
+        let request = client
+            .post(format!(
+                "{base}/api/v1/workspaces/{}/inbox/{item}/replies",
+                ws.id
+            ))
+            .bearer_auth(secret.expose())
+            .json(&json!({"body": text, "idempotency_key": key}));
+        async move {
+            let answer = request.send().await.unwrap();
+            let status = answer.status().as_u16();
+            (status, answer.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+
+    // On our WordPress site: a comment under the post, answering comment 12.
+    let (status, body) = send(
+        item_of("comment-12-guid"),
+        "Yes, it's dishwasher safe <3",
+        "reply-wp-00001",
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["remote_id"], "900");
+    assert_eq!(
+        blog.lock().unwrap().comments,
+        vec![(900, 42, "Yes, it's dishwasher safe &lt;3".to_string())]
+    );
+    assert!(blog.lock().unwrap().notes.is_empty());
+
+    // On someone else's blog: WordPress cannot comment there, Micropub replies citing it.
+    let (status, body) = send(
+        item_of("https://reviews.example/?p=5"),
+        "Thanks for the review! A quieter base is coming.",
+        "reply-mp-00001",
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["remote_id"], "https://me.example/notes/1");
+    {
+        let blog = blog.lock().unwrap();
+        assert_eq!(blog.comments.len(), 1);
+        let note = &blog.notes[0];
+        assert!(note.contains(&(
+            "in-reply-to".to_string(),
+            "https://reviews.example/2026/lumora-review".to_string()
+        )));
+        assert!(note.contains(&(
+            "content".to_string(),
+            "Thanks for the review! A quieter base is coming.".to_string()
+        )));
+    }
+
+    // No URL: neither can answer, and the 422 says why.
+    let (status, body) = send(item_of("urn:uuid:no-link"), "hello", "reply-none-0001").await;
+    assert_eq!(status, 422, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("no connected account can answer this Feed post")
+            && message.contains("\"Our blog\" (WordPress)")
+            && message.contains("\"Our site\" (Micropub)"),
+        "{message}"
+    );
+    assert_eq!(blog.lock().unwrap().notes.len(), 1);
+
+    // The item pages: a reply box naming the account kind, without a length counter (blogs
+    // have no limit), and the reason where no account can answer.
+    let agent = store
+        .create_user(NewUser {
+            email: "agent@lumora.example".into(),
+            display_name: "Agent".into(),
+            password_hash: auth::hash_password("correct horse battery").unwrap(),
+            is_admin: false,
+        })
+        .await
+        .unwrap();
+    store
+        .set_membership(rapport_model::Membership {
+            user: agent.id,
+            workspace: ws.id,
+            role: Role::Agent,
+        })
+        .await
+        .unwrap();
+    let login = rapport_sources::http::client_builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{base}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=agent%40lumora.example&password=correct+horse+battery")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status().as_u16(), 303);
+    let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let page = |item: rapport_model::InboxItemId| {
+        let request = client
+            .get(format!("{base}/w/{}/inbox/{item}", ws.id))
+            .header("cookie", &cookie);
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let html = page(item_of("comment-12-guid")).await;
+    assert!(html.contains("Reply on Feed through WordPress"), "{html}");
+    assert!(!html.contains("characters left"), "{html}");
+    let html = page(item_of("https://reviews.example/?p=5")).await;
+    assert!(html.contains("Reply on Feed through Micropub"), "{html}");
+    let html = page(item_of("urn:uuid:no-link")).await;
+    assert!(!html.contains("Send reply"), "{html}");
+    assert!(
+        html.contains("no connected account can answer this Feed post"),
+        "{html}"
+    );
+}

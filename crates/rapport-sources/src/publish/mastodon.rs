@@ -10,6 +10,13 @@
 //! then their ids in the status's `media_ids`. A retry uploads again (the first uploads stay
 //! unattached, and the instance removes them) but the status call keeps its key, so it still
 //! answers the first status.
+//!
+//! An instance's own limits come from `GET /api/v2/instance`
+//! (<https://docs.joinmastodon.org/methods/instance/#v2>, the Instance entity
+//! <https://docs.joinmastodon.org/entities/Instance/>): see [`instance_limits`], which fills
+//! a new account's settings. The account's followers come from
+//! `GET /api/v1/accounts/verify_credentials`
+//! (<https://docs.joinmastodon.org/methods/accounts/#verify_credentials>, `followers_count`).
 
 use async_trait::async_trait;
 use rapport_model::Network;
@@ -34,6 +41,135 @@ pub struct MastodonPublisher {
     max_length: usize,
     polls: PollLimits,
     media: MediaLimits,
+}
+
+/// The limits an instance reports in `GET /api/v2/instance`; each is `None` where the
+/// instance does not say (servers that imitate Mastodon's API may leave some out).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InstanceLimits {
+    /// `configuration.statuses.max_characters`.
+    pub max_characters: Option<usize>,
+    /// `configuration.statuses.max_media_attachments`.
+    pub max_media_attachments: Option<usize>,
+    /// `configuration.media_attachments.image_size_limit` (bytes).
+    pub image_size_limit: Option<u64>,
+    /// `configuration.polls.max_options`.
+    pub max_poll_options: Option<usize>,
+    /// `configuration.polls.max_characters_per_option`.
+    pub max_poll_option_characters: Option<usize>,
+}
+
+impl InstanceLimits {
+    /// Writes the limits into a `mastodon` account's `settings` (a JSON object) under the
+    /// names [`super::build`] reads, leaving alone any the admin set; answers the names
+    /// written.
+    pub fn fill(&self, settings: &mut serde_json::Value) -> Vec<&'static str> {
+        let mut written = Vec::new();
+        let Some(map) = settings.as_object_mut() else {
+            return written;
+        };
+        let values = [
+            ("max_characters", self.max_characters.map(|n| n as u64)),
+            (
+                "max_media_attachments",
+                self.max_media_attachments.map(|n| n as u64),
+            ),
+            ("image_size_limit", self.image_size_limit),
+            ("max_poll_options", self.max_poll_options.map(|n| n as u64)),
+            (
+                "max_poll_option_characters",
+                self.max_poll_option_characters.map(|n| n as u64),
+            ),
+        ];
+        for (name, value) in values {
+            let Some(value) = value else { continue };
+            if map.get(name).is_none_or(serde_json::Value::is_null) {
+                map.insert(name.to_string(), serde_json::json!(value));
+                written.push(name);
+            }
+        }
+        written
+    }
+}
+
+/// `GET /api/v2/instance`: the parts of `configuration` we read.
+#[derive(Debug, Default, Deserialize)]
+struct InstanceV2 {
+    #[serde(default)]
+    configuration: InstanceConfiguration,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct InstanceConfiguration {
+    #[serde(default)]
+    statuses: StatusesConfiguration,
+    #[serde(default)]
+    media_attachments: MediaConfiguration,
+    #[serde(default)]
+    polls: PollsConfiguration,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct StatusesConfiguration {
+    #[serde(default)]
+    max_characters: Option<u64>,
+    #[serde(default)]
+    max_media_attachments: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct MediaConfiguration {
+    #[serde(default)]
+    image_size_limit: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PollsConfiguration {
+    #[serde(default)]
+    max_options: Option<u64>,
+    #[serde(default)]
+    max_characters_per_option: Option<u64>,
+}
+
+/// Reads `instance`'s limits with `GET /api/v2/instance` (public: no token). A zero or
+/// absurd value is left out rather than trusted.
+pub async fn instance_limits(
+    fetcher: &Fetcher,
+    instance: &Url,
+) -> Result<InstanceLimits, PublishError> {
+    let url = instance
+        .join("/api/v2/instance")
+        .map_err(|e| PublishError::NotSupported(format!("bad Mastodon instance URL: {e}")))?;
+    let answer = fetcher
+        .get_json(&url, None)
+        .await
+        .map_err(|e| transport(NETWORK, e))?;
+    if !(200..300).contains(&answer.status) {
+        return Err(error_of(&answer));
+    }
+    let body: InstanceV2 =
+        serde_json::from_slice(&answer.body).map_err(|e| PublishError::Transient {
+            network: NETWORK,
+            message: format!("GET /api/v2/instance answered in an unexpected shape: {e}"),
+        })?;
+    let config = body.configuration;
+    let count = |n: Option<u64>, max: u64| {
+        n.filter(|n| (1..=max).contains(n))
+            .and_then(|n| usize::try_from(n).ok())
+    };
+    Ok(InstanceLimits {
+        max_characters: count(config.statuses.max_characters, 1_000_000),
+        max_media_attachments: count(config.statuses.max_media_attachments, 100),
+        image_size_limit: config.media_attachments.image_size_limit.filter(|n| *n > 0),
+        max_poll_options: count(config.polls.max_options, 100),
+        max_poll_option_characters: count(config.polls.max_characters_per_option, 10_000),
+    })
+}
+
+/// The part of an Account we read (<https://docs.joinmastodon.org/entities/Account/>).
+#[derive(Debug, Deserialize)]
+struct AccountCounts {
+    followers_count: u64,
 }
 
 /// The part of a MediaAttachment we read (<https://docs.joinmastodon.org/entities/MediaAttachment/>).
@@ -148,6 +284,13 @@ impl MastodonPublisher {
         self
     }
 
+    /// The same with the instance's own attachment count
+    /// (`configuration.statuses.max_media_attachments`).
+    pub fn with_max_media_attachments(mut self, max: usize) -> Self {
+        self.media.max_images = max.max(1);
+        self
+    }
+
     /// Uploads one image (`POST /api/v2/media`) and answers its attachment id, waiting
     /// for an upload the instance still processes (202) to be ready.
     async fn upload(&self, file: &MediaFile) -> Result<String, PublishError> {
@@ -250,6 +393,12 @@ impl Publisher for MastodonPublisher {
 
     fn media_limits(&self) -> Option<MediaLimits> {
         Some(self.media)
+    }
+
+    /// `GET /api/v1/accounts/verify_credentials` → `followers_count`.
+    async fn followers(&self) -> Result<Option<u64>, PublishError> {
+        let account: AccountCounts = self.get("/api/v1/accounts/verify_credentials").await?;
+        Ok(Some(account.followers_count))
     }
 
     /// `GET /api/v1/statuses/:id` for the poll's id, then `GET /api/v1/polls/:id`.

@@ -13,8 +13,11 @@
 //! - X: 4 photos per post, images up to 5 MB (`tweet_image`), alt text up to 1,000
 //!   characters (<https://docs.x.com/x-api/media/quickstart/best-practices>).
 //! - Facebook: see [`super::facebook::MEDIA_LIMITS`].
-//! - WordPress, Micropub: not sent by rapport yet, refused when the draft is written (see
-//!   [`media_refusal`]).
+//! - WordPress: the site's media library, up to the account's `max_upload_bytes` (PHP's
+//!   2 MiB default otherwise); Micropub: the endpoint's media endpoint, 10 MiB unless the
+//!   account says otherwise (see [`super::wordpress`] and [`super::micropub`]).
+//! - A publisher without [`super::Publisher::media_limits`] refuses drafts with images when
+//!   they are written (see [`media_refusal`]); every built publisher has limits.
 
 use std::fmt;
 use std::sync::Arc;
@@ -253,10 +256,7 @@ pub struct MediaCheck {
 /// Why a post with images cannot go to a publisher of `kind` that sends none (its
 /// [`super::Publisher::media_limits`] is `None`).
 pub fn media_refusal(name: &str) -> String {
-    format!(
-        "rapport does not send images to {name} yet: remove the images or this account \
-         (WordPress's media library and Micropub media endpoints are not built)"
-    )
+    format!("rapport does not send images to {name}: remove the images or this account")
 }
 
 /// A `multipart/form-data` body (RFC 7578): text fields, then one file part.

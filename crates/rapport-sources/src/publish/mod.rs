@@ -14,6 +14,11 @@
 //! [`wordpress`]), Micropub (reconciliation through `q=source`, see [`micropub`]) and a
 //! Facebook Page (posts with photos and comments, reconciled by reading the Page's recent
 //! posts or the object's comments, see [`facebook`]).
+//!
+//! Replies from the inbox go through an account of one of [`reply_account_kinds`] that
+//! [`Publisher::can_reply_to`] the post: a feed item (a blog post) is answered by a
+//! WordPress comment when it is on that WordPress account's site, else by a Micropub reply
+//! citing its URL.
 
 pub mod bluesky;
 pub mod facebook;
@@ -389,30 +394,40 @@ pub trait Publisher: Send + Sync {
     }
 }
 
-/// Why no publisher can post on `network`, or `None` when [`build`] makes one (Mastodon,
-/// Bluesky, X, Facebook: replies and new posts alike).
+/// Why no publisher can answer posts on `network`, or `None` when some account kind can
+/// ([`reply_account_kinds`] is not empty).
 pub fn no_publisher_reason(network: Network) -> Option<String> {
-    match account_kind(network) {
-        Some(_) => None,
-        None => Some(format!(
-            "posting on {} is not built: rapport posts on Mastodon, Bluesky and X; answer on \
-             {} directly",
-            network.label(),
-            network.label()
-        )),
+    if !reply_account_kinds(network).is_empty() {
+        return None;
+    }
+    Some(format!(
+        "answering {} posts is not built: rapport answers Mastodon, Bluesky and X posts, \
+         comments on a Facebook Page, and feed items through a WordPress (comments) or \
+         Micropub account; answer on {} directly",
+        network.label(),
+        network.label()
+    ))
+}
+
+/// The account kinds (for [`build`]) that can answer posts on `network`, in the order they
+/// are tried: a feed item (a blog post) is answered by a connected WordPress account whose
+/// site it is on (a comment), else by a Micropub account (a reply post on the account's own
+/// site citing it), see [`Publisher::can_reply_to`].
+pub fn reply_account_kinds(network: Network) -> &'static [&'static str] {
+    match network {
+        Network::Mastodon => &["mastodon"],
+        Network::Bluesky => &["bluesky"],
+        Network::X => &["x"],
+        Network::Feed => &["wordpress", "micropub"],
+        Network::Facebook => &["facebook"],
+        _ => &[],
     }
 }
 
-/// The account kind (for [`build`]) that posts on `network`, if there is one (a Facebook
-/// Page's comments are answered through its `facebook` account).
+/// The first of [`reply_account_kinds`] for `network`, if there is one (kept for callers
+/// that answer through one kind only).
 pub fn account_kind(network: Network) -> Option<&'static str> {
-    match network {
-        Network::Mastodon => Some("mastodon"),
-        Network::Bluesky => Some("bluesky"),
-        Network::X => Some("x"),
-        Network::Facebook => Some("facebook"),
-        _ => None,
-    }
+    reply_account_kinds(network).first().copied()
 }
 
 /// The kinds of account [`build`] knows, in the order a page lists them.
@@ -457,6 +472,9 @@ struct MastodonAccount {
     /// `configuration.media_attachments.image_size_limit` (bytes), when not 16 MB.
     #[serde(default)]
     image_size_limit: Option<u64>,
+    /// `configuration.statuses.max_media_attachments`, when not 4.
+    #[serde(default)]
+    max_media_attachments: Option<usize>,
 }
 
 /// Settings of a `bluesky` account: its PDS and its handle; the secret is an app password
@@ -497,6 +515,10 @@ struct WordPressAccount {
     site: String,
     /// The WordPress user the application password belongs to.
     username: String,
+    /// The largest file the site takes (PHP's `upload_max_filesize` and `post_max_size`;
+    /// Media → Add New shows it), when not [`wordpress::DEFAULT_MAX_UPLOAD_BYTES`].
+    #[serde(default)]
+    max_upload_bytes: Option<u64>,
 }
 
 /// Settings of a `micropub` account; the secret is an IndieAuth access token with the
@@ -506,6 +528,10 @@ struct WordPressAccount {
 struct MicropubAccount {
     /// The Micropub endpoint (the site's `rel="micropub"` link).
     endpoint: String,
+    /// The largest file its media endpoint takes, when not
+    /// [`micropub::DEFAULT_MAX_UPLOAD_BYTES`].
+    #[serde(default)]
+    max_upload_bytes: Option<u64>,
 }
 
 /// Settings of a `facebook` account; the secret is a Page access token with
@@ -554,22 +580,22 @@ pub fn build(
                     "the WordPress account's settings: username is empty".into(),
                 ));
             }
-            Ok(Arc::new(WordPressPublisher::new(
-                fetcher,
-                site,
-                account.username,
-                secret.to_string(),
-            )))
+            let mut publisher =
+                WordPressPublisher::new(fetcher, site, account.username, secret.to_string());
+            if let Some(bytes) = account.max_upload_bytes {
+                publisher = publisher.with_max_upload_bytes(bytes);
+            }
+            Ok(Arc::new(publisher))
         }
         "micropub" => {
             let account: MicropubAccount =
                 serde_json::from_value(config.clone()).map_err(settings("Micropub"))?;
             let endpoint = url_setting("Micropub", "endpoint", &account.endpoint)?;
-            Ok(Arc::new(MicropubPublisher::new(
-                fetcher,
-                endpoint,
-                secret.to_string(),
-            )))
+            let mut publisher = MicropubPublisher::new(fetcher, endpoint, secret.to_string());
+            if let Some(bytes) = account.max_upload_bytes {
+                publisher = publisher.with_max_upload_bytes(bytes);
+            }
+            Ok(Arc::new(publisher))
         }
         "facebook" => {
             let account: FacebookAccount =
@@ -607,6 +633,9 @@ pub fn build(
             publisher = publisher.with_poll_limits(polls);
             if let Some(bytes) = account.image_size_limit {
                 publisher = publisher.with_image_size_limit(bytes);
+            }
+            if let Some(max) = account.max_media_attachments {
+                publisher = publisher.with_max_media_attachments(max);
             }
             Ok(Arc::new(publisher))
         }

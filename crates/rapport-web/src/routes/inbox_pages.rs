@@ -209,24 +209,29 @@ pub(crate) async fn item(
         })
         .collect();
     let network = detail.item.post.post.network;
+    let target = rapport_sources::publish::ReplyTarget {
+        native_id: detail.item.post.post.native_id.clone(),
+        author_handle: detail.item.post.post.author.handle.clone(),
+        url: detail.item.post.post.url.clone(),
+    };
     let reply = match state.replies.as_ref() {
         None => ReplyBox::Unavailable(
             "Replying through the networks is not enabled on this server; answer on the \
              network and mark the item here."
                 .to_string(),
         ),
-        Some(sender) => match sender.publisher_for(id, network).await {
+        Some(sender) => match sender.publisher_for(id, network, &target).await {
             Ok(publisher) => {
                 // Mastodon threads by mentioning the author first; Bluesky and X thread by
                 // reference and send the text as written.
-                let target = rapport_sources::publish::ReplyTarget {
-                    native_id: detail.item.post.post.native_id.clone(),
-                    author_handle: detail.item.post.post.author.handle.clone(),
-                    url: detail.item.post.post.url.clone(),
-                };
                 let adds_mention = publisher.reply_text(&target, "x") != "x";
                 ReplyBox::Ready {
-                    max_length: publisher.max_length(),
+                    // Blogs have no limit worth a counter.
+                    max_length: publisher
+                        .length_rule()
+                        .is_limited()
+                        .then(|| publisher.max_length()),
+                    through: publisher.name(),
                     mention: if adds_mention {
                         format!(
                             "@{}",
@@ -260,7 +265,10 @@ pub(crate) async fn item(
 /// The reply box of the item page: a form when an account can send, or why not.
 enum ReplyBox {
     Ready {
-        max_length: usize,
+        /// `None` where the network has no length limit.
+        max_length: Option<usize>,
+        /// The account's kind as shown (`WordPress` for a feed item answered by a comment).
+        through: &'static str,
         mention: String,
         key: String,
     },
@@ -418,20 +426,23 @@ fn item_body(
                     }
                 }
                 @match reply {
-                    ReplyBox::Ready { max_length, mention, key } => {
+                    ReplyBox::Ready { max_length, through, mention, key } => {
                         form.reply-form method="post" action={ "/w/" (workspace) "/inbox/" (item.id) } {
                             input type="hidden" name="csrf" value=(csrf);
                             input type="hidden" name="action" value="reply";
                             input type="hidden" name="key" value=(key);
                             label for="reply" {
                                 "Reply on " (item.post.post.network.label())
+                                @if *through != item.post.post.network.label() { " through " (through) }
                                 @if !mention.is_empty() { " (sent as " (mention) " ...)" }
                             }
                             textarea #reply name="value" rows="4" required
-                                data-max-length=(max_length) data-mention=(mention)
+                                data-max-length=[max_length] data-mention=(mention)
                                 data-network=(item.post.post.network.as_str()) {}
-                            output.reply-count for="reply" aria-live="polite" {
-                                (max_length) " characters left"
+                            @if let Some(max_length) = max_length {
+                                output.reply-count for="reply" aria-live="polite" {
+                                    (max_length) " characters left"
+                                }
                             }
                             button type="submit" { "Send reply" }
                         }

@@ -201,6 +201,12 @@ pub(crate) async fn add_account(
     let secret = Secret::new(body.secret.trim());
     build(&body.kind, &body.settings, &secret, &publishing.policy)
         .map_err(WebError::Unprocessable)?;
+    let mut settings = body.settings;
+    let limits = if body.kind == "mastodon" {
+        Some(mastodon_limits(&mut settings, &secret, &publishing.policy).await)
+    } else {
+        None
+    };
     let account = publishing
         .store
         .add_publish_account(
@@ -208,7 +214,7 @@ pub(crate) async fn add_account(
                 workspace_id: workspace,
                 kind: body.kind.clone(),
                 display_name: name.to_string(),
-                settings: body.settings,
+                settings,
                 secret,
             },
             &publishing.key,
@@ -220,10 +226,75 @@ pub(crate) async fn add_account(
             Some(workspace),
             "account.connect",
             Some(format!("account {}", account.id.0)),
-            serde_json::json!({ "kind": account.kind, "name": account.display_name }),
+            serde_json::json!({
+                "kind": account.kind,
+                "name": account.display_name,
+                "limits": limits,
+            }),
         ))
         .await?;
     Ok(account)
+}
+
+/// How long reading a new Mastodon account's instance limits may take before the account
+/// is connected with the defaults.
+const INSTANCE_LIMITS_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Fills a new `mastodon` account's `settings` with its instance's limits
+/// (`GET /api/v2/instance`: characters, attachments, image size, poll options), leaving the
+/// ones the admin set. An instance that cannot be read keeps the defaults: a warning, not a
+/// failure. Answers what happened, for the audit log.
+async fn mastodon_limits(
+    settings: &mut serde_json::Value,
+    secret: &Secret,
+    policy: &SafetyPolicy,
+) -> String {
+    let instance = settings["instance"]
+        .as_str()
+        .and_then(|raw| reqwest::Url::parse(raw).ok());
+    let Some(instance) = instance else {
+        return "no instance URL: the defaults are kept".into();
+    };
+    let limits = FetchLimits {
+        total_time: INSTANCE_LIMITS_TIME,
+        connect_time: INSTANCE_LIMITS_TIME,
+        ..FetchLimits::default()
+    };
+    let read = match Fetcher::new(policy.clone(), limits) {
+        Ok(fetcher) => publish::mastodon::instance_limits(&fetcher, &instance)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match read {
+        Ok(found) => {
+            let mut filled = settings.clone();
+            let written = found.fill(&mut filled);
+            // The filled settings must still build (they always should).
+            if build("mastodon", &filled, secret, policy).is_err() {
+                tracing::warn!(
+                    instance = %rapport_sources::http::redact_url(&instance),
+                    "the instance's limits do not fit the account's settings; defaults kept"
+                );
+                return "the instance's limits were not usable: the defaults are kept".into();
+            }
+            *settings = filled;
+            if written.is_empty() {
+                "the instance reports no limits beyond those set".into()
+            } else {
+                format!("read from the instance: {}", written.join(", "))
+            }
+        }
+        Err(error) => {
+            tracing::warn!(
+                instance = %rapport_sources::http::redact_url(&instance),
+                "the instance's limits could not be read ({error}); the account keeps \
+                 Mastodon's defaults (500 characters, 4 images of 16 MB, 4 poll options of 50 \
+                 characters)"
+            );
+            format!("the instance could not be read ({error}): Mastodon's defaults are kept")
+        }
+    }
 }
 
 /// `GET /api/v1/workspaces/{id}/accounts`.

@@ -7,9 +7,11 @@
 //! same key, which the network deduplicates (Mastodon's `Idempotency-Key`): a double click,
 //! a client retry or a crash between the call and the commit never posts twice.
 //!
-//! The account a reply goes out through is the workspace's source of the post's network
-//! that holds a token (a `mastodon` source: its `instance` and sealed token); only Mastodon
-//! is built, other networks answer 422 saying so.
+//! The account a reply goes out through is the first of the workspace's connected accounts
+//! that can answer the post ([`ReplySender::publisher_for`]): Mastodon, Bluesky and X posts
+//! through an account of that network (Mastodon also through a `mastodon` source with a
+//! write token), a feed item through a WordPress account whose site it is on (a comment) or
+//! a Micropub account (a reply post citing it); other networks answer 422 saying so.
 
 use axum::{
     extract::{rejection::JsonRejection, rejection::PathRejection, Path, State},
@@ -19,7 +21,8 @@ use axum::{
 use rapport_model::{InboxItemId, Network, WorkspaceId};
 use rapport_sources::http::{FetchLimits, Fetcher, SafetyPolicy};
 use rapport_sources::publish::{
-    account_kind, no_publisher_reason, MastodonPublisher, PublishError, Publisher, ReplyTarget,
+    no_publisher_reason, reply_account_kinds, MastodonPublisher, PublishError, Publisher,
+    ReplyTarget,
 };
 use rapport_store::inbox::{ReplyRecord, ReplyState};
 use rapport_store::{PublishStore, SecretKey, SourceStore};
@@ -61,11 +64,16 @@ impl ReplySender {
         self
     }
 
-    /// The account of `workspace` that posts on `network`, or why there is none.
+    /// The account of `workspace` that answers `target`, a post on `network`, or why there
+    /// is none: the first connected account of the kinds that answer that network
+    /// ([`reply_account_kinds`]: a feed item tries WordPress accounts, then Micropub ones)
+    /// whose publisher [`Publisher::can_reply_to`] the post; for Mastodon, a `mastodon`
+    /// source with a write token after the connected accounts.
     pub async fn publisher_for(
         &self,
         workspace: WorkspaceId,
         network: Network,
+        target: &ReplyTarget,
     ) -> Result<Arc<dyn Publisher>, WebError> {
         if let Some(reason) = no_publisher_reason(network) {
             return Err(WebError::Unprocessable(reason));
@@ -74,31 +82,52 @@ impl ReplySender {
             Fetcher::new(self.policy.clone(), FetchLimits::default())
                 .map_err(|e| WebError::Internal(e.to_string()))
         };
-        let kind = account_kind(network).unwrap_or_default();
+        let kinds = reply_account_kinds(network);
+        // Accounts of the right kind that cannot answer this post, and why.
+        let mut unable: Vec<String> = Vec::new();
         if let Some(accounts) = &self.accounts {
-            let connected = accounts
-                .publish_accounts(workspace)
-                .await?
-                .into_iter()
-                .find(|a| a.kind == kind);
-            if let Some(account) = connected {
-                let secret = accounts
-                    .publish_account_secret(account.id, &self.key)
-                    .await?;
-                return rapport_sources::publish::build(
-                    kind,
-                    &account.settings,
-                    secret.expose(),
-                    fetcher()?,
-                )
-                .map_err(|e| WebError::Unprocessable(e.to_string()));
+            let connected = accounts.publish_accounts(workspace).await?;
+            for kind in kinds {
+                for account in connected.iter().filter(|a| a.kind == *kind) {
+                    let secret = accounts
+                        .publish_account_secret(account.id, &self.key)
+                        .await?;
+                    match rapport_sources::publish::build(
+                        kind,
+                        &account.settings,
+                        secret.expose(),
+                        fetcher()?,
+                    ) {
+                        Ok(publisher) if publisher.can_reply_to(target) => return Ok(publisher),
+                        Ok(publisher) => unable.push(format!(
+                            "{:?} ({}) cannot answer it",
+                            account.display_name,
+                            publisher.name()
+                        )),
+                        Err(e) => unable.push(format!("{:?}: {e}", account.display_name)),
+                    }
+                }
             }
         }
         if network != Network::Mastodon {
+            if !unable.is_empty() {
+                let why = if network == Network::Feed {
+                    " (a WordPress account comments only on its own site's posts, a Micropub \
+                     account needs the post's URL)"
+                } else {
+                    ""
+                };
+                return Err(WebError::Unprocessable(format!(
+                    "no connected account can answer this {} post: {}{why}",
+                    network.label(),
+                    unable.join("; ")
+                )));
+            }
+            let names: Vec<&str> = kinds.iter().map(|k| kind_label(k)).collect();
             return Err(WebError::Unprocessable(format!(
                 "no {} account is connected to this workspace: an admin connects one on the \
                  publish page (/w/{workspace}/publish)",
-                network.label()
+                names.join(" or ")
             )));
         }
         let sources = self.sources.sources().await?;
@@ -135,6 +164,19 @@ impl ReplySender {
             instance,
             token.expose().to_string(),
         )))
+    }
+}
+
+/// The name shown for an account kind.
+fn kind_label(kind: &str) -> &str {
+    match kind {
+        "mastodon" => "Mastodon",
+        "bluesky" => "Bluesky",
+        "x" => "X",
+        "wordpress" => "WordPress",
+        "micropub" => "Micropub",
+        "facebook" => "Facebook",
+        other => other,
     }
 }
 
@@ -190,12 +232,14 @@ pub(crate) async fn send_reply(
         .await?
         .ok_or_else(|| WebError::not_found("no such inbox item"))?;
     let post = &entry.post.post;
-    let publisher = sender.publisher_for(workspace, post.network).await?;
     let target = ReplyTarget {
         native_id: post.native_id.clone(),
         author_handle: post.author.handle.clone(),
         url: post.url.clone(),
     };
+    let publisher = sender
+        .publisher_for(workspace, post.network, &target)
+        .await?;
     let sent_text = publisher.reply_text(&target, text);
     let length = publisher.length(&sent_text);
     if length > publisher.max_length() {
@@ -274,20 +318,18 @@ pub async fn resend_pending(
             None => Err("its inbox item no longer exists".to_string()),
             Some(entry) => {
                 let post = &entry.post.post;
-                match sender.publisher_for(workspace, post.network).await {
+                let target = ReplyTarget {
+                    native_id: post.native_id.clone(),
+                    author_handle: post.author.handle.clone(),
+                    url: post.url.clone(),
+                };
+                match sender.publisher_for(workspace, post.network, &target).await {
                     Err(e) => Err(e.to_string()),
-                    Ok(publisher) => {
-                        let target = ReplyTarget {
-                            native_id: post.native_id.clone(),
-                            author_handle: post.author.handle.clone(),
-                            url: post.url.clone(),
-                        };
-                        publisher
-                            .reply(&target, &record.body, &record.idempotency_key)
-                            .await
-                            .map(|published| published.native_id)
-                            .map_err(|e| e.to_string())
-                    }
+                    Ok(publisher) => publisher
+                        .reply(&target, &record.body, &record.idempotency_key)
+                        .await
+                        .map(|published| published.native_id)
+                        .map_err(|e| e.to_string()),
                 }
             }
         };
