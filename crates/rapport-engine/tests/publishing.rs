@@ -567,13 +567,12 @@ async fn the_follower_count_is_stored_with_each_delivery_and_never_blocks_it() {
                 sent: recorded.clone(),
             }) as Arc<dyn publish::Publisher>)
         });
-    let scheduler = env
-        .scheduler()
-        .with_publishers(build)
-        .with_config(rapport_engine::publishing::SchedulerConfig {
+    let scheduler = env.scheduler().with_publishers(build).with_config(
+        rapport_engine::publishing::SchedulerConfig {
             followers_wait: std::time::Duration::from_millis(300),
             ..Default::default()
-        });
+        },
+    );
     let started = std::time::Instant::now();
     let report = scheduler.tick(now).await.unwrap();
     assert_eq!(report.sent, 5, "{report:?}");

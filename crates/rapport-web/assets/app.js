@@ -732,7 +732,8 @@
       });
       fields.append("action", "save");
       check.textContent = "saving the draft…";
-      fetch(form.action, {
+      // The attribute: `form.action` is the form's buttons named "action", not its address.
+      fetch(form.getAttribute("action"), {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },

@@ -1042,12 +1042,21 @@ async fn an_image_needs_its_alt_text_for_bluesky_and_a_link_shows_its_card() {
         .click()
         .await
         .expect("submits");
-    client
+    if client
         .wait()
         .at_most(Duration::from_secs(30))
         .for_element(Locator::Css("#draft #draft-media li[data-media]"))
         .await
-        .expect("the draft page lists the image");
+        .is_err()
+    {
+        let url = client.current_url().await.expect("url");
+        let check = match client.find(Locator::Css("#media-check")).await {
+            Ok(check) => check.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let source = client.source().await.unwrap_or_default();
+        panic!("the draft page does not list the image: at {url}, media check {check:?}: {source}");
+    }
     let at = (chrono::Utc::now() + chrono::Duration::hours(2))
         .format("%Y-%m-%dT%H:%M")
         .to_string();
@@ -1087,7 +1096,9 @@ async fn an_image_needs_its_alt_text_for_bluesky_and_a_link_shows_its_card() {
         "its alt text, as text: {images}"
     );
     let shown = client
-        .find_all(Locator::Css("#draft-media img[alt='A white kettle on a <b>table</b>']"))
+        .find_all(Locator::Css(
+            "#draft-media img[alt='A white kettle on a <b>table</b>']",
+        ))
         .await
         .expect("query");
     assert_eq!(shown.len(), 1, "the image itself, with its alt text");
@@ -1116,7 +1127,9 @@ async fn an_image_needs_its_alt_text_for_bluesky_and_a_link_shows_its_card() {
 #[tokio::test]
 async fn a_campaign_page_shows_a_click_without_a_reload() {
     use rapport_store::engagement::NewShortLink;
-    use rapport_store::publishing::{ClaimLease, DeliveryOutcome, DraftStatus, NewDraft, Transition};
+    use rapport_store::publishing::{
+        ClaimLease, DeliveryOutcome, DraftStatus, NewDraft, Transition,
+    };
     use rapport_store::EngagementStore;
 
     let Some((_driver, client)) = browser().await else {

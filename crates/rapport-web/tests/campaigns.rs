@@ -647,7 +647,9 @@ async fn the_campaign_pages_follow_a_click_without_a_reload() {
         "{page}"
     );
     assert!(
-        page.contains(&format!("data-live-events=\"/api/v1/workspaces/{w}/events\"")),
+        page.contains(&format!(
+            "data-live-events=\"/api/v1/workspaces/{w}/events\""
+        )),
         "{page}"
     );
     let list = get(format!("/w/{w}/campaigns")).await;
@@ -688,7 +690,10 @@ async fn the_campaign_pages_follow_a_click_without_a_reload() {
     assert!(first.contains("event: change"), "{first}");
 
     // Someone follows the short link: the stream says so and the part shows the click.
-    assert_eq!(env.visit(&env.code, BROWSER).await.status(), StatusCode::FOUND);
+    assert_eq!(
+        env.visit(&env.code, BROWSER).await.status(),
+        StatusCode::FOUND
+    );
     let mut seen = String::new();
     while !seen.contains("data: 1") {
         seen.push_str(&next_chunk(&mut events).await);

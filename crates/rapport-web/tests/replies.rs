@@ -729,7 +729,10 @@ async fn links_in_a_reply_become_short_links_sent_once_and_counted_when_followed
         .build()
         .unwrap();
     let token = secret.expose().to_string();
-    let replies = format!("{base}/api/v1/workspaces/{}/inbox/{}/replies", ws.id.0, item.0);
+    let replies = format!(
+        "{base}/api/v1/workspaces/{}/inbox/{}/replies",
+        ws.id.0, item.0
+    );
     let reply = json!({
         "body": "Sorry! The fix is here: https://lumora.example/help?topic=kettle",
         "idempotency_key": "reply-link-0001"
@@ -743,7 +746,10 @@ async fn links_in_a_reply_become_short_links_sent_once_and_counted_when_followed
             .await
             .unwrap();
         let status = response.status().as_u16();
-        (status, response.json::<Value>().await.unwrap_or(Value::Null))
+        (
+            status,
+            response.json::<Value>().await.unwrap_or(Value::Null),
+        )
     };
 
     // The instance is down at first: the reply stays pending, to be sent again.
@@ -802,5 +808,8 @@ async fn links_in_a_reply_become_short_links_sent_once_and_counted_when_followed
     let clicks = rapport_store::EngagementStore::link_clicks(&store, link.id)
         .await
         .unwrap();
-    assert_eq!(clicks.iter().map(|c| (c.1, c.2)).collect::<Vec<_>>(), vec![(1, 0)]);
+    assert_eq!(
+        clicks.iter().map(|c| (c.1, c.2)).collect::<Vec<_>>(),
+        vec![(1, 0)]
+    );
 }

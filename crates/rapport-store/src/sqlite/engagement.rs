@@ -593,7 +593,17 @@ impl EngagementStore for SqliteStore {
                 .map_err(StoreError::sqlite(CONTEXT))?;
             rows.into_iter()
                 .map(
-                    |(draft, variant, delivery, kind, native, sent, followers, clicks, previews)| {
+                    |(
+                        draft,
+                        variant,
+                        delivery,
+                        kind,
+                        native,
+                        sent,
+                        followers,
+                        clicks,
+                        previews,
+                    )| {
                         Ok(CampaignPost {
                             draft_id: DraftId(draft),
                             variant,

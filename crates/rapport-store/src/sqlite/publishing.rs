@@ -947,7 +947,13 @@ impl PublishStore for SqliteStore {
                     "UPDATE draft_targets SET status = 'sent', native_id = ?2, url = ?3, \
                      sent_at = ?4, last_error = NULL, next_attempt_at = NULL, \
                      claimed_by = NULL, claim_expires_at = NULL, followers = ?5 WHERE id = ?1",
-                    params![id.0, native_id, url, now, crate::engagement::stored(followers)],
+                    params![
+                        id.0,
+                        native_id,
+                        url,
+                        now,
+                        crate::engagement::stored(followers)
+                    ],
                 ),
                 DeliveryOutcome::Retry { at, error } => tx.execute(
                     "UPDATE draft_targets SET status = 'pending', next_attempt_at = ?2, \

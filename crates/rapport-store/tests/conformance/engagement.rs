@@ -415,7 +415,10 @@ async fn campaigns_group_drafts_by_variant_with_their_counts(b: Backend) {
 async fn followers_are_kept_with_each_delivery(b: Backend) {
     let store = &*b.store;
     let ws = store.create_workspace("acme").await.unwrap();
-    let campaign = store.create_campaign(ws.id, "Reach", "reach").await.unwrap();
+    let campaign = store
+        .create_campaign(ws.id, "Reach", "reach")
+        .await
+        .unwrap();
     let (known, delivery_known) = sent_to(store, ws.id, "Big", "1", Some(2_000)).await;
     let (unknown, _) = sent_to(store, ws.id, "Blog", "2", None).await;
     let (none, delivery_none) = sent_to(store, ws.id, "New", "3", Some(0)).await;

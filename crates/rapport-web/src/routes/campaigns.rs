@@ -267,8 +267,12 @@ fn totals(posts: &[&CampaignPost], label: &str) -> VariantReport {
     let engagements = likes + reposts + replies + quotes;
     let with_followers: Vec<&&CampaignPost> =
         posts.iter().filter(|p| p.followers.is_some()).collect();
-    let followers = (!with_followers.is_empty())
-        .then(|| with_followers.iter().filter_map(|p| p.followers).sum::<u64>());
+    let followers = (!with_followers.is_empty()).then(|| {
+        with_followers
+            .iter()
+            .filter_map(|p| p.followers)
+            .sum::<u64>()
+    });
     // Pooled over the posts that have both a reading and a non-zero count.
     let (rated_engagements, rated_followers) = posts
         .iter()

@@ -23,12 +23,12 @@ use axum::{
     http::StatusCode,
     Json,
 };
+use rapport_engine::links;
 use rapport_model::{InboxItemId, Network, WorkspaceId};
 use rapport_sources::http::{FetchLimits, Fetcher, SafetyPolicy};
 use rapport_sources::publish::{
     account_kind, no_publisher_reason, MastodonPublisher, PublishError, Publisher, ReplyTarget,
 };
-use rapport_engine::links;
 use rapport_store::engagement::NewReplyLink;
 use rapport_store::inbox::{ReplyRecord, ReplyState};
 use rapport_store::{PublishStore, SecretKey, SourceStore};
