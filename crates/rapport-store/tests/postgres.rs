@@ -380,7 +380,8 @@ async fn heard(changes: &mut tokio::sync::watch::Receiver<u64>, what: &str) {
 }
 
 /// The campaign pages follow PostgreSQL too (migration 0024): campaigns, short links,
-/// clicks, engagement readings and deliveries notify `rapport_changes` at commit.
+/// clicks, engagement readings and deliveries notify `rapport_changes` at commit, and only
+/// when a statement changed rows.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn campaign_tables_are_heard_by_watch_changes() {
     use rapport_store::engagement::{Counts, NewReplyLink};
@@ -476,6 +477,22 @@ async fn campaign_tables_are_heard_by_watch_changes() {
         .await
         .unwrap());
     heard(&mut changes, "a claimed sample slot").await;
+    // A statement that changes no row (a slot another sampler holds already, a draft that
+    // is in no campaign taken out of it) wakes nobody.
+    assert!(!writer
+        .claim_sample_slot(delivery, 0, "other", chrono::Utc::now())
+        .await
+        .unwrap());
+    writer
+        .set_draft_campaign(workspace.id, draft.id, None)
+        .await
+        .unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), changes.changed())
+            .await
+            .is_err(),
+        "a statement that changed nothing moved the counter"
+    );
     writer
         .record_sample(delivery, 0, chrono::Utc::now(), Counts::default())
         .await

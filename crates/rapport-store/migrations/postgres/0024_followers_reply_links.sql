@@ -14,19 +14,85 @@ ALTER TABLE short_links ADD COLUMN reply_key text;
 CREATE UNIQUE INDEX short_links_reply ON short_links(workspace_id, reply_key, position);
 
 -- Live campaign pages: deliveries, engagement readings, short links, clicks and campaigns
--- notify `rapport_changes` like the tables of 0014_change_notify.sql (once per statement,
--- at commit, with the schema as payload).
-CREATE TRIGGER draft_targets_notify AFTER INSERT OR UPDATE OR DELETE ON draft_targets
-    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_change();
-CREATE TRIGGER engagement_samples_notify AFTER INSERT OR UPDATE OR DELETE ON engagement_samples
-    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_change();
-CREATE TRIGGER engagement_stops_notify AFTER INSERT OR UPDATE OR DELETE ON engagement_stops
-    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_change();
-CREATE TRIGGER short_links_notify AFTER INSERT OR UPDATE OR DELETE ON short_links
-    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_change();
-CREATE TRIGGER link_clicks_notify AFTER INSERT OR UPDATE OR DELETE ON link_clicks
-    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_change();
-CREATE TRIGGER campaigns_notify AFTER INSERT OR UPDATE OR DELETE ON campaigns
-    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_change();
-CREATE TRIGGER campaign_drafts_notify AFTER INSERT OR UPDATE OR DELETE ON campaign_drafts
-    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_change();
+-- notify `rapport_changes` like the tables of 0014_change_notify.sql (at commit, with the
+-- schema as payload), but only for statements that changed rows: the scheduler's and the
+-- sampler's claims run every few seconds and mostly find nothing, which must not wake
+-- every live page. Each event has its own trigger (a transition table per event).
+CREATE FUNCTION rapport_notify_rows() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM changed_rows) THEN
+        PERFORM pg_notify('rapport_changes', TG_TABLE_SCHEMA);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER draft_targets_notify_insert AFTER INSERT ON draft_targets
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+CREATE TRIGGER draft_targets_notify_update AFTER UPDATE ON draft_targets
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+CREATE TRIGGER draft_targets_notify_delete AFTER DELETE ON draft_targets
+    REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+
+CREATE TRIGGER engagement_samples_notify_insert AFTER INSERT ON engagement_samples
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+CREATE TRIGGER engagement_samples_notify_update AFTER UPDATE ON engagement_samples
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+CREATE TRIGGER engagement_samples_notify_delete AFTER DELETE ON engagement_samples
+    REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+
+CREATE TRIGGER engagement_stops_notify_insert AFTER INSERT ON engagement_stops
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+CREATE TRIGGER engagement_stops_notify_update AFTER UPDATE ON engagement_stops
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+CREATE TRIGGER engagement_stops_notify_delete AFTER DELETE ON engagement_stops
+    REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+
+CREATE TRIGGER short_links_notify_insert AFTER INSERT ON short_links
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+CREATE TRIGGER short_links_notify_update AFTER UPDATE ON short_links
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+CREATE TRIGGER short_links_notify_delete AFTER DELETE ON short_links
+    REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+
+CREATE TRIGGER link_clicks_notify_insert AFTER INSERT ON link_clicks
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+CREATE TRIGGER link_clicks_notify_update AFTER UPDATE ON link_clicks
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+CREATE TRIGGER link_clicks_notify_delete AFTER DELETE ON link_clicks
+    REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+
+CREATE TRIGGER campaigns_notify_insert AFTER INSERT ON campaigns
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+CREATE TRIGGER campaigns_notify_update AFTER UPDATE ON campaigns
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+CREATE TRIGGER campaigns_notify_delete AFTER DELETE ON campaigns
+    REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+
+CREATE TRIGGER campaign_drafts_notify_insert AFTER INSERT ON campaign_drafts
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+CREATE TRIGGER campaign_drafts_notify_update AFTER UPDATE ON campaign_drafts
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
+CREATE TRIGGER campaign_drafts_notify_delete AFTER DELETE ON campaign_drafts
+    REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rapport_notify_rows();
