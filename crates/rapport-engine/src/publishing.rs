@@ -17,6 +17,11 @@
 //! Transient failures and rate limits are retried with exponential backoff and full jitter,
 //! never sooner than the network's `Retry-After`, up to [`SchedulerConfig::max_attempts`];
 //! a refusal is stored with the network's message and the target is `failed`.
+//!
+//! Just before each send the account's follower count is asked ([`Publisher::followers`],
+//! at most [`SchedulerConfig::followers_wait`]) and stored with the delivery, so campaign
+//! pages can show engagement per 1,000 followers; a failure, a timeout or a network without
+//! such a count never holds the post back: it is logged and stored as unknown (NULL).
 
 use chrono::Utc;
 use rapport_model::Timestamp;
@@ -44,6 +49,8 @@ pub struct SchedulerConfig {
     /// How long a claim holds before another scheduler may take the delivery over: longer
     /// than the network calls of a whole batch.
     pub claim_ttl: Duration,
+    /// The longest wait for the account's follower count before sending without it.
+    pub followers_wait: Duration,
 }
 
 impl Default for SchedulerConfig {
@@ -57,6 +64,7 @@ impl Default for SchedulerConfig {
             },
             batch: 5,
             claim_ttl: Duration::from_secs(5 * 60),
+            followers_wait: Duration::from_secs(10),
         }
     }
 }
@@ -74,6 +82,14 @@ pub struct TickReport {
     pub failed: usize,
 }
 
+/// Makes the publisher of an account from its kind, settings, secret and a fetcher:
+/// [`publish::build`] unless a test gives another ([`Scheduler::with_publishers`]).
+pub type BuildPublisher = Arc<
+    dyn Fn(&str, &serde_json::Value, &str, Fetcher) -> Result<Arc<dyn Publisher>, PublishError>
+        + Send
+        + Sync,
+>;
+
 /// Sends due deliveries through the workspace's connected accounts.
 #[derive(Clone)]
 pub struct Scheduler {
@@ -85,6 +101,8 @@ pub struct Scheduler {
     links: Option<Arc<dyn EngagementStore>>,
     /// Drafts' images; `None`: posts go out without them.
     media: Option<Arc<dyn MediaStore>>,
+    /// Makes each account's publisher; `None`: [`publish::build`].
+    build: Option<BuildPublisher>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -113,6 +131,41 @@ impl Scheduler {
             owner: format!("{host}:{}:{suffix}", std::process::id()),
             links: None,
             media: None,
+            build: None,
+        }
+    }
+
+    /// The same, making each account's publisher with `build` instead of
+    /// [`publish::build`] (tests put a fake network there).
+    pub fn with_publishers(mut self, build: BuildPublisher) -> Self {
+        self.build = Some(build);
+        self
+    }
+
+    /// The account's follower count now, or `None` (the network has none, the call
+    /// failed or took longer than [`SchedulerConfig::followers_wait`]): logged, never an
+    /// error, so the send goes on.
+    async fn followers(&self, publisher: &dyn Publisher, delivery: &Delivery) -> Option<u64> {
+        match tokio::time::timeout(self.config.followers_wait, publisher.followers()).await {
+            Ok(Ok(count)) => count,
+            Ok(Err(error)) => {
+                tracing::warn!(
+                    draft = delivery.draft_id.0,
+                    account = delivery.account_id.0,
+                    %error,
+                    "publishing: the follower count could not be read; stored as unknown"
+                );
+                None
+            }
+            Err(_) => {
+                tracing::warn!(
+                    draft = delivery.draft_id.0,
+                    account = delivery.account_id.0,
+                    wait = ?self.config.followers_wait,
+                    "publishing: the follower count took too long; stored as unknown"
+                );
+                None
+            }
         }
     }
 
@@ -363,12 +416,20 @@ impl Scheduler {
             .map_err(|e| format!("the account's secret cannot be read: {e}"))?;
         let fetcher =
             Fetcher::new(self.policy.clone(), FetchLimits::default()).map_err(|e| e.to_string())?;
-        publish::build(
-            &delivery.account_kind,
-            &delivery.account_settings,
-            secret.expose(),
-            fetcher,
-        )
+        match &self.build {
+            Some(build) => build(
+                &delivery.account_kind,
+                &delivery.account_settings,
+                secret.expose(),
+                fetcher,
+            ),
+            None => publish::build(
+                &delivery.account_kind,
+                &delivery.account_settings,
+                secret.expose(),
+                fetcher,
+            ),
+        }
         .map_err(|e| e.to_string())
     }
 
@@ -439,12 +500,14 @@ impl Scheduler {
             match publisher.find_published(&post, key).await {
                 Ok(Some(published)) => {
                     report.reconciled += 1;
+                    let followers = self.followers(&*publisher, delivery).await;
                     return self
                         .finish(
                             delivery,
                             DeliveryOutcome::Sent {
                                 native_id: published.native_id,
                                 url: published.url,
+                                followers,
                             },
                         )
                         .await;
@@ -471,6 +534,8 @@ impl Scheduler {
         {
             post.link_card = self.link_card(&post.text).await;
         }
+        // Asked before the send, so the outcome is recorded right after the network's answer.
+        let followers = self.followers(&*publisher, delivery).await;
         let outcome = match publisher.publish(&post, key).await {
             Ok(published) => {
                 tracing::info!(
@@ -483,6 +548,7 @@ impl Scheduler {
                 DeliveryOutcome::Sent {
                     native_id: published.native_id,
                     url: published.url,
+                    followers,
                 }
             }
             Err(error) => self.after_failure(&error, delivery.attempts, now, report),

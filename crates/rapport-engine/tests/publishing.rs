@@ -462,3 +462,141 @@ async fn a_poll_goes_only_where_the_network_has_native_polls() {
         json!(["Tea", "Coffee"])
     );
 }
+
+/// A network that records what it is sent and answers `followers()` as its account's
+/// settings say: a count, a failure, a wait longer than the scheduler allows, or nothing.
+struct FakeNetwork {
+    behaviour: String,
+    sent: Arc<Mutex<Vec<String>>>,
+}
+
+#[async_trait::async_trait]
+impl publish::Publisher for FakeNetwork {
+    fn network(&self) -> rapport_model::Network {
+        rapport_model::Network::Mastodon
+    }
+
+    fn length_rule(&self) -> publish::length::LengthRule {
+        publish::length::LengthRule::Mastodon { max: 500 }
+    }
+
+    async fn followers(&self) -> Result<Option<u64>, publish::PublishError> {
+        match self.behaviour.as_str() {
+            "big" => Ok(Some(12_345)),
+            "zero" => Ok(Some(0)),
+            "fails" => Err(publish::PublishError::Transient {
+                network: "Mastodon",
+                message: "HTTP 502 from the instance".into(),
+            }),
+            "slow" => {
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                Ok(Some(1))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn publish(
+        &self,
+        post: &Outgoing,
+        _key: &str,
+    ) -> Result<publish::Published, publish::PublishError> {
+        let mut sent = self.sent.lock().unwrap();
+        sent.push(format!("{}: {}", self.behaviour, post.text));
+        Ok(publish::Published {
+            native_id: format!("{}-{}", self.behaviour, sent.len()),
+            url: None,
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_follower_count_is_stored_with_each_delivery_and_never_blocks_it() {
+    let env = env().await;
+    let sent: Arc<Mutex<Vec<String>>> = Arc::default();
+    let mut targets = Vec::new();
+    for behaviour in ["big", "zero", "fails", "slow", "none"] {
+        let account = env
+            .store
+            .add_publish_account(
+                NewPublishAccount {
+                    workspace_id: env.workspace,
+                    kind: "mastodon".into(),
+                    display_name: format!("Lumora ({behaviour})"),
+                    settings: json!({"instance": "https://social.example", "fake": behaviour}),
+                    secret: Secret::new("write-token"),
+                },
+                &env.key,
+            )
+            .await
+            .unwrap();
+        targets.push((account.id, None));
+    }
+    let draft = env
+        .store
+        .create_draft(NewDraft {
+            workspace_id: env.workspace,
+            author_id: None,
+            text: "Hello followers".into(),
+            targets,
+            poll: None,
+            status: DraftStatus::PendingApproval,
+            scheduled_at: None,
+        })
+        .await
+        .unwrap();
+    let now = Utc::now();
+    env.store
+        .transition_draft(
+            env.workspace,
+            draft.id,
+            Transition {
+                from: vec![DraftStatus::PendingApproval],
+                to: DraftStatus::Scheduled,
+                scheduled_at: Some(now - chrono::Duration::minutes(1)),
+                approved_by: None,
+            },
+        )
+        .await
+        .unwrap();
+    let recorded = sent.clone();
+    let build: rapport_engine::publishing::BuildPublisher =
+        Arc::new(move |_kind, settings, _secret, _fetcher| {
+            Ok(Arc::new(FakeNetwork {
+                behaviour: settings["fake"].as_str().unwrap_or_default().to_string(),
+                sent: recorded.clone(),
+            }) as Arc<dyn publish::Publisher>)
+        });
+    let scheduler = env.scheduler().with_publishers(build).with_config(
+        rapport_engine::publishing::SchedulerConfig {
+            followers_wait: std::time::Duration::from_millis(300),
+            ..Default::default()
+        },
+    );
+    let started = std::time::Instant::now();
+    let report = scheduler.tick(now).await.unwrap();
+    assert_eq!(report.sent, 5, "{report:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "the slow count was not waited for"
+    );
+    assert_eq!(sent.lock().unwrap().len(), 5, "every post went out once");
+
+    let draft = env.draft(draft.id).await;
+    assert_eq!(draft.status, DraftStatus::Sent);
+    let followers: Vec<(String, TargetStatus, Option<u64>)> = draft
+        .targets
+        .iter()
+        .map(|t| (t.account_name.clone(), t.status, t.followers))
+        .collect();
+    assert_eq!(
+        followers,
+        vec![
+            ("Lumora (big)".to_string(), TargetStatus::Sent, Some(12_345)),
+            ("Lumora (zero)".to_string(), TargetStatus::Sent, Some(0)),
+            ("Lumora (fails)".to_string(), TargetStatus::Sent, None),
+            ("Lumora (slow)".to_string(), TargetStatus::Sent, None),
+            ("Lumora (none)".to_string(), TargetStatus::Sent, None),
+        ]
+    );
+}

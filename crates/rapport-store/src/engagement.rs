@@ -8,11 +8,15 @@
 //!   slot is sampled as usual.
 //! - Short links: `{base}/l/{code}` stands for a URL of a delivered target's text, one link
 //!   per (delivery, position), so a retried send reuses the same codes. Clicks are counted per
-//!   link and hour, link-preview bots apart; no address is stored.
+//!   link and hour, link-preview bots apart; no address is stored. A link in an inbox reply
+//!   belongs to the reply's idempotency key instead ([`EngagementStore::reply_link_for`]).
+//! - Each delivered target keeps the account's follower count when it was sent
+//!   ([`CampaignPost::followers`]), for engagement per 1,000 followers.
 //! - Campaigns group drafts, each as a variant (A, B, ...).
 //!
-//! [`crate::SqliteStore`] (migration `0017_engagement.sql`) and [`crate::PostgresStore`]
-//! (`postgres/0020_engagement.sql`) implement [`EngagementStore`].
+//! [`crate::SqliteStore`] (migrations `0017_engagement.sql`, `0019_followers_reply_links.sql`)
+//! and [`crate::PostgresStore`] (`postgres/0020_engagement.sql`,
+//! `postgres/0024_followers_reply_links.sql`) implement [`EngagementStore`].
 
 use crate::publishing::{DeliveryId, DraftId, PublishAccountId};
 use crate::StoreResult;
@@ -125,7 +129,7 @@ pub struct ShortLink {
     pub code: String,
     /// Whose link.
     pub workspace_id: WorkspaceId,
-    /// The delivered target whose text holds it.
+    /// The delivered target whose text holds it (`None`: an inbox reply's link).
     pub delivery_id: Option<DeliveryId>,
     /// The URL's position in that text (0 first).
     pub position: u32,
@@ -144,6 +148,21 @@ pub struct NewShortLink {
     /// The delivered target whose text holds it.
     pub delivery_id: DeliveryId,
     /// The URL's position in that text.
+    pub position: u32,
+    /// Where it leads.
+    pub destination: String,
+    /// A fresh random code, used only when the link does not exist yet.
+    pub code: String,
+}
+
+/// A short link in an inbox reply (see [`EngagementStore::reply_link_for`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReplyLink {
+    /// Whose link.
+    pub workspace_id: WorkspaceId,
+    /// The reply's idempotency key.
+    pub reply_key: String,
+    /// The URL's position in the reply's text.
     pub position: u32,
     /// Where it leads.
     pub destination: String,
@@ -191,6 +210,18 @@ pub struct CampaignPost {
     pub clicks: u64,
     /// Fetches by link-preview bots.
     pub previews: u64,
+    /// The account's followers when it was sent (`None`: unknown).
+    pub followers: Option<u64>,
+}
+
+impl CampaignPost {
+    /// Engagements of the latest reading per 1,000 followers; `None` without a reading or
+    /// without a known, non-zero follower count.
+    pub fn engagement_per_1k_followers(&self) -> Option<f64> {
+        let followers = self.followers.filter(|f| *f > 0)?;
+        let latest = self.latest.as_ref()?;
+        Some(latest.engagements() as f64 * 1000.0 / followers as f64)
+    }
 }
 
 /// A draft's place in a campaign.
@@ -264,6 +295,11 @@ pub trait EngagementStore: Send + Sync + 'static {
     /// The short link of `link.delivery_id` at `link.position`, made with `link.code` and
     /// `link.destination` when there is none yet (a retried send gets the same link).
     async fn short_link_for(&self, link: NewShortLink) -> StoreResult<ShortLink>;
+
+    /// The short link of the inbox reply with `link.reply_key` at `link.position` in
+    /// `link.workspace_id`, made with `link.code` and `link.destination` when there is none
+    /// yet: a retried reply (same key) gets the same link, so the same text.
+    async fn reply_link_for(&self, link: NewReplyLink) -> StoreResult<ShortLink>;
 
     /// The link with `code`.
     async fn short_link(&self, code: &str) -> StoreResult<Option<ShortLink>>;
@@ -361,6 +397,13 @@ pub(crate) mod sql {
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (delivery_id, position) DO NOTHING";
     pub(crate) const LINK_AT: &str = "SELECT id, code, workspace_id, delivery_id, position, \
          destination, created_at FROM short_links WHERE delivery_id = $1 AND position = $2";
+    pub(crate) const INSERT_REPLY_LINK: &str = "INSERT INTO short_links \
+         (code, workspace_id, reply_key, position, destination, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (workspace_id, reply_key, position) DO NOTHING";
+    pub(crate) const REPLY_LINK_AT: &str = "SELECT id, code, workspace_id, delivery_id, \
+         position, destination, created_at FROM short_links \
+         WHERE workspace_id = $1 AND reply_key = $2 AND position = $3";
     pub(crate) const LINK_BY_CODE: &str = "SELECT id, code, workspace_id, delivery_id, \
          position, destination, created_at FROM short_links WHERE code = $1";
     pub(crate) const CLICK: &str = "INSERT INTO link_clicks (link_id, hour, clicks, previews) \
@@ -386,7 +429,7 @@ pub(crate) mod sql {
          c.created_at, cd.variant FROM campaign_drafts cd \
          JOIN campaigns c ON c.id = cd.campaign_id WHERE cd.draft_id = $1";
     pub(crate) const CAMPAIGN_POSTS: &str = "SELECT cd.draft_id, cd.variant, t.id, a.kind, \
-         t.native_id, t.sent_at, \
+         t.native_id, t.sent_at, t.followers, \
          CAST((SELECT COALESCE(SUM(k.clicks), 0) FROM link_clicks k \
                JOIN short_links l ON l.id = k.link_id WHERE l.delivery_id = t.id) AS BIGINT), \
          CAST((SELECT COALESCE(SUM(k.previews), 0) FROM link_clicks k \

@@ -226,6 +226,8 @@ pub struct DraftTarget {
     /// When it was published.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub sent_at: Option<Timestamp>,
+    /// The account's followers when it was sent (`None`: not sent, or unknown).
+    pub followers: Option<u64>,
 }
 
 /// A comment on a draft.
@@ -394,6 +396,9 @@ pub enum DeliveryOutcome {
         native_id: String,
         /// Its URL.
         url: Option<String>,
+        /// The account's followers when it was sent (`None`: unknown, or the network has
+        /// no such count), for engagement per 1,000 followers.
+        followers: Option<u64>,
     },
     /// Try again at `at` (same key).
     Retry {

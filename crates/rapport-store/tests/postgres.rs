@@ -370,6 +370,152 @@ async fn commits_by_another_process_are_heard_by_watch_changes() {
     assert!(*changes.borrow_and_update() > seen);
 }
 
+/// Waits for the counter to move (what the last write did), then marks it seen.
+async fn heard(changes: &mut tokio::sync::watch::Receiver<u64>, what: &str) {
+    tokio::time::timeout(Duration::from_secs(5), changes.changed())
+        .await
+        .unwrap_or_else(|_| panic!("{what} was not heard within 5 s"))
+        .unwrap();
+    changes.borrow_and_update();
+}
+
+/// The campaign pages follow PostgreSQL too (migration 0024): campaigns, short links,
+/// clicks, engagement readings and deliveries notify `rapport_changes` at commit, and only
+/// when a statement changed rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_tables_are_heard_by_watch_changes() {
+    use rapport_store::engagement::{Counts, NewReplyLink};
+    use rapport_store::publishing::{
+        ClaimLease, DeliveryOutcome, DraftStatus, NewDraft, NewPublishAccount, Transition,
+    };
+    use rapport_store::{EngagementStore, PublishStore, Secret};
+
+    if raw().await.is_none() {
+        return;
+    }
+    let (schema, _guard) = schema("campaign_changes");
+    let listener = PostgresStore::connect(&url(), options(&schema))
+        .await
+        .unwrap();
+    let writer = PostgresStore::connect(&url(), options(&schema))
+        .await
+        .unwrap();
+    let workspace = writer.create_workspace("ours").await.unwrap();
+    let key = SecretKey::generate().unwrap();
+    let account = writer
+        .add_publish_account(
+            NewPublishAccount {
+                workspace_id: workspace.id,
+                kind: "mastodon".into(),
+                display_name: "ours".into(),
+                settings: serde_json::json!({"instance": "https://mastodon.example"}),
+                secret: Secret::new("token"),
+            },
+            &key,
+        )
+        .await
+        .unwrap();
+    let draft = writer
+        .create_draft(NewDraft {
+            workspace_id: workspace.id,
+            author_id: None,
+            text: "hello".into(),
+            targets: vec![(account.id, None)],
+            poll: None,
+            status: DraftStatus::PendingApproval,
+            scheduled_at: None,
+        })
+        .await
+        .unwrap();
+    writer
+        .transition_draft(
+            workspace.id,
+            draft.id,
+            Transition {
+                from: vec![DraftStatus::PendingApproval],
+                to: DraftStatus::Scheduled,
+                scheduled_at: Some(chrono::Utc::now() - chrono::Duration::minutes(1)),
+                approved_by: None,
+            },
+        )
+        .await
+        .unwrap();
+    let mut changes = listener.watch_changes().await.unwrap();
+    changes.borrow_and_update();
+
+    // A delivery claimed, then sent (draft_targets).
+    let claimed = writer
+        .claim_due_deliveries(
+            &ClaimLease::new("me", chrono::Duration::minutes(5)),
+            chrono::Utc::now(),
+            5,
+        )
+        .await
+        .unwrap();
+    heard(&mut changes, "a claimed delivery").await;
+    writer
+        .finish_delivery(
+            claimed[0].id,
+            "me",
+            DeliveryOutcome::Sent {
+                native_id: "1".into(),
+                url: None,
+                followers: Some(10),
+            },
+        )
+        .await
+        .unwrap();
+    heard(&mut changes, "a sent delivery").await;
+    writer
+        .create_campaign(workspace.id, "Launch", "launch")
+        .await
+        .unwrap();
+    heard(&mut changes, "a new campaign").await;
+    let delivery = claimed[0].id;
+    assert!(writer
+        .claim_sample_slot(delivery, 0, "s", chrono::Utc::now())
+        .await
+        .unwrap());
+    heard(&mut changes, "a claimed sample slot").await;
+    // A statement that changes no row (a slot another sampler holds already, a draft that
+    // is in no campaign taken out of it) wakes nobody.
+    assert!(!writer
+        .claim_sample_slot(delivery, 0, "other", chrono::Utc::now())
+        .await
+        .unwrap());
+    writer
+        .set_draft_campaign(workspace.id, draft.id, None)
+        .await
+        .unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), changes.changed())
+            .await
+            .is_err(),
+        "a statement that changed nothing moved the counter"
+    );
+    writer
+        .record_sample(delivery, 0, chrono::Utc::now(), Counts::default())
+        .await
+        .unwrap();
+    heard(&mut changes, "an engagement reading").await;
+    let link = writer
+        .reply_link_for(NewReplyLink {
+            workspace_id: workspace.id,
+            reply_key: "reply-key-1".into(),
+            position: 0,
+            destination: "https://acme.example/".into(),
+            code: "abc".into(),
+        })
+        .await
+        .unwrap();
+    heard(&mut changes, "a short link").await;
+    writer
+        .record_click(link.id, chrono::Utc::now(), false)
+        .await
+        .unwrap();
+    heard(&mut changes, "a click").await;
+}
+
 /// `sslmode` in the URL turns TLS on (checked by the server's own `pg_stat_ssl`); without it
 /// there is none; `verify-full` refuses a certificate no trusted CA signed; a missing
 /// `sslrootcert` is named. Needs the server's `ssl = on` (Debian's default, with its

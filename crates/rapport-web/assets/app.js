@@ -517,7 +517,90 @@
     update();
   }
 
+  // A server-rendered part of a page that follows the store (the campaign pages): on each
+  // `change` event of the workspace's stream the part is fetched again (its HTML is made
+  // and escaped by the server, as the whole page is) and swapped in; without EventSource,
+  // or while the stream is down, it polls. A hidden tab fetches when it is shown again.
+  function initLivePart(root) {
+    var src = root.getAttribute("data-live-src");
+    var events = root.getAttribute("data-live-events");
+    var busy = false;
+    var pending = false;
+    var interval = 30000;
+    var timer = null;
+
+    function later(delay) {
+      if (timer !== null) clearTimeout(timer);
+      timer = setTimeout(refresh, delay);
+    }
+
+    function refresh() {
+      timer = null;
+      if (document.hidden || busy) {
+        pending = true;
+        return;
+      }
+      busy = true;
+      pending = false;
+      fetch(src, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (response) {
+          // Sent to the login page (the session ended): show it, never swap it in.
+          if (response.redirected) {
+            window.location.reload();
+            throw new Error("signed out");
+          }
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.text();
+        })
+        .then(function (html) {
+          // The part is the server's own markup (every stored value escaped there, as on
+          // the page itself); no data is made into HTML here, and a document made by
+          // DOMParser runs no script.
+          var parsed = new DOMParser().parseFromString(html, "text/html");
+          root.replaceChildren.apply(root, Array.prototype.slice.call(parsed.body.childNodes));
+          root.setAttribute("data-updated", new Date().toISOString());
+        })
+        .catch(function (error) {
+          if (window.console) console.warn("rapport: live refresh failed", error);
+        })
+        .then(function () {
+          busy = false;
+          later(pending ? 0 : interval);
+        });
+    }
+
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden && pending) later(0);
+    });
+    if (window.EventSource && events) {
+      var source = new EventSource(events);
+      var first = true;
+      source.addEventListener("change", function () {
+        // The stream's first event comes as it opens, when the page is fresh.
+        if (first) {
+          first = false;
+          return;
+        }
+        later(0);
+      });
+      source.addEventListener("open", function () {
+        interval = 30000; // a slow safety net while pushes arrive
+      });
+      source.addEventListener("error", function () {
+        // EventSource reconnects by itself (its first event then refreshes, as changes
+        // may have been missed); poll meanwhile.
+        interval = 3000;
+        later(interval);
+      });
+    } else {
+      interval = 5000;
+    }
+    later(interval);
+  }
+
   function start() {
+    var livePart = document.querySelector("[data-live-src]");
+    if (livePart) initLivePart(livePart);
     var compose = document.getElementById("compose-form");
     if (compose) initCompose(compose);
     var dashboard = document.querySelector("[data-workspace]");
@@ -658,7 +741,8 @@
       });
       fields.append("action", "save");
       check.textContent = "saving the draft…";
-      fetch(form.action, {
+      // The attribute: `form.action` is the form's buttons named "action", not its address.
+      fetch(form.getAttribute("action"), {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },

@@ -756,11 +756,17 @@ async fn static_assets_have_types_and_caching() {
             .expect("request");
         assert_eq!(response.status(), StatusCode::NOT_MODIFIED, "{path}");
     }
-    // The script never parses data as HTML.
+    // The script never parses data as HTML. The one HTML it parses is a live page part the
+    // server rendered (escaped there like the page itself), in `initLivePart`.
     let js = app.get("/static/app.js").await.text().await.expect("body");
     assert!(!js.contains("innerHTML"));
     assert!(!js.contains("insertAdjacentHTML"));
     assert!(!js.contains("document.write"));
+    assert_eq!(
+        js.matches("DOMParser").count(),
+        2,
+        "one use, and its comment"
+    );
 }
 
 /// A store whose every operation fails with details that must not leak.

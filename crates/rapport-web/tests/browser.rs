@@ -6,7 +6,9 @@
 //! the length counted as they type, resolve it, see the response time, and type a monitor
 //! query with a typo to see the error at its column. And publishing: compose a post with a
 //! live counter, submit it, approve it, let the scheduler send it, see it sent and on the
-//! calendar.
+//! calendar. And images and link cards: pick an image, see Bluesky ask for its alt text,
+//! give it, see the card of a link (a hostile title shown as text), schedule, and find the
+//! image on the draft page.
 
 use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, Stdio};
@@ -175,6 +177,11 @@ fn reply_notification(in_reply_to: &str) -> serde_json::Value {
 }
 
 async fn app() -> App {
+    app_with(false).await
+}
+
+/// The app, keeping drafts' images when `media` (the compose page then offers them).
+async fn app_with(media: bool) -> App {
     let dir = tempfile::tempdir().expect("dir");
     let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).expect("db");
     let ws = store.create_workspace("Lumora").await.expect("workspace");
@@ -301,14 +308,14 @@ async fn app() -> App {
         .await
         .expect("publishing account");
     let sources: Arc<dyn SourceStore> = Arc::new(store.clone());
+    let mut publishing = Publishing::new(Arc::new(store.clone()), key.clone(), policy.clone());
+    if media {
+        publishing = publishing.with_media(Arc::new(store.clone()));
+    }
     let state = AppState::sqlite(store.clone())
         .with_cookies(auth::CookiePolicy::PlainLoopback)
         .with_replies(ReplySender::new(sources, key.clone(), policy.clone()))
-        .with_publishing(Publishing::new(
-            Arc::new(store.clone()),
-            key.clone(),
-            policy.clone(),
-        ));
+        .with_publishing(publishing);
     tokio::spawn(rapport_web::serve(listener, state, std::future::pending()));
     App {
         base: format!("http://{addr}"),
@@ -840,4 +847,419 @@ async fn every_page_fits_a_phone_screen() {
             sizes[2]
         );
     }
+}
+
+/// A valid 3×2 PNG header (signature and IHDR): enough for the page and the server to
+/// sniff and size it.
+fn png_3x2() -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&[0, 0, 0, 13]);
+    png.extend_from_slice(b"IHDR");
+    png.extend_from_slice(&3u32.to_be_bytes());
+    png.extend_from_slice(&2u32.to_be_bytes());
+    png.extend_from_slice(&[8, 2, 0, 0, 0, 0x2b, 0x1c, 0x7a, 0x1e]);
+    png
+}
+
+/// The `og:title` of the linked page: markup that must show as text. As the page's HTML
+/// writes it (escaped in the attribute) and as it is read (the attribute's value).
+const HOSTILE_OG_TITLE: (&str, &str) = (
+    "&lt;img src=x onerror=&quot;window.__pwned=11&quot;&gt; Kettle &amp; co",
+    "<img src=x onerror=\"window.__pwned=11\"> Kettle & co",
+);
+
+/// A page with Open Graph tags (<https://ogp.me/#metadata>: `og:title`, `og:description`,
+/// `og:site_name`), served locally; the preview reaches it through the SSRF guard, which
+/// the test's policy opens to `localhost`.
+async fn og_page() -> u16 {
+    let page = format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Kettle day</title>
+<meta property="og:type" content="article">
+<meta property="og:title" content="{}">
+<meta property="og:description" content="&lt;script&gt;window.__pwned=12&lt;/script&gt; Out in March.">
+<meta property="og:site_name" content="Lumora">
+</head><body><h1>Kettle day</h1></body></html>"#,
+        HOSTILE_OG_TITLE.0
+    );
+    let router = axum::Router::new().route(
+        "/kettle",
+        axum::routing::get(move || {
+            let page = page.clone();
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    page,
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("og page") });
+    port
+}
+
+#[tokio::test]
+async fn an_image_needs_its_alt_text_for_bluesky_and_a_link_shows_its_card() {
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let app = app_with(true).await;
+    let w = app.workspace;
+    // A Bluesky account besides the Mastodon one: Bluesky requires alt text on images.
+    app.store
+        .add_publish_account(
+            NewPublishAccount {
+                workspace_id: rapport_model::WorkspaceId(w),
+                kind: "bluesky".into(),
+                display_name: "Lumora on Bluesky".into(),
+                settings: json!({"identifier": "lumora.bsky.social"}),
+                secret: Secret::new("app-password"),
+            },
+            &app.key,
+        )
+        .await
+        .expect("Bluesky account");
+    let og_port = og_page().await;
+    let files = tempfile::tempdir().expect("dir");
+    let image = files.path().join("kettle.png");
+    std::fs::write(&image, png_3x2()).expect("image file");
+    log_in(&client, &app.base).await;
+    client
+        .goto(&format!("{}/w/{w}/publish", app.base))
+        .await
+        .expect("compose page");
+    client
+        .find(Locator::Css(
+            "div.target[data-network-name='Bluesky'] input[type=checkbox]",
+        ))
+        .await
+        .expect("the Bluesky account")
+        .click()
+        .await
+        .expect("chosen");
+
+    // Pick the image (a file input takes the file's path) and see Bluesky ask for alt text.
+    client
+        .find(Locator::Css("#compose-media"))
+        .await
+        .expect("the file input")
+        .send_keys(&image.display().to_string())
+        .await
+        .expect("file chosen");
+    let check = client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath(
+            "//output[@id='media-check'][contains(@class,'over')][contains(., 'alt text')]",
+        ))
+        .await
+        .expect("the missing alt text is an error for Bluesky");
+    let message = check.text().await.expect("text");
+    assert!(
+        message.contains("image 1 needs an alt text on Bluesky"),
+        "{message}"
+    );
+    let listed = client
+        .find(Locator::Css("#compose-media-list li"))
+        .await
+        .expect("the file listed")
+        .text()
+        .await
+        .expect("text");
+    assert!(listed.contains("kettle.png (image/png"), "{listed}");
+    client
+        .find(Locator::Css("#compose-media-list input.media-alt-input"))
+        .await
+        .expect("its alt text field")
+        .send_keys("A white kettle on a <b>table</b>")
+        .await
+        .expect("types");
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath(
+            "//output[@id='media-check'][not(contains(@class,'over'))]\
+             [contains(., 'the images fit every chosen account')]",
+        ))
+        .await
+        .expect("the image fits once it has alt text");
+
+    // A link: its card comes through the server's SSRF guard, its title shown as text.
+    client
+        .find(Locator::Css("#compose-text"))
+        .await
+        .expect("the text box")
+        .send_keys(&format!(
+            "Kettle day is here: http://localhost:{og_port}/kettle"
+        ))
+        .await
+        .expect("types");
+    let title = client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#link-preview:not([hidden]) strong"))
+        .await
+        .expect("the link card")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(title, HOSTILE_OG_TITLE.1, "the title, as text");
+    let card = client
+        .find(Locator::Css("#link-preview"))
+        .await
+        .expect("card")
+        .text()
+        .await
+        .expect("text");
+    assert!(card.contains("Lumora"), "the site's name: {card}");
+    assert!(
+        card.contains("<script>window.__pwned=12</script> Out in March."),
+        "the description, as text: {card}"
+    );
+    let markup = client
+        .find_all(Locator::Css("#link-preview img, #link-preview script"))
+        .await
+        .expect("query");
+    assert!(markup.is_empty(), "the card's text made elements");
+    let pwned = client
+        .execute(
+            "return window.__pwned === undefined ? null : window.__pwned;",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    assert!(pwned.is_null(), "a payload ran ({pwned})");
+
+    // Schedule: with an image the post is saved, its image attached, then its page opens.
+    client
+        .find(Locator::Css("#compose-schedule"))
+        .await
+        .expect("the schedule button")
+        .click()
+        .await
+        .expect("submits");
+    if client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("#draft #draft-media li[data-media]"))
+        .await
+        .is_err()
+    {
+        let url = client.current_url().await.expect("url");
+        let check = match client.find(Locator::Css("#media-check")).await {
+            Ok(check) => check.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let source = client.source().await.unwrap_or_default();
+        panic!("the draft page does not list the image: at {url}, media check {check:?}: {source}");
+    }
+    let at = (chrono::Utc::now() + chrono::Duration::hours(2))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    client
+        .execute(
+            "document.getElementById('schedule-at').value = arguments[0]; return null;",
+            vec![json!(at)],
+        )
+        .await
+        .expect("sets the time");
+    client
+        .find(Locator::Css("#schedule"))
+        .await
+        .expect("the schedule button")
+        .click()
+        .await
+        .expect("schedules");
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#draft[data-status='scheduled']"))
+        .await
+        .expect("scheduled");
+    let images = client
+        .find(Locator::Css("#draft-media"))
+        .await
+        .expect("the images section")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        images.contains("image/png · 3×2"),
+        "the image with its kind and size: {images}"
+    );
+    assert!(
+        images.contains("Alt: A white kettle on a <b>table</b>"),
+        "its alt text, as text: {images}"
+    );
+    let shown = client
+        .find_all(Locator::Css(
+            "#draft-media img[alt='A white kettle on a <b>table</b>']",
+        ))
+        .await
+        .expect("query");
+    assert_eq!(shown.len(), 1, "the image itself, with its alt text");
+    let draft_text = client
+        .find(Locator::Css("blockquote.draft-text"))
+        .await
+        .expect("the text")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        draft_text.contains(&format!("http://localhost:{og_port}/kettle")),
+        "{draft_text}"
+    );
+    let pwned = client
+        .execute(
+            "return window.__pwned === undefined ? null : window.__pwned;",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    assert!(pwned.is_null(), "a payload ran ({pwned})");
+    client.close().await.expect("closes");
+}
+
+#[tokio::test]
+async fn a_campaign_page_shows_a_click_without_a_reload() {
+    use rapport_store::engagement::NewShortLink;
+    use rapport_store::publishing::{
+        ClaimLease, DeliveryOutcome, DraftStatus, NewDraft, Transition,
+    };
+    use rapport_store::EngagementStore;
+
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let app = app().await;
+    let w = app.workspace;
+    let ws = rapport_model::WorkspaceId(w);
+    // A published post of a campaign, with a short link.
+    let account = app.store.publish_accounts(ws).await.expect("accounts")[0].id;
+    let campaign = app
+        .store
+        .create_campaign(ws, "Kettle <launch>", "kettle")
+        .await
+        .expect("campaign");
+    let draft = app
+        .store
+        .create_draft(NewDraft {
+            workspace_id: ws,
+            author_id: None,
+            text: "Kettle day".into(),
+            targets: vec![(account, None)],
+            poll: None,
+            status: DraftStatus::PendingApproval,
+            scheduled_at: None,
+        })
+        .await
+        .expect("draft");
+    app.store
+        .transition_draft(
+            ws,
+            draft.id,
+            Transition {
+                from: vec![DraftStatus::PendingApproval],
+                to: DraftStatus::Scheduled,
+                scheduled_at: Some(chrono::Utc::now() - chrono::Duration::minutes(1)),
+                approved_by: None,
+            },
+        )
+        .await
+        .expect("scheduled");
+    let claimed = app
+        .store
+        .claim_due_deliveries(
+            &ClaimLease::new("t", chrono::Duration::minutes(5)),
+            chrono::Utc::now(),
+            5,
+        )
+        .await
+        .expect("claimed");
+    app.store
+        .finish_delivery(
+            claimed[0].id,
+            "t",
+            DeliveryOutcome::Sent {
+                native_id: "501".into(),
+                url: None,
+                followers: Some(2_000),
+            },
+        )
+        .await
+        .expect("sent");
+    app.store
+        .set_draft_campaign(ws, draft.id, Some((campaign.id, "A")))
+        .await
+        .expect("in the campaign");
+    let link = app
+        .store
+        .short_link_for(NewShortLink {
+            workspace_id: ws,
+            delivery_id: claimed[0].id,
+            position: 0,
+            destination: "https://lumora.example/kettle".into(),
+            code: "KettleDay1".into(),
+        })
+        .await
+        .expect("link");
+
+    log_in(&client, &app.base).await;
+    client
+        .goto(&format!("{}/w/{w}/campaigns/{}", app.base, campaign.id.0))
+        .await
+        .expect("campaign page");
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(
+            "#campaign-live tr.variant[data-variant='A'] td.clicks[data-clicks='0']",
+        ))
+        .await
+        .expect("no click yet");
+    let heading = client
+        .find(Locator::Css("h1"))
+        .await
+        .expect("heading")
+        .text()
+        .await
+        .expect("text");
+    assert!(heading.contains("Kettle <launch>"), "escaped: {heading}");
+    // Someone follows the link; the page shows it without being reloaded.
+    client
+        .execute("window.__stayed = true; return null;", vec![])
+        .await
+        .expect("marks the page");
+    let visit = rapport_sources::http::client_builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(format!("{}/l/{}", app.base, link.code))
+        .header(
+            "user-agent",
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36",
+        )
+        .send()
+        .await
+        .expect("followed");
+    assert_eq!(visit.status().as_u16(), 302);
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(
+            "#campaign-live tr.variant[data-variant='A'] td.clicks[data-clicks='1']",
+        ))
+        .await
+        .expect("the click shows live");
+    let stayed = client
+        .execute("return window.__stayed === true;", vec![])
+        .await
+        .expect("script runs");
+    assert_eq!(stayed, json!(true), "the page was not reloaded");
+    client.close().await.expect("closes");
 }

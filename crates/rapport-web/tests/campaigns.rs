@@ -99,6 +99,7 @@ async fn published(
             DeliveryOutcome::Sent {
                 native_id: native.into(),
                 url: None,
+                followers: None,
             },
         )
         .await
@@ -605,5 +606,215 @@ async fn a_draft_joins_a_campaign_and_its_length_is_checked_with_short_links() {
     assert!(
         error["error"]["message"].as_str().unwrap().contains("315"),
         "{error}"
+    );
+}
+
+/// The next chunk of a streamed body; the deadline only keeps a broken stream from hanging
+/// the test.
+async fn next_chunk(response: &mut reqwest::Response) -> String {
+    tokio::time::timeout(std::time::Duration::from_secs(20), response.chunk())
+        .await
+        .expect("an event within the deadline")
+        .unwrap()
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_campaign_pages_follow_a_click_without_a_reload() {
+    let env = spawn().await;
+    let w = env.workspace.id;
+    let cookie = env.session("viewer@acme.example", Role::Viewer).await;
+    let get = |path: String| {
+        let request = env
+            .http
+            .get(format!("{}{path}", env.base))
+            .header(header::COOKIE, &cookie);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            response.text().await.unwrap()
+        }
+    };
+    // Each page carries its live part: where the script fetches it again, and the stream
+    // that says when.
+    let page = get(format!("/w/{w}/campaigns/{}", env.campaign)).await;
+    assert!(
+        page.contains(&format!(
+            "data-live-src=\"/w/{w}/campaigns/{}?part=live\"",
+            env.campaign
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "data-live-events=\"/api/v1/workspaces/{w}/events\""
+        )),
+        "{page}"
+    );
+    let list = get(format!("/w/{w}/campaigns")).await;
+    assert!(
+        list.contains(&format!("data-live-src=\"/w/{w}/campaigns?part=live\"")),
+        "{list}"
+    );
+
+    let b_clicks = |part: &str| -> String {
+        let row = part
+            .split("data-variant=\"B\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</tr>").next())
+            .unwrap_or_else(|| panic!("variant B in {part}"));
+        row.split("data-clicks=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_string()
+    };
+    let part_path = format!("/w/{w}/campaigns/{}?part=live", env.campaign);
+    let before = get(part_path.clone()).await;
+    assert!(!before.contains("<html"), "only the part: {before}");
+    assert_eq!(b_clicks(&before), "0");
+    let list_part = get(format!("/w/{w}/campaigns?part=live")).await;
+    assert!(list_part.contains("data-clicks=\"0\""), "{list_part}");
+
+    // The page's stream (with the session, as the browser opens it).
+    let mut events = env
+        .http
+        .get(format!("{}/api/v1/workspaces/{w}/events", env.base))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), StatusCode::OK);
+    let first = next_chunk(&mut events).await;
+    assert!(first.contains("event: change"), "{first}");
+
+    // Someone follows the short link: the stream says so and the part shows the click.
+    assert_eq!(
+        env.visit(&env.code, BROWSER).await.status(),
+        StatusCode::FOUND
+    );
+    let mut seen = String::new();
+    while !seen.contains("data: 1") {
+        seen.push_str(&next_chunk(&mut events).await);
+    }
+    let after = get(part_path).await;
+    assert_eq!(b_clicks(&after), "1", "{after}");
+    let list_part = get(format!("/w/{w}/campaigns?part=live")).await;
+    assert!(list_part.contains("data-clicks=\"1\""), "{list_part}");
+}
+
+#[tokio::test]
+async fn engagement_per_1000_followers_is_shown_per_post_and_variant() {
+    let env = spawn().await;
+    let w = env.workspace.id;
+    // A third post, variant B, sent when the account had 4,000 followers; the first two
+    // were sent without a count.
+    let account = env
+        .store
+        .publish_accounts(w)
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
+    let draft = env
+        .store
+        .create_draft(NewDraft {
+            workspace_id: w,
+            author_id: None,
+            text: "Version B again".into(),
+            targets: vec![(account.id, None)],
+            poll: None,
+            status: DraftStatus::PendingApproval,
+            scheduled_at: None,
+        })
+        .await
+        .unwrap();
+    env.store
+        .transition_draft(
+            w,
+            draft.id,
+            Transition {
+                from: vec![DraftStatus::PendingApproval],
+                to: DraftStatus::Scheduled,
+                scheduled_at: Some(Utc::now() - Duration::minutes(1)),
+                approved_by: None,
+            },
+        )
+        .await
+        .unwrap();
+    let claimed = env
+        .store
+        .claim_due_deliveries(&ClaimLease::new("t", Duration::minutes(5)), Utc::now(), 5)
+        .await
+        .unwrap();
+    env.store
+        .finish_delivery(
+            claimed[0].id,
+            "t",
+            DeliveryOutcome::Sent {
+                native_id: "103".into(),
+                url: None,
+                followers: Some(4_000),
+            },
+        )
+        .await
+        .unwrap();
+    env.store
+        .set_draft_campaign(
+            w,
+            draft.id,
+            Some((rapport_store::engagement::CampaignId(env.campaign), "B")),
+        )
+        .await
+        .unwrap();
+    sample(&env.store, claimed[0].id, 20, 6).await;
+
+    let (status, report) = env
+        .api(
+            &env.viewer,
+            reqwest::Method::GET,
+            &format!("/api/v1/workspaces/{w}/campaigns/{}", env.campaign),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let variants = report["variants"].as_array().unwrap();
+    assert_eq!(variants[0]["label"], "A");
+    assert_eq!(variants[0]["followers"], Value::Null);
+    assert_eq!(variants[0]["engagement_per_1k_followers"], Value::Null);
+    // B: 26 engagements over 4,000 followers on the one post with a count = 6.5.
+    assert_eq!(variants[1]["followers"], 4_000);
+    assert_eq!(variants[1]["posts_with_followers"], 1);
+    assert_eq!(variants[1]["engagement_per_1k_followers"], 6.5);
+    let posts = report["posts"].as_array().unwrap();
+    assert_eq!(posts.len(), 3);
+    let third = posts.iter().find(|p| p["native_id"] == "103").unwrap();
+    assert_eq!(third["followers"], 4_000);
+    assert_eq!(third["engagement_per_1k_followers"], 6.5);
+    assert_eq!(third["variant"], "B", "the post's own fields stay");
+    let first = posts.iter().find(|p| p["native_id"] == "101").unwrap();
+    assert_eq!(first["followers"], Value::Null);
+    assert_eq!(first["engagement_per_1k_followers"], Value::Null);
+
+    let cookie = env.session("viewer@acme.example", Role::Viewer).await;
+    let page = env
+        .http
+        .get(format!("{}/w/{w}/campaigns/{}", env.base, env.campaign))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Engagement per 1,000 followers"), "{page}");
+    assert!(page.contains("followers unknown"), "{page}");
+    assert!(page.contains("6.50 (1 of 2 posts"), "{page}");
+    assert!(page.contains(">6.50<"), "the post's own figure: {page}");
+    assert!(
+        page.contains("the test does not use it"),
+        "the page says how the test treats followers: {page}"
     );
 }

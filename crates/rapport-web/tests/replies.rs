@@ -24,19 +24,33 @@ struct Instance {
     created: Vec<Value>,
     keys: HashMap<String, usize>,
     calls: usize,
+    /// Every request's body, in order (created or not).
+    requests: Vec<Value>,
+    /// Requests still to answer with a 503 (the instance is down) before behaving.
+    unavailable: usize,
 }
 
 async fn statuses(
     State(instance): State<Arc<Mutex<Instance>>>,
     headers: HeaderMap,
     Json(body): Json<Value>,
-) -> Json<Value> {
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     let mut instance = instance.lock().unwrap();
     instance.calls += 1;
     assert_eq!(
         headers["authorization"], "Bearer mastodon-write-token",
         "the sealed token is sent"
     );
+    instance.requests.push(body.clone());
+    if instance.unavailable > 0 {
+        instance.unavailable -= 1;
+        return (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"error": "Service unavailable"})),
+        )
+            .into_response();
+    }
     let key = headers["idempotency-key"].to_str().unwrap().to_string();
     let index = match instance.keys.get(&key) {
         Some(index) => *index,
@@ -58,6 +72,7 @@ async fn statuses(
         "content": "<p>reply</p>",
         "account": {"id": "1", "username": "lumora", "acct": "lumora"}
     }))
+    .into_response()
 }
 
 fn post(network: Network, id: &str, text: &str) -> Post {
@@ -994,5 +1009,192 @@ async fn feed_items_are_answered_by_a_wordpress_comment_or_a_micropub_reply() {
     assert!(
         html.contains("no connected account can answer this Feed post"),
         "{html}"
+    );
+}
+
+#[tokio::test]
+async fn links_in_a_reply_become_short_links_sent_once_and_counted_when_followed() {
+    let instance: Arc<Mutex<Instance>> = Arc::default();
+    let fake = Router::new()
+        .route("/api/v1/statuses", routing::post(statuses))
+        .with_state(instance.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let fake_port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
+    let key = SecretKey::load_or_create(dir.path()).unwrap();
+    let ws = store.create_workspace("Lumora").await.unwrap();
+    store
+        .create_monitor(NewMonitor {
+            workspace_id: ws.id,
+            name: "Lumora".into(),
+            kind: MonitorKind::Brand,
+            query: "lumora".into(),
+        })
+        .await
+        .unwrap();
+    store
+        .upsert_source(
+            NewSource {
+                workspace_id: ws.id,
+                kind: "mastodon".into(),
+                name: "our account".into(),
+                config: json!({
+                    "instance": format!("http://localhost:{fake_port}"),
+                    "timeline": "notifications"
+                })
+                .to_string(),
+                credentials: Some(Secret::new("mastodon-write-token")),
+                enabled: true,
+            },
+            &key,
+        )
+        .await
+        .unwrap();
+    let (secret, prefix) = auth::new_api_token().unwrap();
+    store
+        .create_api_token(NewApiToken {
+            token_hash: secret.hash(),
+            prefix,
+            workspace: ws.id,
+            role: Role::Agent,
+            name: "agent".into(),
+            created_by: None,
+        })
+        .await
+        .unwrap();
+    let shared: Arc<dyn Store> = Arc::new(store.clone());
+    Ingestor::new(shared)
+        .await
+        .unwrap()
+        .ingest(vec![post(
+            Network::Mastodon,
+            "111222333",
+            "My Lumora kettle broke after two days, terrible, I want a refund",
+        )])
+        .await
+        .unwrap();
+    let item = rapport_store::inbox::InboxStore::inbox(
+        &store,
+        ws.id,
+        &rapport_store::inbox::InboxQuery::default(),
+    )
+    .await
+    .unwrap()[0]
+        .id;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    // Link tracking on, with rapport itself as the short links' public address.
+    rapport_store::EngagementStore::set_link_settings(
+        &store,
+        ws.id,
+        &rapport_store::engagement::LinkSettings {
+            enabled: true,
+            base_url: base.clone(),
+            utm_medium: "social".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let policy = SafetyPolicy {
+        allow_private: false,
+        allow: vec!["localhost".parse().unwrap()],
+    };
+    let sources: Arc<dyn SourceStore> = Arc::new(store.clone());
+    tokio::spawn(rapport_web::serve(
+        listener,
+        AppState::sqlite(store.clone()).with_replies(ReplySender::new(sources, key, policy)),
+        std::future::pending(),
+    ));
+    let client = rapport_sources::http::client_builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let token = secret.expose().to_string();
+    let replies = format!(
+        "{base}/api/v1/workspaces/{}/inbox/{}/replies",
+        ws.id.0, item.0
+    );
+    let reply = json!({
+        "body": "Sorry! The fix is here: https://lumora.example/help?topic=kettle",
+        "idempotency_key": "reply-link-0001"
+    });
+    let send = || async {
+        let response = client
+            .post(&replies)
+            .bearer_auth(&token)
+            .json(&reply)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json::<Value>().await.unwrap_or(Value::Null),
+        )
+    };
+
+    // The instance is down at first: the reply stays pending, to be sent again.
+    instance.lock().unwrap().unavailable = 1;
+    let (status, body) = send().await;
+    assert_eq!(status, 503, "{body}");
+    let (status, first) = send().await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["state"], "sent", "{first}");
+    let (status, again) = send().await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["body"], first["body"]);
+
+    let text = {
+        let instance = instance.lock().unwrap();
+        assert_eq!(instance.created.len(), 1, "one status on the network");
+        assert_eq!(instance.requests.len(), 2, "the failed call and its retry");
+        assert_eq!(
+            instance.requests[0]["status"], instance.requests[1]["status"],
+            "the retry sent the same text, with the same short link"
+        );
+        instance.created[0]["status"].as_str().unwrap().to_string()
+    };
+    let prefix = format!("@angry@mastodon.social Sorry! The fix is here: {base}/l/");
+    assert!(text.starts_with(&prefix), "{text}");
+    assert!(!text.contains("lumora.example"), "{text}");
+    let code = &text[prefix.len()..];
+    assert!(rapport_engine::links::is_code(code), "{text}");
+    assert_eq!(
+        first["body"],
+        format!("Sorry! The fix is here: {base}/l/{code}"),
+        "the reply is recorded as sent"
+    );
+
+    // Following the link: a redirect with the reply's UTM tags, counted as a click.
+    let followed = client
+        .get(format!("{base}/l/{code}"))
+        .header(
+            reqwest::header::USER_AGENT,
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(followed.status().as_u16(), 302);
+    assert_eq!(
+        followed.headers()[reqwest::header::LOCATION],
+        "https://lumora.example/help?topic=kettle&utm_source=mastodon&utm_medium=social\
+         &utm_campaign=inbox-reply"
+    );
+    let link = rapport_store::EngagementStore::short_link(&store, code)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.delivery_id, None);
+    let clicks = rapport_store::EngagementStore::link_clicks(&store, link.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        clicks.iter().map(|c| (c.1, c.2)).collect::<Vec<_>>(),
+        vec![(1, 0)]
     );
 }

@@ -1,4 +1,5 @@
-//! [`EngagementStore`] for [`PostgresStore`] (migration `postgres/0020_engagement.sql`), with
+//! [`EngagementStore`] for [`PostgresStore`] (migrations `postgres/0020_engagement.sql` and
+//! `postgres/0024_followers_reply_links.sql`), with
 //! SQLite's SQL (`crate::engagement::sql`). A sample slot is claimed by one
 //! `INSERT ... ON CONFLICT DO NOTHING`, so of several servers one asks the network.
 
@@ -7,7 +8,8 @@ use super::{execute, get, limit_value, query, query_opt, PostgresStore};
 use crate::codec::{from_millis, to_millis};
 use crate::engagement::{
     count, sql, stored, Campaign, CampaignId, CampaignPost, Counts, DraftCampaign,
-    EngagementSample, EngagementStore, LinkSettings, NewShortLink, SampledTarget, ShortLink,
+    EngagementSample, EngagementStore, LinkSettings, NewReplyLink, NewShortLink, SampledTarget,
+    ShortLink,
 };
 use crate::publishing::{DeliveryId, DraftId, PublishAccountId};
 use crate::{StoreError, StoreResult};
@@ -257,6 +259,48 @@ impl EngagementStore for PostgresStore {
         link(&row, CONTEXT)
     }
 
+    async fn reply_link_for(&self, new: NewReplyLink) -> StoreResult<ShortLink> {
+        const CONTEXT: &str = "make a reply's short link";
+        let client = self.client().await?;
+        let inserted = execute(
+            &client,
+            sql::INSERT_REPLY_LINK,
+            &[
+                &new.code,
+                &new.workspace_id.0,
+                &new.reply_key,
+                &i64::from(new.position),
+                &new.destination,
+                &to_millis(Utc::now()),
+            ],
+            CONTEXT,
+        )
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::Conflict {
+                    what: "short link",
+                    value: new.code,
+                })
+            }
+            Err(e) => return Err(e),
+        }
+        let row = query_opt(
+            &client,
+            sql::REPLY_LINK_AT,
+            &[
+                &new.workspace_id.0,
+                &new.reply_key,
+                &i64::from(new.position),
+            ],
+            CONTEXT,
+        )
+        .await?
+        .ok_or_else(|| StoreError::Worker(format!("{CONTEXT}: the link was not stored")))?;
+        link(&row, CONTEXT)
+    }
+
     async fn short_link(&self, code: &str) -> StoreResult<Option<ShortLink>> {
         const CONTEXT: &str = "read a short link";
         let row = query_opt(&self.client().await?, sql::LINK_BY_CODE, &[&code], CONTEXT).await?;
@@ -452,8 +496,9 @@ impl EngagementStore for PostgresStore {
                 native_id: get(row, 4, CONTEXT)?,
                 sent_at: from_millis(get(row, 5, CONTEXT)?, "draft_targets", "sent_at")?,
                 latest,
-                clicks: count(get(row, 6, CONTEXT)?).unwrap_or(0),
-                previews: count(get(row, 7, CONTEXT)?).unwrap_or(0),
+                followers: count(get(row, 6, CONTEXT)?),
+                clicks: count(get(row, 7, CONTEXT)?).unwrap_or(0),
+                previews: count(get(row, 8, CONTEXT)?).unwrap_or(0),
             });
         }
         Ok(posts)

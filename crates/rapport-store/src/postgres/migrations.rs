@@ -90,6 +90,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "draft_media",
         include_str!("../../migrations/postgres/0023_draft_media.sql"),
     ),
+    (
+        24,
+        "followers_reply_links",
+        include_str!("../../migrations/postgres/0024_followers_reply_links.sql"),
+    ),
 ];
 
 /// The schema version of a fully migrated PostgreSQL database (the highest version in

@@ -77,7 +77,7 @@ async fn read_targets<C: GenericClient>(client: &C, draft: i64) -> StoreResult<V
     let rows = query(
         client,
         "SELECT t.id, t.account_id, a.display_name, a.kind, t.text, t.status, t.attempts, \
-         t.next_attempt_at, t.last_error, t.native_id, t.url, t.sent_at \
+         t.next_attempt_at, t.last_error, t.native_id, t.url, t.sent_at, t.followers \
          FROM draft_targets t JOIN publish_accounts a ON a.id = t.account_id \
          WHERE t.draft_id = $1 ORDER BY t.id",
         &[&draft],
@@ -101,6 +101,7 @@ async fn read_targets<C: GenericClient>(client: &C, draft: i64) -> StoreResult<V
                 native_id: get(row, 9, what)?,
                 url: get(row, 10, what)?,
                 sent_at: time(get(row, 11, what)?, "draft_targets", "sent_at")?,
+                followers: crate::engagement::count(get(row, 12, what)?),
             })
         })
         .collect()
@@ -806,13 +807,23 @@ impl PublishStore for PostgresStore {
             return Err(lost_claim(id, owner));
         }
         match outcome {
-            DeliveryOutcome::Sent { native_id, url } => {
+            DeliveryOutcome::Sent {
+                native_id,
+                url,
+                followers,
+            } => {
                 execute(
                     &tx,
                     "UPDATE draft_targets SET status = 'sent', native_id = $2, url = $3, \
                      sent_at = $4, last_error = NULL, next_attempt_at = NULL, \
-                     claimed_by = NULL, claim_expires_at = NULL WHERE id = $1",
-                    &[&id.0, &native_id, &url, &now],
+                     claimed_by = NULL, claim_expires_at = NULL, followers = $5 WHERE id = $1",
+                    &[
+                        &id.0,
+                        &native_id,
+                        &url,
+                        &now,
+                        &crate::engagement::stored(followers),
+                    ],
                     what,
                 )
                 .await?

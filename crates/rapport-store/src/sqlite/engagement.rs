@@ -1,11 +1,13 @@
-//! [`EngagementStore`] on SQLite (migration `0017_engagement.sql`); the SQL is shared with
+//! [`EngagementStore`] on SQLite (migrations `0017_engagement.sql` and
+//! `0019_followers_reply_links.sql`); the SQL is shared with
 //! PostgreSQL (`crate::engagement::sql`), its `$N` placeholders read as `?N`.
 
 use super::SqliteStore;
 use crate::codec::{from_millis, to_millis};
 use crate::engagement::{
     count, sql, stored, Campaign, CampaignId, CampaignPost, Counts, DraftCampaign,
-    EngagementSample, EngagementStore, LinkSettings, NewShortLink, SampledTarget, ShortLink,
+    EngagementSample, EngagementStore, LinkSettings, NewReplyLink, NewShortLink, SampledTarget,
+    ShortLink,
 };
 use crate::publishing::{DeliveryId, DraftId, PublishAccountId};
 use crate::{StoreError, StoreResult};
@@ -325,6 +327,44 @@ impl EngagementStore for SqliteStore {
         .await
     }
 
+    async fn reply_link_for(&self, new: NewReplyLink) -> StoreResult<ShortLink> {
+        self.with_writer(move |w| {
+            const CONTEXT: &str = "make a reply's short link";
+            let tx = w
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(StoreError::sqlite(CONTEXT))?;
+            tx.execute(
+                &q(sql::INSERT_REPLY_LINK),
+                params![
+                    new.code,
+                    new.workspace_id.0,
+                    new.reply_key,
+                    i64::from(new.position),
+                    new.destination,
+                    to_millis(Utc::now()),
+                ],
+            )
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict {
+                    what: "short link",
+                    value: new.code.clone(),
+                },
+                _ => StoreError::sqlite(CONTEXT)(e),
+            })?;
+            let row = tx
+                .query_row(
+                    &q(sql::REPLY_LINK_AT),
+                    params![new.workspace_id.0, new.reply_key, i64::from(new.position)],
+                    link_from_row,
+                )
+                .map_err(StoreError::sqlite(CONTEXT))?;
+            tx.commit().map_err(StoreError::sqlite(CONTEXT))?;
+            link(row)
+        })
+        .await
+    }
+
     async fn short_link(&self, code: &str) -> StoreResult<Option<ShortLink>> {
         let code = code.to_string();
         self.with_reader(move |conn| {
@@ -530,7 +570,7 @@ impl EngagementStore for SqliteStore {
     ) -> StoreResult<Vec<CampaignPost>> {
         self.with_reader(move |conn| {
             const CONTEXT: &str = "read a campaign's posts";
-            type Raw = (i64, String, i64, String, String, i64, i64, i64);
+            type Raw = (i64, String, i64, String, String, i64, Option<i64>, i64, i64);
             let mut stmt = conn
                 .prepare_cached(&q(sql::CAMPAIGN_POSTS))
                 .map_err(StoreError::sqlite(CONTEXT))?;
@@ -545,6 +585,7 @@ impl EngagementStore for SqliteStore {
                         r.get(5)?,
                         r.get(6)?,
                         r.get(7)?,
+                        r.get(8)?,
                     ))
                 })
                 .map_err(StoreError::sqlite(CONTEXT))?
@@ -552,7 +593,17 @@ impl EngagementStore for SqliteStore {
                 .map_err(StoreError::sqlite(CONTEXT))?;
             rows.into_iter()
                 .map(
-                    |(draft, variant, delivery, kind, native, sent, clicks, previews)| {
+                    |(
+                        draft,
+                        variant,
+                        delivery,
+                        kind,
+                        native,
+                        sent,
+                        followers,
+                        clicks,
+                        previews,
+                    )| {
                         Ok(CampaignPost {
                             draft_id: DraftId(draft),
                             variant,
@@ -563,6 +614,7 @@ impl EngagementStore for SqliteStore {
                             latest: latest(conn, delivery)?,
                             clicks: count(Some(clicks)).unwrap_or(0),
                             previews: count(Some(previews)).unwrap_or(0),
+                            followers: count(followers),
                         })
                     },
                 )

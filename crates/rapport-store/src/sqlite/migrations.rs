@@ -25,6 +25,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0016_alert_email.sql")),
     M::up(include_str!("../../migrations/0017_engagement.sql")),
     M::up(include_str!("../../migrations/0018_draft_media.sql")),
+    M::up(include_str!(
+        "../../migrations/0019_followers_reply_links.sql"
+    )),
 ];
 
 /// The schema version a fully migrated database reports in `PRAGMA user_version`.

@@ -112,7 +112,7 @@ fn read_targets(conn: &Connection, draft: i64) -> StoreResult<Vec<DraftTarget>> 
     let mut stmt = conn
         .prepare_cached(
             "SELECT t.id, t.account_id, a.display_name, a.kind, t.text, t.status, t.attempts, \
-             t.next_attempt_at, t.last_error, t.native_id, t.url, t.sent_at \
+             t.next_attempt_at, t.last_error, t.native_id, t.url, t.sent_at, t.followers \
              FROM draft_targets t JOIN publish_accounts a ON a.id = t.account_id \
              WHERE t.draft_id = ?1 ORDER BY t.id",
         )
@@ -135,6 +135,7 @@ fn read_targets(conn: &Connection, draft: i64) -> StoreResult<Vec<DraftTarget>> 
                     r.get::<_, Option<String>>(9)?,
                     r.get::<_, Option<String>>(10)?,
                     r.get::<_, Option<i64>>(11)?,
+                    r.get::<_, Option<i64>>(12)?,
                 ),
             ))
         })
@@ -144,7 +145,7 @@ fn read_targets(conn: &Connection, draft: i64) -> StoreResult<Vec<DraftTarget>> 
         .map(
             |(
                 (id, account, name, kind, text, status),
-                (attempts, next, error, native, url, sent),
+                (attempts, next, error, native, url, sent, followers),
             )| {
                 Ok(DraftTarget {
                     id: DeliveryId(id),
@@ -160,6 +161,7 @@ fn read_targets(conn: &Connection, draft: i64) -> StoreResult<Vec<DraftTarget>> 
                     native_id: native,
                     url,
                     sent_at: time(sent, "draft_targets", "sent_at")?,
+                    followers: crate::engagement::count(followers),
                 })
             },
         )
@@ -937,11 +939,21 @@ impl PublishStore for SqliteStore {
                 return Err(lost_claim(id, &owner));
             }
             match outcome {
-                DeliveryOutcome::Sent { native_id, url } => tx.execute(
+                DeliveryOutcome::Sent {
+                    native_id,
+                    url,
+                    followers,
+                } => tx.execute(
                     "UPDATE draft_targets SET status = 'sent', native_id = ?2, url = ?3, \
                      sent_at = ?4, last_error = NULL, next_attempt_at = NULL, \
-                     claimed_by = NULL, claim_expires_at = NULL WHERE id = ?1",
-                    params![id.0, native_id, url, now],
+                     claimed_by = NULL, claim_expires_at = NULL, followers = ?5 WHERE id = ?1",
+                    params![
+                        id.0,
+                        native_id,
+                        url,
+                        now,
+                        crate::engagement::stored(followers)
+                    ],
                 ),
                 DeliveryOutcome::Retry { at, error } => tx.execute(
                     "UPDATE draft_targets SET status = 'pending', next_attempt_at = ?2, \

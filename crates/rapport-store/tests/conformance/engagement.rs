@@ -6,7 +6,7 @@
 use crate::backend::{AnyStore, Backend};
 use chrono::{Duration, TimeZone, Utc};
 use rapport_model::WorkspaceId;
-use rapport_store::engagement::{CampaignId, Counts, LinkSettings, NewShortLink};
+use rapport_store::engagement::{CampaignId, Counts, LinkSettings, NewReplyLink, NewShortLink};
 use rapport_store::publishing::{
     ClaimLease, DeliveryId, DeliveryOutcome, DraftId, DraftStatus, NewDraft, NewPublishAccount,
     Transition,
@@ -17,6 +17,8 @@ conformance!(
     samples_are_claimed_once_per_slot_and_read_back,
     short_links_are_made_once_and_count_clicks_apart_from_previews,
     campaigns_group_drafts_by_variant_with_their_counts,
+    followers_are_kept_with_each_delivery,
+    reply_links_are_made_once_per_reply_key,
 );
 
 /// A sent draft with one Mastodon target: (draft, delivery).
@@ -25,6 +27,17 @@ async fn sent(
     workspace: WorkspaceId,
     name: &str,
     native: &str,
+) -> (DraftId, DeliveryId) {
+    sent_to(store, workspace, name, native, None).await
+}
+
+/// The same, sent when the account had `followers`.
+async fn sent_to(
+    store: &dyn AnyStore,
+    workspace: WorkspaceId,
+    name: &str,
+    native: &str,
+    followers: Option<u64>,
 ) -> (DraftId, DeliveryId) {
     let key = SecretKey::generate().unwrap();
     let account = store
@@ -79,6 +92,7 @@ async fn sent(
             DeliveryOutcome::Sent {
                 native_id: native.into(),
                 url: None,
+                followers,
             },
         )
         .await
@@ -396,4 +410,123 @@ async fn campaigns_group_drafts_by_variant_with_their_counts(b: Backend) {
         store.campaign_posts(ws.id, launch.id).await.unwrap().len(),
         1
     );
+}
+
+async fn followers_are_kept_with_each_delivery(b: Backend) {
+    let store = &*b.store;
+    let ws = store.create_workspace("acme").await.unwrap();
+    let campaign = store
+        .create_campaign(ws.id, "Reach", "reach")
+        .await
+        .unwrap();
+    let (known, delivery_known) = sent_to(store, ws.id, "Big", "1", Some(2_000)).await;
+    let (unknown, _) = sent_to(store, ws.id, "Blog", "2", None).await;
+    let (none, delivery_none) = sent_to(store, ws.id, "New", "3", Some(0)).await;
+    for (draft, variant) in [(known, "A"), (unknown, "B"), (none, "C")] {
+        store
+            .set_draft_campaign(ws.id, draft, Some((campaign.id, variant)))
+            .await
+            .unwrap();
+    }
+    let t0 = Utc::now();
+    for delivery in [delivery_known, delivery_none] {
+        assert!(store.claim_sample_slot(delivery, 0, "s", t0).await.unwrap());
+        store
+            .record_sample(
+                delivery,
+                0,
+                t0,
+                Counts {
+                    likes: Some(9),
+                    reposts: Some(1),
+                    replies: None,
+                    quotes: None,
+                    impressions: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let posts = store.campaign_posts(ws.id, campaign.id).await.unwrap();
+    let followers: Vec<(&str, Option<u64>)> = posts
+        .iter()
+        .map(|p| (p.variant.as_str(), p.followers))
+        .collect();
+    assert_eq!(
+        followers,
+        vec![("A", Some(2_000)), ("B", None), ("C", Some(0))]
+    );
+    // 10 engagements over 2,000 followers: 5 per 1,000. Unknown or zero followers, or no
+    // reading yet: no figure (never a division by zero).
+    assert_eq!(posts[0].engagement_per_1k_followers(), Some(5.0));
+    assert_eq!(posts[1].engagement_per_1k_followers(), None);
+    assert_eq!(posts[2].engagement_per_1k_followers(), None);
+}
+
+async fn reply_links_are_made_once_per_reply_key(b: Backend) {
+    let store = &*b.store;
+    let ws = store.create_workspace("acme").await.unwrap();
+    let other = store.create_workspace("globex").await.unwrap();
+    let new = |workspace: WorkspaceId, key: &str, position: u32, code: &str| NewReplyLink {
+        workspace_id: workspace,
+        reply_key: key.into(),
+        position,
+        destination: format!("https://acme.example/{position}?utm_campaign=inbox-reply"),
+        code: code.into(),
+    };
+    let first = store
+        .reply_link_for(new(ws.id, "reply-key-1", 0, "r1"))
+        .await
+        .unwrap();
+    assert_eq!(first.code, "r1");
+    assert_eq!(first.delivery_id, None, "a reply's link has no delivery");
+    assert_eq!(first.workspace_id, ws.id);
+    // A retry of the reply (same key) gets the same link whatever fresh code it brings.
+    let again = store
+        .reply_link_for(new(ws.id, "reply-key-1", 0, "r2"))
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    let second = store
+        .reply_link_for(new(ws.id, "reply-key-1", 1, "r3"))
+        .await
+        .unwrap();
+    assert_ne!(second.id, first.id);
+    let other_key = store
+        .reply_link_for(new(ws.id, "reply-key-2", 0, "r4"))
+        .await
+        .unwrap();
+    assert_ne!(other_key.id, first.id);
+    let elsewhere = store
+        .reply_link_for(new(other.id, "reply-key-1", 0, "r5"))
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.code, "r5", "keys are per workspace");
+    // A code already taken is a conflict, not someone else's link.
+    assert!(matches!(
+        store
+            .reply_link_for(new(ws.id, "reply-key-3", 0, "r1"))
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(store.short_link("r1").await.unwrap(), Some(first.clone()));
+    let hour = Utc.timestamp_millis_opt(1_800_000_000_000).unwrap();
+    store.record_click(first.id, hour, false).await.unwrap();
+    assert_eq!(
+        store.link_clicks(first.id).await.unwrap(),
+        vec![(hour, 1, 0)]
+    );
+    // A delivery's link at the same position is another link.
+    let (_, delivery) = sent(store, ws.id, "Acme", "7").await;
+    let post_link = store
+        .short_link_for(NewShortLink {
+            workspace_id: ws.id,
+            delivery_id: delivery,
+            position: 0,
+            destination: "https://acme.example/".into(),
+            code: "p1".into(),
+        })
+        .await
+        .unwrap();
+    assert_ne!(post_link.id, first.id);
 }

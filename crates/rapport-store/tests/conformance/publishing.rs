@@ -395,6 +395,7 @@ async fn drafts_flow_from_approval_to_sent_with_one_key_per_delivery(b: Backend)
             DeliveryOutcome::Sent {
                 native_id: "1".into(),
                 url: Some("https://mastodon.example/@a/1".into()),
+                followers: None,
             },
         )
         .await
@@ -408,6 +409,7 @@ async fn drafts_flow_from_approval_to_sent_with_one_key_per_delivery(b: Backend)
                 DeliveryOutcome::Sent {
                     native_id: "1".into(),
                     url: None,
+                    followers: None,
                 },
             )
             .await,
@@ -560,7 +562,8 @@ async fn a_sending_delivery_is_taken_over_only_after_its_claim_expires(b: Backen
                 "first",
                 DeliveryOutcome::Sent {
                     native_id: "1".into(),
-                    url: None
+                    url: None,
+                    followers: None,
                 }
             )
             .await,
@@ -573,6 +576,7 @@ async fn a_sending_delivery_is_taken_over_only_after_its_claim_expires(b: Backen
             DeliveryOutcome::Sent {
                 native_id: "1".into(),
                 url: None,
+                followers: None,
             },
         )
         .await
@@ -715,6 +719,7 @@ async fn concurrent_claimers_never_get_the_same_delivery(b: Backend) {
                     DeliveryOutcome::Sent {
                         native_id: id.to_string(),
                         url: None,
+                        followers: None,
                     },
                 )
                 .await

@@ -11,12 +11,18 @@
 //!   ([`rapport_engine::abtest::compare`]).
 //! - `/api/v1/workspaces/{id}/link-settings` and the campaigns page's form: whether links
 //!   of scheduled posts are replaced by short links, their public base and `utm_medium`.
+//! - Engagement per 1,000 followers, per post and per variant, from the follower count the
+//!   scheduler stored with each delivery ("followers unknown" where there is none). The
+//!   test itself does not use it (see [`FOLLOWERS_NOTE`]).
+//! - Both pages are live: their figures sit in a part the page fetches again
+//!   (`?part=live`) on each `change` of the workspace's server-sent events
+//!   ([`super::events`]), so new readings, clicks and deliveries show without a reload.
 
 use axum::{
     body::Bytes,
     extract::{
         rejection::{JsonRejection, PathRejection},
-        Path, State,
+        Path, RawQuery, State,
     },
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
@@ -48,6 +54,12 @@ pub const MAX_NAME: usize = 120;
 pub const MAX_SLUG: usize = 60;
 /// The longest variant label.
 pub const MAX_VARIANT: usize = 16;
+
+/// Why the A/B test does not weigh posts by followers, as the campaign page says it.
+pub const FOLLOWERS_NOTE: &str = "Engagement per 1,000 followers puts accounts of different \
+    sizes side by side, but the test does not use it: a follower count is a snapshot taken \
+    when the post was sent, not the audience that saw it, so the test still compares \
+    engagements per post (or per impression where every post has them).";
 
 /// The engagement store, or why campaigns are not available here.
 pub(crate) fn engagement(state: &AppState) -> Result<&Arc<dyn EngagementStore>, WebError> {
@@ -190,6 +202,25 @@ pub struct VariantReport {
     pub clicks: u64,
     /// Fetches by link-preview bots (not clicks).
     pub previews: u64,
+    /// Followers of the accounts when the posts were sent, summed over the posts whose
+    /// count is known (`None`: none is).
+    pub followers: Option<u64>,
+    /// Posts whose follower count is known.
+    pub posts_with_followers: usize,
+    /// Engagements per 1,000 followers over the posts with a reading and a known, non-zero
+    /// follower count (`None`: there is no such post).
+    pub engagement_per_1k_followers: Option<f64>,
+}
+
+/// One delivered post of a campaign in its report.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PostReport {
+    /// The post, its latest reading, clicks and followers.
+    #[serde(flatten)]
+    pub post: CampaignPost,
+    /// Engagements of its latest reading per 1,000 followers (`None`: no reading yet, or
+    /// followers unknown or zero).
+    pub engagement_per_1k_followers: Option<f64>,
 }
 
 /// One test of a campaign: a metric, and each variant against the first.
@@ -212,7 +243,7 @@ pub struct CampaignReport {
     /// Its variants, by label.
     pub variants: Vec<VariantReport>,
     /// Its delivered posts.
-    pub posts: Vec<CampaignPost>,
+    pub posts: Vec<PostReport>,
     /// The tests (engagements, then clicks when any link was clicked).
     pub tests: Vec<CampaignTest>,
 }
@@ -234,6 +265,22 @@ fn totals(posts: &[&CampaignPost], label: &str) -> VariantReport {
         .sum::<Option<u64>>()
         .filter(|_| !posts.is_empty());
     let engagements = likes + reposts + replies + quotes;
+    let with_followers: Vec<&&CampaignPost> =
+        posts.iter().filter(|p| p.followers.is_some()).collect();
+    let followers = (!with_followers.is_empty()).then(|| {
+        with_followers
+            .iter()
+            .filter_map(|p| p.followers)
+            .sum::<u64>()
+    });
+    // Pooled over the posts that have both a reading and a non-zero count.
+    let (rated_engagements, rated_followers) = posts
+        .iter()
+        .filter_map(|p| {
+            let f = p.followers.filter(|f| *f > 0)?;
+            Some((p.latest.as_ref()?.engagements(), f))
+        })
+        .fold((0u64, 0u64), |(e, f), (pe, pf)| (e + pe, f + pf));
     VariantReport {
         label: label.to_string(),
         posts: posts.len(),
@@ -250,6 +297,10 @@ fn totals(posts: &[&CampaignPost], label: &str) -> VariantReport {
         },
         clicks: posts.iter().map(|p| p.clicks).sum(),
         previews: posts.iter().map(|p| p.previews).sum(),
+        followers,
+        posts_with_followers: with_followers.len(),
+        engagement_per_1k_followers: (rated_followers > 0)
+            .then(|| rated_engagements as f64 * 1000.0 / rated_followers as f64),
     }
 }
 
@@ -312,6 +363,13 @@ pub fn report(campaign: Campaign, posts: Vec<CampaignPost>) -> CampaignReport {
             });
         }
     }
+    let posts = posts
+        .into_iter()
+        .map(|post| PostReport {
+            engagement_per_1k_followers: post.engagement_per_1k_followers(),
+            post,
+        })
+        .collect();
     CampaignReport {
         campaign,
         variants,
@@ -324,11 +382,11 @@ pub fn report(campaign: Campaign, posts: Vec<CampaignPost>) -> CampaignReport {
 /// the oldest reading.
 async fn lines(
     store: &dyn EngagementStore,
-    posts: &[CampaignPost],
+    posts: &[PostReport],
 ) -> Result<Vec<VariantLine>, WebError> {
     let mut series: HashMap<String, Vec<Vec<(f64, u64)>>> = HashMap::new();
     let mut max_age: f64 = 0.0;
-    for post in posts {
+    for PostReport { post, .. } in posts {
         let samples = store.sample_series(post.delivery_id).await?;
         let points: Vec<(f64, u64)> = samples
             .iter()
@@ -659,13 +717,77 @@ fn is_manager(caller: &Caller, workspace: WorkspaceId) -> bool {
         .is_some_and(|r| r.allows(Role::Manager))
 }
 
-/// `GET /w/{id}/campaigns`: the list, the form to make one and the link settings.
+/// Whether a page request asks only for its live part (`?part=live`).
+fn live_part_only(query: Option<&str>) -> bool {
+    query.is_some_and(|q| {
+        url::form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "part" && v == "live")
+    })
+}
+
+/// The element around a page's live part: the script fetches `src` again on each change
+/// event of the workspace's stream (and polls without one).
+fn live(id: WorkspaceId, element: &str, src: &str, part: Markup) -> Markup {
+    html! {
+        div.live-part id=(element) data-live-src=(src)
+            data-live-events={ "/api/v1/workspaces/" (id) "/events" } aria-live="polite" {
+            (part)
+        }
+    }
+}
+
+/// The list's live part: each campaign with its published posts, engagements and clicks.
+async fn list_part(store: &dyn EngagementStore, id: WorkspaceId) -> Result<Markup, WebError> {
+    let list = store.campaigns(id).await?;
+    let mut rows = Vec::with_capacity(list.len());
+    for campaign in list {
+        let posts = store.campaign_posts(id, campaign.id).await?;
+        let engagements: u64 = posts
+            .iter()
+            .filter_map(|p| p.latest.as_ref().map(|s| s.engagements()))
+            .sum();
+        let clicks: u64 = posts.iter().map(|p| p.clicks).sum();
+        rows.push((campaign, posts.len(), engagements, clicks));
+    }
+    Ok(html! {
+        @if rows.is_empty() {
+            p.empty { "No campaign yet. A campaign groups posts as variants (A, B, ...) \
+                       to see which does better; choose it on the compose page." }
+        } @else {
+            table.campaigns {
+                thead { tr {
+                    th { "Name" } th { "Slug (utm_campaign)" } th { "Created" }
+                    th { "Posts published" } th { "Engagements" } th { "Clicks" }
+                } }
+                tbody {
+                    @for (c, posts, engagements, clicks) in &rows {
+                        tr data-campaign=(c.id.0) {
+                            td { a href={ "/w/" (id) "/campaigns/" (c.id.0) } { (c.name) } }
+                            td { code { (c.slug) } }
+                            td { (c.created_at.format("%Y-%m-%d")) }
+                            td.posts { (posts) }
+                            td.engagements { (engagements) }
+                            td.clicks data-clicks=(clicks) { (clicks) }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// `GET /w/{id}/campaigns`: the list, the form to make one and the link settings;
+/// `?part=live`: the list alone (what the page fetches again on each change).
 pub(crate) async fn list_page(
     State(state): State<AppState>,
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
 ) -> Result<Markup, PageError> {
     let id = workspace_path(path)?;
+    if live_part_only(query.as_deref()) {
+        find_workspace(&state, id).await?;
+        return Ok(list_part(&**engagement(&state)?, id).await?);
+    }
     Ok(render_list(&state, &caller, id, None).await?)
 }
 
@@ -677,7 +799,7 @@ async fn render_list(
 ) -> Result<Markup, WebError> {
     let workspace = find_workspace(state, id).await?;
     let store = engagement(state)?;
-    let list = store.campaigns(id).await?;
+    let part = list_part(&**store, id).await?;
     let settings = store.link_settings(id).await?;
     let csrf = caller.csrf().unwrap_or_default();
     let body = html! {
@@ -687,23 +809,7 @@ async fn render_list(
                 @if let Some(error) = &error {
                     div.form-error #campaign-error role="alert" { p { (error) } }
                 }
-                @if list.is_empty() {
-                    p.empty { "No campaign yet. A campaign groups posts as variants (A, B, ...) \
-                               to see which does better; choose it on the compose page." }
-                } @else {
-                    table.campaigns {
-                        thead { tr { th { "Name" } th { "Slug (utm_campaign)" } th { "Created" } } }
-                        tbody {
-                            @for c in &list {
-                                tr {
-                                    td { a href={ "/w/" (id) "/campaigns/" (c.id.0) } { (c.name) } }
-                                    td { code { (c.slug) } }
-                                    td { (c.created_at.format("%Y-%m-%d")) }
-                                }
-                            }
-                        }
-                    }
-                }
+                (live(id, "campaigns-live", &format!("/w/{id}/campaigns?part=live"), part))
             }
             section.panel #link-settings {
                 h2 { "Link tracking" }
@@ -814,93 +920,153 @@ fn optional(value: Option<u64>) -> String {
     value.map_or_else(|| "—".to_string(), |v| v.to_string())
 }
 
-/// `GET /w/{id}/campaigns/{campaign}`: variants, chart and verdicts.
+/// Followers as the page shows them.
+fn followers_text(followers: Option<u64>) -> String {
+    followers.map_or_else(|| "followers unknown".to_string(), |f| f.to_string())
+}
+
+/// A post's engagement per 1,000 followers as the page shows it.
+fn post_per_1k(post: &PostReport) -> String {
+    match (post.engagement_per_1k_followers, post.post.followers) {
+        (Some(rate), _) => format!("{rate:.2}"),
+        (None, None) => "followers unknown".into(),
+        (None, Some(0)) => "no followers".into(),
+        (None, Some(_)) => "not read yet".into(),
+    }
+}
+
+/// A variant's engagement per 1,000 followers as the page shows it.
+fn variant_per_1k(v: &VariantReport) -> String {
+    match v.engagement_per_1k_followers {
+        None if v.posts_with_followers == 0 => "followers unknown".into(),
+        None => "—".into(),
+        Some(rate) if v.posts_with_followers < v.posts => format!(
+            "{rate:.2} ({} of {} posts; the others' followers unknown)",
+            v.posts_with_followers, v.posts
+        ),
+        Some(rate) => format!("{rate:.2}"),
+    }
+}
+
+/// The campaign page's live part: variants, chart, verdicts and posts.
+async fn report_part(
+    state: &AppState,
+    id: WorkspaceId,
+    campaign_id: CampaignId,
+) -> Result<(CampaignReport, Markup), WebError> {
+    let report = find_report(state, id, campaign_id).await?;
+    let lines = lines(&**engagement(state)?, &report.posts).await?;
+    let part = html! {
+        section.panel {
+            h2 { "Variants" }
+            @if report.variants.is_empty() {
+                p.empty { "No post of this campaign has been published yet. Put drafts in it \
+                           with a variant label on the compose page." }
+            } @else {
+                table.variants #variants {
+                    thead { tr {
+                        th { "Variant" } th { "Posts" } th { "Likes" } th { "Reposts" }
+                        th { "Replies" } th { "Quotes" } th { "Impressions" } th { "Clicks" }
+                        th { "Link previews" } th { "Engagement per post" }
+                        th { "Followers" } th { "Engagement per 1,000 followers" }
+                    } }
+                    tbody {
+                        @for v in &report.variants {
+                            tr.variant data-variant=(v.label) {
+                                th scope="row" { (v.label) }
+                                td { (v.posts) } td { (v.likes) } td { (v.reposts) }
+                                td { (v.replies) } td { (v.quotes) } td { (optional(v.impressions)) }
+                                td.clicks data-clicks=(v.clicks) { (v.clicks) } td { (v.previews) }
+                                td { (format!("{:.1}", v.engagement_per_post)) }
+                                td.followers { (followers_text(v.followers)) }
+                                td.per-followers { (variant_per_1k(v)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if !report.variants.is_empty() {
+            section.panel {
+                h2 { "Over time" }
+                (charts::variant_lines(&lines))
+            }
+        }
+        section.panel #verdicts {
+            h2 { "Test" }
+            @if report.tests.is_empty() {
+                p { "A test needs at least two variants with published posts." }
+            }
+            @for test in &report.tests {
+                h3 { (test.metric) }
+                ul {
+                    @for comparison in &test.comparisons {
+                        li.verdict {
+                            strong { (comparison.variant) " vs " (comparison.control) ": " }
+                            (comparison.verdict)
+                        }
+                    }
+                }
+            }
+            p.hint { "Engagements are the latest likes, reposts, replies and quotes read from \
+                      the networks. With impressions on every post the test compares \
+                      proportions (two-proportion z-test); otherwise rates per post (exact \
+                      Poisson test). Each variant is compared with the first; with more than \
+                      two, p-values are Holm-adjusted. A difference is called below p = 0.05 \
+                      with at least " (abtest::MIN_EVENTS) " events." }
+            p.hint #followers-note { (FOLLOWERS_NOTE) }
+        }
+        section.panel {
+            h2 { "Posts" }
+            table.posts {
+                thead { tr {
+                    th { "Variant" } th { "Draft" } th { "Network" } th { "Sent" }
+                    th { "Engagements" } th { "Clicks" } th { "Followers" }
+                    th { "Engagement per 1,000 followers" }
+                } }
+                tbody {
+                    @for p in &report.posts {
+                        tr data-delivery=(p.post.delivery_id.0) {
+                            td { (p.post.variant) }
+                            td { a href={ "/w/" (id) "/drafts/" (p.post.draft_id.0) } { "#" (p.post.draft_id.0) } }
+                            td { (p.post.account_kind) }
+                            td { (p.post.sent_at.format("%Y-%m-%d %H:%M UTC")) }
+                            td { (p.post.latest.map_or_else(|| "not read yet".to_string(), |s| s.engagements().to_string())) }
+                            td.clicks data-clicks=(p.post.clicks) { (p.post.clicks) }
+                            td.followers { (followers_text(p.post.followers)) }
+                            td.per-followers { (post_per_1k(p)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok((report, part))
+}
+
+/// `GET /w/{id}/campaigns/{campaign}`: variants, chart and verdicts; `?part=live`: those
+/// alone (what the page fetches again on each change).
 pub(crate) async fn report_page(
     State(state): State<AppState>,
     caller: Caller,
     path: Result<Path<(String, String)>, PathRejection>,
+    RawQuery(query): RawQuery,
 ) -> Result<Markup, PageError> {
     let (id, campaign_id) = campaign_path(path)?;
     let workspace = find_workspace(&state, id).await?;
-    let report = find_report(&state, id, campaign_id).await?;
-    let lines = lines(&**engagement(&state)?, &report.posts).await?;
+    let (report, part) = report_part(&state, id, campaign_id).await?;
+    if live_part_only(query.as_deref()) {
+        return Ok(part);
+    }
     let c = &report.campaign;
+    let src = format!("/w/{id}/campaigns/{}?part=live", c.id.0);
     let body = html! {
         main.main {
             section.panel {
                 h1 { "Campaign · " (c.name) }
                 p { "utm_campaign=" code { (c.slug) } " · " a href={ "/w/" (id) "/campaigns" } { "all campaigns" } }
-                @if report.variants.is_empty() {
-                    p.empty { "No post of this campaign has been published yet. Put drafts in it \
-                               with a variant label on the compose page." }
-                } @else {
-                    table.variants #variants {
-                        thead { tr {
-                            th { "Variant" } th { "Posts" } th { "Likes" } th { "Reposts" }
-                            th { "Replies" } th { "Quotes" } th { "Impressions" } th { "Clicks" }
-                            th { "Link previews" } th { "Engagement per post" }
-                        } }
-                        tbody {
-                            @for v in &report.variants {
-                                tr.variant data-variant=(v.label) {
-                                    th scope="row" { (v.label) }
-                                    td { (v.posts) } td { (v.likes) } td { (v.reposts) }
-                                    td { (v.replies) } td { (v.quotes) } td { (optional(v.impressions)) }
-                                    td { (v.clicks) } td { (v.previews) }
-                                    td { (format!("{:.1}", v.engagement_per_post)) }
-                                }
-                            }
-                        }
-                    }
-                }
             }
-            @if !report.variants.is_empty() {
-                section.panel {
-                    h2 { "Over time" }
-                    (charts::variant_lines(&lines))
-                }
-            }
-            section.panel #verdicts {
-                h2 { "Test" }
-                @if report.tests.is_empty() {
-                    p { "A test needs at least two variants with published posts." }
-                }
-                @for test in &report.tests {
-                    h3 { (test.metric) }
-                    ul {
-                        @for comparison in &test.comparisons {
-                            li.verdict {
-                                strong { (comparison.variant) " vs " (comparison.control) ": " }
-                                (comparison.verdict)
-                            }
-                        }
-                    }
-                }
-                p.hint { "Engagements are the latest likes, reposts, replies and quotes read from \
-                          the networks. With impressions on every post the test compares \
-                          proportions (two-proportion z-test); otherwise rates per post (exact \
-                          Poisson test). Each variant is compared with the first; with more than \
-                          two, p-values are Holm-adjusted. A difference is called below p = 0.05 \
-                          with at least " (abtest::MIN_EVENTS) " events." }
-            }
-            section.panel {
-                h2 { "Posts" }
-                table.posts {
-                    thead { tr { th { "Variant" } th { "Draft" } th { "Network" } th { "Sent" } th { "Engagements" } th { "Clicks" } } }
-                    tbody {
-                        @for p in &report.posts {
-                            tr {
-                                td { (p.variant) }
-                                td { a href={ "/w/" (id) "/drafts/" (p.draft_id.0) } { "#" (p.draft_id.0) } }
-                                td { (p.account_kind) }
-                                td { (p.sent_at.format("%Y-%m-%d %H:%M UTC")) }
-                                td { (p.latest.map_or_else(|| "not read yet".to_string(), |s| s.engagements().to_string())) }
-                                td { (p.clicks) }
-                            }
-                        }
-                    }
-                }
-            }
+            (live(id, "campaign-live", &src, part))
         }
     };
     Ok(layout(

@@ -7,23 +7,33 @@
 //! same key, which the network deduplicates (Mastodon's `Idempotency-Key`): a double click,
 //! a client retry or a crash between the call and the commit never posts twice.
 //!
+//! With the workspace's link tracking on (the campaigns page's link settings), each http(s)
+//! URL of a reply becomes a short link `{base}/l/{code}` to the URL with its UTM tags
+//! (`utm_source` the network, the workspace's `utm_medium`, `utm_campaign=inbox-reply`),
+//! before the length check and the send, as the scheduler does for posts. The links belong
+//! to the reply's idempotency key and URL position, so a retry gets the same codes and
+//! sends the same text; the text recorded with the reply is the rewritten one.
+//!
 //! The account a reply goes out through is the first of the workspace's connected accounts
 //! that can answer the post ([`ReplySender::publisher_for`]): Mastodon, Bluesky and X posts
 //! through an account of that network (Mastodon also through a `mastodon` source with a
 //! write token), a feed item through a WordPress account whose site it is on (a comment) or
-//! a Micropub account (a reply post citing it); other networks answer 422 saying so.
+//! a Micropub account (a reply post citing it), a Facebook comment through the Page's
+//! `facebook` account; other networks answer 422 saying so.
 
 use axum::{
     extract::{rejection::JsonRejection, rejection::PathRejection, Path, State},
     http::StatusCode,
     Json,
 };
+use rapport_engine::links;
 use rapport_model::{InboxItemId, Network, WorkspaceId};
 use rapport_sources::http::{FetchLimits, Fetcher, SafetyPolicy};
 use rapport_sources::publish::{
     no_publisher_reason, reply_account_kinds, MastodonPublisher, PublishError, Publisher,
     ReplyTarget,
 };
+use rapport_store::engagement::NewReplyLink;
 use rapport_store::inbox::{ReplyRecord, ReplyState};
 use rapport_store::{PublishStore, SecretKey, SourceStore};
 use serde::{Deserialize, Serialize};
@@ -206,6 +216,63 @@ fn check_key(key: &str) -> Result<&str, WebError> {
     }
 }
 
+/// The `utm_campaign` of the links in inbox replies.
+pub const REPLY_CAMPAIGN: &str = "inbox-reply";
+
+/// `text` with its http(s) URLs replaced by short links when `workspace` tracks links
+/// (see the module's documentation); as written otherwise. Each link is the one of `key`
+/// and the URL's position, made on first use: the same key always gives the same text.
+async fn tracked_reply_text(
+    state: &AppState,
+    workspace: WorkspaceId,
+    key: &str,
+    network: &str,
+    text: &str,
+) -> Result<String, WebError> {
+    let Some(store) = state.engagement.as_ref() else {
+        return Ok(text.to_string());
+    };
+    let urls = links::urls(text);
+    if urls.is_empty() {
+        return Ok(text.to_string());
+    }
+    let settings = store.link_settings(workspace).await?;
+    if !settings.enabled || links::http_url(&settings.base_url).is_none() {
+        return Ok(text.to_string());
+    }
+    let tags = links::UtmTags {
+        source: network.to_lowercase(),
+        medium: settings.utm_medium.clone(),
+        campaign: Some(REPLY_CAMPAIGN.into()),
+        content: None,
+    };
+    // A link that is already one of ours is left as it is.
+    let ours = links::short_url(&settings.base_url, "");
+    let mut short = Vec::with_capacity(urls.len());
+    for (position, url) in urls.iter().enumerate() {
+        let destination = links::with_utm(url, &tags).filter(|_| !url.starts_with(&ours));
+        let Some(destination) = destination else {
+            short.push(None);
+            continue;
+        };
+        let code = links::new_code()
+            .ok_or_else(|| WebError::Internal("no randomness for a short link's code".into()))?;
+        let link = store
+            .reply_link_for(NewReplyLink {
+                workspace_id: workspace,
+                reply_key: key.to_string(),
+                position: u32::try_from(position).unwrap_or(u32::MAX),
+                destination,
+                code,
+            })
+            .await?;
+        short.push(Some(links::short_url(&settings.base_url, &link.code)));
+    }
+    Ok(links::rewrite(text, |i, _| {
+        short.get(i as usize).cloned().flatten()
+    }))
+}
+
 /// Sends (or finds already sent) the reply to `item`; the reply record, and whether this
 /// call sent it.
 pub(crate) async fn send_reply(
@@ -240,7 +307,8 @@ pub(crate) async fn send_reply(
     let publisher = sender
         .publisher_for(workspace, post.network, &target)
         .await?;
-    let sent_text = publisher.reply_text(&target, text);
+    let text = tracked_reply_text(state, workspace, key, publisher.name(), text).await?;
+    let sent_text = publisher.reply_text(&target, &text);
     let length = publisher.length(&sent_text);
     if length > publisher.max_length() {
         return Err(WebError::Unprocessable(format!(
@@ -254,23 +322,33 @@ pub(crate) async fn send_reply(
     let user = caller.user_id().map(|u| u.0);
     let record = state
         .inbox
-        .begin_reply(workspace, item, user, text, key)
+        .begin_reply(workspace, item, user, &text, key)
         .await?;
     if record.state == ReplyState::Sent {
         return Ok((record, false));
     }
-    let outcome = publisher.reply(&target, &record.body, key).await;
-    let stored = match &outcome {
-        Ok(published) => Ok(published.native_id.clone()),
-        Err(error) => Err(error.to_string()),
-    };
-    let finished = state.inbox.finish_reply(record.id, stored).await?;
-    match outcome {
-        Ok(_) => Ok((finished, true)),
+    // The recorded text is sent (on a retry: the text of the first call, links included).
+    match publisher.reply(&target, &record.body, key).await {
+        Ok(published) => {
+            let finished = state
+                .inbox
+                .finish_reply(record.id, Ok(published.native_id))
+                .await?;
+            Ok((finished, true))
+        }
+        // The outcome is unknown or the network asked to wait: the reply stays pending, so
+        // sending again with the same key (or the restart sweep) sends it once and records
+        // what the network says then.
         Err(error @ (PublishError::RateLimited { .. } | PublishError::Transient { .. })) => Err(
             WebError::Unavailable(format!("{error}; send again with the same idempotency_key")),
         ),
-        Err(error) => Err(WebError::Unprocessable(error.to_string())),
+        Err(error) => {
+            state
+                .inbox
+                .finish_reply(record.id, Err(error.to_string()))
+                .await?;
+            Err(WebError::Unprocessable(error.to_string()))
+        }
     }
 }
 
