@@ -1198,3 +1198,201 @@ async fn links_in_a_reply_become_short_links_sent_once_and_counted_when_followed
         vec![(1, 0)]
     );
 }
+
+/// A Facebook Page's Graph API, answering as documented: `POST /{object-id}/comments` with a
+/// form-encoded `message` answers `{"id": "<comment-id>"}`, `GET /{object-id}/comments` lists
+/// `{"data": [{"id", "message", "from": {"id", "name"}, "permalink_url"}]}`
+/// (<https://developers.facebook.com/docs/graph-api/reference/object/comments/>), and
+/// `GET /{comment-id}?fields=permalink_url` answers the comment's link
+/// (<https://developers.facebook.com/docs/graph-api/reference/comment/>).
+#[derive(Default)]
+struct Graph {
+    /// `(object, comment id, message)` of every comment the Page made.
+    comments: Vec<(String, String, String)>,
+    /// Comment posts still to answer with a lost reply: the comment is made, the answer is
+    /// a 500 (what a timeout after Facebook committed looks like to the client).
+    lose_next_answer: bool,
+}
+
+type SharedGraph = Arc<Mutex<Graph>>;
+
+const PAGE_ID: &str = "4242";
+
+async fn graph_comment(
+    State(graph): State<SharedGraph>,
+    axum::extract::Path(object): axum::extract::Path<String>,
+    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    assert_eq!(
+        form.get("access_token").map(String::as_str),
+        Some("page-token")
+    );
+    let mut graph = graph.lock().unwrap();
+    let id = format!(
+        "{}_{}",
+        object.split('_').next_back().unwrap_or("0"),
+        900 + graph.comments.len()
+    );
+    graph.comments.push((
+        object,
+        id.clone(),
+        form.get("message").cloned().unwrap_or_default(),
+    ));
+    if std::mem::take(&mut graph.lose_next_answer) {
+        return (
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"error": {"message": "An unknown error has occurred.", "type": "OAuthException", "code": 1, "is_transient": true, "fbtrace_id": "AbCdEf"}})),
+        )
+            .into_response();
+    }
+    Json(json!({"id": id})).into_response()
+}
+
+async fn graph_comments(
+    State(graph): State<SharedGraph>,
+    axum::extract::Path(object): axum::extract::Path<String>,
+) -> Json<Value> {
+    let graph = graph.lock().unwrap();
+    let data: Vec<Value> = graph
+        .comments
+        .iter()
+        .filter(|(on, _, _)| *on == object)
+        .rev()
+        .map(|(_, id, message)| {
+            json!({
+                "id": id, "message": message,
+                "from": {"id": PAGE_ID, "name": "Lumora"},
+                "permalink_url": format!("https://www.facebook.com/lumora/posts/{id}")
+            })
+        })
+        .collect();
+    Json(json!({"data": data, "paging": {"cursors": {"before": "b", "after": "a"}}}))
+}
+
+async fn graph_node(axum::extract::Path(id): axum::extract::Path<String>) -> Json<Value> {
+    Json(json!({"id": id, "permalink_url": format!("https://www.facebook.com/lumora/posts/{id}")}))
+}
+
+#[tokio::test]
+async fn a_facebook_comment_is_answered_once_as_the_page_even_after_a_lost_answer() {
+    let graph: SharedGraph = Arc::default();
+    graph.lock().unwrap().lose_next_answer = true;
+    let fake = Router::new()
+        .route(
+            "/v21.0/{id}/comments",
+            routing::post(graph_comment).get(graph_comments),
+        )
+        .route("/v21.0/{id}", routing::get(graph_node))
+        .with_state(graph.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
+    let key = SecretKey::load_or_create(dir.path()).unwrap();
+    let ws = store.create_workspace("Lumora").await.unwrap();
+    store
+        .create_monitor(NewMonitor {
+            workspace_id: ws.id,
+            name: "Lumora".into(),
+            kind: MonitorKind::Brand,
+            query: "lumora".into(),
+        })
+        .await
+        .unwrap();
+    rapport_store::PublishStore::add_publish_account(
+        &store,
+        rapport_store::publishing::NewPublishAccount {
+            workspace_id: ws.id,
+            kind: "facebook".into(),
+            display_name: "Lumora Page".into(),
+            settings: json!({"page_id": PAGE_ID, "api": format!("http://localhost:{port}/v21.0")}),
+            secret: Secret::new("page-token"),
+        },
+        &key,
+    )
+    .await
+    .unwrap();
+    // A comment on one of the Page's posts, as the facebook_comments source stores it.
+    let comment_id = "4242_777_123";
+    let shared: Arc<dyn Store> = Arc::new(store.clone());
+    Ingestor::new(shared)
+        .await
+        .unwrap()
+        .ingest(vec![post(
+            Network::Facebook,
+            comment_id,
+            "Lumora kettle broke after a week, terrible, who do I contact?",
+        )])
+        .await
+        .unwrap();
+    let item = rapport_store::inbox::InboxStore::inbox(
+        &store,
+        ws.id,
+        &rapport_store::inbox::InboxQuery::default(),
+    )
+    .await
+    .unwrap()[0]
+        .id;
+    let policy = SafetyPolicy {
+        allow_private: false,
+        allow: vec!["localhost".parse().unwrap()],
+    };
+    let (secret, prefix) = auth::new_api_token().unwrap();
+    store
+        .create_api_token(NewApiToken {
+            token_hash: secret.hash(),
+            prefix,
+            workspace: ws.id,
+            role: Role::Agent,
+            name: "agent".into(),
+            created_by: None,
+        })
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let sources: Arc<dyn SourceStore> = Arc::new(store.clone());
+    let replies = ReplySender::new(sources, key, policy).with_accounts(Arc::new(store.clone()));
+    tokio::spawn(rapport_web::serve(
+        listener,
+        AppState::sqlite(store.clone()).with_replies(replies),
+        std::future::pending(),
+    ));
+    let client = rapport_sources::http::client_builder().build().unwrap();
+    let send = || {
+        client
+            .post(format!(
+                "{base}/api/v1/workspaces/{}/inbox/{item}/replies",
+                ws.id
+            ))
+            .bearer_auth(secret.expose())
+            .json(&json!({"body": "So sorry! Please message us your order number.", "idempotency_key": "reply-fb-00001"}))
+            .send()
+    };
+    // Facebook made the comment but the answer was lost: the reply is not sent as far as
+    // rapport knows, and says it may be retried.
+    let first = send().await.unwrap();
+    let status = first.status().as_u16();
+    let body: Value = first.json().await.unwrap();
+    assert_ne!(status, 201, "{body}");
+    assert_eq!(graph.lock().unwrap().comments.len(), 1);
+    // The retry finds the Page's comment instead of commenting twice.
+    let again = send().await.unwrap();
+    let status = again.status().as_u16();
+    let body: Value = again.json().await.unwrap();
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["state"], "sent", "{body}");
+    let comments = graph.lock().unwrap().comments.clone();
+    assert_eq!(comments.len(), 1, "one comment, not two: {comments:?}");
+    assert_eq!(
+        comments[0].0, comment_id,
+        "threaded under the customer's comment"
+    );
+    assert_eq!(
+        comments[0].2,
+        "So sorry! Please message us your order number."
+    );
+}
