@@ -83,6 +83,19 @@ async fn an_agents_post_is_approved_by_a_manager_then_sent_once_by_the_scheduler
     let instance: Arc<Mutex<Instance>> = Arc::default();
     let fake = Router::new()
         .route("/api/v1/statuses", routing::post(statuses))
+        // The account, asked for its followers just before the send
+        // (<https://docs.joinmastodon.org/methods/accounts/#verify_credentials>, an Account
+        // entity: <https://docs.joinmastodon.org/entities/Account/>).
+        .route(
+            "/api/v1/accounts/verify_credentials",
+            routing::get(|| async {
+                Json(json!({"id": "1090", "username": "acme", "acct": "acme",
+                    "display_name": "Acme", "locked": false, "bot": false,
+                    "created_at": "2024-03-01T00:00:00.000Z", "note": "",
+                    "url": "https://social.example/@acme", "followers_count": 3412,
+                    "following_count": 80, "statuses_count": 950}))
+            }),
+        )
         // The poll read back (<https://docs.joinmastodon.org/methods/statuses/#get>,
         // <https://docs.joinmastodon.org/methods/polls/#get>).
         .route(
@@ -277,6 +290,8 @@ async fn an_agents_post_is_approved_by_a_manager_then_sent_once_by_the_scheduler
     assert_eq!(draft["status"], "sent", "{draft}");
     assert_eq!(draft["targets"][0]["status"], "sent");
     assert_eq!(draft["targets"][0]["native_id"], "77000");
+    // The account's followers when it was sent, for engagement per 1,000 followers.
+    assert_eq!(draft["targets"][0]["followers"], 3412, "{draft}");
     assert_eq!(
         draft["targets"][0]["url"],
         "https://social.example/@acme/77000"

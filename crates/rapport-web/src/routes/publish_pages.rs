@@ -790,6 +790,9 @@ pub(crate) async fn draft_page(
                                     } @else if let Some(native) = &target.native_id {
                                         span { "published as " (native) }
                                     }
+                                    @if let Some(followers) = target.followers {
+                                        div.followers { (followers) " followers when sent" }
+                                    }
                                     @if let Some(error) = &target.last_error {
                                         p.target-error role=[(target.status.as_str() == "failed").then_some("alert")] {
                                             @if target.status.as_str() == "failed" { "Failed: " } @else { "Last attempt: " }
