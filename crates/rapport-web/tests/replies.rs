@@ -96,6 +96,114 @@ fn post(network: Network, id: &str, text: &str) -> Post {
     }
 }
 
+/// A store holding the workspace "Lumora" with its brand monitor, the key that seals its
+/// secrets, and the folder they live in (kept alive by the caller).
+struct Lumora {
+    _dir: tempfile::TempDir,
+    store: SqliteStore,
+    key: SecretKey,
+    ws: rapport_model::Workspace,
+}
+
+impl Lumora {
+    async fn new() -> Lumora {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
+        let key = SecretKey::load_or_create(dir.path()).unwrap();
+        let ws = store.create_workspace("Lumora").await.unwrap();
+        store
+            .create_monitor(NewMonitor {
+                workspace_id: ws.id,
+                name: "Lumora".into(),
+                kind: MonitorKind::Brand,
+                query: "lumora".into(),
+            })
+            .await
+            .unwrap();
+        Lumora {
+            _dir: dir,
+            store,
+            key,
+            ws,
+        }
+    }
+
+    /// Connects a publishing account of `kind` to the workspace.
+    async fn connect(&self, kind: &str, name: &str, settings: Value, secret: &str) {
+        rapport_store::PublishStore::add_publish_account(
+            &self.store,
+            rapport_store::publishing::NewPublishAccount {
+                workspace_id: self.ws.id,
+                kind: kind.into(),
+                display_name: name.into(),
+                settings,
+                secret: Secret::new(secret),
+            },
+            &self.key,
+        )
+        .await
+        .unwrap();
+    }
+
+    /// Stores `posts` through the pipeline; the workspace's inbox items after it.
+    async fn ingest(&self, posts: Vec<Post>) -> Vec<rapport_store::inbox::InboxEntry> {
+        let shared: Arc<dyn Store> = Arc::new(self.store.clone());
+        Ingestor::new(shared)
+            .await
+            .unwrap()
+            .ingest(posts)
+            .await
+            .unwrap();
+        rapport_store::inbox::InboxStore::inbox(
+            &self.store,
+            self.ws.id,
+            &rapport_store::inbox::InboxQuery::default(),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Serves the app, replying through the workspace's accounts (loopback allowed as
+    /// `localhost` only); its address and an agent's API token.
+    async fn serve(&self) -> (String, auth::Secret) {
+        let policy = SafetyPolicy {
+            allow_private: false,
+            allow: vec!["localhost".parse().unwrap()],
+        };
+        let (secret, prefix) = auth::new_api_token().unwrap();
+        self.store
+            .create_api_token(NewApiToken {
+                token_hash: secret.hash(),
+                prefix,
+                workspace: self.ws.id,
+                role: Role::Agent,
+                name: "agent".into(),
+                created_by: None,
+            })
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let sources: Arc<dyn SourceStore> = Arc::new(self.store.clone());
+        let replies = ReplySender::new(sources, self.key.clone(), policy)
+            .with_accounts(Arc::new(self.store.clone()));
+        tokio::spawn(rapport_web::serve(
+            listener,
+            AppState::sqlite(self.store.clone()).with_replies(replies),
+            std::future::pending(),
+        ));
+        (base, secret)
+    }
+}
+
+/// Serves `fake` (a network's API) on a free loopback port; the port.
+async fn fake_network(fake: Router) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
+    port
+}
+
 #[tokio::test]
 async fn an_agent_replies_once_through_mastodon_and_it_counts_as_the_first_response() {
     let instance: Arc<Mutex<Instance>> = Arc::default();
@@ -512,92 +620,40 @@ async fn pds_create(
 #[tokio::test]
 async fn a_bluesky_post_is_answered_through_the_connected_bluesky_account() {
     let pds: Arc<Mutex<Pds>> = Arc::default();
-    let fake = Router::new()
-        .route(
-            "/xrpc/com.atproto.server.createSession",
-            routing::post(pds_session),
-        )
-        .route("/xrpc/app.bsky.feed.getPosts", routing::get(pds_posts))
-        .route(
-            "/xrpc/com.atproto.repo.createRecord",
-            routing::post(pds_create),
-        )
-        .with_state(pds.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
-
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
-    let key = SecretKey::load_or_create(dir.path()).unwrap();
-    let ws = store.create_workspace("Lumora").await.unwrap();
-    store
-        .create_monitor(NewMonitor {
-            workspace_id: ws.id,
-            name: "Lumora".into(),
-            kind: MonitorKind::Brand,
-            query: "lumora".into(),
-        })
-        .await
-        .unwrap();
-    rapport_store::PublishStore::add_publish_account(
-        &store,
-        rapport_store::publishing::NewPublishAccount {
-            workspace_id: ws.id,
-            kind: "bluesky".into(),
-            display_name: "Lumora on Bluesky".into(),
-            settings: json!({"service": format!("http://localhost:{port}"), "identifier": "lumora.bsky.social"}),
-            secret: Secret::new("app-pass-word-1234"),
-        },
-        &key,
+    let port = fake_network(
+        Router::new()
+            .route(
+                "/xrpc/com.atproto.server.createSession",
+                routing::post(pds_session),
+            )
+            .route("/xrpc/app.bsky.feed.getPosts", routing::get(pds_posts))
+            .route(
+                "/xrpc/com.atproto.repo.createRecord",
+                routing::post(pds_create),
+            )
+            .with_state(pds.clone()),
     )
-    .await
-    .unwrap();
+    .await;
+    let lumora = Lumora::new().await;
+    lumora
+        .connect(
+            "bluesky",
+            "Lumora on Bluesky",
+            json!({"service": format!("http://localhost:{port}"), "identifier": "lumora.bsky.social"}),
+            "app-pass-word-1234",
+        )
+        .await;
     let parent = "at://did:plc:x/app.bsky.feed.post/3kparent";
-    let shared: Arc<dyn Store> = Arc::new(store.clone());
-    Ingestor::new(shared)
-        .await
-        .unwrap()
+    let item = lumora
         .ingest(vec![post(
             Network::Bluesky,
             parent,
             "Lumora support never answers, this is awful",
         )])
-        .await
-        .unwrap();
-    let item = rapport_store::inbox::InboxStore::inbox(
-        &store,
-        ws.id,
-        &rapport_store::inbox::InboxQuery::default(),
-    )
-    .await
-    .unwrap()[0]
+        .await[0]
         .id;
-    let policy = SafetyPolicy {
-        allow_private: false,
-        allow: vec!["localhost".parse().unwrap()],
-    };
-    let (secret, prefix) = auth::new_api_token().unwrap();
-    store
-        .create_api_token(NewApiToken {
-            token_hash: secret.hash(),
-            prefix,
-            workspace: ws.id,
-            role: Role::Agent,
-            name: "agent".into(),
-            created_by: None,
-        })
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let sources: Arc<dyn SourceStore> = Arc::new(store.clone());
-    let replies = ReplySender::new(sources, key, policy).with_accounts(Arc::new(store.clone()));
-    tokio::spawn(rapport_web::serve(
-        listener,
-        AppState::sqlite(store.clone()).with_replies(replies),
-        std::future::pending(),
-    ));
+    let ws = &lumora.ws;
+    let (base, secret) = lumora.serve().await;
     let client = rapport_sources::http::client_builder().build().unwrap();
     let sent = client
         .post(format!(
@@ -769,74 +825,47 @@ async fn blog_micropub_query(State(blog): State<SharedBlog>) -> Json<Value> {
 #[tokio::test]
 async fn feed_items_are_answered_by_a_wordpress_comment_or_a_micropub_reply() {
     let blog: SharedBlog = Arc::default();
-    let fake = Router::new()
-        .route("/wp-json/wp/v2/posts", routing::get(blog_posts))
-        .route("/wp-json/wp/v2/users/me", routing::get(blog_me))
-        .route(
-            "/wp-json/wp/v2/comments",
-            routing::get(blog_comments).post(blog_comment_create),
-        )
-        .route(
-            "/micropub",
-            routing::post(blog_micropub).get(blog_micropub_query),
-        )
-        .with_state(blog.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
+    let port = fake_network(
+        Router::new()
+            .route("/wp-json/wp/v2/posts", routing::get(blog_posts))
+            .route("/wp-json/wp/v2/users/me", routing::get(blog_me))
+            .route(
+                "/wp-json/wp/v2/comments",
+                routing::get(blog_comments).post(blog_comment_create),
+            )
+            .route(
+                "/micropub",
+                routing::post(blog_micropub).get(blog_micropub_query),
+            )
+            .with_state(blog.clone()),
+    )
+    .await;
     let site = format!("http://localhost:{port}/");
     blog.lock().unwrap().base = site.clone();
 
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
-    let key = SecretKey::load_or_create(dir.path()).unwrap();
-    let ws = store.create_workspace("Lumora").await.unwrap();
-    store
-        .create_monitor(NewMonitor {
-            workspace_id: ws.id,
-            name: "Lumora".into(),
-            kind: MonitorKind::Brand,
-            query: "lumora".into(),
-        })
-        .await
-        .unwrap();
-    for (kind, name, settings, secret) in [
-        (
+    let lumora = Lumora::new().await;
+    lumora
+        .connect(
             "wordpress",
             "Our blog",
             json!({"site": site, "username": "editor"}),
             "wp-app-password",
-        ),
-        (
+        )
+        .await;
+    lumora
+        .connect(
             "micropub",
             "Our site",
             json!({"endpoint": format!("{site}micropub")}),
             "indieauth-token",
-        ),
-    ] {
-        rapport_store::PublishStore::add_publish_account(
-            &store,
-            rapport_store::publishing::NewPublishAccount {
-                workspace_id: ws.id,
-                kind: kind.into(),
-                display_name: name.into(),
-                settings,
-                secret: Secret::new(secret),
-            },
-            &key,
         )
-        .await
-        .unwrap();
-    }
+        .await;
     let on_our_blog = format!("{site}2026/11/20/new-kettle/#comment-12");
     let feed_post = |id: &str, url: Option<String>, text: &str| Post {
         url,
         ..post(Network::Feed, id, text)
     };
-    let shared: Arc<dyn Store> = Arc::new(store.clone());
-    Ingestor::new(shared)
-        .await
-        .unwrap()
+    let items = lumora
         .ingest(vec![
             feed_post(
                 "comment-12-guid",
@@ -854,15 +883,7 @@ async fn feed_items_are_answered_by_a_wordpress_comment_or_a_micropub_reply() {
                 "Does anyone know if Lumora ships to Canada?",
             ),
         ])
-        .await
-        .unwrap();
-    let items = rapport_store::inbox::InboxStore::inbox(
-        &store,
-        ws.id,
-        &rapport_store::inbox::InboxQuery::default(),
-    )
-    .await
-    .unwrap();
+        .await;
     let item_of = |id: &str| {
         items
             .iter()
@@ -870,31 +891,8 @@ async fn feed_items_are_answered_by_a_wordpress_comment_or_a_micropub_reply() {
             .unwrap_or_else(|| panic!("an inbox item for {id}"))
             .id
     };
-    let policy = SafetyPolicy {
-        allow_private: false,
-        allow: vec!["localhost".parse().unwrap()],
-    };
-    let (secret, prefix) = auth::new_api_token().unwrap();
-    store
-        .create_api_token(NewApiToken {
-            token_hash: secret.hash(),
-            prefix,
-            workspace: ws.id,
-            role: Role::Agent,
-            name: "agent".into(),
-            created_by: None,
-        })
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let sources: Arc<dyn SourceStore> = Arc::new(store.clone());
-    let replies = ReplySender::new(sources, key, policy).with_accounts(Arc::new(store.clone()));
-    tokio::spawn(rapport_web::serve(
-        listener,
-        AppState::sqlite(store.clone()).with_replies(replies),
-        std::future::pending(),
-    ));
+    let ws = &lumora.ws;
+    let (base, secret) = lumora.serve().await;
     let client = rapport_sources::http::client_builder().build().unwrap();
     let send = |item: rapport_model::InboxItemId, text: &str, key: &str| {
         let request = client
@@ -963,7 +961,8 @@ async fn feed_items_are_answered_by_a_wordpress_comment_or_a_micropub_reply() {
 
     // The item pages: a reply box naming the account kind, without a length counter (blogs
     // have no limit), and the reason where no account can answer.
-    let agent = store
+    let agent = lumora
+        .store
         .create_user(NewUser {
             email: "agent@lumora.example".into(),
             display_name: "Agent".into(),
@@ -972,7 +971,8 @@ async fn feed_items_are_answered_by_a_wordpress_comment_or_a_micropub_reply() {
         })
         .await
         .unwrap();
-    store
+    lumora
+        .store
         .set_membership(rapport_model::Membership {
             user: agent.id,
             workspace: ws.id,
@@ -1278,89 +1278,37 @@ async fn graph_node(axum::extract::Path(id): axum::extract::Path<String>) -> Jso
 async fn a_facebook_comment_is_answered_once_as_the_page_even_after_a_lost_answer() {
     let graph: SharedGraph = Arc::default();
     graph.lock().unwrap().lose_next_answer = true;
-    let fake = Router::new()
-        .route(
-            "/v21.0/{id}/comments",
-            routing::post(graph_comment).get(graph_comments),
-        )
-        .route("/v21.0/{id}", routing::get(graph_node))
-        .with_state(graph.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
-
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("r.db"), SqliteOptions::default()).unwrap();
-    let key = SecretKey::load_or_create(dir.path()).unwrap();
-    let ws = store.create_workspace("Lumora").await.unwrap();
-    store
-        .create_monitor(NewMonitor {
-            workspace_id: ws.id,
-            name: "Lumora".into(),
-            kind: MonitorKind::Brand,
-            query: "lumora".into(),
-        })
-        .await
-        .unwrap();
-    rapport_store::PublishStore::add_publish_account(
-        &store,
-        rapport_store::publishing::NewPublishAccount {
-            workspace_id: ws.id,
-            kind: "facebook".into(),
-            display_name: "Lumora Page".into(),
-            settings: json!({"page_id": PAGE_ID, "api": format!("http://localhost:{port}/v21.0")}),
-            secret: Secret::new("page-token"),
-        },
-        &key,
+    let port = fake_network(
+        Router::new()
+            .route(
+                "/v21.0/{id}/comments",
+                routing::post(graph_comment).get(graph_comments),
+            )
+            .route("/v21.0/{id}", routing::get(graph_node))
+            .with_state(graph.clone()),
     )
-    .await
-    .unwrap();
+    .await;
+    let lumora = Lumora::new().await;
+    lumora
+        .connect(
+            "facebook",
+            "Lumora Page",
+            json!({"page_id": PAGE_ID, "api": format!("http://localhost:{port}/v21.0")}),
+            "page-token",
+        )
+        .await;
     // A comment on one of the Page's posts, as the facebook_comments source stores it.
     let comment_id = "4242_777_123";
-    let shared: Arc<dyn Store> = Arc::new(store.clone());
-    Ingestor::new(shared)
-        .await
-        .unwrap()
+    let item = lumora
         .ingest(vec![post(
             Network::Facebook,
             comment_id,
             "Lumora kettle broke after a week, terrible, who do I contact?",
         )])
-        .await
-        .unwrap();
-    let item = rapport_store::inbox::InboxStore::inbox(
-        &store,
-        ws.id,
-        &rapport_store::inbox::InboxQuery::default(),
-    )
-    .await
-    .unwrap()[0]
+        .await[0]
         .id;
-    let policy = SafetyPolicy {
-        allow_private: false,
-        allow: vec!["localhost".parse().unwrap()],
-    };
-    let (secret, prefix) = auth::new_api_token().unwrap();
-    store
-        .create_api_token(NewApiToken {
-            token_hash: secret.hash(),
-            prefix,
-            workspace: ws.id,
-            role: Role::Agent,
-            name: "agent".into(),
-            created_by: None,
-        })
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let sources: Arc<dyn SourceStore> = Arc::new(store.clone());
-    let replies = ReplySender::new(sources, key, policy).with_accounts(Arc::new(store.clone()));
-    tokio::spawn(rapport_web::serve(
-        listener,
-        AppState::sqlite(store.clone()).with_replies(replies),
-        std::future::pending(),
-    ));
+    let ws = &lumora.ws;
+    let (base, secret) = lumora.serve().await;
     let client = rapport_sources::http::client_builder().build().unwrap();
     let send = || {
         client
