@@ -330,6 +330,17 @@ async fn app_with(media: bool) -> App {
     }
 }
 
+/// Finds the element `locator` (`what`, for the failure message) and clicks it.
+async fn click(client: &Client, locator: Locator<'_>, what: &str) {
+    client
+        .find(locator)
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("clicking {what}: {e}"));
+}
+
 async fn log_in(client: &Client, base: &str) {
     client
         .goto(&format!("{base}/login"))
@@ -349,13 +360,7 @@ async fn log_in(client: &Client, base: &str) {
         .send_keys(PASSWORD)
         .await
         .expect("types");
-    client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("submits");
+    click(&client, Locator::Css("form button[type=submit]"), "button").await;
     if client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -444,13 +449,12 @@ async fn hostile_text_never_runs_and_an_agent_resolves_a_complaint() {
         .await
         .expect("inbox");
     assert_inert(&client, "inbox").await;
-    client
-        .find(Locator::Css("a.inbox-link[href*='/inbox/']"))
-        .await
-        .expect("an item")
-        .click()
-        .await
-        .expect("opens");
+    click(
+        &client,
+        Locator::Css("a.inbox-link[href*='/inbox/']"),
+        "an item",
+    )
+    .await;
     client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -460,13 +464,12 @@ async fn hostile_text_never_runs_and_an_agent_resolves_a_complaint() {
     assert_inert(&client, "inbox item").await;
 
     // Assign it, then resolve it, by clicking.
-    client
-        .find(Locator::XPath("//button[normalize-space()='Assign to me']"))
-        .await
-        .expect("assign button")
-        .click()
-        .await
-        .expect("assigns");
+    click(
+        &client,
+        Locator::XPath("//button[normalize-space()='Assign to me']"),
+        "assign button",
+    )
+    .await;
     client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -528,15 +531,12 @@ async fn hostile_text_never_runs_and_an_agent_resolves_a_complaint() {
         assert!(text.ends_with("Sorry about this, we are on it."), "{text}");
         assert!(text.starts_with('@'), "the author is mentioned: {text}");
     }
-    client
-        .find(Locator::XPath(
-            "//button[normalize-space()='Mark resolved']",
-        ))
-        .await
-        .expect("resolve button")
-        .click()
-        .await
-        .expect("resolves");
+    click(
+        &client,
+        Locator::XPath("//button[normalize-space()='Mark resolved']"),
+        "resolve button",
+    )
+    .await;
     client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -611,13 +611,7 @@ async fn hostile_text_never_runs_and_an_agent_resolves_a_complaint() {
     assert!(check.contains('^'), "a caret under the column: {check}");
 
     // Logged out, the inbox sends you to the login page.
-    client
-        .find(Locator::Css("form.logout button"))
-        .await
-        .expect("logout")
-        .click()
-        .await
-        .expect("logs out");
+    click(&client, Locator::Css("form.logout button"), "logout").await;
     client
         .goto(&format!("{}/w/{w}/inbox", app.base))
         .await
@@ -679,13 +673,7 @@ async fn a_post_is_composed_approved_scheduled_and_seen_sent() {
         .await
         .expect("sets the time");
     // Submitted for approval (a manager could schedule directly; the flow shows both).
-    client
-        .find(Locator::Css("#compose-submit"))
-        .await
-        .expect("submit button")
-        .click()
-        .await
-        .expect("submits");
+    click(&client, Locator::Css("#compose-submit"), "submit button").await;
     client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -696,13 +684,7 @@ async fn a_post_is_composed_approved_scheduled_and_seen_sent() {
     let draft_url = client.current_url().await.expect("url");
 
     // Approve: it had a time, so it is scheduled.
-    client
-        .find(Locator::Css("#approve"))
-        .await
-        .expect("approve button")
-        .click()
-        .await
-        .expect("approves");
+    click(&client, Locator::Css("#approve"), "approve button").await;
     client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -932,15 +914,12 @@ async fn an_image_needs_its_alt_text_for_bluesky_and_a_link_shows_its_card() {
         .goto(&format!("{}/w/{w}/publish", app.base))
         .await
         .expect("compose page");
-    client
-        .find(Locator::Css(
-            "div.target[data-network-name='Bluesky'] input[type=checkbox]",
-        ))
-        .await
-        .expect("the Bluesky account")
-        .click()
-        .await
-        .expect("chosen");
+    click(
+        &client,
+        Locator::Css("div.target[data-network-name='Bluesky'] input[type=checkbox]"),
+        "the Bluesky account",
+    )
+    .await;
 
     // Pick the image (a file input takes the file's path) and see Bluesky ask for alt text.
     client
@@ -1035,13 +1014,12 @@ async fn an_image_needs_its_alt_text_for_bluesky_and_a_link_shows_its_card() {
     assert!(pwned.is_null(), "a payload ran ({pwned})");
 
     // Schedule: with an image the post is saved, its image attached, then its page opens.
-    client
-        .find(Locator::Css("#compose-schedule"))
-        .await
-        .expect("the schedule button")
-        .click()
-        .await
-        .expect("submits");
+    click(
+        &client,
+        Locator::Css("#compose-schedule"),
+        "the schedule button",
+    )
+    .await;
     if client
         .wait()
         .at_most(Duration::from_secs(30))
@@ -1067,13 +1045,7 @@ async fn an_image_needs_its_alt_text_for_bluesky_and_a_link_shows_its_card() {
         )
         .await
         .expect("sets the time");
-    client
-        .find(Locator::Css("#schedule"))
-        .await
-        .expect("the schedule button")
-        .click()
-        .await
-        .expect("schedules");
+    click(&client, Locator::Css("#schedule"), "the schedule button").await;
     client
         .wait()
         .at_most(Duration::from_secs(20))
