@@ -360,7 +360,7 @@ async fn log_in(client: &Client, base: &str) {
         .send_keys(PASSWORD)
         .await
         .expect("types");
-    click(&client, Locator::Css("form button[type=submit]"), "button").await;
+    click(client, Locator::Css("form button[type=submit]"), "button").await;
     if client
         .wait()
         .at_most(Duration::from_secs(20))
