@@ -294,7 +294,11 @@ async fn render_compose(
                         ul.accounts {
                             @for account in &accounts {
                                 li { (account.display_name) " · " (account.kind) " · "
-                                    code { (["instance", "site", "endpoint", "page_id"].iter().find_map(|k| account.settings.get(*k).and_then(|v| v.as_str())).unwrap_or("")) } }
+                                    code { (["instance", "site", "endpoint", "page_id"].iter().find_map(|k| account.settings.get(*k).and_then(|v| v.as_str())).unwrap_or("")) }
+                                    @if let Some(limits) = account_limits(&account.kind, &account.settings) {
+                                        " · " span.account-limits { (limits) }
+                                    }
+                                }
                             }
                         }
                     }
@@ -955,5 +959,63 @@ mod tests {
         assert!(api::has_polls(Network::X));
         assert!(!api::has_polls(Network::Bluesky));
         assert!(!api::has_polls(Network::Reddit));
+    }
+}
+
+/// The limits an account's settings hold (read from a Mastodon instance when it was
+/// connected, or set by an admin), in words; `None` for kinds without such settings.
+fn account_limits(kind: &str, settings: &serde_json::Value) -> Option<String> {
+    let number = |key: &str| settings.get(key).and_then(serde_json::Value::as_u64);
+    let megabytes = |bytes: u64| format!("{:.1} MB", bytes as f64 / 1_000_000.0);
+    let mut parts = Vec::new();
+    if let Some(n) = number("max_characters") {
+        parts.push(format!("{n} characters"));
+    }
+    if let Some(n) = number("max_media_attachments") {
+        parts.push(format!("{n} images"));
+    }
+    if let Some(n) = number("image_size_limit").or_else(|| number("max_upload_bytes")) {
+        parts.push(format!("images up to {}", megabytes(n)));
+    }
+    if let Some(n) = number("max_poll_options") {
+        parts.push(format!("{n} poll options"));
+    }
+    match (kind, parts.is_empty()) {
+        (_, false) => Some(format!("limits: {}", parts.join(", "))),
+        ("mastodon", true) => Some(
+            "Mastodon's default limits (500 characters, 4 images up to 16 MB): the instance's \
+             own were not read"
+                .into(),
+        ),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod account_limit_tests {
+    use super::account_limits;
+    use serde_json::json;
+
+    #[test]
+    fn limits_are_said_in_words_and_defaults_are_named() {
+        assert_eq!(
+            account_limits(
+                "mastodon",
+                &json!({"instance": "https://m.example", "max_characters": 1000,
+                        "max_media_attachments": 6, "image_size_limit": 10_485_760})
+            )
+            .as_deref(),
+            Some("limits: 1000 characters, 6 images, images up to 10.5 MB")
+        );
+        assert!(
+            account_limits("mastodon", &json!({"instance": "https://m.example"}))
+                .unwrap()
+                .contains("default limits")
+        );
+        assert_eq!(
+            account_limits("wordpress", &json!({"max_upload_bytes": 8_000_000})).as_deref(),
+            Some("limits: images up to 8.0 MB")
+        );
+        assert_eq!(account_limits("x", &json!({})), None);
     }
 }
