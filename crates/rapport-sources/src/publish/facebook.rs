@@ -61,7 +61,7 @@ use serde::Deserialize;
 use std::time::Duration;
 
 use super::length::LengthRule;
-use super::media::{multipart, MediaFile, MediaLimits};
+use super::media::{upload_multipart, MediaFile, MediaLimits};
 use super::{
     transport, EngagementAnswer, EngagementCounts, Outgoing, PublishError, Published, Publisher,
     ReplyTarget,
@@ -378,24 +378,16 @@ impl FacebookPublisher {
             fields.push(("alt_text_custom", alt.as_str()));
         }
         fields.push(("access_token", self.token.as_str()));
-        let (content_type, body) = multipart(&fields, "source", file);
-        let answer = self
-            .fetcher
-            .send(
-                Method::POST,
-                &self.endpoint("photos")?,
-                Auth::None,
-                &[],
-                RequestBody::Raw {
-                    content_type: &content_type,
-                    bytes: &body,
-                },
-            )
-            .await
-            .map_err(|e| transport(NETWORK, e))?;
-        if !(200..300).contains(&answer.status) {
-            return Err(error_of(&answer));
-        }
+        let answer = upload_multipart(
+            &self.fetcher,
+            NETWORK,
+            &self.endpoint("photos")?,
+            Auth::None,
+            (&fields, "source"),
+            file,
+            error_of,
+        )
+        .await?;
         let created: Created = parse(&answer, "the photo upload")?;
         Ok(created.id)
     }

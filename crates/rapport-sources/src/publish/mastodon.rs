@@ -24,12 +24,12 @@ use reqwest::Url;
 use serde::Deserialize;
 use std::time::Duration;
 
-use super::media::{multipart, MediaFile, MediaLimits};
+use super::media::{upload_multipart, MediaFile, MediaLimits};
 use super::{
     length, transport, EngagementAnswer, EngagementCounts, Outgoing, PollLimits, PollOptionResult,
     PollResults, PublishError, Published, Publisher, ReplyTarget,
 };
-use crate::http::{Auth, Fetcher, RequestBody};
+use crate::http::{Auth, Fetcher};
 
 const NETWORK: &str = "Mastodon";
 
@@ -298,24 +298,16 @@ impl MastodonPublisher {
             .instance
             .join("/api/v2/media")
             .map_err(|e| PublishError::NotSupported(format!("bad Mastodon instance URL: {e}")))?;
-        let (content_type, body) = multipart(&[("description", &file.alt)], "file", file);
-        let posted = self
-            .fetcher
-            .send(
-                reqwest::Method::POST,
-                &url,
-                Auth::Bearer(&self.token),
-                &[],
-                RequestBody::Raw {
-                    content_type: &content_type,
-                    bytes: &body,
-                },
-            )
-            .await
-            .map_err(|e| transport(NETWORK, e))?;
-        if !(200..300).contains(&posted.status) {
-            return Err(error_of(&posted));
-        }
+        let posted = upload_multipart(
+            &self.fetcher,
+            NETWORK,
+            &url,
+            Auth::Bearer(&self.token),
+            (&[("description", &file.alt)], "file"),
+            file,
+            error_of,
+        )
+        .await?;
         let attachment: Attachment =
             serde_json::from_slice(&posted.body).map_err(|e| PublishError::Transient {
                 network: NETWORK,

@@ -19,8 +19,12 @@
 //! - A publisher without [`super::Publisher::media_limits`] refuses drafts with images when
 //!   they are written (see [`media_refusal`]); every built publisher has limits.
 
+use reqwest::{Method, Url};
 use std::fmt;
 use std::sync::Arc;
+
+use super::{transport, PublishError};
+use crate::http::{Auth, Fetcher, Posted, RequestBody};
 
 /// The image formats rapport posts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -257,6 +261,38 @@ pub struct MediaCheck {
 /// [`super::Publisher::media_limits`] is `None`).
 pub fn media_refusal(name: &str) -> String {
     format!("rapport does not send images to {name}: remove the images or this account")
+}
+
+/// Posts `file` to `url` as `multipart/form-data`: `form.0`'s text fields, then the file as
+/// the part named `form.1`, through the guarded fetcher. Answers a 2xx reply; otherwise the
+/// network's own error (`error_of`), or what a transport failure means for `network`.
+pub(crate) async fn upload_multipart(
+    fetcher: &Fetcher,
+    network: &'static str,
+    url: &Url,
+    auth: Auth<'_>,
+    form: (&[(&str, &str)], &str),
+    file: &MediaFile,
+    error_of: fn(&Posted) -> PublishError,
+) -> Result<Posted, PublishError> {
+    let (content_type, body) = multipart(form.0, form.1, file);
+    let answer = fetcher
+        .send(
+            Method::POST,
+            url,
+            auth,
+            &[],
+            RequestBody::Raw {
+                content_type: &content_type,
+                bytes: &body,
+            },
+        )
+        .await
+        .map_err(|e| transport(network, e))?;
+    if !(200..300).contains(&answer.status) {
+        return Err(error_of(&answer));
+    }
+    Ok(answer)
 }
 
 /// A `multipart/form-data` body (RFC 7578): text fields, then one file part.

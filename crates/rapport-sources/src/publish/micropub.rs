@@ -43,7 +43,7 @@ use serde::Deserialize;
 use std::time::Duration;
 
 use super::length::LengthRule;
-use super::media::{multipart, MediaFile, MediaLimits};
+use super::media::{upload_multipart, MediaFile, MediaLimits};
 use super::{transport, Outgoing, PublishError, Published, Publisher, ReplyTarget};
 use crate::http::{Auth, Fetcher, Posted, RequestBody};
 
@@ -185,24 +185,16 @@ impl MicropubPublisher {
 
     /// Uploads one image to `media` and answers its URL (the `Location` of the 201).
     async fn upload(&self, media: &Url, file: &MediaFile) -> Result<String, PublishError> {
-        let (content_type, body) = multipart(&[], "file", file);
-        let answer = self
-            .fetcher
-            .send(
-                Method::POST,
-                media,
-                Auth::Bearer(&self.token),
-                &[],
-                RequestBody::Raw {
-                    content_type: &content_type,
-                    bytes: &body,
-                },
-            )
-            .await
-            .map_err(|e| transport(NETWORK, e))?;
-        if !(200..300).contains(&answer.status) {
-            return Err(error_of(&answer));
-        }
+        let answer = upload_multipart(
+            &self.fetcher,
+            NETWORK,
+            media,
+            Auth::Bearer(&self.token),
+            (&[], "file"),
+            file,
+            error_of,
+        )
+        .await?;
         answer
             .location
             .as_deref()

@@ -45,12 +45,12 @@ use std::time::Duration;
 use unicode_normalization::UnicodeNormalization;
 
 use super::length::{self, LengthRule};
-use super::media::{multipart, MediaFile, MediaLimits};
+use super::media::{upload_multipart, MediaFile, MediaLimits};
 use super::{
     transport, EngagementAnswer, EngagementCounts, Outgoing, PollLimits, PollOptionResult,
     PollResults, PublishError, Published, Publisher,
 };
-use crate::http::{Auth, Fetcher, Posted, RequestBody};
+use crate::http::{Auth, Fetcher, Posted};
 
 const NETWORK: &str = "X";
 /// How many recent posts the reconciliation reads (`max_results`: 5 to 100).
@@ -224,24 +224,16 @@ impl XPublisher {
 
     /// Uploads one image with its alt text and answers its media id.
     async fn upload(&self, file: &MediaFile) -> Result<String, PublishError> {
-        let (content_type, body) = multipart(&[("media_category", "tweet_image")], "media", file);
-        let answer = self
-            .fetcher
-            .send(
-                reqwest::Method::POST,
-                &self.endpoint("/2/media/upload")?,
-                Auth::Bearer(&self.token),
-                &[],
-                RequestBody::Raw {
-                    content_type: &content_type,
-                    bytes: &body,
-                },
-            )
-            .await
-            .map_err(|e| transport(NETWORK, e))?;
-        if !(200..300).contains(&answer.status) {
-            return Err(error_of(&answer));
-        }
+        let answer = upload_multipart(
+            &self.fetcher,
+            NETWORK,
+            &self.endpoint("/2/media/upload")?,
+            Auth::Bearer(&self.token),
+            (&[("media_category", "tweet_image")], "media"),
+            file,
+            error_of,
+        )
+        .await?;
         let uploaded: Data<Created> = parse(&answer, "POST /2/media/upload")?;
         let id = uploaded.data.id;
         if !file.alt.trim().is_empty() {
