@@ -405,15 +405,7 @@ impl AlertStore for SqliteStore {
                     .map_err(StoreError::sqlite("read digests"))?;
                 let rows = stmt
                     .query_map(params![rule.0, limit.min(i64::MAX as usize) as i64], |r| {
-                        Ok((
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                        ))
+                        TryFrom::try_from(r)
                     })
                     .map_err(StoreError::sqlite("read digests"))?;
                 rows.collect::<Result<Vec<_>, _>>()

@@ -44,15 +44,7 @@ fn sample(row: (i64, i64, [Option<i64>; 5])) -> StoreResult<EngagementSample> {
 type LinkRow = (i64, String, i64, Option<i64>, i64, String, i64);
 
 fn link_from_row(r: &Row<'_>) -> rusqlite::Result<LinkRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-    ))
+    TryFrom::try_from(r)
 }
 
 fn link(row: LinkRow) -> StoreResult<ShortLink> {
@@ -109,18 +101,7 @@ impl EngagementStore for SqliteStore {
             let rows: Vec<Raw> = stmt
                 .query_map(
                     params![to_millis(since), i64::try_from(limit).unwrap_or(i64::MAX)],
-                    |r| {
-                        Ok((
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                            r.get(7)?,
-                        ))
-                    },
+                    |r| TryFrom::try_from(r),
                 )
                 .map_err(StoreError::sqlite(CONTEXT))?
                 .collect::<Result<_, _>>()
@@ -576,17 +557,7 @@ impl EngagementStore for SqliteStore {
                 .map_err(StoreError::sqlite(CONTEXT))?;
             let rows: Vec<Raw> = stmt
                 .query_map(params![workspace.0, campaign_id.0], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                    ))
+                    TryFrom::try_from(r)
                 })
                 .map_err(StoreError::sqlite(CONTEXT))?
                 .collect::<Result<_, _>>()

@@ -15,17 +15,7 @@ const COLUMNS: &str = "id, workspace_id, draft_id, mime, width, height, alt, siz
 type MediaRow = (i64, i64, i64, String, i64, i64, String, i64, i64);
 
 fn media_row(r: &Row<'_>) -> rusqlite::Result<MediaRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-    ))
+    TryFrom::try_from(r)
 }
 
 fn finish(

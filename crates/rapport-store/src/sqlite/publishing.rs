@@ -42,14 +42,7 @@ fn poll_from(text: Option<String>) -> StoreResult<Option<DraftPoll>> {
 }
 
 fn account_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, i64, String, String, String, i64)> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-    ))
+    TryFrom::try_from(r)
 }
 
 fn finish_account(
@@ -92,19 +85,7 @@ type DraftRow = (
 );
 
 fn draft_row(r: &Row<'_>) -> rusqlite::Result<DraftRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-    ))
+    TryFrom::try_from(r)
 }
 
 fn read_targets(conn: &Connection, draft: i64) -> StoreResult<Vec<DraftTarget>> {
@@ -269,18 +250,7 @@ type DeliveryRow = (
 );
 
 fn delivery_row(r: &Row<'_>) -> rusqlite::Result<DeliveryRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-    ))
+    TryFrom::try_from(r)
 }
 
 fn finish_delivery_row(row: DeliveryRow) -> StoreResult<Delivery> {

@@ -20,16 +20,7 @@ fn read_schedules(conn: &Connection, workspace: Option<i64>) -> StoreResult<Vec<
         )
         .map_err(StoreError::sqlite("read report schedules"))?;
     let rows: Vec<ScheduleRow> = stmt
-        .query_map([workspace], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })
+        .query_map([workspace], |r| TryFrom::try_from(r))
         .map_err(StoreError::sqlite("read report schedules"))?
         .collect::<Result<_, _>>()
         .map_err(StoreError::sqlite("read report schedules"))?;
@@ -170,16 +161,7 @@ impl ReportStore for SqliteStore {
                 let rows = stmt
                     .query_map(
                         params![workspace.0, limit.min(i64::MAX as usize) as i64],
-                        |r| {
-                            Ok((
-                                r.get(0)?,
-                                r.get(1)?,
-                                r.get(2)?,
-                                r.get(3)?,
-                                r.get(4)?,
-                                r.get(5)?,
-                            ))
-                        },
+                        |r| TryFrom::try_from(r),
                     )
                     .map_err(StoreError::sqlite("read report sends"))?;
                 rows.collect::<Result<Vec<_>, _>>()

@@ -25,17 +25,7 @@ type SurveyRow = (
 );
 
 fn survey_row(r: &Row<'_>) -> rusqlite::Result<SurveyRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-    ))
+    TryFrom::try_from(r)
 }
 
 fn finish(

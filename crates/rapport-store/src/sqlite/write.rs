@@ -309,16 +309,7 @@ fn upsert_post(
     ): Existing = statements
         .select_post
         .query_row(params![post.network.as_str(), post.native_id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
+            TryFrom::try_from(r)
         })
         .map_err(StoreError::sqlite("look up post"))?;
     let counts_changed = (likes, reposts, replies) != (old_likes, old_reposts, old_replies)
