@@ -626,8 +626,8 @@ async fn build_makes_a_bluesky_publisher_that_never_prints_its_password() {
     assert!(publish::ACCOUNT_KINDS.contains(&"bluesky"));
     assert!(publish::no_publisher_reason(rapport_model::Network::Bluesky).is_none());
     assert_eq!(
-        publish::account_kind(rapport_model::Network::Bluesky),
-        Some("bluesky")
+        publish::reply_account_kinds(rapport_model::Network::Bluesky),
+        ["bluesky"]
     );
     let error = publish::build("bluesky", &json!({"handle": HANDLE}), PASSWORD, fetcher())
         .err()

@@ -644,7 +644,10 @@ fn target(id: &str) -> ReplyTarget {
 async fn comments_are_posted_once_and_found_again_after_a_crash() {
     let (base, graph) = start().await;
     let fb = facebook(&base, PAGE_TOKEN);
-    assert_eq!(publish::account_kind(Network::Facebook), Some("facebook"));
+    assert_eq!(
+        publish::reply_account_kinds(Network::Facebook),
+        ["facebook"]
+    );
     assert_eq!(publish::no_publisher_reason(Network::Facebook), None);
     assert_eq!(fb.reply_text(&target("5550001_7001"), "Hi"), "Hi");
 

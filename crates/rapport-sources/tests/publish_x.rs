@@ -536,7 +536,10 @@ async fn build_makes_an_x_publisher_that_never_prints_its_token() {
     );
     assert!(publish::ACCOUNT_KINDS.contains(&"x"));
     assert!(publish::no_publisher_reason(rapport_model::Network::X).is_none());
-    assert_eq!(publish::account_kind(rapport_model::Network::X), Some("x"));
+    assert_eq!(
+        publish::reply_account_kinds(rapport_model::Network::X),
+        ["x"]
+    );
     assert!(publish::no_publisher_reason(rapport_model::Network::Reddit).is_some());
 }
 

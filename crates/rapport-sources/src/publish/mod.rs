@@ -424,12 +424,6 @@ pub fn reply_account_kinds(network: Network) -> &'static [&'static str] {
     }
 }
 
-/// The first of [`reply_account_kinds`] for `network`, if there is one (kept for callers
-/// that answer through one kind only).
-pub fn account_kind(network: Network) -> Option<&'static str> {
-    reply_account_kinds(network).first().copied()
-}
-
 /// The kinds of account [`build`] knows, in the order a page lists them.
 pub const ACCOUNT_KINDS: &[&str] = &[
     "mastodon",
